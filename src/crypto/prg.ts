@@ -1,0 +1,63 @@
+import { createCipheriv } from 'node:crypto';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ConcordError } from '../errors.js';
+import { Ring, sizeOf, type Shape } from '../ring/ring.js';
+
+const ZERO_CHUNK = new Uint8Array(1 << 16);
+
+/** Derive an independent 16-byte key from a seed and a label (HKDF-SHA256, RFC 5869). */
+export function deriveKey(seed: Uint8Array, label: string, length = 16): Uint8Array {
+  if (seed.length < 16) throw new ConcordError('E_INTERNAL', `PRG seed must be at least 16 bytes, got ${seed.length}`);
+  return hkdf(sha256, seed, undefined, new TextEncoder().encode(`concord/${label}`), length);
+}
+
+/** 16-byte IV for stream (tag, sub): bytes 0..3 sub, 4..7 tag, 8..15 the block counter from 0. */
+function streamIv(tag: number, sub: number): Uint8Array {
+  const iv = new Uint8Array(16);
+  const v = new DataView(iv.buffer);
+  v.setUint32(0, sub >>> 0);
+  v.setUint32(4, tag >>> 0);
+  return iv;
+}
+
+/**
+ * Deterministic pseudo-random generator: AES-128-CTR keystream from node:crypto.
+ * A key gives 2^64 independent streams named (tag, sub); each stream reads sequentially.
+ */
+export class Prg {
+  private readonly cipher;
+
+  constructor(key: Uint8Array, tag = 0, sub = 0) {
+    if (key.length !== 16) throw new ConcordError('E_INTERNAL', `PRG key must be 16 bytes, got ${key.length}`);
+    this.cipher = createCipheriv('aes-128-ctr', key, streamIv(tag, sub));
+  }
+
+  /** A PRG on the stream derived from `seed` and `label`. */
+  static fromSeed(seed: Uint8Array, label: string): Prg {
+    return new Prg(deriveKey(seed, label));
+  }
+
+  /** Next n keystream bytes. */
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    this.fill(out);
+    return out;
+  }
+
+  /** Overwrite `buf` with the next keystream bytes. */
+  fill(buf: Uint8Array): void {
+    for (let off = 0; off < buf.length; off += ZERO_CHUNK.length) {
+      const len = Math.min(ZERO_CHUNK.length, buf.length - off);
+      const ks = this.cipher.update(ZERO_CHUNK.subarray(0, len));
+      buf.set(ks, off);
+    }
+  }
+
+  /** A uniformly random ring tensor. */
+  ring(shape: Shape): Ring {
+    const out = new Ring(shape);
+    this.fill(new Uint8Array(out.data.buffer, out.data.byteOffset, sizeOf(shape) * 8));
+    return out;
+  }
+}

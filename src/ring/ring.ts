@@ -1,0 +1,248 @@
+import { ConcordError } from '../errors.js';
+import * as K from './kernels.js';
+
+/** A tensor shape: [len] or [rows, cols]. */
+export type Shape = readonly number[];
+
+/** Number of elements of a shape. */
+export function sizeOf(shape: Shape): number {
+  let s = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ConcordError('E_SHAPE', `invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
+    s *= d;
+  }
+  return s;
+}
+
+function shapeStr(shape: Shape): string {
+  return `[${shape.join('×')}]`;
+}
+
+/** True if two shapes are identical. */
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Throws E_SHAPE unless the shapes are identical. */
+export function assertSameShape(a: Shape, b: Shape, op: string): void {
+  if (!sameShape(a, b)) throw new ConcordError('E_SHAPE', `${op}: shapes ${shapeStr(a)} and ${shapeStr(b)} differ`);
+}
+
+/**
+ * A tensor over Z_2^64: a shape and a row-major BigUint64Array.
+ * Values are plain ring elements; shares and secrets wrap this type, they are not this type.
+ * Every operation returns a new tensor; `data` may be shared by views only where documented.
+ */
+export class Ring {
+  readonly shape: Shape;
+  readonly data: BigUint64Array;
+
+  constructor(shape: Shape, data?: BigUint64Array) {
+    const n = sizeOf(shape);
+    if (data !== undefined && data.length !== n) {
+      throw new ConcordError('E_SHAPE', `Ring: shape ${shapeStr(shape)} needs ${n} elements, got ${data.length}`);
+    }
+    this.shape = Object.freeze([...shape]);
+    this.data = data ?? new BigUint64Array(n);
+  }
+
+  /** All-zero tensor. */
+  static zeros(shape: Shape): Ring {
+    return new Ring(shape);
+  }
+
+  /** Tensor from bigint (reduced mod 2^64) or safe-integer values. */
+  static from(values: ArrayLike<bigint | number>, shape?: Shape): Ring {
+    const out = new Ring(shape ?? [values.length]);
+    if (out.size !== values.length) throw new ConcordError('E_SHAPE', `Ring.from: ${values.length} values do not fill shape ${shapeStr(out.shape)}`);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      out.data[i] = BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(v));
+    }
+    return out;
+  }
+
+  /** Tensor filled with one value. */
+  static fill(shape: Shape, value: bigint): Ring {
+    const out = new Ring(shape);
+    out.data.fill(BigInt.asUintN(64, value));
+    return out;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+  get rows(): number {
+    return this.shape.length === 2 ? this.shape[0]! : 1;
+  }
+  get cols(): number {
+    return this.shape.length === 2 ? this.shape[1]! : this.shape[0] ?? 1;
+  }
+
+  private binary(b: Ring, op: string, k: (a: K.U64, b: K.U64, o: K.U64) => void): Ring {
+    assertSameShape(this.shape, b.shape, op);
+    const out = new Ring(this.shape);
+    k(this.data, b.data, out.data);
+    return out;
+  }
+  private unary(k: (a: K.U64, o: K.U64) => void): Ring {
+    const out = new Ring(this.shape);
+    k(this.data, out.data);
+    return out;
+  }
+
+  /** Element-wise sum mod 2^64. */
+  add(b: Ring): Ring { return this.binary(b, 'add', K.add); }
+  /** Element-wise difference mod 2^64. */
+  sub(b: Ring): Ring { return this.binary(b, 'sub', K.sub); }
+  /** Element-wise product mod 2^64. */
+  mul(b: Ring): Ring { return this.binary(b, 'mul', K.mul); }
+  /** Element-wise XOR. */
+  xor(b: Ring): Ring { return this.binary(b, 'xor', K.xor); }
+  /** Element-wise AND. */
+  and(b: Ring): Ring { return this.binary(b, 'and', K.and); }
+  /** Element-wise NOT. */
+  not(): Ring { return this.unary(K.not); }
+  /** Additive inverse. */
+  neg(): Ring { return this.unary(K.neg); }
+  /** Multiply every element by a public scalar. */
+  scale(k: bigint): Ring { return this.unary((a, o) => K.scale(a, k, o)); }
+  /** Add a public scalar to every element. */
+  addScalar(k: bigint): Ring { return this.unary((a, o) => K.addScalar(a, k, o)); }
+  /** Left shift by k bits (0 ≤ k < 64). */
+  shl(k: number): Ring { checkShift(k); return this.unary((a, o) => K.shl(a, k, o)); }
+  /** Logical right shift by k bits. */
+  shr(k: number): Ring { checkShift(k); return this.unary((a, o) => K.shr(a, k, o)); }
+  /** Arithmetic (sign-extending) right shift by k bits, reading elements as two's complement. */
+  sar(k: number): Ring { checkShift(k); return this.unary((a, o) => K.sar(a, k, o)); }
+  /** Bit i of every element, as a 0/1 tensor. */
+  bit(i: number): Ring { checkShift(i); return this.shr(i).and(Ring.fill(this.shape, 1n)); }
+
+  /**
+   * Matrix product op(this) · op(b) of 2-D tensors; `transA`/`transB` use the transpose of an
+   * operand without materialising it. A 1-D operand is not accepted: reshape explicitly.
+   */
+  matmul(b: Ring, opts: { transA?: boolean; transB?: boolean } = {}): Ring {
+    if (this.shape.length !== 2 || b.shape.length !== 2) {
+      throw new ConcordError('E_SHAPE', `matmul needs 2-D operands, got ${shapeStr(this.shape)} and ${shapeStr(b.shape)}`);
+    }
+    const tA = opts.transA ?? false;
+    const tB = opts.transB ?? false;
+    const [n, k] = tA ? [this.shape[1]!, this.shape[0]!] : [this.shape[0]!, this.shape[1]!];
+    const [k2, m] = tB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+    if (k !== k2) {
+      throw new ConcordError('E_SHAPE', `matmul: inner dimensions differ (${shapeStr(this.shape)}${tA ? 'ᵀ' : ''} · ${shapeStr(b.shape)}${tB ? 'ᵀ' : ''})`);
+    }
+    const out = new Ring([n, m]);
+    K.matmul(this.data, b.data, out.data, n, k, m, tA, tB);
+    return out;
+  }
+
+  /** Sum along an axis of a 2-D tensor (axis 0: column sums [cols]; axis 1: row sums [rows]); 1-D: total as [1]. */
+  sum(axis?: 0 | 1): Ring {
+    if (this.shape.length === 1 || axis === undefined) {
+      const ones = Ring.fill([this.size, 1], 1n);
+      return new Ring([1], this.reshape([1, this.size]).matmul(ones).data);
+    }
+    const [r, c] = this.shape as [number, number];
+    if (axis === 0) return new Ring([c], Ring.fill([1, r], 1n).matmul(this).data);
+    return new Ring([r], this.matmul(Ring.fill([c, 1], 1n)).data);
+  }
+
+  /** Rows [start, end) of a 2-D tensor, or elements [start, end) of a 1-D tensor (copy). */
+  slice(start: number, end: number): Ring {
+    const rows = this.shape[0]!;
+    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= rows)) {
+      throw new ConcordError('E_SHAPE', `slice [${start}, ${end}) out of bounds for ${shapeStr(this.shape)}`);
+    }
+    const w = this.shape.length === 2 ? this.shape[1]! : 1;
+    const shape = this.shape.length === 2 ? [end - start, w] : [end - start];
+    return new Ring(shape, this.data.slice(start * w, end * w));
+  }
+
+  /** Gather rows of a 2-D tensor (or elements of a 1-D tensor) by index. */
+  gather(indices: ArrayLike<number>): Ring {
+    const w = this.shape.length === 2 ? this.shape[1]! : 1;
+    const rows = this.shape[0]!;
+    const out = new Ring(this.shape.length === 2 ? [indices.length, w] : [indices.length]);
+    for (let i = 0; i < indices.length; i++) {
+      const r = indices[i]!;
+      if (!(Number.isInteger(r) && r >= 0 && r < rows)) throw new ConcordError('E_SHAPE', `gather: index ${r} out of bounds for ${shapeStr(this.shape)}`);
+      out.data.set(this.data.subarray(r * w, r * w + w), i * w);
+    }
+    return out;
+  }
+
+  /** Columns [start, end) of a 2-D tensor (copy). */
+  sliceCols(start: number, end: number): Ring {
+    return this.transpose().slice(start, end).transpose();
+  }
+
+  /** Concatenate along axis 0 (rows; 1-D tensors end to end) or axis 1 (columns of 2-D tensors). */
+  static concat(parts: Ring[], axis: 0 | 1 = 0): Ring {
+    if (parts.length === 0) throw new ConcordError('E_SHAPE', 'concat of no tensors');
+    if (axis === 1) return Ring.concat(parts.map((p) => p.transpose()), 0).transpose();
+    const first = parts[0]!;
+    const tail = first.shape.slice(1);
+    let rows = 0;
+    for (const p of parts) {
+      if (!sameShape(p.shape.slice(1), tail)) throw new ConcordError('E_SHAPE', `concat: shapes ${shapeStr(first.shape)} and ${shapeStr(p.shape)} do not fit`);
+      rows += p.shape[0]!;
+    }
+    const out = new Ring([rows, ...tail]);
+    let off = 0;
+    for (const p of parts) {
+      out.data.set(p.data, off);
+      off += p.size;
+    }
+    return out;
+  }
+
+  /** Transpose of a 2-D tensor (1-D tensors are returned as a copy). */
+  transpose(): Ring {
+    if (this.shape.length !== 2) return this.clone();
+    const [r, c] = this.shape as [number, number];
+    const out = new Ring([c, r]);
+    const src = this.data;
+    const dst = out.data;
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) dst[j * r + i] = src[i * c + j]!;
+    return out;
+  }
+
+  /** Same data, new shape with the same number of elements (shares the buffer). */
+  reshape(shape: Shape): Ring {
+    if (sizeOf(shape) !== this.size) throw new ConcordError('E_SHAPE', `reshape: ${shapeStr(this.shape)} cannot become ${shapeStr(shape)}`);
+    return new Ring(shape, this.data);
+  }
+
+  /** Independent copy. */
+  clone(): Ring {
+    return new Ring(this.shape, this.data.slice());
+  }
+
+  /** Same shape and same elements. */
+  equals(b: Ring): boolean {
+    if (!sameShape(this.shape, b.shape)) return false;
+    const x = this.data, y = b.data;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  }
+
+  /** Element i as an unsigned bigint. */
+  get(i: number): bigint {
+    return this.data[i]!;
+  }
+
+  /** Elements as signed bigints (two's complement). Slow: for tests and small outputs. */
+  toSigned(): bigint[] {
+    return Array.from(this.data, (v) => BigInt.asIntN(64, v));
+  }
+
+  toString(): string {
+    return `Ring${shapeStr(this.shape)}`;
+  }
+}
+
+function checkShift(k: number): void {
+  if (!Number.isInteger(k) || k < 0 || k > 63) throw new ConcordError('E_RANGE', `shift/bit index ${k} outside 0..63`);
+}

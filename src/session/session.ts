@@ -1,0 +1,262 @@
+import { ConcordError } from '../errors.js';
+import { Prg } from '../crypto/prg.js';
+import type { Ring } from '../ring/ring.js';
+import type { Message, Transport } from '../net/transport.js';
+import type { Preprocessing } from './preprocessing.js';
+
+/** Default wait for one message from a peer before the session aborts. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+interface Waiter {
+  resolve: (m: Message) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Traffic and round counts of one session (application payload bytes). */
+export interface SessionStats {
+  bytesSent: number;
+  bytesReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
+  /** Communication rounds: sends that had to wait for something received since the previous round. */
+  rounds: number;
+  perPeer: { bytesSent: number; bytesReceived: number }[];
+}
+
+export interface SessionOptions {
+  transport: Transport;
+  /** Party ids in consortium order (index = party index). */
+  ids: string[];
+  /** 16-byte PRG key shared with each peer (undefined at my own index). */
+  pairKeys: (Uint8Array | undefined)[];
+  prep?: Preprocessing;
+  timeoutMs?: number;
+}
+
+const key = (peer: number, tag: number, kind: string): string => `${peer}/${tag}/${kind}`;
+
+/**
+ * What every protocol gets: who I am, tagged send/receive with an inbox keyed by
+ * (peer, tag, kind), pairwise PRGs, the preprocessing source and traffic stats.
+ * Any link failure, timeout or peer abort fails every pending and future receive.
+ */
+export class Session {
+  readonly me: number;
+  readonly n: number;
+  readonly ids: readonly string[];
+  readonly timeoutMs: number;
+  private prepSource: Preprocessing | undefined;
+  private readonly transport: Transport;
+  private readonly pairKeys: (Uint8Array | undefined)[];
+  private readonly inbox = new Map<string, Message[]>();
+  private readonly waiters = new Map<string, Waiter>();
+  private nextTag = 1;
+  private failure: ConcordError | undefined;
+  private closed = false;
+  private roundCount = 0;
+  private recvSinceRound = true;
+  private readonly failureListeners: ((e: ConcordError) => void)[] = [];
+
+  constructor(opts: SessionOptions) {
+    this.transport = opts.transport;
+    this.me = opts.transport.me;
+    this.n = opts.transport.n;
+    this.ids = Object.freeze([...opts.ids]);
+    if (this.ids.length !== this.n) throw new ConcordError('E_INTERNAL', `session: ${this.ids.length} ids for ${this.n} parties`);
+    this.pairKeys = opts.pairKeys;
+    this.prepSource = opts.prep;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.transport.onMessage((peer, msg) => this.deliver(peer, msg));
+    this.transport.onError((err) => this.fail(err));
+  }
+
+  /** My party id. */
+  get id(): string {
+    return this.ids[this.me]!;
+  }
+
+  /** Indices of every other party. */
+  get peers(): number[] {
+    return Array.from({ length: this.n }, (_, i) => i).filter((i) => i !== this.me);
+  }
+
+  /** The preprocessing source; throws if none was attached. */
+  get prep(): Preprocessing {
+    if (!this.prepSource) throw new ConcordError('E_INTERNAL', 'session has no preprocessing source attached');
+    return this.prepSource;
+  }
+  set prep(p: Preprocessing) {
+    this.prepSource = p;
+  }
+
+  /** A fresh protocol tag. Taken synchronously, so concurrent protocols agree on tags across parties. */
+  tag(): number {
+    return this.nextTag++;
+  }
+
+  /** Send a ring tensor to a peer under (tag, kind). */
+  send(peer: number, tag: number, ring: Ring, kind = ''): void {
+    this.post(peer, { tag, kind, ring });
+  }
+  /** Send raw bytes to a peer under (tag, kind). */
+  sendBytes(peer: number, tag: number, bytes: Uint8Array, kind = ''): void {
+    this.post(peer, { tag, kind, bytes });
+  }
+  /** Send a small JSON control value to a peer under (tag, kind). Never secrets. */
+  sendJson(peer: number, tag: number, json: unknown, kind = ''): void {
+    this.post(peer, { tag, kind, json });
+  }
+
+  /** Receive the ring tensor a peer sent under (tag, kind). */
+  async recv(peer: number, tag: number, kind = ''): Promise<Ring> {
+    const m = await this.take(peer, tag, kind);
+    if (!m.ring) throw this.protocolError(peer, tag, kind, 'a tensor');
+    return m.ring;
+  }
+  /** Receive raw bytes a peer sent under (tag, kind). */
+  async recvBytes(peer: number, tag: number, kind = ''): Promise<Uint8Array> {
+    const m = await this.take(peer, tag, kind);
+    if (!m.bytes) throw this.protocolError(peer, tag, kind, 'bytes');
+    return m.bytes;
+  }
+  /** Receive a JSON control value a peer sent under (tag, kind). */
+  async recvJson(peer: number, tag: number, kind = ''): Promise<unknown> {
+    const m = await this.take(peer, tag, kind);
+    if (m.json === undefined) throw this.protocolError(peer, tag, kind, 'JSON');
+    return m.json;
+  }
+
+  /** PRG stream shared with `peer` for (tag, sub): both parties derive identical output, nothing is sent. */
+  pairPrg(peer: number, tag: number, sub = 0): Prg {
+    const k = this.pairKeys[peer];
+    if (!k) throw new ConcordError('E_INTERNAL', `no pairwise key with party ${peer}`);
+    return new Prg(k, tag, sub);
+  }
+
+  /** Traffic and rounds so far. */
+  stats(): SessionStats {
+    const per = this.transport.stats();
+    const sum = (f: (s: (typeof per)[number]) => number) => per.reduce((a, s) => a + f(s), 0);
+    return {
+      bytesSent: sum((s) => s.bytesSent),
+      bytesReceived: sum((s) => s.bytesReceived),
+      messagesSent: sum((s) => s.messagesSent),
+      messagesReceived: sum((s) => s.messagesReceived),
+      rounds: this.roundCount,
+      perPeer: per.map((s) => ({ bytesSent: s.bytesSent, bytesReceived: s.bytesReceived })),
+    };
+  }
+
+  /** Register a callback for when the session fails (peer lost, timeout, abort). */
+  onFailure(listener: (e: ConcordError) => void): void {
+    if (this.failure) listener(this.failure);
+    else this.failureListeners.push(listener);
+  }
+
+  /** The error that ended this session, if any. */
+  get error(): ConcordError | undefined {
+    return this.failure;
+  }
+
+  /** Abort: fail locally and tell every peer (best effort) so nobody hangs. */
+  abort(err: ConcordError): void {
+    if (this.failure || this.closed) return;
+    for (const p of this.peers) {
+      try {
+        this.transport.send(p, { tag: 0, kind: 'abort', json: { code: err.code, message: err.message } });
+      } catch {
+        /* best effort */
+      }
+    }
+    this.fail(err);
+  }
+
+  /** Close the session: releases preprocessing and links. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, w] of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(new ConcordError('E_ABORTED', 'session closed while waiting for a message'));
+    }
+    this.waiters.clear();
+    await this.prepSource?.close();
+    await this.transport.close();
+  }
+
+  private post(peer: number, msg: Message): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new ConcordError('E_INTERNAL', 'send on a closed session');
+    if (this.recvSinceRound) {
+      this.roundCount++;
+      this.recvSinceRound = false;
+    }
+    this.transport.send(peer, msg);
+  }
+
+  private take(peer: number, tag: number, kind: string): Promise<Message> {
+    if (this.failure) return Promise.reject(this.failure);
+    const k = key(peer, tag, kind);
+    const q = this.inbox.get(k);
+    if (q && q.length > 0) {
+      const m = q.shift()!;
+      if (q.length === 0) this.inbox.delete(k);
+      this.recvSinceRound = true;
+      return Promise.resolve(m);
+    }
+    if (this.waiters.has(k)) return Promise.reject(new ConcordError('E_INTERNAL', `two receives wait for the same message ${k}`));
+    return new Promise<Message>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(k);
+        const e = new ConcordError('E_TIMEOUT', `no message from ${this.ids[peer]} within ${this.timeoutMs} ms (tag ${tag}${kind ? `, ${kind}` : ''}); the party may be overloaded, stuck or running a different job`, { party: this.ids[peer] });
+        this.abort(e);
+        reject(e);
+      }, this.timeoutMs);
+      this.waiters.set(k, {
+        resolve: (m) => {
+          this.recvSinceRound = true;
+          resolve(m);
+        },
+        reject,
+        timer,
+      });
+    });
+  }
+
+  private deliver(peer: number, msg: Message): void {
+    if (msg.kind === 'abort' && msg.tag === 0) {
+      const j = (msg.json ?? {}) as { code?: string; message?: string };
+      this.fail(new ConcordError('E_ABORTED', `party ${this.ids[peer]} aborted the session: ${j.message ?? 'no reason given'}`, { party: this.ids[peer] }));
+      return;
+    }
+    const k = key(peer, msg.tag, msg.kind);
+    const w = this.waiters.get(k);
+    if (w) {
+      this.waiters.delete(k);
+      clearTimeout(w.timer);
+      w.resolve(msg);
+      return;
+    }
+    const q = this.inbox.get(k);
+    if (q) q.push(msg);
+    else this.inbox.set(k, [msg]);
+  }
+
+  private fail(err: ConcordError): void {
+    if (this.failure || this.closed) return;
+    this.failure = err;
+    for (const [, w] of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.waiters.clear();
+    for (const l of this.failureListeners.splice(0)) l(err);
+  }
+
+  private protocolError(peer: number, tag: number, kind: string, expected: string): ConcordError {
+    const e = new ConcordError('E_FRAME', `party ${this.ids[peer]} sent an unexpected message for tag ${tag}${kind ? ` (${kind})` : ''}: expected ${expected}`, { party: this.ids[peer] });
+    this.abort(e);
+    return e;
+  }
+}
