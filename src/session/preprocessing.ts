@@ -24,6 +24,28 @@ export interface DaBits {
 }
 
 /**
+ * How a product uses a reusable mask [A] of shape r×k (see `matrixMask`): op(A) is the rows
+ * [start, end) of A (a mini-batch of the data matrix; default all rows), or their transpose.
+ * The triple then satisfies C = op(A)·B with B of shape (cols of op(A))×m.
+ */
+export interface MaskUse {
+  /** First row of A used (default 0). */
+  start?: number;
+  /** One past the last row of A used (default r). */
+  end?: number;
+  /** Use A[start:end]ᵀ (k×h) instead of A[start:end] (h×k). Default false. */
+  transpose?: boolean;
+  /** Columns of B (and of C). */
+  m: number;
+}
+
+/** The fresh half of a triple bound to an existing mask: B random, C = op(A)·B. */
+export interface MaskedTriple {
+  b: Ring;
+  c: Ring;
+}
+
+/**
  * Correlated randomness for the online phase, requested by (tag, shape). All parties request
  * the same items with the same tags in the same order. Implementations: dealer, ot, and the
  * insecure local generator used by unit tests only.
@@ -43,6 +65,17 @@ export interface Preprocessing {
   bitTriple(tag: number, shape: Shape): Promise<Triple>;
   /** Random bits shared arithmetically and as XOR shares. */
   daBits(tag: number, shape: Shape): Promise<DaBits>;
+  /**
+   * Shares of a fresh uniformly random mask [A] of a 2-D shape r×k, for a secret operand used in
+   * many products (the data matrix across batches and epochs): the online phase opens X − A once
+   * and later products only open the other operand. The mask stays valid for the session.
+   */
+  matrixMask(tag: number, shape: Shape): Promise<Ring>;
+  /**
+   * A triple bound to the mask made by `matrixMask(maskTag, ...)`: fresh [B] and [C] = op(A)·B
+   * with op(A) as `use` says (row slice, optional transpose). Never hands out the same B twice.
+   */
+  maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple>;
   /** Release resources (connections to a dealer, background generation). */
   close(): Promise<void>;
 }

@@ -1,73 +1,59 @@
-import { Prg, deriveKey } from '../../src/crypto/prg.js';
-import { Ring, type Shape } from '../../src/ring/ring.js';
-import type { DaBits, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import { deriveKey } from '../../src/crypto/prg.js';
+import type { Ring, Shape } from '../../src/ring/ring.js';
+import type { DaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import { dealerCorrection, maskValue, partyShare, type ItemRequest } from '../../protocols/offline/dealer-items.js';
+import { ConcordError } from '../../src/errors.js';
+
+/** The per-party seeds every InsecureLocalPreprocessing derives from one common test seed. */
+export function insecureSeeds(seed: Uint8Array, n: number): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => deriveKey(seed, `insecure-prep/${i}`, 32));
+}
 
 /**
- * INSECURE, TESTS ONLY: every party derives every item in full from one common seed and keeps
- * its own share. Any party could compute all shares. Never reachable from the CLI.
+ * INSECURE, TESTS ONLY: every party knows every party's dealer seed (all derived from one common
+ * test seed) and plays the dealer for itself, using the same item derivation as the real dealer
+ * (protocols/offline/dealer-items.ts). Any party could compute all shares. Never reachable from the CLI.
  */
 export class InsecureLocalPreprocessing implements Preprocessing {
   readonly mode = 'insecure-local (tests only)';
   readonly trust = 'INSECURE: every party can compute every share; unit tests only';
+  private readonly seeds: Uint8Array[];
+  private readonly masks = new Map<number, Shape>();
 
-  constructor(private readonly seed: Uint8Array, private readonly me: number, private readonly n: number) {}
-
-  private prg(tag: number, sub: number): Prg {
-    return new Prg(deriveKey(this.seed, 'insecure-prep'), tag, sub);
+  constructor(seed: Uint8Array, private readonly me: number, private readonly n: number) {
+    this.seeds = insecureSeeds(seed, n);
   }
 
-  /** Additive shares of `value`: parties 0..n−2 take PRG streams, the last one the difference. */
-  private share(value: Ring, tag: number, stream: number): Ring {
-    let last = value;
-    let mine: Ring | undefined;
-    for (let i = 0; i < this.n - 1; i++) {
-      const s = this.prg(tag, 1000 * (stream + 1) + i).ring(value.shape);
-      if (i === this.me) mine = s;
-      last = last.sub(s);
-    }
-    return mine ?? last;
-  }
-
-  /** XOR shares of `value`. */
-  private xorShare(value: Ring, tag: number, stream: number): Ring {
-    let last = value;
-    let mine: Ring | undefined;
-    for (let i = 0; i < this.n - 1; i++) {
-      const s = this.prg(tag, 1000 * (stream + 1) + i).ring(value.shape);
-      if (i === this.me) mine = s;
-      last = last.xor(s);
-    }
-    return mine ?? last;
+  private item(q: ItemRequest): unknown {
+    const last = this.me === this.n - 1;
+    const corr = last ? dealerCorrection(this.seeds, q, (t, s) => maskValue(this.seeds, t, s)) : undefined;
+    return partyShare(this.seeds[this.me]!, q, corr);
   }
 
   async triple(tag: number, shape: Shape): Promise<Triple> {
-    const a = this.prg(tag, 1).ring(shape);
-    const b = this.prg(tag, 2).ring(shape);
-    return { a: this.share(a, tag, 1), b: this.share(b, tag, 2), c: this.share(a.mul(b), tag, 3) };
+    return this.item({ kind: 'triple', tag, shape }) as Triple;
   }
-
   async matrixTriple(tag: number, n: number, k: number, m: number): Promise<Triple> {
-    const a = this.prg(tag, 1).ring([n, k]);
-    const b = this.prg(tag, 2).ring([k, m]);
-    return { a: this.share(a, tag, 1), b: this.share(b, tag, 2), c: this.share(a.matmul(b), tag, 3) };
+    return this.item({ kind: 'matrix', tag, n, k, m }) as Triple;
   }
-
   async truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair> {
-    const r = this.prg(tag, 1).ring(shape);
-    const rLow = r.shl(1).shr(1);
-    return { r: this.share(r, tag, 1), rLowShifted: this.share(rLow.shr(f), tag, 2), rTop: this.share(r.shr(63), tag, 3) };
+    return this.item({ kind: 'trunc', tag, shape, f }) as TruncPair;
   }
-
   async bitTriple(tag: number, shape: Shape): Promise<Triple> {
-    const a = this.prg(tag, 1).ring(shape);
-    const b = this.prg(tag, 2).ring(shape);
-    return { a: this.xorShare(a, tag, 1), b: this.xorShare(b, tag, 2), c: this.xorShare(a.and(b), tag, 3) };
+    return this.item({ kind: 'bit', tag, shape }) as Triple;
   }
-
   async daBits(tag: number, shape: Shape): Promise<DaBits> {
-    const bits = this.prg(tag, 1).ring(shape).bit(0);
-    return { arith: this.share(bits, tag, 1), bin: this.xorShare(bits, tag, 2) };
+    return this.item({ kind: 'dabit', tag, shape }) as DaBits;
   }
-
+  async matrixMask(tag: number, shape: Shape): Promise<Ring> {
+    this.masks.set(tag, [...shape]);
+    return this.item({ kind: 'mask', tag, shape }) as Ring;
+  }
+  async maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple> {
+    const maskShape = this.masks.get(maskTag);
+    if (!maskShape) throw new ConcordError('E_PREP', `no mask was made under tag ${maskTag}`);
+    const q: ItemRequest = { kind: 'masked', tag, maskTag, maskShape, start: use.start ?? 0, end: use.end ?? maskShape[0]!, transpose: use.transpose ?? false, m: use.m };
+    return this.item(q) as MaskedTriple;
+  }
   async close(): Promise<void> {}
 }
