@@ -1,0 +1,221 @@
+import { ConcordError } from '../errors.js';
+import type { Session } from '../session/session.js';
+import { Ring } from '../ring/ring.js';
+import { encodeFixed, decodeFixed } from '../ring/fixed.js';
+import { input } from '../../protocols/arithmetic/input.js';
+import { open, revealTo } from '../../protocols/arithmetic/open.js';
+import { matmul } from '../../protocols/arithmetic/matmul.js';
+import { mul } from '../../protocols/arithmetic/mul.js';
+import { trunc } from '../../protocols/arithmetic/trunc.js';
+import { publicShare } from '../../protocols/arithmetic/linear.js';
+import { initParams, toModelFile, withOnes, standardize, type Arch, type ModelFile } from './model.js';
+import { trainingOrder, batchRanges } from './partition.js';
+import { jointStandardize } from './scaling.js';
+import { SharedData } from './data-matrix.js';
+import type { HyperParams } from './hyper.js';
+
+/**
+ * Joint training on horizontally partitioned data: logistic regression or a one-hidden-layer
+ * ReLU MLP, binary cross-entropy gradient, mini-batch SGD with optional momentum.
+ *
+ * Flow: joint standardization (src/ml/scaling.ts, declared output: mean and std) → each party
+ * scales its own rows, appends the constant-1 bias column and inputs them (0 rounds) → the union
+ * is put in the public training order (local gather) → per batch:
+ *   logreg: z = trunc(X_b·w) → p = σ(z) → e = p − y → G = X_bᵀ·e → w −= trunc(η·G + μ·v)
+ *   mlp:    H = trunc(X_b·W1) → (A, D) = relu(H) → z = trunc(A·W2) + b2 → p = σ(z) → e = p − y
+ *           → {Aᵀ·e, e·W2ᵀ} (1 round) → dH = trunc(e·W2ᵀ) ⊙ D → X_bᵀ·dH → all updates in 1 round
+ * Rounds per logreg step: 1 + 1 + rounds(σ) + 1 + 1 (+2 with a positive-class weight).
+ * The learning rate and 1/|batch| are folded into ONE public fixed-point factor η_e = lr/|b|·2^e
+ * so each update needs a single truncation (by f + e bits) — momentum is folded into the same one.
+ * Revealed: public row counts, the scaling, (optionally) the per-epoch Brier loss, and the final
+ * model to the recipients. Everything else stays in shares.
+ */
+
+/** The comparison-based functions the loop needs (protocols/compare, protocols/nonlinear). */
+export interface NonlinearOps {
+  sigmoid(s: Session, x: Ring, f: number): Promise<Ring>;
+  relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }>;
+}
+
+/** This party's own training rows (raw, unscaled). */
+export interface LocalData {
+  x: Float64Array;
+  y: Float64Array;
+  rows: number;
+}
+
+export interface SecureTrainOptions {
+  arch: Arch;
+  hp: HyperParams;
+  fracBits: number;
+  features: string[];
+  label: string;
+  /** Party indices that receive the model. */
+  recipients: number[];
+  revealLoss: boolean;
+  ops: NonlinearOps;
+  onEpoch?: (e: EpochReport) => void;
+}
+
+/** Progress of one epoch (the loss only when the job reveals it). */
+export interface EpochReport {
+  epoch: number;
+  seconds: number;
+  loss?: number;
+  rounds: number;
+  bytesSent: number;
+}
+
+export interface SecureTrainResult {
+  /** The model, at recipients only. */
+  model?: ModelFile;
+  epochs: EpochReport[];
+  mean: Float64Array;
+  std: Float64Array;
+  /** Seconds from the first input to the revealed model (scaling included). */
+  trainSeconds: number;
+  /** Rounds of the training steps only (per step = rounds / steps). */
+  trainRounds: number;
+  steps: number;
+}
+
+/** Largest standardized feature magnitude accepted (z-score); bounds the gradient for the ring. */
+export const MAX_SCALED = 1024;
+
+/** Train jointly. Every party calls this with its own rows and the public row counts of all parties. */
+export async function trainSecure(s: Session, local: LocalData, rowCounts: readonly number[], o: SecureTrainOptions): Promise<SecureTrainResult> {
+  const t0 = performance.now();
+  const { arch, hp } = o;
+  const f = o.fracBits;
+  const d = arch.features;
+  const d1 = d + 1;
+  const N = rowCounts.reduce((a, b) => a + b, 0);
+  if (rowCounts[s.me] !== local.rows) throw new ConcordError('E_INTERNAL', `party ${s.id}: row count ${local.rows} differs from the announced ${rowCounts[s.me]}`);
+
+  const { mean, std } = await jointStandardize(s, local.x, local.rows, d, rowCounts, o.features, f);
+  const scaled = standardize(local.x, local.rows, mean, std);
+  checkScaled(s, scaled, d, o.features);
+
+  // Inputs: each party's rows [x', 1], labels and (if weighted) row weights, concatenated in party order.
+  const xs: Ring[] = [], ys: Ring[] = [], ws: Ring[] = [];
+  const weighted = hp.positiveWeight !== 1;
+  for (let p = 0; p < s.n; p++) {
+    const r = rowCounts[p]!;
+    if (r === 0) continue;
+    const own = p === s.me;
+    xs.push(input(s, p, [r, d1], own ? encodeFixed(withOnes(scaled, r, d), [r, d1], f) : undefined));
+    ys.push(input(s, p, [r, 1], own ? encodeFixed(local.y, [r, 1], f) : undefined));
+    if (weighted) ws.push(input(s, p, [r, 1], own ? encodeFixed(local.y.map((v) => (v === 1 ? hp.positiveWeight : 1)), [r, 1], f) : undefined));
+  }
+  const order = trainingOrder(N, hp.seed);
+  const X = new SharedData(s, Ring.concat(xs).gather(order));
+  const Y = Ring.concat(ys).gather(order);
+  const W = weighted ? Ring.concat(ws).gather(order) : undefined;
+
+  let params = initParams(arch, hp.seed).map((p) => publicShare(s, encodeFixed(p.data, p.shape, f)));
+  let vel = params.map((p) => Ring.zeros(p.shape));
+  const batches = batchRanges(N, hp.batchSize);
+  const epochs: EpochReport[] = [];
+  const roundsBefore = s.stats().rounds;
+
+  for (let epoch = 1; epoch <= hp.epochs; epoch++) {
+    const te = performance.now();
+    let sq = Ring.zeros([1]);
+    for (const [start, end] of batches) {
+      const b = end - start;
+      const yb = Y.slice(start, end);
+      const step = arch.kind === 'logreg' ? logregStep : mlpStep;
+      const { grads, err } = await step(s, o, X, start, end, params, yb, W?.slice(start, end));
+      const upd = updateFactors(hp, b, f, o);
+      const [steps, sqb] = await Promise.all([
+        Promise.all(grads.map((g, k) => trunc(s, addMomentum(g.scale(upd.eta), vel[k]!, upd.mu), f + upd.e))),
+        o.revealLoss ? mul(s, err, err) : Promise.resolve(undefined),
+      ]);
+      params = params.map((p, k) => p.sub(steps[k]!));
+      if (hp.momentum > 0) vel = steps;
+      if (sqb) sq = sq.add(sqb.sum());
+    }
+    const report: EpochReport = { epoch, seconds: (performance.now() - te) / 1000, rounds: s.stats().rounds, bytesSent: s.stats().bytesSent };
+    if (o.revealLoss) {
+      const loss = decodeFixed(await open(s, sq), 2 * f)[0]! / N;
+      // Brier score of probabilities lies in [0, 1] (up to the weights): outside means garbage.
+      if (!Number.isFinite(loss) || loss < -0.01 || loss > 1.01 * Math.max(1, hp.positiveWeight ** 2)) {
+        throw new ConcordError('E_RANGE', `epoch ${epoch}: the revealed loss ${loss} is outside [0, 1]; the fixed-point values overflowed (try a smaller lr, fewer features out of range, or more fracBits)`, { party: s.id });
+      }
+      report.loss = loss;
+    }
+    epochs.push(report);
+    o.onEpoch?.(report);
+  }
+  const trainRounds = s.stats().rounds - roundsBefore;
+
+  const revealed = await Promise.all(params.map((p) => revealTo(s, p, o.recipients)));
+  let model: ModelFile | undefined;
+  if (o.recipients.includes(s.me)) {
+    const plain = initParams(arch, hp.seed).map((p, k) => ({ ...p, data: decodeFixed(revealed[k]!, f) }));
+    for (const p of plain) {
+      if (!p.data.every((v) => Number.isFinite(v) && Math.abs(v) < 2 ** 20)) {
+        throw new ConcordError('E_RANGE', `the trained ${p.name} has values beyond 2^20: training diverged or overflowed; lower lr`, { party: s.id });
+      }
+    }
+    model = toModelFile(arch, plain, o.features, o.label, mean, std);
+  }
+  return { ...(model ? { model } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
+}
+
+/** Public update factors: η_e = round(lr/b·2^e) with ≥ 7 significant bits, μ_e = round(μ·2^(f+e)). */
+function updateFactors(hp: HyperParams, b: number, f: number, o: SecureTrainOptions): { eta: bigint; mu: bigint; e: number } {
+  const eta = hp.lr / b;
+  // The truncated value η_e·G (G at 2f bits, |G| ≤ b·MAX_SCALED·pw) must stay below 2^61.
+  const gBits = Math.ceil(Math.log2(b * MAX_SCALED * Math.max(1, hp.positiveWeight)));
+  const etaBits = Math.min(13, 61 - 2 * f - gBits);
+  if (etaBits < 7) throw new ConcordError('E_RANGE', `batch ${b} with fracBits ${o.fracBits} leaves only ${etaBits} bits for the learning rate; use a smaller batchSize or fracBits`);
+  const e = Math.max(0, etaBits - Math.ceil(Math.log2(eta)) - 1);
+  if (f + e > 60) throw new ConcordError('E_RANGE', `learning rate ${hp.lr} is too small for fixed point (lr/batch = ${eta})`);
+  return { eta: BigInt(Math.round(eta * 2 ** e)), mu: BigInt(Math.round(hp.momentum * 2 ** (f + e))), e };
+}
+
+/** η_e·G + μ_e·v (v at f bits, so μ_e carries f + e bits and both terms sit at 2f + e). */
+function addMomentum(gScaled: Ring, v: Ring, mu: bigint): Ring {
+  return mu === 0n ? gScaled : gScaled.add(v.scale(mu));
+}
+
+/** Every party checks its own standardized values (outliers beyond MAX_SCALED std would overflow). */
+function checkScaled(s: Session, x: Float64Array, d: number, features: readonly string[]): void {
+  for (let i = 0; i < x.length; i++) {
+    if (!(Math.abs(x[i]!) <= MAX_SCALED)) {
+      throw new ConcordError('E_RANGE', `party ${s.id}: row ${Math.floor(i / d) + 1} of column "${features[i % d]}" lies more than ${MAX_SCALED} standard deviations from the joint mean; clip or fix that outlier`, { party: s.id });
+    }
+  }
+}
+
+type Step = (s: Session, o: SecureTrainOptions, X: SharedData, start: number, end: number, params: Ring[], yb: Ring, wb: Ring | undefined) => Promise<{ grads: Ring[]; err: Ring }>;
+
+/** Error term at f bits: p − y, times the row weight when the job weights positives. */
+async function errorTerm(s: Session, p: Ring, yb: Ring, wb: Ring | undefined, f: number): Promise<Ring> {
+  const e = p.sub(yb);
+  return wb ? trunc(s, await mul(s, e, wb), f) : e;
+}
+
+const logregStep: Step = async (s, o, X, start, end, [w], yb, wb) => {
+  const f = o.fracBits;
+  const z = await trunc(s, await X.times(start, end, w!), f);
+  const p = await o.ops.sigmoid(s, z, f);
+  const err = await errorTerm(s, p, yb, wb, f);
+  return { grads: [await X.transposeTimes(start, end, err)], err };
+};
+
+const mlpStep: Step = async (s, o, X, start, end, [w1, w2, b2], yb, wb) => {
+  const f = o.fracBits;
+  const b = end - start;
+  const h = await trunc(s, await X.times(start, end, w1!), f);
+  const { y: a, d: dRelu } = await o.ops.relu(s, h);
+  const z = (await trunc(s, await matmul(s, a, w2!), f)).add(Ring.fill([b, 1], b2!.get(0)));
+  const p = await o.ops.sigmoid(s, z, f);
+  const err = await errorTerm(s, p, yb, wb, f);
+  const hid = w2!.shape[0]!;
+  const [gW2, dA2f] = await Promise.all([matmul(s, a.transpose(), err), matmul(s, err, w2!.reshape([1, hid]))]);
+  const gb2 = err.sum().reshape([1, 1]).scale(1n << BigInt(f));
+  const dH = await mul(s, await trunc(s, dA2f, f), dRelu);
+  return { grads: [await X.transposeTimes(start, end, dH), gW2, gb2], err };
+};
