@@ -1,0 +1,50 @@
+import { ConcordError } from '../../src/errors.js';
+import type { Session } from '../../src/session/session.js';
+import { Ring, assertSameShape } from '../../src/ring/ring.js';
+import { openBinaryMany } from './open.js';
+
+/**
+ * Bitwise AND of XOR-shared 64-bit words with bitwise Beaver triples. [Beaver91; GMW87]
+ * With a bit triple (a, b, c = a ∧ b) per word: open d = x ⊕ a and e = y ⊕ b together, then
+ * [z] = [c] ⊕ (d ∧ [b]) ⊕ (e ∧ [a]) ⊕ (d ∧ e) (the public term XORed in by party 0).
+ * Each word op computes 64 independent bit-ANDs.
+ * Rounds: 1 for any number of pairs (all pairs batched into one triple and one opening).
+ * Bytes to each peer: 16·Σ sizes. Semi-honest; consumes Σ sizes word triples.
+ */
+export async function andMany(s: Session, xs: Ring[], ys: Ring[]): Promise<Ring[]> {
+  if (xs.length !== ys.length) throw new ConcordError('E_INTERNAL', `andMany: ${xs.length} left operands for ${ys.length} right operands`);
+  xs.forEach((x, i) => assertSameShape(x.shape, ys[i]!.shape, 'and'));
+  const total = xs.reduce((acc, x) => acc + x.size, 0);
+  const x = flatConcat(xs, total);
+  const y = flatConcat(ys, total);
+  const { a, b, c } = await s.prep.bitTriple(s.tag(), [total]);
+  const [d, e] = await openBinaryMany(s, [x.xor(a), y.xor(b)]);
+  let z = c.xor(d!.and(b)).xor(e!.and(a));
+  if (s.me === 0) z = z.xor(d!.and(e!));
+  return split(z, xs);
+}
+
+/** Bitwise AND of two XOR-shared tensors (1 round, 16·size bytes to each peer). */
+export async function and(s: Session, x: Ring, y: Ring): Promise<Ring> {
+  return (await andMany(s, [x], [y]))[0]!;
+}
+
+function flatConcat(parts: Ring[], total: number): Ring {
+  if (parts.length === 1) return parts[0]!.reshape([total]);
+  const out = new Ring([total]);
+  let off = 0;
+  for (const p of parts) {
+    out.data.set(p.data, off);
+    off += p.size;
+  }
+  return out;
+}
+
+function split(z: Ring, like: Ring[]): Ring[] {
+  let off = 0;
+  return like.map((l) => {
+    const part = new Ring(l.shape, z.data.subarray(off, off + l.size));
+    off += l.size;
+    return part;
+  });
+}

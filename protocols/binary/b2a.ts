@@ -1,0 +1,46 @@
+import type { Session } from '../../src/session/session.js';
+import { Ring, assertSameShape } from '../../src/ring/ring.js';
+import { openMany } from '../arithmetic/open.js';
+import { addPublic } from '../arithmetic/linear.js';
+import { openBinaryMany } from './open.js';
+
+/**
+ * Binary → arithmetic conversion of single bits with daBits. [RW19 "MArBled circuits"; EGKRS20 §3]
+ * A daBit is a random bit r shared both as XOR (bit 0) and arithmetically. Open c = b ⊕ r
+ * (bit 0 only), then [b] = c + [r] − 2c·[r] (c public, so this is linear).
+ * Input: XOR shares of the bits in bit 0 of each word (higher bits are ignored).
+ * Rounds: 1. Bytes to each peer: 8·len. Perfectly hiding (c is b masked by a uniform bit).
+ */
+export async function b2a(s: Session, bits: Ring): Promise<Ring> {
+  const r = await s.prep.daBits(s.tag(), bits.shape);
+  const [c] = (await openBinaryMany(s, [maskedBit(bits, r.bin)])) as [Ring];
+  return fromOpened(s, c, r.arith);
+}
+
+/**
+ * b2a fused with a product by a secret value: returns [b] and [b·v] (ring product, b ∈ {0,1},
+ * so no truncation is needed for fixed-point v). Computes [r·v] by Beaver multiplication in the
+ * same round as the opening of c = b ⊕ r; then b·v = c·v + (1 − 2c)·[r·v] is local.
+ * Rounds: 1. Bytes to each peer: 8·len (c) + 16·len (Beaver opening of r·v) = 24·len.
+ */
+export async function b2aMul(s: Session, bits: Ring, v: Ring): Promise<{ b: Ring; bv: Ring }> {
+  assertSameShape(bits.shape, v.shape, 'b2aMul');
+  const rP = s.prep.daBits(s.tag(), bits.shape);
+  const tP = s.prep.triple(s.tag(), bits.shape);
+  const [r, t] = await Promise.all([rP, tP]);
+  // Both openings are sent before either is awaited: one round.
+  const [[c], [e, f]] = (await Promise.all([openBinaryMany(s, [maskedBit(bits, r.bin)]), openMany(s, [v.sub(t.a), r.arith.sub(t.b)])])) as [[Ring], [Ring, Ring]];
+  const rv = addPublic(s, t.c.add(t.b.mul(e)).add(t.a.mul(f)), e.mul(f));
+  // c is public and v, r·v are shared: both terms are linear in the shares.
+  const bv = rv.mul(c.scale(-2n).addScalar(1n)).add(c.mul(v));
+  return { b: fromOpened(s, c, r.arith), bv };
+}
+
+function maskedBit(bits: Ring, rBin: Ring): Ring {
+  return bits.xor(rBin).and(Ring.fill(bits.shape, 1n));
+}
+
+/** [b] = c + [r] − 2c·[r] with c public. */
+function fromOpened(s: Session, c: Ring, rArith: Ring): Ring {
+  return addPublic(s, rArith.sub(c.mul(rArith).scale(2n)), c);
+}

@@ -1,0 +1,21 @@
+import type { Session } from '../../src/session/session.js';
+import type { Ring } from '../../src/ring/ring.js';
+import { a2bCost, msb } from '../binary/a2b.js';
+import { b2a } from '../binary/b2a.js';
+
+/**
+ * Less-than-zero: arithmetic shares of 1 where x < 0 (two's complement, i.e. bit 63 set), else 0.
+ * msb via a2b (carry-save layers + Kogge–Stone over whole words), then b2a with a daBit.
+ * [DSZ15; EGKRS20] Rounds: C(n) + 8 (C = carry-save layers: 0, 1, 2, 3 for n = 2, 3, 4, 5) — 9 at n = 3.
+ * Bytes to each peer per element: 16·(n − 2) + 200 (216 at n = 3). Semi-honest.
+ * Input range: every ring element (exact; −2^63 counts as negative).
+ */
+export async function ltz(s: Session, x: Ring): Promise<Ring> {
+  return b2a(s, await msb(s, x));
+}
+
+/** Documented cost of ltz: rounds and bytes to each peer per element. */
+export function ltzCost(n: number): { rounds: number; bytesPerPeerPerElement: number } {
+  const c = a2bCost(n, 64);
+  return { rounds: c.rounds + 1, bytesPerPeerPerElement: c.bytesPerPeerPerElement + 8 };
+}

@@ -1,0 +1,24 @@
+import type { Session } from '../../src/session/session.js';
+import type { Ring } from '../../src/ring/ring.js';
+import { a2bCost, msb } from '../binary/a2b.js';
+import { b2aMul } from '../binary/b2a.js';
+
+/**
+ * ReLU with its derivative: y = max(x, 0) and d = (x > 0) as arithmetic 0/1 shares.
+ * d = msb(−x) (x > 0 ⇔ −x < 0); y = d·x is fused into the b2a of d (the Beaver product r·x
+ * travels in the same round as the masked bit), so relu costs exactly the rounds of ltz.
+ * Works on raw ring values, so fixed-point inputs need no truncation.
+ * Rounds: C(n) + 8 (9 at n = 3). Bytes to each peer per element: 16·(n − 2) + 216 (232 at n = 3).
+ * Input range: every ring element except −2^63 (for which −x = x, giving d = 1, y = −2^63).
+ */
+export async function relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
+  const bit = await msb(s, x.neg());
+  const { b, bv } = await b2aMul(s, bit, x);
+  return { y: bv, d: b };
+}
+
+/** Documented cost of relu: rounds and bytes to each peer per element. */
+export function reluCost(n: number): { rounds: number; bytesPerPeerPerElement: number } {
+  const c = a2bCost(n, 64);
+  return { rounds: c.rounds + 1, bytesPerPeerPerElement: c.bytesPerPeerPerElement + 24 };
+}

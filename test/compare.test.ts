@@ -1,0 +1,124 @@
+import { expect } from 'chai';
+import { Ring } from '../src/ring/ring.js';
+import { Prg } from '../src/crypto/prg.js';
+import { input } from '../protocols/arithmetic/input.js';
+import { open } from '../protocols/arithmetic/open.js';
+import { and } from '../protocols/binary/and.js';
+import { openBinary } from '../protocols/binary/open.js';
+import { a2b, a2bCost, csaLayers, msb } from '../protocols/binary/a2b.js';
+import { b2a } from '../protocols/binary/b2a.js';
+import { ltz, ltzCost } from '../protocols/compare/ltz.js';
+import { relu, reluCost } from '../protocols/compare/relu.js';
+import { runParties, testSeed } from './helpers/parties.js';
+import type { Session } from '../src/session/session.js';
+
+const EDGES = [0n, 1n, -1n, 1n << 62n, -(1n << 62n), 1n << 63n, (1n << 63n) - 1n, -(1n << 63n) + 1n, 2n, -2n];
+
+/** Edge values followed by seeded random ring elements (some small, some full-width). */
+function values(label: string, count: number): Ring {
+  const r = new Prg(testSeed(label).subarray(0, 16)).ring([count]);
+  const small = r.sar(40);
+  const out = new Ring([EDGES.length + 2 * count]);
+  out.data.set(Ring.from(EDGES).data, 0);
+  out.data.set(r.data, EDGES.length);
+  out.data.set(small.data, EDGES.length + count);
+  return out;
+}
+
+/** Share `x` (owned by party 0) and run `body` on the shares; returns party 0's opened result and stats deltas. */
+async function onShares(n: number, x: Ring, body: (s: Session, xs: Ring) => Promise<Ring>): Promise<{ out: Ring; rounds: number[]; bytes: number[][] }> {
+  const res = await runParties(n, async (s) => {
+    const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+    const before = s.stats();
+    const y = await body(s, xs);
+    const after = s.stats();
+    const out = await open(s, y);
+    return { out, rounds: after.rounds - before.rounds, bytes: after.perPeer.map((p, i) => p.bytesSent - before.perPeer[i]!.bytesSent) };
+  });
+  return { out: res[0]!.out, rounds: res.map((r) => r.rounds), bytes: res.map((r) => r.bytes) };
+}
+
+function expectBytes(bytes: number[][], me: (i: number) => number, perPeer: number): void {
+  bytes.forEach((row, i) => row.forEach((b, j) => expect(b, `party ${me(i)} → ${j}`).to.equal(j === i ? 0 : perPeer)));
+}
+
+describe('binary sharing', () => {
+  it('AND of XOR-shared words matches plaintext (n=3)', async () => {
+    const prg = new Prg(testSeed('and').subarray(0, 16));
+    const x = prg.ring([50]);
+    const y = prg.ring([50]);
+    const out = await runParties(3, async (s) => {
+      const xs = s.me === 0 ? x : Ring.zeros(x.shape);
+      const ys = s.me === 2 ? y : Ring.zeros(y.shape);
+      return openBinary(s, await and(s, xs, ys));
+    });
+    for (const o of out) expect(o.equals(x.and(y))).to.equal(true);
+  });
+  it('csaLayers follows the Wallace tree', () => {
+    expect([2, 3, 4, 5, 6, 7, 8, 9].map(csaLayers)).to.deep.equal([0, 1, 2, 3, 3, 4, 4, 4]);
+  });
+  for (const n of [2, 3, 5]) {
+    it(`a2b gives the two's complement bits, rounds and bytes as documented (n=${n})`, async () => {
+      const x = values(`a2b${n}`, 40);
+      const res = await runParties(n, async (s) => {
+        const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+        const before = s.stats();
+        const full = await a2b(s, xs);
+        const mid = s.stats();
+        const low = await a2b(s, xs, 17);
+        return { full: await openBinary(s, full), low: await openBinary(s, low), rounds: mid.rounds - before.rounds, bytes: mid.bytesSent - before.bytesSent };
+      });
+      const cost = a2bCost(n);
+      for (const r of res) {
+        expect(r.full.equals(x)).to.equal(true);
+        expect(r.low.equals(x.and(Ring.fill(x.shape, (1n << 17n) - 1n)))).to.equal(true);
+        expect(r.rounds).to.equal(cost.rounds);
+        expect(r.bytes).to.equal(cost.bytesPerPeerPerElement * x.size * (n - 1));
+      }
+    });
+  }
+  it('b2a converts XOR-shared bits to arithmetic 0/1 (n=3)', async () => {
+    const bits = new Prg(testSeed('b2a').subarray(0, 16)).ring([64]).bit(5);
+    const out = await runParties(3, async (s) => open(s, await b2a(s, s.me === 1 ? bits : Ring.zeros(bits.shape))));
+    for (const o of out) expect(o.equals(bits)).to.equal(true);
+  });
+});
+
+describe('ltz and relu', () => {
+  for (const n of [2, 3, 5]) {
+    it(`ltz matches the sign bit on edges and random values, with documented rounds/bytes (n=${n})`, async () => {
+      const x = values(`ltz${n}`, 100);
+      const { out, rounds, bytes } = await onShares(n, x, ltz);
+      expect(out.equals(x.shr(63))).to.equal(true);
+      const cost = ltzCost(n);
+      expect(rounds.every((r) => r === cost.rounds), `rounds ${rounds} vs ${cost.rounds}`).to.equal(true);
+      expectBytes(bytes, (i) => i, cost.bytesPerPeerPerElement * x.size);
+    });
+    it(`relu returns max(x,0) and d = (x > 0) (n=${n})`, async () => {
+      const x = values(`relu${n}`, 100);
+      const keep = x.toSigned().map((v, i) => [v, i] as const).filter(([v]) => v !== -(1n << 63n));
+      const xs = Ring.from(keep.map(([v]) => v));
+      const res = await runParties(n, async (s) => {
+        const sh = input(s, 0, xs.shape, s.me === 0 ? xs : undefined);
+        const before = s.stats();
+        const { y, d } = await relu(s, sh);
+        const after = s.stats();
+        return { y: await open(s, y), d: await open(s, d), rounds: after.rounds - before.rounds, bytes: after.bytesSent - before.bytesSent };
+      });
+      const sx = xs.toSigned();
+      const cost = reluCost(n);
+      for (const r of res) {
+        expect(r.y.toSigned()).to.deep.equal(sx.map((v) => (v > 0n ? v : 0n)));
+        expect(r.d.toSigned()).to.deep.equal(sx.map((v) => (v > 0n ? 1n : 0n)));
+        expect(r.rounds).to.equal(cost.rounds);
+        expect(r.bytes).to.equal(cost.bytesPerPeerPerElement * xs.size * (n - 1));
+      }
+    });
+  }
+  it('msb of a 2-D tensor keeps its shape', async () => {
+    const x = Ring.from([-3n, 4n, 0n, -1n, 7n, -8n], [2, 3]);
+    const out = await runParties(2, async (s) => openBinary(s, await msb(s, input(s, 0, x.shape, s.me === 0 ? x : undefined))));
+    expect(out[0]!.shape).to.deep.equal([2, 3]);
+    expect(out[0]!.equals(x.shr(63))).to.equal(true);
+  });
+});
