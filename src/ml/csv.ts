@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ConcordError } from '../errors.js';
 
 /**
@@ -21,8 +22,20 @@ export interface Dataset {
   y: Float64Array;
 }
 
-function dataError(file: string, msg: string): ConcordError {
-  return new ConcordError('E_DATA', `${file}: ${msg}`);
+/**
+ * A data error. `shareable` is the same diagnosis without any cell content, safe to send to the
+ * other parties (they learn which file/line/column is broken, never a value).
+ */
+export class DataError extends ConcordError {
+  readonly shareable: string;
+  constructor(file: string, msg: string, shareable?: string) {
+    super('E_DATA', `${file}: ${msg}`);
+    this.shareable = `${basename(file)}: ${shareable ?? msg}`;
+  }
+}
+
+function dataError(file: string, msg: string, shareable?: string): DataError {
+  return new DataError(file, msg, shareable);
 }
 
 /**
@@ -38,7 +51,7 @@ export function parseCsv(text: string, file: string, label: string): Dataset {
   const seen = new Set<string>();
   header.forEach((h, j) => {
     if (h === '') throw dataError(file, `line 1 (header), column ${j + 1}: empty column name; every column needs a name`);
-    if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(h)) throw dataError(file, `line 1, column ${j + 1}: "${h}" looks like a number, not a column name; the file needs a header row`);
+    if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(h)) throw dataError(file, `line 1, column ${j + 1}: "${h}" looks like a number, not a column name; the file needs a header row`, `line 1: the file has no header row`);
     if (seen.has(h)) throw dataError(file, `line 1 (header): column "${h}" appears twice`);
     seen.add(h);
   });
@@ -65,10 +78,10 @@ export function parseCsv(text: string, file: string, label: string): Dataset {
       if (raw === '') throw dataError(file, `${where}: empty cell; missing values are not supported, impute or drop the row first`);
       const v = Number(raw);
       if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw) || !Number.isFinite(v)) {
-        throw dataError(file, `${where}: "${raw.slice(0, 40)}" is not a finite number`);
+        throw dataError(file, `${where}: "${raw.slice(0, 40)}" is not a finite number`, `${where}: a cell is not a finite number`);
       }
       if (j === li) {
-        if (v !== 0 && v !== 1) throw dataError(file, `${where}: label ${raw} is not 0 or 1`);
+        if (v !== 0 && v !== 1) throw dataError(file, `${where}: label ${raw} is not 0 or 1`, `${where}: a label is not 0 or 1`);
         y[r] = v;
       } else {
         x[r * d + k++] = v;
@@ -115,4 +128,18 @@ export function selectRows(ds: Dataset, rowIdx: ArrayLike<number>): Dataset {
     y[i] = ds.y[r]!;
   }
   return { ...ds, rows: rowIdx.length, x, y };
+}
+
+/** Keep the named feature columns, in that order (E_DATA naming the first missing one). */
+export function selectColumns(ds: Dataset, names: readonly string[]): Dataset {
+  if (names.length === 0) return ds;
+  const idx = names.map((c) => {
+    const j = ds.features.indexOf(c);
+    if (j < 0) throw new DataError(ds.file, `no column "${c}" (the job lists it in "features"; the file has ${ds.features.join(', ')})`, `no column "${c}"`);
+    return j;
+  });
+  const d = ds.features.length;
+  const x = new Float64Array(ds.rows * idx.length);
+  for (let i = 0; i < ds.rows; i++) idx.forEach((j, k) => (x[i * idx.length + k] = ds.x[i * d + j]!));
+  return { ...ds, features: [...names], x };
 }
