@@ -1,0 +1,195 @@
+/**
+ * The party side of the dealer offline phase (DESIGN.md §5). Every party expands its shares of
+ * every item from the seed it shares with the dealer (dealer-items.ts). Parties 0..n−2 never
+ * talk to the dealer. Party n−1 additionally needs one correction tensor per item: it sends the
+ * item requests (batched: every request made in the same tick goes in one message) and reports
+ * the items it found already pushed ("hits") so the dealer's predictor can push the next ones
+ * ahead of need (dealer.ts). Rounds seen by the online phase: 0 on a hit, 1 dealer round trip on a miss.
+ * Bytes: party n−1 receives 8·|dependent components| per item; the others receive nothing.
+ */
+import { ConcordError } from '../../src/errors.js';
+import type { Ring, Shape } from '../../src/ring/ring.js';
+import type { DaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { Message } from '../../src/net/transport.js';
+import { itemKey, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
+import type { DealerLink } from './dealer-link.js';
+
+/** The trust assumption every dealer-mode process prints. */
+export const DEALER_TRUST = 'offline: dealer — the dealer must not collude with any party; it never sees data';
+
+/** How often party n−1 found its correction already there vs. had to wait for the dealer. */
+export interface DealerClientStats {
+  items: number;
+  /** Items whose correction had already been pushed by the dealer (no wait). */
+  hits: number;
+  /** Items the online phase had to wait for (a dealer round trip). */
+  waits: number;
+  /** Total milliseconds spent waiting for corrections. */
+  waitMs: number;
+}
+
+interface Waiter {
+  key: string;
+  resolve: (r: Ring) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+  t0: number;
+}
+
+export interface DealerPrepOptions {
+  /** Seed shared with the dealer (≥ 16 bytes, derived from the link's key material, never sent). */
+  seed: Uint8Array;
+  me: number;
+  n: number;
+  /** Link to the dealer: required for party n−1 only. */
+  link?: DealerLink;
+  /** Wait for one correction before failing (default 30 s). */
+  timeoutMs?: number;
+  /** Most pushed corrections kept ahead of use (default 4096). */
+  maxCached?: number;
+}
+
+/** Preprocessing served by a dealer. */
+export class DealerPreprocessing implements Preprocessing {
+  readonly mode = 'dealer';
+  readonly trust = DEALER_TRUST;
+  private readonly seed: Uint8Array;
+  private readonly last: boolean;
+  private readonly link: DealerLink | undefined;
+  private readonly timeoutMs: number;
+  private readonly maxCached: number;
+  private readonly masks = new Map<number, Shape>();
+  private readonly cache = new Map<number, { key: string; ring: Ring }>();
+  private readonly waiters = new Map<number, Waiter>();
+  private needs: ItemRequest[] = [];
+  private hitsToReport: ItemRequest[] = [];
+  private flushScheduled = false;
+  private failure: ConcordError | undefined;
+  private readonly st: DealerClientStats = { items: 0, hits: 0, waits: 0, waitMs: 0 };
+
+  constructor(opts: DealerPrepOptions) {
+    if (opts.seed.length < 16) throw new ConcordError('E_PREP', `dealer seed must be at least 16 bytes, got ${opts.seed.length}`);
+    this.seed = opts.seed;
+    this.last = opts.me === opts.n - 1;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxCached = opts.maxCached ?? 4096;
+    this.link = this.last ? opts.link : undefined;
+    if (this.last && !this.link) throw new ConcordError('E_PREP', `party ${opts.me} (the last party) needs a link to the dealer`);
+    this.link?.onMessage((m) => this.receive(m));
+    this.link?.onError((e) => this.fail(e));
+  }
+
+  /** Hit/wait counters (party n−1; zeros elsewhere apart from items). */
+  stats(): DealerClientStats {
+    return { ...this.st };
+  }
+
+  triple(tag: number, shape: Shape): Promise<Triple> {
+    return this.item({ kind: 'triple', tag, shape: [...shape] }) as Promise<Triple>;
+  }
+  matrixTriple(tag: number, n: number, k: number, m: number): Promise<Triple> {
+    return this.item({ kind: 'matrix', tag, n, k, m }) as Promise<Triple>;
+  }
+  truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair> {
+    return this.item({ kind: 'trunc', tag, shape: [...shape], f }) as Promise<TruncPair>;
+  }
+  bitTriple(tag: number, shape: Shape): Promise<Triple> {
+    return this.item({ kind: 'bit', tag, shape: [...shape] }) as Promise<Triple>;
+  }
+  daBits(tag: number, shape: Shape): Promise<DaBits> {
+    return this.item({ kind: 'dabit', tag, shape: [...shape] }) as Promise<DaBits>;
+  }
+  matrixMask(tag: number, shape: Shape): Promise<Ring> {
+    if (shape.length !== 2) return Promise.reject(new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`));
+    this.masks.set(tag, [...shape]);
+    return this.item({ kind: 'mask', tag, shape: [...shape] }) as Promise<Ring>;
+  }
+  maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple> {
+    const maskShape = this.masks.get(maskTag);
+    if (!maskShape) return Promise.reject(new ConcordError('E_PREP', `maskedTriple: no mask was made under tag ${maskTag}`));
+    const q: ItemRequest = { kind: 'masked', tag, maskTag, maskShape, start: use.start ?? 0, end: use.end ?? maskShape[0]!, transpose: use.transpose ?? false, m: use.m };
+    return this.item(q) as Promise<MaskedTriple>;
+  }
+
+  async close(): Promise<void> {
+    this.fail(new ConcordError('E_ABORTED', 'preprocessing closed'));
+  }
+
+  private async item(q: ItemRequest): Promise<ItemShare> {
+    this.st.items++;
+    // Masks have no dependent part: every party, the last included, derives its share alone.
+    if (!this.last || q.kind === 'mask') return partyShare(this.seed, q);
+    return partyShare(this.seed, q, await this.correction(q));
+  }
+
+  private correction(q: ItemRequest): Promise<Ring> {
+    if (this.failure) return Promise.reject(this.failure);
+    const key = itemKey(q);
+    const cached = this.cache.get(q.tag);
+    if (cached && cached.key === key) {
+      this.cache.delete(q.tag);
+      this.st.hits++;
+      this.hitsToReport.push(q);
+      this.scheduleFlush();
+      return Promise.resolve(cached.ring);
+    }
+    this.cache.delete(q.tag); // a mispredicted push for this tag
+    if (this.waiters.has(q.tag)) return Promise.reject(new ConcordError('E_INTERNAL', `two preprocessing requests for tag ${q.tag}`));
+    this.st.waits++;
+    this.needs.push(q);
+    this.scheduleFlush();
+    return new Promise<Ring>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(q.tag);
+        reject(new ConcordError('E_TIMEOUT', `the dealer sent no correction for ${key} within ${this.timeoutMs} ms; check that the dealer process is running and reachable`));
+      }, this.timeoutMs);
+      this.waiters.set(q.tag, { key, resolve, reject, timer, t0: performance.now() });
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      if (this.failure || (this.needs.length === 0 && this.hitsToReport.length === 0)) return;
+      const json = { need: this.needs, hit: this.hitsToReport };
+      this.needs = [];
+      this.hitsToReport = [];
+      try {
+        this.link!.send({ tag: 0, kind: 'prep/req', json });
+      } catch (e) {
+        this.fail(e instanceof ConcordError ? e : new ConcordError('E_PEER_LOST', `cannot reach the dealer: ${String(e)}`));
+      }
+    });
+  }
+
+  private receive(m: Message): void {
+    if (!m.kind.startsWith('prep/') || !m.ring) {
+      this.fail(new ConcordError('E_FRAME', `the dealer sent an unexpected message (kind "${m.kind}")`));
+      return;
+    }
+    const key = m.kind.slice(5);
+    const w = this.waiters.get(m.tag);
+    if (w && w.key === key) {
+      this.waiters.delete(m.tag);
+      clearTimeout(w.timer);
+      this.st.waitMs += performance.now() - w.t0;
+      w.resolve(m.ring);
+      return;
+    }
+    this.cache.set(m.tag, { key, ring: m.ring });
+    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private fail(e: ConcordError): void {
+    if (this.failure) return;
+    this.failure = e;
+    for (const w of this.waiters.values()) {
+      clearTimeout(w.timer);
+      w.reject(e);
+    }
+    this.waiters.clear();
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,58 @@
+import { ConcordError } from '../../src/errors.js';
+import { Ring } from '../../src/ring/ring.js';
+import { emptyStats, payloadBytes, type LinkStats, type Message } from '../../src/net/transport.js';
+
+/**
+ * The one connection the dealer protocol uses: between the dealer and party n−1 (parties 0..n−2
+ * only need their seed). Any secure link fits (src/net mesh links are adapted to it); the
+ * in-memory pair below is for tests and in-process benchmarks.
+ */
+export interface DealerLink {
+  send(msg: Message): void;
+  onMessage(handler: (msg: Message) => void): void;
+  onError(handler: (err: ConcordError) => void): void;
+  stats(): LinkStats;
+}
+
+/** Two connected in-memory DealerLinks (payloads copied, delivery asynchronous). */
+export function memoryLinkPair(): [DealerLink, DealerLink] {
+  const mk = () => {
+    const st = emptyStats();
+    let handler: ((m: Message) => void) | undefined;
+    const queue: Message[] = [];
+    return {
+      st,
+      deliver(m: Message) {
+        if (handler) handler(m);
+        else queue.push(m);
+      },
+      link: undefined as unknown as DealerLink,
+      setHandler(h: (m: Message) => void) {
+        handler = h;
+        for (const m of queue.splice(0)) h(m);
+      },
+    };
+  };
+  const ends = [mk(), mk()];
+  for (const [i, end] of ends.entries()) {
+    const other = ends[1 - i]!;
+    end.link = {
+      send(msg) {
+        const copy: Message = { tag: msg.tag, kind: msg.kind };
+        if (msg.ring) copy.ring = new Ring(msg.ring.shape, msg.ring.data.slice());
+        if (msg.bytes) copy.bytes = msg.bytes.slice();
+        if (msg.json !== undefined) copy.json = structuredClone(msg.json);
+        const b = payloadBytes(msg);
+        end.st.bytesSent += b;
+        end.st.messagesSent++;
+        other.st.bytesReceived += b;
+        other.st.messagesReceived++;
+        setImmediate(() => other.deliver(copy));
+      },
+      onMessage: (h) => end.setHandler(h),
+      onError: () => {},
+      stats: () => ({ ...end.st }),
+    };
+  }
+  return [ends[0]!.link, ends[1]!.link];
+}

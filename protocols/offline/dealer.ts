@@ -1,0 +1,205 @@
+/**
+ * The dealer (DESIGN.md §5): a process trusted not to collude with any party, holding one seed per
+ * party (derived from each Noise link's key material at both ends, never sent). It serves party
+ * n−1's correction tensors (dealer-items.ts); parties 0..n−2 never hear from it.
+ *
+ * Prefetch: online programs are loops, so the sequence of items repeats with a fixed tag period T
+ * (tags per training step). The predictor below learns T from the (tag, kind, shape) stream it
+ * sees (requests plus the hits party n−1 reports) and pushes the corrections of items t + T and
+ * t + 2T (`depth` periods) as soon as item t is seen. A misprediction only costs dealer work and bytes: the
+ * client drops a pushed correction whose key does not match and asks for the right one.
+ * Requests are served before predictions; predictions are computed in slices of ~5 ms.
+ */
+import { ConcordError } from '../../src/errors.js';
+import type { Ring, Shape } from '../../src/ring/ring.js';
+import type { Message } from '../../src/net/transport.js';
+import { checkRequest, dealerCorrection, itemKey, maskValue, type ItemRequest } from './dealer-items.js';
+import type { DealerLink } from './dealer-link.js';
+
+export { DEALER_TRUST } from './dealer-client.js';
+
+/** Counters of one dealer run. */
+export interface DealerStats {
+  /** Items requested by party n−1 that had not been pushed yet. */
+  served: number;
+  /** Items pushed ahead of need. */
+  pushed: number;
+  /** Requests already covered by a push (no work). */
+  alreadyPushed: number;
+  /** Hits reported by party n−1 (pushed items it used without waiting). */
+  hitsReported: number;
+  /** Elements of corrections sent. */
+  elementsSent: number;
+}
+
+const MAX_BATCH = 10_000;
+
+/** Learns the tag period of a repeating item stream and predicts the next occurrence of an item. */
+export class PeriodPredictor {
+  private period = 0;
+  private misses = 0;
+  private readonly recent: Array<[number, string]> = [];
+  private readonly seen = new Set<string>();
+  private readonly lastTags = new Map<string, number[]>();
+
+  constructor(private readonly window = 1024) {}
+
+  /** Current period estimate (0 = none). */
+  get T(): number {
+    return this.period;
+  }
+
+  /** Record an item; returns the predicted tag of its next occurrence, or undefined. */
+  observe(tag: number, sig: string): number | undefined {
+    if (this.period > 0) {
+      if (this.seen.has(`${tag - this.period}|${sig}`)) this.misses = 0;
+      else this.misses++;
+    }
+    this.recent.push([tag, sig]);
+    this.seen.add(`${tag}|${sig}`);
+    if (this.recent.length > this.window) {
+      const [t, s] = this.recent.shift()!;
+      this.seen.delete(`${t}|${s}`);
+    }
+    const prev = this.lastTags.get(sig) ?? [];
+    if (this.period === 0 || this.misses >= 3) this.estimate(tag, prev);
+    prev.push(tag);
+    if (prev.length > 8) prev.shift();
+    this.lastTags.set(sig, prev);
+    return this.period > 0 ? tag + this.period : undefined;
+  }
+
+  private estimate(tag: number, prev: number[]): void {
+    let best = 0;
+    let bestScore = 1;
+    for (const u of prev) {
+      const p = tag - u;
+      if (p <= 0) continue;
+      let score = 0;
+      for (const [t, s] of this.recent) if (this.seen.has(`${t - p}|${s}`)) score++;
+      if (score > bestScore) [best, bestScore] = [p, score];
+    }
+    if (best > 0 || this.misses >= 3) {
+      this.period = best;
+      this.misses = 0;
+    }
+  }
+}
+
+/** Serves party n−1 from every party's seed. */
+export class DealerServer {
+  private readonly seeds: readonly Uint8Array[];
+  private readonly link: DealerLink;
+  private readonly masks = new Map<number, Ring>();
+  private readonly sent = new Map<number, string>();
+  private readonly predictor = new PeriodPredictor();
+  private readonly queue: ItemRequest[] = [];
+  private readonly queued = new Set<string>();
+  private readonly depth: number;
+  private pumping = false;
+  private readonly predict: boolean;
+  private failure: ConcordError | undefined;
+  private readonly st: DealerStats = { served: 0, pushed: 0, alreadyPushed: 0, hitsReported: 0, elementsSent: 0 };
+  private readonly onFail: (e: ConcordError) => void;
+
+  /** `seeds[i]` is party i's seed; `link` goes to party n−1. */
+  /** `depth`: how many periods ahead to push (default 2). */
+  constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; onFail?: (e: ConcordError) => void }) {
+    this.depth = opts.depth ?? 2;
+    if (opts.seeds.length < 2) throw new ConcordError('E_PREP', `the dealer needs the seeds of at least 2 parties, got ${opts.seeds.length}`);
+    this.seeds = opts.seeds;
+    this.link = opts.link;
+    this.predict = opts.predict ?? true;
+    this.onFail = opts.onFail ?? (() => {});
+    this.link.onMessage((m) => this.receive(m));
+    this.link.onError((e) => this.fail(e));
+  }
+
+  stats(): DealerStats {
+    return { ...this.st };
+  }
+
+  private receive(m: Message): void {
+    if (this.failure) return;
+    try {
+      if (m.kind !== 'prep/req' || m.tag !== 0) throw new ConcordError('E_FRAME', `the last party sent an unexpected message to the dealer (kind "${m.kind}")`);
+      const j = m.json as { need?: unknown; hit?: unknown } | undefined;
+      const need = j?.need;
+      const hit = j?.hit;
+      if (!Array.isArray(need) || !Array.isArray(hit) || need.length + hit.length > MAX_BATCH) throw new ConcordError('E_FRAME', `malformed dealer request batch (need/hit arrays of at most ${MAX_BATCH} items expected)`);
+      for (const q of [...need, ...hit]) checkRequest(q as ItemRequest);
+      for (const q of need as ItemRequest[]) {
+        if (this.sent.get(q.tag) === itemKey(q)) this.st.alreadyPushed++;
+        else {
+          this.st.served++;
+          this.serve(q);
+        }
+      }
+      this.st.hitsReported += hit.length;
+      if (this.predict) for (const q of [...need, ...hit] as ItemRequest[]) this.observe(q);
+    } catch (e) {
+      this.fail(e instanceof ConcordError ? e : new ConcordError('E_PREP', `dealer failed: ${String(e)}`));
+    }
+  }
+
+  private observe(q: ItemRequest): void {
+    if (q.kind === 'mask') return;
+    const next = this.predictor.observe(q.tag, itemKey({ ...q, tag: 0 }));
+    if (next === undefined) return;
+    const T = next - q.tag;
+    for (let d = 1; d <= this.depth; d++) {
+      const p = { ...q, tag: q.tag + d * T };
+      if (this.sent.get(p.tag) !== itemKey(p) && !this.queued.has(itemKey(p))) {
+        this.queue.push(p);
+        this.queued.add(itemKey(p));
+      }
+    }
+    if (!this.pumping && this.queue.length > 0) {
+      this.pumping = true;
+      setImmediate(() => this.pump());
+    }
+  }
+
+  /** Compute predicted items for up to ~5 ms per event-loop turn, so incoming requests are served first. */
+  private pump(): void {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 5) {
+      const q = this.queue.shift();
+      if (!q || this.failure) {
+        this.pumping = false;
+        return;
+      }
+      this.queued.delete(itemKey(q));
+      if (this.sent.get(q.tag) !== itemKey(q)) {
+        this.st.pushed++;
+        this.serve(q);
+      }
+    }
+    setImmediate(() => this.pump());
+  }
+
+  private serve(q: ItemRequest): void {
+    const corr = dealerCorrection(this.seeds, q, (t, s) => this.mask(t, s));
+    const key = itemKey(q);
+    this.sent.set(q.tag, key);
+    if (this.sent.size > 100_000) this.sent.delete(this.sent.keys().next().value!);
+    this.st.elementsSent += corr.size;
+    this.link.send({ tag: q.tag, kind: `prep/${key}`, ring: corr });
+  }
+
+  private mask(tag: number, shape: Shape): Ring {
+    let a = this.masks.get(tag);
+    if (!a || a.shape[0] !== shape[0] || a.shape[1] !== shape[1]) {
+      a = maskValue(this.seeds, tag, shape);
+      this.masks.set(tag, a);
+    }
+    return a;
+  }
+
+  private fail(e: ConcordError): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.queue.length = 0;
+    this.onFail(e);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Vector oblivious linear evaluation over Z_2^64 from correlated OT: Gilboa, "Two Party RSA Key
+ * Generation", CRYPTO 1999 (as used for triples by SecureML, Mohassel–Zhang S&P 2017, §4 and
+ * MASCOT, Keller–Orsini–Scholl CCS 2016, without the malicious checks).
+ *
+ * The receiver holds choice elements x_p (w bits each: w = 64 for ring elements, 1 for bits);
+ * the sender holds vectors y_{yRow(p)} of L ring elements. For every bit l of x_p one correlated
+ * OT k = p·w + l; with h0 = H(q_k), h1 = H(q_k ⊕ Δ), H(t_k) = h_{c_k} (hash.ts):
+ *   sender sends  d = h1 − h0 − y  (only the low 64 − l bits: the rest vanishes after ·2^l)
+ *   receiver:     o = H(t_k) − c_k·d = h0 + c_k·y
+ * so Σ_l 2^l·o (receiver) and −Σ_l 2^l·h0 (sender) are additive shares of x_p·y. Outputs are
+ * summed into rows oRow(p), which turns vector OLE into matrix products (C = A·B row by row).
+ * Rounds: 2 messages (u from the receiver, d from the sender).
+ * Bytes: receiver → sender 16 per OT; sender → receiver per OT and element 8 (l < 32) or 4 (l ≥ 32).
+ * Security: semi-honest; d is masked by h1, pseudo-random to a receiver with c_k = 0, and the
+ * receiver's choice bits are hidden by IKNP.
+ */
+import { ConcordError } from '../../../src/errors.js';
+import { ccrHash, ccrKey } from './hash.js';
+import { iknpReceive, iknpSend, paddedCount, type CotReceiverKeys, type CotSenderKeys } from './iknp.js';
+
+const TWO32 = 4294967296;
+/** Largest number of hash blocks handled at once (bounds memory: 16 bytes each, twice). */
+const CHUNK_BLOCKS = 1 << 19;
+
+/** Shape of one vector-OLE batch. */
+export interface OleLayout {
+  /** Number of choice elements. */
+  count: number;
+  /** Bits per choice element (1..64). */
+  width: number;
+  /** Message length in ring elements. */
+  len: number;
+  /** Sender row used for choice element p. */
+  yRow: Int32Array;
+  /** Output row that element p is summed into. */
+  oRow: Int32Array;
+  outRows: number;
+}
+
+/** Element-wise layout: output p = x_p·y_p. */
+export function elementLayout(count: number, width = 64): OleLayout {
+  const id = Int32Array.from({ length: count }, (_, i) => i);
+  return { count, width, len: 1, yRow: id, oRow: id, outRows: count };
+}
+
+/**
+ * Layout for `batch` products A·B with A (rows×inner) the choice side and B (inner×len) the
+ * message side, stacked: A_b at rows b·rows, B_b at rows b·inner.
+ */
+export function matrixLayout(batch: number, rows: number, inner: number, len: number): OleLayout {
+  const count = batch * rows * inner;
+  const yRow = new Int32Array(count);
+  const oRow = new Int32Array(count);
+  for (let p = 0; p < count; p++) {
+    const b = Math.floor(p / (rows * inner));
+    yRow[p] = b * inner + (p % inner);
+    oRow[p] = Math.floor(p / inner);
+  }
+  return { count, width: 64, len, yRow, oRow, outRows: batch * rows };
+}
+
+/** OTs of a layout (before padding). */
+export function otCount(l: OleLayout): number {
+  return l.count * l.width;
+}
+
+function correctionWords(l: OleLayout): number {
+  return l.len * (2 * Math.min(32, l.width) + Math.max(0, l.width - 32));
+}
+
+function chunkElements(l: OleLayout): number {
+  const per = Math.ceil(l.len / 2);
+  return Math.max(1, Math.floor(CHUNK_BLOCKS / (l.width * per)));
+}
+
+/** Fold Float64 (lo, hi) sums into 32-bit words, negating if asked. */
+function finish(acc: Float64Array, negate: boolean): Uint32Array {
+  const out = new Uint32Array(acc.length);
+  for (let i = 0; i < acc.length; i += 2) {
+    let lo = acc[i]! % TWO32;
+    let hi = (acc[i + 1]! + Math.floor(acc[i]! / TWO32)) % TWO32;
+    if (negate) {
+      lo = (TWO32 - lo) % TWO32;
+      hi = (TWO32 - hi - (lo !== 0 ? 1 : 0)) % TWO32;
+    }
+    out[i] = lo;
+    out[i + 1] = hi;
+  }
+  return out;
+}
+
+/** Receiver, step 1: the IKNP message u for its choice bits (bit p·w + l = bit l of x_p). */
+export function oleReceiveStart(keys: CotReceiverKeys, extId: number, choice: Uint32Array, l: OleLayout): { u: Uint8Array; t: Uint32Array } {
+  const m = paddedCount(otCount(l));
+  let c = choice;
+  if (c.length < m >>> 5) {
+    c = new Uint32Array(m >>> 5);
+    c.set(choice);
+  }
+  return iknpReceive(keys, extId, c, m);
+}
+
+/**
+ * Sender: from u and its vectors y (rows of len elements, 2 words per element), the corrections
+ * d for the receiver and its own output shares (outRows × len elements as words).
+ */
+export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: OleLayout, y: Uint32Array): { d: Uint8Array; share: Uint32Array } {
+  const m = paddedCount(otCount(l));
+  const q = iknpSend(keys, extId, u, m);
+  const key = ccrKey(extId);
+  const L = l.len, W = l.width, per = Math.ceil(L / 2), bw = 4 * per;
+  const dpw = correctionWords(l);
+  const d = new Uint32Array(l.count * dpw);
+  const acc = new Float64Array(l.outRows * L * 2);
+  const step = chunkElements(l);
+  for (let p0 = 0; p0 < l.count; p0 += step) {
+    const p1 = Math.min(l.count, p0 + step);
+    const qs = q.subarray(p0 * W * 4, p1 * W * 4);
+    const h0 = ccrHash(key, qs, (p1 - p0) * W, per);
+    const h1 = ccrHash(key, qs, (p1 - p0) * W, per, keys.delta);
+    for (let p = p0; p < p1; p++) {
+      const yo = l.yRow[p]! * L * 2, ao = l.oRow[p]! * L * 2;
+      let dOff = p * dpw;
+      for (let bit = 0; bit < W; bit++) {
+        const hb = ((p - p0) * W + bit) * bw;
+        for (let e = 0; e < L; e++) {
+          const a0 = h0[hb + 2 * e]!, a1 = h0[hb + 2 * e + 1]!;
+          const lo1 = h1[hb + 2 * e]! - a0 - y[yo + 2 * e]!;
+          if (bit < 32) {
+            d[dOff++] = lo1 >>> 0;
+            d[dOff++] = (h1[hb + 2 * e + 1]! - a1 - y[yo + 2 * e + 1]! + Math.floor(lo1 / TWO32)) >>> 0;
+            if (bit === 0) {
+              acc[ao + 2 * e] += a0;
+              acc[ao + 2 * e + 1] += a1;
+            } else {
+              acc[ao + 2 * e] += (a0 << bit) >>> 0;
+              acc[ao + 2 * e + 1] += ((a1 << bit) | (a0 >>> (32 - bit))) >>> 0;
+            }
+          } else {
+            d[dOff++] = lo1 >>> 0;
+            acc[ao + 2 * e + 1] += (a0 << (bit - 32)) >>> 0;
+          }
+        }
+      }
+      // keep the float sums exact (below 2^53) however many elements share an output row
+      for (let e = 0; e < 2 * L; e += 2) {
+        const c = Math.floor(acc[ao + e]! / TWO32);
+        acc[ao + e] -= c * TWO32;
+        acc[ao + e + 1] = (acc[ao + e + 1]! + c) % TWO32;
+      }
+    }
+  }
+  return { d: new Uint8Array(d.buffer), share: finish(acc, true) };
+}
+
+/** Receiver, step 2: from the rows t and the sender's corrections, its output shares. */
+export function oleReceiveFinish(t: Uint32Array, extId: number, choice: Uint32Array, dBytes: Uint8Array, l: OleLayout): Uint32Array {
+  const L = l.len, W = l.width, per = Math.ceil(L / 2), bw = 4 * per;
+  const dpw = correctionWords(l);
+  if (dBytes.length !== l.count * dpw * 4) {
+    throw new ConcordError('E_FRAME', `OLE: expected ${l.count * dpw * 4} bytes of corrections, got ${dBytes.length}`);
+  }
+  const d = new Uint32Array(dBytes.buffer.slice(dBytes.byteOffset, dBytes.byteOffset + dBytes.length));
+  const key = ccrKey(extId);
+  const acc = new Float64Array(l.outRows * L * 2);
+  const step = chunkElements(l);
+  for (let p0 = 0; p0 < l.count; p0 += step) {
+    const p1 = Math.min(l.count, p0 + step);
+    const h = ccrHash(key, t.subarray(p0 * W * 4, p1 * W * 4), (p1 - p0) * W, per);
+    for (let p = p0; p < p1; p++) {
+      const ao = l.oRow[p]! * L * 2;
+      let dOff = p * dpw;
+      for (let bit = 0; bit < W; bit++) {
+        const k = p * W + bit;
+        const c = (choice[k >>> 5]! >>> (k & 31)) & 1;
+        const hb = ((p - p0) * W + bit) * bw;
+        for (let e = 0; e < L; e++) {
+          if (bit < 32) {
+            const lo1 = h[hb + 2 * e]! - c * d[dOff]!;
+            const olo = lo1 >>> 0;
+            const ohi = (h[hb + 2 * e + 1]! - c * d[dOff + 1]! + Math.floor(lo1 / TWO32)) >>> 0;
+            dOff += 2;
+            if (bit === 0) {
+              acc[ao + 2 * e] += olo;
+              acc[ao + 2 * e + 1] += ohi;
+            } else {
+              acc[ao + 2 * e] += (olo << bit) >>> 0;
+              acc[ao + 2 * e + 1] += ((ohi << bit) | (olo >>> (32 - bit))) >>> 0;
+            }
+          } else {
+            const olo = (h[hb + 2 * e]! - c * d[dOff++]!) >>> 0;
+            acc[ao + 2 * e + 1] += (olo << (bit - 32)) >>> 0;
+          }
+        }
+      }
+      for (let e = 0; e < 2 * L; e += 2) {
+        const cy = Math.floor(acc[ao + e]! / TWO32);
+        acc[ao + e] -= cy * TWO32;
+        acc[ao + e + 1] = (acc[ao + e + 1]! + cy) % TWO32;
+      }
+    }
+  }
+  return finish(acc, false);
+}
