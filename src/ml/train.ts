@@ -22,7 +22,7 @@ import type { HyperParams } from './hyper.js';
  * scales its own rows, appends the constant-1 bias column and inputs them (0 rounds) → the union
  * is put in the public training order (local gather) → per batch:
  *   logreg: z = trunc(X_b·w) → p = σ(z) → e = p − y → G = X_bᵀ·e → w −= trunc(η·G + μ·v)
- *   mlp:    H = trunc(X_b·W1) → (A, D) = relu(H) → z = trunc(A·W2) + b2 → p = σ(z) → e = p − y
+ *   mlp:    (A, D) = relu(X_b·W1) → z = trunc(A·W2) + b2 → p = σ(z) → e = p − y
  *           → {Aᵀ·e, e·W2ᵀ} (1 round) → dH = trunc(e·W2ᵀ) ⊙ D → X_bᵀ·dH → all updates in 1 round
  * Rounds per logreg step: 1 + 1 + rounds(σ) + 1 + 1 (+2 with a positive-class weight).
  * The learning rate and 1/|batch| are folded into ONE public fixed-point factor η_e = lr/|b|·2^e
@@ -208,9 +208,11 @@ const logregStep: Step = async (s, o, X, start, end, [w], yb, wb) => {
 const mlpStep: Step = async (s, o, X, start, end, [w1, w2, b2], yb, wb) => {
   const f = o.fracBits;
   const b = end - start;
-  const h = await trunc(s, await X.times(start, end, w1!), f);
-  const { y: a, d: dRelu } = await o.ops.relu(s, h);
-  const z = (await trunc(s, await matmul(s, a, w2!), f)).add(Ring.fill([b, 1], b2!.get(0)));
+  // relu works on raw ring values, so it takes X_b·W1 at 2f bits; its output is truncated
+  // concurrently with the next product (same round), which then carries 3f bits.
+  const { y: a2f, d: dRelu } = await o.ops.relu(s, await X.times(start, end, w1!));
+  const [a, z3f] = await Promise.all([trunc(s, a2f, f), matmul(s, a2f, w2!)]);
+  const z = (await trunc(s, z3f, 2 * f)).add(Ring.fill([b, 1], b2!.get(0)));
   const p = await o.ops.sigmoid(s, z, f);
   const err = await errorTerm(s, p, yb, wb, f);
   const hid = w2!.shape[0]!;
