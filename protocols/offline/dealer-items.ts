@@ -163,6 +163,7 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
     for (let i = 0; i < n - 1; i++) last = isXor(q) ? last.xor(parts[i]!.dependent[j]!) : last.sub(parts[i]!.dependent[j]!);
     return last;
   });
+  if (fixed.length === 0) return Ring.zeros([0]);
   return fixed.length === 1 ? fixed[0]!.reshape([fixed[0]!.size]) : Ring.concat(fixed.map((f) => f.reshape([f.size])));
 }
 
