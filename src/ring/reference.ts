@@ -1,9 +1,8 @@
 /**
- * Element kernels over Z_2^64 on raw BigUint64Arrays.
+ * Reference kernels over Z_2^64 on raw BigUint64Arrays, in plain BigInt.
  *
- * This is the plain BigInt reference implementation: correct, slow (each element read
- * boxes a BigInt). The WebAssembly kernels replace these behind the same signatures;
- * keep this file as the reference the kernel tests compare against.
+ * Correct and slow (each element read boxes a BigInt): `Ring` runs the WebAssembly kernels
+ * (wasm.ts); the tests compare those against this file. Never use it in a hot path.
  */
 const MASK = (1n << 64n) - 1n;
 
@@ -66,5 +65,34 @@ export function matmul(a: U64, b: U64, out: U64, n: number, k: number, m: number
       }
       out[i * m + j] = acc;
     }
+  }
+}
+
+/** Bit k of every element (0/1). */
+export function bit(a: U64, k: number, out: U64): void {
+  const kk = BigInt(k);
+  for (let i = 0; i < out.length; i++) out[i] = (a[i]! >> kk) & 1n;
+}
+
+/** out (c×r) = transpose of a (r×c). */
+export function transpose(a: U64, out: U64, r: number, c: number): void {
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = a[i * c + j]!;
+}
+
+/** out[i] = Σ_j a[i][j] for a r×c. */
+export function rowSum(a: U64, out: U64, r: number, c: number): void {
+  for (let i = 0; i < r; i++) {
+    let acc = 0n;
+    for (let j = 0; j < c; j++) acc += a[i * c + j]!;
+    out[i] = acc & MASK;
+  }
+}
+
+/** out[j] = Σ_i a[i][j] for a r×c. */
+export function colSum(a: U64, out: U64, r: number, c: number): void {
+  for (let j = 0; j < c; j++) {
+    let acc = 0n;
+    for (let i = 0; i < r; i++) acc += a[i * c + j]!;
+    out[j] = acc & MASK;
   }
 }

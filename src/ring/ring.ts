@@ -1,5 +1,5 @@
 import { ConcordError } from '../errors.js';
-import * as K from './kernels.js';
+import * as W from './wasm.js';
 
 /** A tensor shape: [len] or [rows, cols]. */
 export type Shape = readonly number[];
@@ -79,44 +79,44 @@ export class Ring {
     return this.shape.length === 2 ? this.shape[1]! : this.shape[0] ?? 1;
   }
 
-  private binary(b: Ring, op: string, k: (a: K.U64, b: K.U64, o: K.U64) => void): Ring {
+  private binary(b: Ring, op: 'add' | 'sub' | 'mul' | 'xor' | 'and'): Ring {
     assertSameShape(this.shape, b.shape, op);
     const out = new Ring(this.shape);
-    k(this.data, b.data, out.data);
+    W.binary(op, this.data, b.data, out.data);
     return out;
   }
-  private unary(k: (a: K.U64, o: K.U64) => void): Ring {
+  private unary(run: (a: W.U64, o: W.U64) => void): Ring {
     const out = new Ring(this.shape);
-    k(this.data, out.data);
+    run(this.data, out.data);
     return out;
   }
 
   /** Element-wise sum mod 2^64. */
-  add(b: Ring): Ring { return this.binary(b, 'add', K.add); }
+  add(b: Ring): Ring { return this.binary(b, 'add'); }
   /** Element-wise difference mod 2^64. */
-  sub(b: Ring): Ring { return this.binary(b, 'sub', K.sub); }
+  sub(b: Ring): Ring { return this.binary(b, 'sub'); }
   /** Element-wise product mod 2^64. */
-  mul(b: Ring): Ring { return this.binary(b, 'mul', K.mul); }
+  mul(b: Ring): Ring { return this.binary(b, 'mul'); }
   /** Element-wise XOR. */
-  xor(b: Ring): Ring { return this.binary(b, 'xor', K.xor); }
+  xor(b: Ring): Ring { return this.binary(b, 'xor'); }
   /** Element-wise AND. */
-  and(b: Ring): Ring { return this.binary(b, 'and', K.and); }
+  and(b: Ring): Ring { return this.binary(b, 'and'); }
   /** Element-wise NOT. */
-  not(): Ring { return this.unary(K.not); }
+  not(): Ring { return this.unary((a, o) => W.unary('not', a, o)); }
   /** Additive inverse. */
-  neg(): Ring { return this.unary(K.neg); }
+  neg(): Ring { return this.unary((a, o) => W.unary('neg', a, o)); }
   /** Multiply every element by a public scalar. */
-  scale(k: bigint): Ring { return this.unary((a, o) => K.scale(a, k, o)); }
+  scale(k: bigint): Ring { return this.unary((a, o) => W.scalar('scale', a, k, o)); }
   /** Add a public scalar to every element. */
-  addScalar(k: bigint): Ring { return this.unary((a, o) => K.addScalar(a, k, o)); }
+  addScalar(k: bigint): Ring { return this.unary((a, o) => W.scalar('addScalar', a, k, o)); }
   /** Left shift by k bits (0 ≤ k < 64). */
-  shl(k: number): Ring { checkShift(k); return this.unary((a, o) => K.shl(a, k, o)); }
+  shl(k: number): Ring { checkShift(k); return this.unary((a, o) => W.shift('shl', a, k, o)); }
   /** Logical right shift by k bits. */
-  shr(k: number): Ring { checkShift(k); return this.unary((a, o) => K.shr(a, k, o)); }
+  shr(k: number): Ring { checkShift(k); return this.unary((a, o) => W.shift('shr', a, k, o)); }
   /** Arithmetic (sign-extending) right shift by k bits, reading elements as two's complement. */
-  sar(k: number): Ring { checkShift(k); return this.unary((a, o) => K.sar(a, k, o)); }
+  sar(k: number): Ring { checkShift(k); return this.unary((a, o) => W.shift('sar', a, k, o)); }
   /** Bit i of every element, as a 0/1 tensor. */
-  bit(i: number): Ring { checkShift(i); return this.shr(i).and(Ring.fill(this.shape, 1n)); }
+  bit(i: number): Ring { checkShift(i); return this.unary((a, o) => W.shift('bit', a, i, o)); }
 
   /**
    * Matrix product op(this) · op(b) of 2-D tensors; `transA`/`transB` use the transpose of an
@@ -134,19 +134,22 @@ export class Ring {
       throw new ConcordError('E_SHAPE', `matmul: inner dimensions differ (${shapeStr(this.shape)}${tA ? 'ᵀ' : ''} · ${shapeStr(b.shape)}${tB ? 'ᵀ' : ''})`);
     }
     const out = new Ring([n, m]);
-    K.matmul(this.data, b.data, out.data, n, k, m, tA, tB);
+    W.matmul(this.data, b.data, out.data, n, k, m, tA, tB);
     return out;
   }
 
   /** Sum along an axis of a 2-D tensor (axis 0: column sums [cols]; axis 1: row sums [rows]); 1-D: total as [1]. */
   sum(axis?: 0 | 1): Ring {
     if (this.shape.length === 1 || axis === undefined) {
-      const ones = Ring.fill([this.size, 1], 1n);
-      return new Ring([1], this.reshape([1, this.size]).matmul(ones).data);
+      const out = new Ring([1]);
+      W.rowSum(this.data, out.data, 1, this.size);
+      return out;
     }
     const [r, c] = this.shape as [number, number];
-    if (axis === 0) return new Ring([c], Ring.fill([1, r], 1n).matmul(this).data);
-    return new Ring([r], this.matmul(Ring.fill([c, 1], 1n)).data);
+    const out = new Ring([axis === 0 ? c : r]);
+    if (axis === 0) W.colSum(this.data, out.data, r, c);
+    else W.rowSum(this.data, out.data, r, c);
+    return out;
   }
 
   /** Rows [start, end) of a 2-D tensor, or elements [start, end) of a 1-D tensor (copy). */
@@ -175,13 +178,21 @@ export class Ring {
 
   /** Columns [start, end) of a 2-D tensor (copy). */
   sliceCols(start: number, end: number): Ring {
-    return this.transpose().slice(start, end).transpose();
+    if (this.shape.length !== 2) return this.slice(start, end);
+    const [r, c] = this.shape as [number, number];
+    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= c)) {
+      throw new ConcordError('E_SHAPE', `sliceCols [${start}, ${end}) out of bounds for ${shapeStr(this.shape)}`);
+    }
+    const w = end - start;
+    const out = new Ring([r, w]);
+    for (let i = 0; i < r; i++) out.data.set(this.data.subarray(i * c + start, i * c + end), i * w);
+    return out;
   }
 
   /** Concatenate along axis 0 (rows; 1-D tensors end to end) or axis 1 (columns of 2-D tensors). */
   static concat(parts: Ring[], axis: 0 | 1 = 0): Ring {
     if (parts.length === 0) throw new ConcordError('E_SHAPE', 'concat of no tensors');
-    if (axis === 1) return Ring.concat(parts.map((p) => p.transpose()), 0).transpose();
+    if (axis === 1) return concatCols(parts);
     const first = parts[0]!;
     const tail = first.shape.slice(1);
     let rows = 0;
@@ -203,9 +214,7 @@ export class Ring {
     if (this.shape.length !== 2) return this.clone();
     const [r, c] = this.shape as [number, number];
     const out = new Ring([c, r]);
-    const src = this.data;
-    const dst = out.data;
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) dst[j * r + i] = src[i * c + j]!;
+    W.transpose(this.data, out.data, r, c);
     return out;
   }
 
@@ -223,9 +232,7 @@ export class Ring {
   /** Same shape and same elements. */
   equals(b: Ring): boolean {
     if (!sameShape(this.shape, b.shape)) return false;
-    const x = this.data, y = b.data;
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-    return true;
+    return bytesOf(this.data).equals(bytesOf(b.data));
   }
 
   /** Element i as an unsigned bigint. */
@@ -241,6 +248,33 @@ export class Ring {
   toString(): string {
     return `Ring${shapeStr(this.shape)}`;
   }
+}
+
+/** The bytes of a tensor's data as a Buffer view (no copy), for memcmp-speed comparison. */
+function bytesOf(d: BigUint64Array): Buffer {
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** Concatenate 2-D tensors side by side (same row count), one row copy per part per row. */
+function concatCols(parts: Ring[]): Ring {
+  const first = parts[0]!;
+  if (first.shape.length !== 2) return Ring.concat(parts, 0);
+  let cols = 0;
+  for (const p of parts) {
+    if (p.shape.length !== 2 || first.shape.length !== 2 || p.shape[0] !== first.shape[0]) {
+      throw new ConcordError('E_SHAPE', `concat along columns: shapes ${shapeStr(first.shape)} and ${shapeStr(p.shape)} do not fit`);
+    }
+    cols += p.shape[1]!;
+  }
+  const r = first.shape[0]!;
+  const out = new Ring([r, cols]);
+  let c0 = 0;
+  for (const p of parts) {
+    const w = p.shape[1]!;
+    for (let i = 0; i < r; i++) out.data.set(p.data.subarray(i * w, i * w + w), i * cols + c0);
+    c0 += w;
+  }
+  return out;
 }
 
 function checkShift(k: number): void {

@@ -1,0 +1,166 @@
+/**
+ * The WebAssembly ring kernels (built by `npm run build` from kernels-wat.mjs) and the grow-only
+ * arena they work in. Operands are copied into the module's memory with TypedArray.set (a memcpy),
+ * the kernel runs, the result is copied out; `Ring.data` never lives in WASM memory, so a
+ * memory.grow can never detach a tensor. Element-wise ops stream in chunks that stay in L2.
+ */
+import { readFileSync } from 'node:fs';
+import { ConcordError } from '../errors.js';
+
+export type U64 = BigUint64Array;
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  add(a: number, b: number, o: number, n: number): void;
+  sub(a: number, b: number, o: number, n: number): void;
+  mul(a: number, b: number, o: number, n: number): void;
+  xor(a: number, b: number, o: number, n: number): void;
+  and(a: number, b: number, o: number, n: number): void;
+  neg(a: number, o: number, n: number): void;
+  not(a: number, o: number, n: number): void;
+  scale(a: number, o: number, n: number, k: bigint): void;
+  addScalar(a: number, o: number, n: number, k: bigint): void;
+  shl(a: number, o: number, n: number, s: number): void;
+  shr(a: number, o: number, n: number, s: number): void;
+  sar(a: number, o: number, n: number, s: number): void;
+  bit(a: number, o: number, n: number, s: number): void;
+  matmul(a: number, b: number, c: number, n: number, k: number, m: number, ta: number, tb: number, ws: number): void;
+  transpose(a: number, o: number, r: number, c: number): void;
+  rowSum(a: number, o: number, r: number, c: number): void;
+  colSum(a: number, o: number, r: number, c: number): void;
+}
+
+function load(): KernelExports {
+  const url = new URL('./kernels.wasm', import.meta.url);
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = new Uint8Array(readFileSync(url));
+  } catch (e) {
+    throw new ConcordError('E_INTERNAL', `ring kernels missing at ${url.pathname}: run \`npm run build\` (or \`npm install\`) in the repository`, { cause: e });
+  }
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
+}
+
+const K = load();
+const PAGE = 65536;
+/** wasm32 addresses 4 GiB; keep a page of headroom so no offset wraps. */
+const MAX_BYTES = 4 * 1024 ** 3 - PAGE;
+/** Elements per operand per chunk: 3 operands × 256 KiB stay in L2 (measured best of 4K..256K). */
+const CHUNK = 32768;
+
+let view = new BigUint64Array(K.memory.buffer);
+
+/** The arena as a BigUint64Array of at least `bytes` bytes (grows memory, refreshes the view). */
+function arena(bytes: number, what: string): U64 {
+  const have = K.memory.buffer.byteLength;
+  if (bytes > have) {
+    if (bytes > MAX_BYTES) {
+      throw new ConcordError('E_RANGE', `${what} needs ${bytes} bytes of kernel memory, above the 4 GiB WebAssembly limit; split the tensor into smaller blocks`);
+    }
+    try {
+      K.memory.grow(Math.ceil((bytes - have) / PAGE));
+    } catch (e) {
+      throw new ConcordError('E_RANGE', `${what}: cannot grow kernel memory to ${bytes} bytes (${(e as Error).message}); split the tensor into smaller blocks`, { cause: e });
+    }
+  }
+  if (view.buffer !== K.memory.buffer) view = new BigUint64Array(K.memory.buffer);
+  return view;
+}
+
+/** Round an element count up to a 64-byte boundary (in elements). */
+function align(elems: number): number {
+  return Math.ceil(elems / 8) * 8;
+}
+
+type BinKernel = 'add' | 'sub' | 'mul' | 'xor' | 'and';
+type UnKernel = 'neg' | 'not';
+type ScalarKernel = 'scale' | 'addScalar';
+type ShiftKernel = 'shl' | 'shr' | 'sar' | 'bit';
+
+/** out = a ∘ b element-wise (all three the same length). */
+export function binary(op: BinKernel, a: U64, b: U64, out: U64): void {
+  const n = out.length;
+  const ch = Math.min(n, CHUNK);
+  const bOff = align(ch);
+  const v = arena(bOff * 16, op);
+  const kernel = K[op];
+  for (let off = 0; off < n; off += CHUNK) {
+    const len = Math.min(CHUNK, n - off);
+    v.set(a.subarray(off, off + len), 0);
+    v.set(b.subarray(off, off + len), bOff);
+    kernel(0, bOff * 8, 0, len);
+    out.set(v.subarray(0, len), off);
+  }
+}
+
+/** Runs a one-operand kernel in place over chunks of `a` copied into the arena. */
+function streamed(what: string, a: U64, out: U64, run: (len: number) => void): void {
+  const n = out.length;
+  const v = arena(Math.min(n, CHUNK) * 8, what);
+  for (let off = 0; off < n; off += CHUNK) {
+    const len = Math.min(CHUNK, n - off);
+    v.set(a.subarray(off, off + len), 0);
+    run(len);
+    out.set(v.subarray(0, len), off);
+  }
+}
+
+/** out = op(a) element-wise. */
+export function unary(op: UnKernel, a: U64, out: U64): void {
+  const kernel = K[op];
+  streamed(op, a, out, (len) => kernel(0, 0, len));
+}
+
+/** out = a·k or a + k element-wise (k reduced mod 2^64). */
+export function scalar(op: ScalarKernel, a: U64, k: bigint, out: U64): void {
+  const kernel = K[op];
+  const kk = BigInt.asIntN(64, k);
+  streamed(op, a, out, (len) => kernel(0, 0, len, kk));
+}
+
+/** out = a shifted by s bits (0 ≤ s ≤ 63), or bit s of a for 'bit'. */
+export function shift(op: ShiftKernel, a: U64, s: number, out: U64): void {
+  const kernel = K[op];
+  streamed(op, a, out, (len) => kernel(0, 0, len, s));
+}
+
+/**
+ * out (n×m) = op(A)·op(B), op(A) n×k (A stored k×n if transA), op(B) k×m (B stored m×k if transB).
+ * Packing into the micro-kernel layout happens inside the module (O(nk + km) work).
+ */
+export function matmul(a: U64, b: U64, out: U64, n: number, k: number, m: number, transA: boolean, transB: boolean): void {
+  const aOff = 0;
+  const bOff = align(n * k);
+  const cOff = bOff + align(k * m);
+  const ws = cOff + align(n * m);
+  // Packed panels pad n and m up to the micro-kernel tile (≤ 8), plus one tile.
+  const wsElems = (n + 8) * k + (m + 8) * k + 64;
+  const v = arena((ws + wsElems) * 8, `matmul ${n}×${k}·${k}×${m}`);
+  v.set(a, aOff);
+  v.set(b, bOff);
+  K.matmul(aOff * 8, bOff * 8, cOff * 8, n, k, m, transA ? 1 : 0, transB ? 1 : 0, ws * 8);
+  out.set(v.subarray(cOff, cOff + n * m));
+}
+
+function twoOperand(what: string, a: U64, outLen: number, run: (o: number) => void, out: U64): void {
+  const o = align(a.length);
+  const v = arena((o + outLen) * 8, what);
+  v.set(a, 0);
+  run(o * 8);
+  out.set(v.subarray(o, o + outLen));
+}
+
+/** out (c×r) = transpose of a (r×c). */
+export function transpose(a: U64, out: U64, r: number, c: number): void {
+  twoOperand('transpose', a, r * c, (o) => K.transpose(0, o, r, c), out);
+}
+
+/** out[i] = Σ_j a[i][j] for a r×c. */
+export function rowSum(a: U64, out: U64, r: number, c: number): void {
+  twoOperand('sum', a, r, (o) => K.rowSum(0, o, r, c), out);
+}
+
+/** out[j] = Σ_i a[i][j] for a r×c. */
+export function colSum(a: U64, out: U64, r: number, c: number): void {
+  twoOperand('sum', a, c, (o) => K.colSum(0, o, r, c), out);
+}

@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import { Ring } from '../src/ring/ring.js';
+import * as R from '../src/ring/reference.js';
+import { isConcordError } from '../src/errors.js';
+import { EDGES, edgePairs, randRing, testPrg } from './helpers/ring-gen.js';
+
+// Lengths around every SIMD width and around the 32768-element streaming chunk of wasm.ts.
+const LENGTHS = [0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 100, 32767, 32768, 32769, 70001];
+
+type U64 = BigUint64Array;
+
+function refOut(n: number, run: (o: U64) => void): U64 {
+  const o = new BigUint64Array(n);
+  run(o);
+  return o;
+}
+
+function expectSame(got: Ring, want: U64, what: string): void {
+  expect(got.size, `${what}: length`).to.equal(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (got.data[i] !== want[i]) expect.fail(`${what}: element ${i} is ${got.data[i]}, reference ${want[i]}`);
+  }
+}
+
+const BINARY = ['add', 'sub', 'mul', 'xor', 'and'] as const;
+const SHIFTS = [0, 1, 7, 31, 32, 33, 62, 63];
+
+describe('ring ops against the BigInt reference', () => {
+  for (const op of BINARY) {
+    it(`${op}: every pair of edge values`, () => {
+      const [a, b] = edgePairs();
+      expectSame(a[op](b), refOut(a.size, (o) => R[op](a.data, b.data, o)), op);
+    });
+    it(`${op}: seeded random, lengths ${LENGTHS.join(',')}`, () => {
+      const p = testPrg(`binary/${op}`);
+      for (const n of LENGTHS) {
+        const a = randRing(p, [n]);
+        const b = randRing(p, [n]);
+        expectSame(a[op](b), refOut(n, (o) => R[op](a.data, b.data, o)), `${op} n=${n}`);
+      }
+    });
+  }
+
+  it('neg and not, all lengths and edge values', () => {
+    const p = testPrg('unary');
+    for (const n of LENGTHS) {
+      const a = randRing(p, [n]);
+      expectSame(a.neg(), refOut(n, (o) => R.neg(a.data, o)), `neg n=${n}`);
+      expectSame(a.not(), refOut(n, (o) => R.not(a.data, o)), `not n=${n}`);
+    }
+    const e = Ring.from(EDGES);
+    expectSame(e.neg(), refOut(e.size, (o) => R.neg(e.data, o)), 'neg edges');
+  });
+
+  it('scale and addScalar with edge and negative scalars', () => {
+    const p = testPrg('scalar');
+    const scalars = [...EDGES, -1n, -3n, 0x1234_5678_9abc_def0n, (1n << 64n) + 5n];
+    for (const n of [0, 1, 7, 33, 32769]) {
+      const a = randRing(p, [n]);
+      for (const k of scalars) {
+        expectSame(a.scale(k), refOut(n, (o) => R.scale(a.data, k, o)), `scale n=${n} k=${k}`);
+        expectSame(a.addScalar(k), refOut(n, (o) => R.addScalar(a.data, k, o)), `addScalar n=${n} k=${k}`);
+      }
+    }
+  });
+
+  it('shl, shr, sar and bit for shift amounts 0..63', () => {
+    const p = testPrg('shift');
+    for (const n of [0, 1, 2, 9, 33, 32769]) {
+      const a = randRing(p, [n]);
+      for (const s of SHIFTS) {
+        expectSame(a.shl(s), refOut(n, (o) => R.shl(a.data, s, o)), `shl n=${n} s=${s}`);
+        expectSame(a.shr(s), refOut(n, (o) => R.shr(a.data, s, o)), `shr n=${n} s=${s}`);
+        expectSame(a.sar(s), refOut(n, (o) => R.sar(a.data, s, o)), `sar n=${n} s=${s}`);
+        expectSame(a.bit(s), refOut(n, (o) => R.bit(a.data, s, o)), `bit n=${n} s=${s}`);
+      }
+    }
+  });
+
+  it('rejects shift amounts outside 0..63 with E_RANGE', () => {
+    const a = Ring.from([1, 2]);
+    for (const s of [-1, 64, 1.5, NaN]) {
+      expect(() => a.shl(s)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_RANGE'));
+      expect(() => a.bit(s)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_RANGE'));
+    }
+  });
+
+  it('rejects element-wise ops on different shapes with E_SHAPE', () => {
+    const a = Ring.zeros([2, 3]);
+    expect(() => a.add(Ring.zeros([3, 2]))).to.throw(/shapes \[2×3\] and \[3×2\] differ/).that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+    expect(() => a.mul(Ring.zeros([6]))).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+  });
+
+  it('2-D element-wise ops keep the shape', () => {
+    const p = testPrg('2d');
+    const a = randRing(p, [7, 13]);
+    const b = randRing(p, [7, 13]);
+    const c = a.mul(b);
+    expect(c.shape).to.deep.equal([7, 13]);
+    expectSame(c, refOut(91, (o) => R.mul(a.data, b.data, o)), 'mul 7×13');
+  });
+});
+
+describe('ring layout ops against the reference', () => {
+  const SHAPES: [number, number][] = [[1, 1], [1, 9], [9, 1], [7, 13], [13, 7], [16, 16], [17, 33], [40, 3], [0, 4], [4, 0]];
+
+  it('transpose', () => {
+    const p = testPrg('transpose');
+    for (const [r, c] of SHAPES) {
+      const a = randRing(p, [r, c]);
+      const t = a.transpose();
+      expect(t.shape).to.deep.equal([c, r]);
+      expectSame(t, refOut(r * c, (o) => R.transpose(a.data, o, r, c)), `transpose ${r}×${c}`);
+    }
+    const v = randRing(p, [5]);
+    expect(v.transpose().equals(v)).to.equal(true);
+  });
+
+  it('sum along each axis and in total', () => {
+    const p = testPrg('sum');
+    for (const [r, c] of SHAPES) {
+      const a = randRing(p, [r, c]);
+      expectSame(a.sum(0), refOut(c, (o) => R.colSum(a.data, o, r, c)), `sum(0) ${r}×${c}`);
+      expectSame(a.sum(1), refOut(r, (o) => R.rowSum(a.data, o, r, c)), `sum(1) ${r}×${c}`);
+      expectSame(a.sum(), refOut(1, (o) => R.rowSum(a.data, o, 1, r * c)), `sum() ${r}×${c}`);
+    }
+    const v = Ring.from([(1n << 64n) - 1n, 2n, 1n << 63n, 1n << 63n]);
+    expect(v.sum().shape).to.deep.equal([1]);
+    expect(v.sum().get(0)).to.equal(1n);
+  });
+
+  it('slice, sliceCols, gather, concat (both axes), reshape, clone', () => {
+    const p = testPrg('layout');
+    const a = randRing(p, [7, 5]);
+    const b = randRing(p, [3, 5]);
+    const at = (x: Ring, i: number, j: number) => x.data[i * x.shape[1]! + j]!;
+    const s = a.slice(2, 6);
+    expect(s.shape).to.deep.equal([4, 5]);
+    expect(at(s, 0, 0)).to.equal(at(a, 2, 0));
+    const sc = a.sliceCols(1, 4);
+    expect(sc.shape).to.deep.equal([7, 3]);
+    for (let i = 0; i < 7; i++) for (let j = 0; j < 3; j++) expect(at(sc, i, j)).to.equal(at(a, i, j + 1));
+    expect(a.sliceCols(2, 2).shape).to.deep.equal([7, 0]);
+    expect(() => a.sliceCols(3, 6)).to.throw(/out of bounds/);
+    const g = a.gather([6, 0, 6]);
+    expect(g.slice(0, 1).equals(a.slice(6, 7))).to.equal(true);
+    expect(g.slice(2, 3).equals(a.slice(6, 7))).to.equal(true);
+    expect(() => a.gather([7])).to.throw(/out of bounds/);
+    const c0 = Ring.concat([a, b], 0);
+    expect(c0.shape).to.deep.equal([10, 5]);
+    expect(c0.slice(7, 10).equals(b)).to.equal(true);
+    const c1 = Ring.concat([a, sc], 1);
+    expect(c1.shape).to.deep.equal([7, 8]);
+    expect(c1.sliceCols(0, 5).equals(a)).to.equal(true);
+    expect(c1.sliceCols(5, 8).equals(sc)).to.equal(true);
+    expect(() => Ring.concat([a, b], 1)).to.throw(/do not fit/);
+    const v = Ring.concat([Ring.from([1, 2]), Ring.from([3])], 1);
+    expect(v.toSigned()).to.deep.equal([1n, 2n, 3n]);
+    const r = a.reshape([35]);
+    expect(r.data).to.equal(a.data);
+    const cl = a.clone();
+    cl.data[0] = cl.data[0]! + 1n;
+    expect(cl.equals(a)).to.equal(false);
+  });
+
+  it('equals compares shape and every element, including the last', () => {
+    const p = testPrg('equals');
+    for (const n of [1, 2, 3, 17]) {
+      const a = randRing(p, [n]);
+      const b = a.clone();
+      expect(a.equals(b)).to.equal(true);
+      b.data[n - 1] = b.data[n - 1]! ^ (1n << 63n);
+      expect(a.equals(b)).to.equal(false);
+    }
+    expect(Ring.zeros([2, 3]).equals(Ring.zeros([3, 2]))).to.equal(false);
+    expect(Ring.zeros([0]).equals(Ring.zeros([0]))).to.equal(true);
+    const big = randRing(p, [4, 8]);
+    expect(big.slice(1, 3).equals(big.slice(1, 3))).to.equal(true);
+  });
+});
