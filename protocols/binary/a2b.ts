@@ -1,7 +1,8 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
-import { andMany } from './and.js';
+import { andStep } from './and.js';
+import { runChain, type Chain } from './lockstep.js';
 import { binaryOfPrivate } from './linear.js';
 
 /**
@@ -24,8 +25,13 @@ import { binaryOfPrivate } from './linear.js';
  * Input range: any ring element (the result is the exact two's complement bit pattern).
  */
 export async function a2b(s: Session, x: Ring, bits = 64): Promise<Ring> {
+  return runChain(s, a2bStep(s, x, bits));
+}
+
+/** a2b as a lockstep chain (see lockstep.ts). */
+export async function* a2bStep(s: Session, x: Ring, bits = 64): Chain<Ring> {
   if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new ConcordError('E_RANGE', `a2b: bits=${bits} outside 1..64`);
-  const { p, g } = await carries(s, x, levelsFor(bits));
+  const { p, g } = yield* carries(s, x, levelsFor(bits));
   const sum = p.xor(g.shl(1));
   return bits === 64 ? sum : sum.and(Ring.fill(sum.shape, (1n << BigInt(bits)) - 1n));
 }
@@ -35,7 +41,12 @@ export async function a2b(s: Session, x: Ring, bits = 64): Promise<Ring> {
  * Same cost as a2b with 64 bits: rounds C(n) + 7, bytes 16·(n − 2) + 192 per element per peer.
  */
 export async function msb(s: Session, x: Ring): Promise<Ring> {
-  const { p, g } = await carries(s, x, 6);
+  return runChain(s, msbStep(s, x));
+}
+
+/** msb as a lockstep chain (see lockstep.ts). */
+export async function* msbStep(s: Session, x: Ring): Chain<Ring> {
+  const { p, g } = yield* carries(s, x, 6);
   return p.xor(g.shl(1)).shr(63);
 }
 
@@ -63,22 +74,22 @@ export function a2bCost(n: number, bits = 64): { rounds: number; bytesPerPeerPer
 }
 
 /** P = A ⊕ B and the prefix generate word G after `levels` Kogge–Stone levels (A, B from the CSA tree). */
-async function carries(s: Session, x: Ring, levels: number): Promise<{ p: Ring; g: Ring }> {
+async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g: Ring }> {
   const flat = x.reshape([x.size]);
   let nums = Array.from({ length: s.n }, (_, i) => binaryOfPrivate(s, i, flat));
-  while (nums.length > 2) nums = await csaLayer(s, nums);
+  while (nums.length > 2) nums = yield* csaLayer(s, nums);
   const [a, b] = nums as [Ring, Ring];
   const p0 = a.xor(b);
   if (levels === 0) return { p: p0.reshape(x.shape), g: Ring.zeros(x.shape) };
-  let [g] = (await andMany(s, [a], [b])) as [Ring];
+  let [g] = (yield* andStep(s, [a], [b])) as [Ring];
   let p = p0;
   for (let l = 0; l < levels; l++) {
     const k = 1 << l;
     if (l === levels - 1) {
-      const [t] = (await andMany(s, [p], [g.shl(k)])) as [Ring];
+      const [t] = (yield* andStep(s, [p], [g.shl(k)])) as [Ring];
       g = g.xor(t);
     } else {
-      const [t, pp] = (await andMany(s, [p, p], [g.shl(k), p.shl(k)])) as [Ring, Ring];
+      const [t, pp] = (yield* andStep(s, [p, p], [g.shl(k), p.shl(k)])) as [Ring, Ring];
       g = g.xor(t);
       p = pp;
     }
@@ -87,7 +98,7 @@ async function carries(s: Session, x: Ring, levels: number): Promise<{ p: Ring; 
 }
 
 /** One Wallace layer: every group of three numbers becomes sum and shifted carry; one AND round. */
-async function csaLayer(s: Session, nums: Ring[]): Promise<Ring[]> {
+async function* csaLayer(s: Session, nums: Ring[]): Chain<Ring[]> {
   const groups = Math.floor(nums.length / 3);
   const ls: Ring[] = [];
   const rs: Ring[] = [];
@@ -96,7 +107,7 @@ async function csaLayer(s: Session, nums: Ring[]): Promise<Ring[]> {
     ls.push(a.xor(c));
     rs.push(b.xor(c));
   }
-  const ands = await andMany(s, ls, rs);
+  const ands = yield* andStep(s, ls, rs);
   const out: Ring[] = [];
   for (let i = 0; i < groups; i++) {
     const [a, b, c] = [nums[3 * i]!, nums[3 * i + 1]!, nums[3 * i + 2]!];

@@ -1,7 +1,7 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
-import { openBinaryMany } from './open.js';
+import { runChain, type Chain } from './lockstep.js';
 
 /**
  * Bitwise AND of XOR-shared 64-bit words with bitwise Beaver triples. [Beaver91; GMW87]
@@ -11,17 +11,21 @@ import { openBinaryMany } from './open.js';
  * Rounds: 1 for any number of pairs (all pairs batched into one triple and one opening).
  * Bytes to each peer: 16·Σ sizes. Semi-honest; consumes Σ sizes word triples.
  */
-export async function andMany(s: Session, xs: Ring[], ys: Ring[]): Promise<Ring[]> {
-  if (xs.length !== ys.length) throw new ConcordError('E_INTERNAL', `andMany: ${xs.length} left operands for ${ys.length} right operands`);
+export async function* andStep(s: Session, xs: Ring[], ys: Ring[]): Chain<Ring[]> {
+  if (xs.length !== ys.length) throw new ConcordError('E_INTERNAL', `and: ${xs.length} left operands for ${ys.length} right operands`);
   xs.forEach((x, i) => assertSameShape(x.shape, ys[i]!.shape, 'and'));
   const total = xs.reduce((acc, x) => acc + x.size, 0);
-  const x = flatConcat(xs, total);
-  const y = flatConcat(ys, total);
   const { a, b, c } = await s.prep.bitTriple(s.tag(), [total]);
-  const [d, e] = await openBinaryMany(s, [x.xor(a), y.xor(b)]);
-  let z = c.xor(d!.and(b)).xor(e!.and(a));
-  if (s.me === 0) z = z.xor(d!.and(e!));
+  const { xor } = yield { xor: [flatConcat(xs, total).xor(a), flatConcat(ys, total).xor(b)] };
+  const [d, e] = xor as [Ring, Ring];
+  let z = c.xor(d.and(b)).xor(e.and(a));
+  if (s.me === 0) z = z.xor(d.and(e));
   return split(z, xs);
+}
+
+/** Bitwise AND of many pairs in one round (see andStep). */
+export async function andMany(s: Session, xs: Ring[], ys: Ring[]): Promise<Ring[]> {
+  return runChain(s, andStep(s, xs, ys));
 }
 
 /** Bitwise AND of two XOR-shared tensors (1 round, 16·size bytes to each peer). */
@@ -43,7 +47,7 @@ function flatConcat(parts: Ring[], total: number): Ring {
 function split(z: Ring, like: Ring[]): Ring[] {
   let off = 0;
   return like.map((l) => {
-    const part = new Ring(l.shape, z.data.subarray(off, off + l.size));
+    const part = new Ring(l.shape, z.data.slice(off, off + l.size));
     off += l.size;
     return part;
   });

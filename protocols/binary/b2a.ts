@@ -1,8 +1,7 @@
 import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
-import { openMany } from '../arithmetic/open.js';
 import { addPublic } from '../arithmetic/linear.js';
-import { openBinaryMany } from './open.js';
+import { runChain, type Chain } from './lockstep.js';
 
 /**
  * Binary → arithmetic conversion of single bits with daBits. [RW19 "MArBled circuits"; EGKRS20 §3]
@@ -12,9 +11,14 @@ import { openBinaryMany } from './open.js';
  * Rounds: 1. Bytes to each peer: 8·len. Perfectly hiding (c is b masked by a uniform bit).
  */
 export async function b2a(s: Session, bits: Ring): Promise<Ring> {
+  return runChain(s, b2aStep(s, bits));
+}
+
+/** b2a as a lockstep chain. */
+export async function* b2aStep(s: Session, bits: Ring): Chain<Ring> {
   const r = await s.prep.daBits(s.tag(), bits.shape);
-  const [c] = (await openBinaryMany(s, [maskedBit(bits, r.bin)])) as [Ring];
-  return fromOpened(s, c, r.arith);
+  const { xor } = yield { xor: [maskedBit(bits, r.bin)] };
+  return fromOpened(s, xor[0]!, r.arith);
 }
 
 /**
@@ -24,12 +28,18 @@ export async function b2a(s: Session, bits: Ring): Promise<Ring> {
  * Rounds: 1. Bytes to each peer: 8·len (c) + 16·len (Beaver opening of r·v) = 24·len.
  */
 export async function b2aMul(s: Session, bits: Ring, v: Ring): Promise<{ b: Ring; bv: Ring }> {
+  return runChain(s, b2aMulStep(s, bits, v));
+}
+
+/** b2aMul as a lockstep chain. */
+export async function* b2aMulStep(s: Session, bits: Ring, v: Ring): Chain<{ b: Ring; bv: Ring }> {
   assertSameShape(bits.shape, v.shape, 'b2aMul');
   const rP = s.prep.daBits(s.tag(), bits.shape);
   const tP = s.prep.triple(s.tag(), bits.shape);
   const [r, t] = await Promise.all([rP, tP]);
-  // Both openings are sent before either is awaited: one round.
-  const [[c], [e, f]] = (await Promise.all([openBinaryMany(s, [maskedBit(bits, r.bin)]), openMany(s, [v.sub(t.a), r.arith.sub(t.b)])])) as [[Ring], [Ring, Ring]];
+  const { add, xor } = yield { xor: [maskedBit(bits, r.bin)], add: [v.sub(t.a), r.arith.sub(t.b)] };
+  const c = xor[0]!;
+  const [e, f] = add as [Ring, Ring];
   const rv = addPublic(s, t.c.add(t.b.mul(e)).add(t.a.mul(f)), e.mul(f));
   // c is public and v, r·v are shared: both terms are linear in the shares.
   const bv = rv.mul(c.scale(-2n).addScalar(1n)).add(c.mul(v));

@@ -1,7 +1,8 @@
 import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
-import { a2bCost, msb } from '../binary/a2b.js';
-import { b2a } from '../binary/b2a.js';
+import { a2bCost, msbStep } from '../binary/a2b.js';
+import { b2aStep } from '../binary/b2a.js';
+import { runChain, type Chain } from '../binary/lockstep.js';
 
 /**
  * Less-than-zero: arithmetic shares of 1 where x < 0 (two's complement, i.e. bit 63 set), else 0.
@@ -11,7 +12,12 @@ import { b2a } from '../binary/b2a.js';
  * Input range: every ring element (exact; −2^63 counts as negative).
  */
 export async function ltz(s: Session, x: Ring): Promise<Ring> {
-  return b2a(s, await msb(s, x));
+  return runChain(s, ltzStep(s, x));
+}
+
+/** ltz as a lockstep chain. */
+export async function* ltzStep(s: Session, x: Ring): Chain<Ring> {
+  return yield* b2aStep(s, yield* msbStep(s, x));
 }
 
 /** Documented cost of ltz: rounds and bytes to each peer per element. */

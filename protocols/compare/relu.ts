@@ -1,7 +1,8 @@
 import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
-import { a2bCost, msb } from '../binary/a2b.js';
-import { b2aMul } from '../binary/b2a.js';
+import { a2bCost, msbStep } from '../binary/a2b.js';
+import { b2aMulStep } from '../binary/b2a.js';
+import { runChain, type Chain } from '../binary/lockstep.js';
 
 /**
  * ReLU with its derivative: y = max(x, 0) and d = (x > 0) as arithmetic 0/1 shares.
@@ -12,8 +13,13 @@ import { b2aMul } from '../binary/b2a.js';
  * Input range: every ring element except −2^63 (for which −x = x, giving d = 1, y = −2^63).
  */
 export async function relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
-  const bit = await msb(s, x.neg());
-  const { b, bv } = await b2aMul(s, bit, x);
+  return runChain(s, reluStep(s, x));
+}
+
+/** relu as a lockstep chain. */
+export async function* reluStep(s: Session, x: Ring): Chain<{ y: Ring; d: Ring }> {
+  const bit = yield* msbStep(s, x.neg());
+  const { b, bv } = yield* b2aMulStep(s, bit, x);
   return { y: bv, d: b };
 }
 

@@ -1,34 +1,55 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
-import { Ring } from '../../src/ring/ring.js';
+import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import { mul } from '../arithmetic/mul.js';
-import { trunc } from '../arithmetic/trunc.js';
-import { addPublicScalar } from '../arithmetic/linear.js';
+import { addPublic, addPublicScalar } from '../arithmetic/linear.js';
+import { finishTrunc, maskForTrunc } from '../arithmetic/trunc.js';
+import { runChain, type Chain } from '../binary/lockstep.js';
 
 /**
- * Shared helpers for fixed-point polynomial evaluation on secret tensors.
- * Powers are computed by repeated squaring-style doubling, each level batched into one
- * mul + one trunc (2 rounds); coefficients carry COEF_BITS fractional bits so tiny high-order
- * coefficients keep their precision, and all terms of all polynomials share one truncation.
+ * Fixed-point arithmetic as lockstep chains (so it can share rounds with comparisons) and
+ * polynomial evaluation. Beaver mul [Beaver91] and the EGKRS20 truncation are the ones of
+ * protocols/arithmetic (1 round each), re-expressed as steps. Powers are computed by doubling,
+ * each level one mul + one trunc (2 rounds); coefficients carry COEF_BITS fractional bits so tiny
+ * high-order coefficients keep their precision, and all terms of all polynomials share one truncation.
  */
 
 /** Fractional bits of public polynomial coefficients. */
 export const COEF_BITS = 30;
 
+/** Beaver product as a step (1 round, 16·len bytes to each peer). */
+export async function* mulStep(s: Session, x: Ring, y: Ring): Chain<Ring> {
+  assertSameShape(x.shape, y.shape, 'mul');
+  const t = await s.prep.triple(s.tag(), x.shape);
+  const { add } = yield { add: [x.sub(t.a), y.sub(t.b)] };
+  const [e, f] = add as [Ring, Ring];
+  return addPublic(s, t.c.add(t.b.mul(e)).add(t.a.mul(f)), e.mul(f));
+}
+
+/** Probabilistic truncation by f bits as a step (1 round, 8·len bytes; |x| < 2^62, ±1 ulp). */
+export async function* truncStep(s: Session, x: Ring, f: number): Chain<Ring> {
+  const p = await s.prep.truncPair(s.tag(), x.shape, f);
+  const { add } = yield { add: [maskForTrunc(s, x, p)] };
+  return finishTrunc(s, add[0]!, p, f);
+}
+
 /** Fixed-point products of many pairs with one mul and one trunc (2 rounds). */
+export async function* mulFxStep(s: Session, xs: Ring[], ys: Ring[], f: number = FRAC_BITS): Chain<Ring[]> {
+  const z = yield* mulStep(s, cat(xs), cat(ys));
+  return splitLike(yield* truncStep(s, z, f), xs);
+}
+
+/** Fixed-point products of many pairs (2 rounds). */
 export async function mulFxMany(s: Session, xs: Ring[], ys: Ring[], f: number = FRAC_BITS): Promise<Ring[]> {
-  const x = cat(xs);
-  const y = cat(ys);
-  return splitLike(await trunc(s, await mul(s, x, y), f), xs);
+  return runChain(s, mulFxStep(s, xs, ys, f));
 }
 
 /**
  * [x, x², …, x^k] in fixed point. Rounds: 2·⌈log2 k⌉. Each power is within about k ulps plus the
  * propagated error of the lower powers; |x|^k must stay below 2^(62−2f) for the truncations.
  */
-export async function powersFx(s: Session, x: Ring, k: number, f: number = FRAC_BITS): Promise<Ring[]> {
-  if (!Number.isInteger(k) || k < 1) throw new ConcordError('E_INTERNAL', `powersFx: k=${k} must be a positive integer`);
+export async function* powersStep(s: Session, x: Ring, k: number, f: number = FRAC_BITS): Chain<Ring[]> {
+  if (!Number.isInteger(k) || k < 1) throw new ConcordError('E_INTERNAL', `powers: k=${k} must be a positive integer`);
   const pw: Ring[] = [x];
   while (pw.length < k) {
     const top = pw.length;
@@ -39,7 +60,7 @@ export async function powersFx(s: Session, x: Ring, k: number, f: number = FRAC_
       ls.push(pw[top - 1]!);
       rs.push(pw[j - top - 1]!);
     }
-    pw.push(...(await mulFxMany(s, ls, rs, f)));
+    pw.push(...(yield* mulFxStep(s, ls, rs, f)));
   }
   return pw;
 }
@@ -51,17 +72,17 @@ export function coef(c: number, bits: number): bigint {
 
 /**
  * Evaluate polynomials Σ_j c_j·x^j (c_0 first) given the powers [x, x², …], all in one truncation.
- * Rounds: 1. Terms are formed at 2^(f+COEF_BITS) scale, so |Σ_{j≥1} c_j x^j| must stay below
- * 2^(62−f−COEF_BITS) (= 2^16 at f = 16).
+ * Rounds: 1. Bytes: 8·len per polynomial. Terms are formed at 2^(f+COEF_BITS) scale, so
+ * |Σ_{j≥1} c_j x^j| must stay below 2^(62−f−COEF_BITS) (= 2^16 at f = 16).
  */
-export async function polyEval(s: Session, powers: Ring[], polys: number[][], f: number = FRAC_BITS): Promise<Ring[]> {
+export async function* polyEvalStep(s: Session, powers: Ring[], polys: number[][], f: number = FRAC_BITS): Chain<Ring[]> {
   const sums = polys.map((cs) => {
     if (cs.length - 1 > powers.length) throw new ConcordError('E_INTERNAL', `polyEval: degree ${cs.length - 1} needs more than ${powers.length} powers`);
     let acc = Ring.zeros(powers[0]!.shape);
-    for (let j = 1; j < cs.length; j++) acc = acc.add(powers[j - 1]!.scale(coef(cs[j]!, COEF_BITS)));
+    for (let j = 1; j < cs.length; j++) if (cs[j] !== 0) acc = acc.add(powers[j - 1]!.scale(coef(cs[j]!, COEF_BITS)));
     return acc;
   });
-  const t = splitLike(await trunc(s, cat(sums), COEF_BITS), sums);
+  const t = splitLike(yield* truncStep(s, cat(sums), COEF_BITS), sums);
   return t.map((v, i) => addPublicScalar(s, v, coef(polys[i]![0]!, f)));
 }
 

@@ -3,10 +3,11 @@ import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
-import { a2bCost, msb } from '../binary/a2b.js';
-import { b2aMul } from '../binary/b2a.js';
+import { a2bCost, msbStep } from '../binary/a2b.js';
+import { b2aMulStep } from '../binary/b2a.js';
+import { lockstep, runChain, type Chain } from '../binary/lockstep.js';
 import { notBinary } from '../binary/linear.js';
-import { cat, polyEval, powersFx, splitLike } from './poly.js';
+import { cat, polyEvalStep, powersStep, splitLike } from './poly.js';
 
 /** Breakpoints: odd cubic on [−B1, B1), quartic on [B1, B2) and its mirror, constants outside. */
 const B1 = 1.5;
@@ -38,18 +39,19 @@ export async function sigmoid(s: Session, x: Ring, f: number = FRAC_BITS): Promi
   const flat = x.reshape([x.size]);
   const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** f)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));
-  const signs = msb(s, shifted);
-  const pieces = (async () => {
-    const pw = await powersFx(s, flat, 4, f);
-    const [l, m, r] = (await polyEval(s, pw, [LEFT, MID, RIGHT], f)) as [Ring, Ring, Ring];
-    const one = Ring.fill(flat.shape, 1n << BigInt(f));
-    const oneMinusR = s.me === 0 ? one.sub(r) : r.neg();
-    return cat([l, m.sub(l), r.sub(m), oneMinusR]);
-  })();
-  const [sg, v] = await Promise.all([signs, pieces]);
-  const { bv } = await b2aMul(s, notBinary(s, sg), v);
+  const [sg, v] = await lockstep<[Ring, Ring]>(s, [msbStep(s, shifted), piecesStep(s, flat, f)]);
+  const { bv } = await runChain(s, b2aMulStep(s, notBinary(s, sg), v));
   const parts = splitLike(bv, [flat, flat, flat, flat]);
   return parts.reduce((a, p) => a.add(p)).reshape(x.shape);
+}
+
+/** The four piece differences L, M − L, R − M, 1 − R (5 rounds). */
+async function* piecesStep(s: Session, x: Ring, f: number): Chain<Ring> {
+  const pw = yield* powersStep(s, x, 4, f);
+  const [l, m, r] = (yield* polyEvalStep(s, pw, [LEFT, MID, RIGHT], f)) as [Ring, Ring, Ring];
+  const one = Ring.fill(x.shape, 1n << BigInt(f));
+  const oneMinusR = s.me === 0 ? one.sub(r) : r.neg();
+  return cat([l, m.sub(l), r.sub(m), oneMinusR]);
 }
 
 /** Documented cost of sigmoid: critical-path rounds and bytes to each peer per element. */
