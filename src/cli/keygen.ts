@@ -1,10 +1,16 @@
-import { ConcordError } from '../errors.js';
+import { generateKey, toHex, writeKeyFile } from '../config/keys.js';
+import { parseArgs, required } from './args.js';
 import type { Command } from './main.js';
 
-/** `concord keygen`: not built yet (see the open issues). */
+/** `concord keygen --out <file> [--force]`: write a private key file (0600), print the public key. */
 export const command: Command = {
-  summary: 'keygen',
-  async run(): Promise<number> {
-    throw new ConcordError('E_USAGE', '`concord keygen` is not available yet in this build');
+  summary: 'write a private key (0600), print the public key',
+  async run(argv: string[]): Promise<number> {
+    const args = parseArgs(argv, ['out'], ['force'], 'keygen');
+    const out = required(args, 'out', 'keygen');
+    const k = generateKey();
+    writeKeyFile(out, k, args.switches.has('force'));
+    process.stdout.write(toHex(k.publicKey) + '\n');
+    return 0;
   },
 };

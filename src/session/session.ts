@@ -57,6 +57,8 @@ export class Session {
   private roundCount = 0;
   private recvSinceRound = true;
   private readonly failureListeners: ((e: ConcordError) => void)[] = [];
+  /** Peers that closed the session cleanly: nothing more will come from them. */
+  private readonly gone = new Set<number>();
 
   constructor(opts: SessionOptions) {
     this.transport = opts.transport;
@@ -68,7 +70,8 @@ export class Session {
     this.prepSource = opts.prep;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.transport.onMessage((peer, msg) => this.deliver(peer, msg));
-    this.transport.onError((err) => this.fail(err));
+    // A link failure aborts: fail here and tell the other parties (best effort) so nobody hangs.
+    this.transport.onError((err) => this.abort(err));
   }
 
   /** My party id. */
@@ -164,7 +167,7 @@ export class Session {
     if (this.failure || this.closed) return;
     for (const p of this.peers) {
       try {
-        this.transport.send(p, { tag: 0, kind: 'abort', json: { code: err.code, message: err.message } });
+        this.transport.send(p, { tag: 0, kind: 'abort', json: { code: err.code, message: err.message, ...(err.party !== undefined ? { party: err.party } : {}) } });
       } catch {
         /* best effort */
       }
@@ -206,6 +209,7 @@ export class Session {
       return Promise.resolve(m);
     }
     if (this.waiters.has(k)) return Promise.reject(new ConcordError('E_INTERNAL', `two receives wait for the same message ${k}`));
+    if (this.gone.has(peer)) return Promise.reject(this.goneError(peer, tag, kind));
     return new Promise<Message>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(k);
@@ -226,8 +230,24 @@ export class Session {
 
   private deliver(peer: number, msg: Message): void {
     if (msg.kind === 'abort' && msg.tag === 0) {
-      const j = (msg.json ?? {}) as { code?: string; message?: string };
-      this.fail(new ConcordError('E_ABORTED', `party ${this.ids[peer]} aborted the session: ${j.message ?? 'no reason given'}`, { party: this.ids[peer] }));
+      const j = (msg.json ?? {}) as { code?: string; message?: string; party?: unknown };
+      // A peer that lost another party relays it as such, so every survivor names the lost party.
+      const lost = j.code === 'E_PEER_LOST' && typeof j.party === 'string' && this.ids.includes(j.party) && j.party !== this.id;
+      if (lost) this.fail(new ConcordError('E_PEER_LOST', `party ${this.ids[peer]} reports: ${String(j.message ?? '')}`, { party: j.party as string }));
+      else this.fail(new ConcordError('E_ABORTED', `party ${this.ids[peer]} aborted the session: ${j.message ?? 'no reason given'}`, { party: this.ids[peer] }));
+      return;
+    }
+    if (msg.kind === 'bye' && msg.tag === 0) {
+      this.gone.add(peer);
+      for (const [k, w] of this.waiters) {
+        if (!k.startsWith(`${peer}/`)) continue;
+        this.waiters.delete(k);
+        clearTimeout(w.timer);
+        const m = /^\d+\/(\d+)\/(.*)$/s.exec(k);
+        const e = this.goneError(peer, Number(m?.[1]), m?.[2] ?? '');
+        w.reject(e);
+        this.abort(e);
+      }
       return;
     }
     const k = key(peer, msg.tag, msg.kind);
@@ -252,6 +272,10 @@ export class Session {
     }
     this.waiters.clear();
     for (const l of this.failureListeners.splice(0)) l(err);
+  }
+
+  private goneError(peer: number, tag: number, kind: string): ConcordError {
+    return new ConcordError('E_PEER_LOST', `party ${this.ids[peer]} closed the session while this party still waits for its message (tag ${tag}${kind ? `, ${kind}` : ''}); the parties ran different programs or it stopped early`, { party: this.ids[peer] });
   }
 
   private protocolError(peer: number, tag: number, kind: string, expected: string): ConcordError {

@@ -1,0 +1,38 @@
+import { ConcordError } from '../errors.js';
+import type { Consortium } from '../config/consortium.js';
+import type { SecureLink } from '../net/link.js';
+import type { Preprocessing } from '../session/preprocessing.js';
+import type { Session } from '../session/session.js';
+
+/** Offline modes a party process can run. 'none': no preprocessing (tasks that need none). */
+export type OfflineMode = 'none' | 'dealer' | 'ot';
+
+/** Everything a preprocessing source may need, built by the party/worker process. */
+export interface PrepContext {
+  session: Session;
+  consortium: Consortium;
+  /** The Noise link to the dealer (mode 'dealer' only; parties dial the dealer). */
+  dealerLink?: SecureLink;
+  /** Progress and trust lines go here (stderr in party processes). Never secrets. */
+  log: (line: string) => void;
+}
+
+/**
+ * The one switch from an offline mode to its Preprocessing. Each mode's owner fills in its
+ * branch (dealer: protocols/offline/dealer*, ot: protocols/offline/ot/*). The returned source
+ * prints its trust assumption through ctx.log when it starts.
+ */
+export async function createPreprocessing(mode: OfflineMode, ctx: PrepContext): Promise<Preprocessing | undefined> {
+  switch (mode) {
+    case 'none':
+      return undefined;
+    case 'dealer':
+      // HOOK (dealer engineer): build the dealer client from ctx.dealerLink and ctx.session.
+      throw new ConcordError('E_USAGE', `offline mode "dealer" is not wired into this build yet (src/cli/prep.ts)`);
+    case 'ot':
+      // HOOK (OT engineer): return createOtPreprocessing(ctx.session, ...).
+      throw new ConcordError('E_USAGE', `offline mode "ot" is not wired into this build yet (src/cli/prep.ts)`);
+    default:
+      throw new ConcordError('E_USAGE', `unknown offline mode "${String(mode)}" (expected none, dealer or ot)`);
+  }
+}

@@ -1,0 +1,240 @@
+import { Packr } from 'msgpackr';
+import { ConcordError } from '../errors.js';
+import { Ring } from '../ring/ring.js';
+import type { Message } from './transport.js';
+
+/**
+ * Frame codec: how a `Message` becomes bytes inside Noise transport messages.
+ *
+ *   frame   = headLen:u32le  head:msgpack[headLen]  payload[payloadLen]
+ *   head    = [version=1, tag:uint, kind:str, body:0|1|2|3, dtype:'u64'|'', shape:uint[], payloadLen:uint]
+ *   body    = 0 none, 1 ring (payload = raw little-endian u64 elements), 2 bytes, 3 json (UTF-8 JSON text)
+ *
+ * The concatenated plaintexts of a link's Noise messages form a stream of frames; a frame may
+ * span many Noise messages (65519 plaintext bytes each); the encoder starts every frame in a
+ * fresh Noise message, the decoder does not rely on it.
+ * The decoder is an explicit state machine (`FrameDecoder.push(bytes)`), strict and
+ * length-capped: a header longer than `maxHeaderBytes` or a payload announcing more than
+ * `maxFrameBytes` is E_FRAME before any allocation.
+ */
+
+/** Largest plaintext in one Noise transport message (65535 − 16-byte tag). */
+export const MAX_CHUNK = 65535 - 16;
+/** Default cap on one frame's payload: 1 GiB (2^27 ring elements). */
+export const DEFAULT_MAX_FRAME_BYTES = 1 << 30;
+/** Default cap on a frame header. */
+export const DEFAULT_MAX_HEADER_BYTES = 4096;
+/** Cap on JSON payloads (control traffic only). */
+export const DEFAULT_MAX_JSON_BYTES = 16 << 20;
+
+const FRAME_VERSION = 1;
+const BODY_NONE = 0;
+const BODY_RING = 1;
+const BODY_BYTES = 2;
+const BODY_JSON = 3;
+
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+  // Tensor payloads are the raw bytes of BigUint64Array, which are little-endian only on LE hosts.
+  throw new ConcordError('E_INTERNAL', 'Concord needs a little-endian host (tensor bytes are sent as-is)');
+}
+
+/** Limits of a decoder; defaults above. */
+export interface FrameLimits {
+  maxFrameBytes?: number;
+  maxHeaderBytes?: number;
+  maxJsonBytes?: number;
+}
+
+/** An encoded frame: a small head (length + header) and the payload view (not copied for ring/bytes). */
+export interface EncodedFrame {
+  head: Uint8Array;
+  payload: Uint8Array;
+}
+
+/** Encode a message into head + payload. Ring and bytes payloads are views, not copies. */
+export function encodeFrame(msg: Message): EncodedFrame {
+  let body = BODY_NONE;
+  let dtype = '';
+  let shape: readonly number[] = [];
+  let payload: Uint8Array = new Uint8Array(0);
+  if (msg.ring) {
+    body = BODY_RING;
+    dtype = 'u64';
+    shape = msg.ring.shape;
+    const d = msg.ring.data;
+    payload = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  } else if (msg.bytes) {
+    body = BODY_BYTES;
+    payload = msg.bytes;
+  } else if (msg.json !== undefined) {
+    body = BODY_JSON;
+    let text: string;
+    try {
+      text = JSON.stringify(msg.json);
+    } catch (e) {
+      throw new ConcordError('E_INTERNAL', `message (tag ${msg.tag}, ${msg.kind}) has a JSON body that cannot be encoded: ${(e as Error).message}`);
+    }
+    payload = textEncoder.encode(text);
+  }
+  const header = packr.pack([FRAME_VERSION, msg.tag, msg.kind, body, dtype, shape, payload.length]);
+  const head = new Uint8Array(4 + header.length);
+  new DataView(head.buffer).setUint32(0, header.length, true);
+  head.set(header, 4);
+  return { head, payload };
+}
+
+/**
+ * Split a frame into plaintext chunks of at most `max` bytes. Only the first chunk is copied
+ * (head + start of payload); the rest are views into the payload.
+ */
+export function chunkFrame(f: EncodedFrame, max = MAX_CHUNK): Uint8Array[] {
+  const firstPayload = Math.min(f.payload.length, max - f.head.length);
+  const first = new Uint8Array(f.head.length + firstPayload);
+  first.set(f.head, 0);
+  first.set(f.payload.subarray(0, firstPayload), f.head.length);
+  const out: Uint8Array[] = [first];
+  for (let off = firstPayload; off < f.payload.length; off += max) out.push(f.payload.subarray(off, Math.min(off + max, f.payload.length)));
+  return out;
+}
+
+const frameError = (what: string): ConcordError => new ConcordError('E_FRAME', `malformed frame: ${what}`);
+
+type State = 'len' | 'header' | 'payload';
+
+/**
+ * Streaming frame decoder. Feed it plaintext bytes in any split; it returns complete messages.
+ * After an error it stays failed (every later push throws the same error).
+ */
+export class FrameDecoder {
+  private state: State = 'len';
+  private readonly lenBuf = new Uint8Array(4);
+  private need = 4;
+  private have = 0;
+  private headerBuf: Uint8Array = new Uint8Array(0);
+  private pending: { tag: number; kind: string; body: number; shape: number[] } | undefined;
+  private payload: Uint8Array = new Uint8Array(0);
+  private failed: ConcordError | undefined;
+  private readonly maxFrame: number;
+  private readonly maxHeader: number;
+  private readonly maxJson: number;
+
+  constructor(limits: FrameLimits = {}) {
+    this.maxFrame = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.maxHeader = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+    this.maxJson = limits.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES;
+  }
+
+  /** True if no frame is partly received (a clean place for the stream to end). */
+  get idle(): boolean {
+    return this.state === 'len' && this.have === 0 && !this.failed;
+  }
+
+  /** Consume bytes; returns the messages completed by them. Throws E_FRAME on malformed input. */
+  push(bytes: Uint8Array): Message[] {
+    if (this.failed) throw this.failed;
+    const out: Message[] = [];
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const n = Math.min(this.need - this.have, bytes.length - off);
+        const src = bytes.subarray(off, off + n);
+        if (this.state === 'len') this.lenBuf.set(src, this.have);
+        else if (this.state === 'header') this.headerBuf.set(src, this.have);
+        else this.payload.set(src, this.have);
+        this.have += n;
+        off += n;
+        if (this.have === this.need) this.advance(out);
+      }
+    } catch (e) {
+      this.failed = e instanceof ConcordError ? e : frameError(String((e as Error).message));
+      throw this.failed;
+    }
+    return out;
+  }
+
+  private advance(out: Message[]): void {
+    for (;;) {
+      if (this.state === 'len') {
+        const len = new DataView(this.lenBuf.buffer).getUint32(0, true);
+        if (len === 0 || len > this.maxHeader) throw frameError(`header length ${len} outside 1..${this.maxHeader}`);
+        this.headerBuf = new Uint8Array(len);
+        this.goto('header', len);
+        return;
+      }
+      if (this.state === 'header') {
+        const payloadLen = this.parseHeader();
+        this.payload = new Uint8Array(new ArrayBuffer(payloadLen));
+        this.goto('payload', payloadLen);
+        if (payloadLen > 0) return;
+        continue;
+      }
+      out.push(this.finish());
+      this.goto('len', 4);
+      return;
+    }
+  }
+
+  private goto(state: State, need: number): void {
+    this.state = state;
+    this.need = need;
+    this.have = 0;
+  }
+
+  private parseHeader(): number {
+    let h: unknown;
+    try {
+      h = packr.unpack(this.headerBuf);
+    } catch (e) {
+      throw frameError(`header is not valid msgpack (${(e as Error).message})`);
+    }
+    if (!Array.isArray(h) || h.length !== 7) throw frameError('header must be an array of 7 fields');
+    const [version, tag, kind, body, dtype, shape, payloadLen] = h as unknown[];
+    if (version !== FRAME_VERSION) throw frameError(`frame version ${String(version)}, expected ${FRAME_VERSION}`);
+    if (!isUint(tag)) throw frameError('tag must be a non-negative integer');
+    if (typeof kind !== 'string' || kind.length > 256) throw frameError('kind must be a string of at most 256 characters');
+    if (body !== BODY_NONE && body !== BODY_RING && body !== BODY_BYTES && body !== BODY_JSON) throw frameError(`unknown body type ${String(body)}`);
+    if (!isUint(payloadLen)) throw frameError('payload length must be a non-negative integer');
+    if (payloadLen > this.maxFrame) throw frameError(`payload of ${payloadLen} bytes announced, more than the limit of ${this.maxFrame} bytes`);
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every(isUint)) throw frameError('shape must be an array of at most 8 non-negative integers');
+    const dims = shape as number[];
+    if (body === BODY_RING) {
+      if (dtype !== 'u64') throw frameError(`tensor dtype "${String(dtype)}", expected "u64"`);
+      let elems = 1;
+      for (const d of dims) elems *= d;
+      if (dims.length === 0 || elems * 8 !== payloadLen) throw frameError(`tensor shape [${dims.join(',')}] does not match a payload of ${payloadLen} bytes`);
+    } else if (dtype !== '' || dims.length !== 0) {
+      throw frameError('only tensor frames carry dtype and shape');
+    }
+    if (body === BODY_NONE && payloadLen !== 0) throw frameError('a frame without body has a payload');
+    if (body === BODY_JSON && payloadLen > this.maxJson) throw frameError(`JSON payload of ${payloadLen} bytes exceeds ${this.maxJson}`);
+    this.pending = { tag, kind, body, shape: dims };
+    return payloadLen;
+  }
+
+  private finish(): Message {
+    const p = this.pending!;
+    this.pending = undefined;
+    const msg: Message = { tag: p.tag, kind: p.kind };
+    if (p.body === BODY_RING) {
+      msg.ring = new Ring(p.shape, new BigUint64Array(this.payload.buffer, 0, this.payload.length / 8));
+    } else if (p.body === BODY_BYTES) {
+      msg.bytes = this.payload;
+    } else if (p.body === BODY_JSON) {
+      try {
+        msg.json = JSON.parse(textDecoder.decode(this.payload));
+      } catch (e) {
+        throw frameError(`JSON body does not parse (${(e as Error).message})`);
+      }
+    }
+    this.payload = new Uint8Array(0);
+    return msg;
+  }
+}
+
+function isUint(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
