@@ -1,10 +1,160 @@
-import { ConcordError } from '../errors.js';
+import { writeFileSync } from 'node:fs';
+import { ConcordError, isConcordError } from '../errors.js';
+import { parseArgs, required, intFlag } from './args.js';
 import type { Command } from './main.js';
+import { loadConsortium, partyIndex } from '../config/consortium.js';
+import { readKeyFile } from '../config/keys.js';
+import { connectParties } from '../net/mesh.js';
+import { Session } from '../session/session.js';
+import type { Preprocessing } from '../session/preprocessing.js';
+import { createPreprocessing } from './prep.js';
+import { loadJob, jobHash, type Job } from '../ml/job.js';
+import { readCsv, selectColumns, DataError, type Dataset } from '../ml/csv.js';
+import { agreeOnData } from '../ml/agree.js';
+import { trainSecure, type EpochReport } from '../ml/train.js';
+import { secureOps } from '../ml/nonlinear.js';
+import type { ModelFile } from '../ml/model.js';
 
-/** `concord party`: not built yet (see the open issues). */
+/** The `--json` line of `concord party` (stable fields; the model only at recipients). */
+export interface PartyReport {
+  party: string;
+  index: number;
+  job: string;
+  jobHash: string;
+  model?: ModelFile;
+  modelFile?: string;
+  trainRows: number;
+  partyRows: number[];
+  epochs: EpochReport[];
+  trainSeconds: number;
+  /** Rounds of the training steps only. */
+  trainRounds: number;
+  steps: number;
+  /** All rounds of this party's session (agreement, scaling, training, reveal). */
+  rounds: number;
+  bytesSent: number;
+  offline: string;
+}
+
+const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--out <model.json>] [--timeout <seconds>] [--json]';
+
+/**
+ * `concord party`: one organization's process. Loads the job, the consortium and its key, loads
+ * and validates its own CSV, connects to the other parties (and the dealer) over Noise links
+ * with the job hash in the handshake, agrees on the data shape, trains, and saves the model if it
+ * is a recipient. Any failure aborts the session on every party with the cause.
+ */
 export const command: Command = {
   summary: 'party',
-  async run(): Promise<number> {
-    throw new ConcordError('E_USAGE', '`concord party` is not available yet in this build');
+  async run(argv: string[]): Promise<number> {
+    const args = parseArgs(argv, ['config', 'id', 'key', 'job', 'data', 'out', 'timeout'], ['json'], 'party');
+    if (args.positional.length > 0) throw new ConcordError('E_USAGE', `party: unexpected argument "${args.positional[0]}"\nusage: concord ${USAGE}`);
+    const id = required(args, 'id', 'party');
+    const jobFile = required(args, 'job', 'party');
+    const job = loadJob(jobFile);
+    const consortium = loadConsortium(required(args, 'config', 'party'));
+    const keyFile = required(args, 'key', 'party');
+    const key = readKeyFile(keyFile);
+    const me = partyIndex(consortium, id, key, keyFile);
+    const timeoutMs = intFlag(args, 'timeout', 30, 1, 3600, 'party') * 1000;
+    const json = args.switches.has('json');
+    const log = (line: string) => process.stderr.write(`[${id}] ${line}\n`);
+    const recipients = recipientIndices(job, consortium.parties.map((p) => p.id), jobFile);
+    if (job.offline === 'dealer' && !consortium.dealer) {
+      throw new ConcordError('E_CONFIG', `${consortium.file}: dealer: missing, but the job ${jobFile} uses "offline": "dealer"; add the dealer entry or use "offline": "ot"`);
+    }
+
+    // Load the data before connecting, but report a failure to the others instead of vanishing.
+    const dataFile = args.flags.get('data');
+    let data: Dataset | undefined;
+    let dataError: ConcordError | undefined;
+    try {
+      if (!dataFile) throw new DataError('(no file)', 'no --data given: every party of a horizontal job holds training rows', 'no training data given');
+      data = selectColumns(readCsv(dataFile, job.label), job.features);
+    } catch (e) {
+      if (!isConcordError(e)) throw e;
+      dataError = e;
+    }
+
+    const hash = jobHash(job);
+    log(`job "${job.name}" (${job.model}, hash ${hash.slice(0, 16)}…), party ${me + 1} of ${consortium.parties.length}; connecting`);
+    const mesh = await connectParties({
+      parties: consortium.parties,
+      myIndex: me,
+      privateKey: key.privateKey,
+      jobHash: hash,
+      ...(job.offline === 'dealer' ? { dealer: consortium.dealer! } : {}),
+      startupTimeoutMs: timeoutMs,
+    });
+    const s = new Session({ transport: mesh.transport, ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs });
+    let prep: Preprocessing | undefined;
+    try {
+      prep = await createPreprocessing(job.offline, { session: s, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), log });
+    } catch (e) {
+      await s.close().catch(() => {});
+      throw e;
+    }
+    if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${job.offline} gave no preprocessing source`);
+    s.prep = prep;
+    log(`offline: ${prep.mode} — ${prep.trust}`);
+    try {
+      const partyRows = await agreeOnData(s, {
+        ok: dataError === undefined,
+        rows: data?.rows ?? 0,
+        features: data?.features ?? [],
+        label: job.label,
+        ...(dataError ? { problem: dataError instanceof DataError ? dataError.shareable : dataError.message } : {}),
+      }).catch((e: unknown) => {
+        throw dataError ?? e;
+      });
+      const ds = data!;
+      const total = partyRows.reduce((a, b) => a + b, 0);
+      log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${mesh.ids[i]} ${r}`).join(', ')}), ${ds.features.length} features`);
+      const res = await trainSecure(s, ds, partyRows, {
+        arch: { kind: job.model, features: ds.features.length, hidden: job.hidden },
+        hp: job,
+        fracBits: job.fracBits,
+        features: ds.features,
+        label: job.label,
+        recipients,
+        revealLoss: job.revealLoss,
+        ops: secureOps,
+        onEpoch: (e) => log(`epoch ${e.epoch}/${job.epochs}  ${e.seconds.toFixed(3)} s${e.loss !== undefined ? `  loss (Brier) ${e.loss.toFixed(5)}` : ''}  rounds ${e.rounds}`),
+      });
+      const st = s.stats();
+      const report: PartyReport = {
+        party: id, index: me, job: job.name, jobHash: hash, trainRows: total, partyRows, epochs: res.epochs,
+        trainSeconds: res.trainSeconds, trainRounds: res.trainRounds, steps: res.steps, rounds: st.rounds, bytesSent: st.bytesSent, offline: prep.mode,
+      };
+      if (res.model) {
+        const out = args.flags.get('out') ?? `model-${id}.json`;
+        writeFileSync(out, JSON.stringify(res.model, null, 1) + '\n');
+        report.model = res.model;
+        report.modelFile = out;
+        log(`model saved to ${out}`);
+      } else {
+        log('this party is not a recipient of the model');
+      }
+      log(`trained in ${res.trainSeconds.toFixed(2)} s, ${res.trainRounds} rounds for ${res.steps} steps, ${(st.bytesSent / 1e6).toFixed(1)} MB sent`);
+      await s.close();
+      if (json) process.stdout.write(JSON.stringify(report) + '\n');
+      else process.stdout.write(`${id}: trained ${job.model} on ${total} joint rows in ${res.trainSeconds.toFixed(2)} s${report.modelFile ? `; model in ${report.modelFile}` : ''}\n`);
+      return 0;
+    } catch (e) {
+      const err = isConcordError(e) ? e : new ConcordError('E_INTERNAL', `party ${id}: ${(e as Error).message}`);
+      s.abort(err);
+      await s.close().catch(() => {});
+      throw e;
+    }
   },
 };
+
+/** Party indices of the job's recipients (all parties when the list is empty). */
+function recipientIndices(job: Job, ids: string[], jobFile: string): number[] {
+  if (job.recipients.length === 0) return ids.map((_, i) => i);
+  return job.recipients.map((r) => {
+    const i = ids.indexOf(r);
+    if (i < 0) throw new ConcordError('E_CONFIG', `${jobFile}: field "recipients": "${r}" is not a party of the consortium (parties: ${ids.join(', ')})`);
+    return i;
+  });
+}

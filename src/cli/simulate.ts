@@ -1,10 +1,214 @@
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConcordError } from '../errors.js';
+import { parseArgs, intFlag, numFlag } from './args.js';
 import type { Command } from './main.js';
+import { makeSimDir, runConsortium, errorLine } from './sim-cluster.js';
+import { readCsv, selectRows, toCsv, type Dataset } from '../ml/csv.js';
+import { stratifiedSplit, shardSizes } from '../ml/partition.js';
+import { validateJob, type Job } from '../ml/job.js';
+import { binaryMetrics, type Metrics } from '../ml/metrics.js';
+import { predict, forwardF, standardize, withOnes, fromModelFile } from '../ml/model.js';
+import { trainPlain } from '../ml/plain.js';
+import type { PartyReport } from './party.js';
 
-/** `concord simulate`: not built yet (see the open issues). */
+/** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
+export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
+
+const VALUED = ['parties', 'train', 'test', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
+const SWITCHES = ['check', 'json', 'keep'];
+
+/** Party ids of the demo consortia: hospitals for the diagnosis data, banks for the fraud data. */
+function partyIds(trainFile: string, n: number): { ids: string[]; consortium: string } {
+  const letter = (i: number) => String.fromCharCode(97 + i);
+  if (/fraud|credit/i.test(basename(trainFile))) return { ids: Array.from({ length: n }, (_, i) => `bank-${letter(i)}`), consortium: 'demo-fraud' };
+  if (/breast|cancer/i.test(basename(trainFile))) return { ids: Array.from({ length: n }, (_, i) => `hospital-${letter(i)}`), consortium: 'demo-diagnosis' };
+  return { ids: Array.from({ length: n }, (_, i) => `party-${i + 1}`), consortium: 'simulation' };
+}
+
+/** The JSON line of `concord simulate --json` (DESIGN.md §7 fields first). */
+export interface SimulateReport {
+  parties: number;
+  model: string;
+  epochs: number;
+  trainRows: number;
+  testRows: number;
+  accuracy: number;
+  auc: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  trainSeconds: number;
+  bytesSent: number;
+  rounds: number;
+  offline: string;
+  trainRounds: number;
+  steps: number;
+  dataset: string;
+  plain: { accuracy: number; auc: number; precision: number; recall: number; f1: number; seconds: number };
+  maxWeightDiff: number;
+  maxPredictionDiff: number;
+  wallSeconds: number;
+}
+
+/**
+ * `concord simulate`: a whole consortium on this machine, one OS process per party (plus the
+ * dealer), each reading only its own shard; then evaluation on the test set and comparison with
+ * the plaintext run of the same loop.
+ */
 export const command: Command = {
   summary: 'simulate',
-  async run(): Promise<number> {
-    throw new ConcordError('E_USAGE', '`concord simulate` is not available yet in this build');
+  async run(argv: string[]): Promise<number> {
+    const args = parseArgs(argv, VALUED, SWITCHES, 'simulate');
+    const n = intFlag(args, 'parties', 3, 2, 8, 'simulate');
+    const partition = args.flags.get('partition') ?? 'horizontal';
+    if (partition !== 'horizontal') throw new ConcordError('E_USAGE', `simulate: --partition ${partition} is not supported yet; only horizontal (each party holds some rows) is`);
+    const json = args.switches.has('json');
+    const check = args.switches.has('check');
+    const trainFile = args.flags.get('train') ?? join(DATA_DIR, 'breast_cancer.csv');
+    const label = args.flags.get('label') ?? 'label';
+    const job: Job = validateJob(
+      {
+        name: `simulate ${basename(trainFile)}`,
+        label,
+        ...(args.flags.has('model') ? { model: args.flags.get('model') } : {}),
+        ...(args.flags.has('offline') ? { offline: args.flags.get('offline') } : {}),
+        epochs: intFlag(args, 'epochs', 10, 1, 10_000, 'simulate'),
+        batchSize: intFlag(args, 'batch', 64, 1, 1_000_000, 'simulate'),
+        lr: numFlag(args, 'lr', 0.5, 0, 100, 'simulate'),
+        hidden: intFlag(args, 'hidden', 16, 1, 1024, 'simulate'),
+        momentum: args.flags.has('momentum') ? Number(args.flags.get('momentum')) : 0,
+        positiveWeight: numFlag(args, 'pos-weight', 1, 0, 1000, 'simulate'),
+        seed: intFlag(args, 'seed', 1, 0, 2 ** 31 - 1, 'simulate'),
+        revealLoss: check,
+      },
+      'simulate options',
+    );
+    const timeoutS = intFlag(args, 'timeout', 30, 1, 3600, 'simulate');
+    const say = (line: string) => process.stdout.write(line + '\n');
+
+    // Data: the training CSV (and test CSV, or a fixed stratified 80/20 split of the training CSV).
+    const full = readCsv(trainFile, label);
+    let train: Dataset, test: Dataset;
+    if (args.flags.has('test')) {
+      train = full;
+      test = readCsv(args.flags.get('test')!, label);
+    } else {
+      const sp = stratifiedSplit(full.y, 0.2, 0);
+      train = selectRows(full, sp.train);
+      test = selectRows(full, sp.test);
+    }
+    const report = await runSimulation({ job, n, train, test, dataset: basename(trainFile), timeoutS, check, keep: args.switches.has('keep'), say, progress: (l) => process.stderr.write(`  ${l}\n`) });
+    if (json) say(JSON.stringify(report));
+    return 0;
   },
 };
+
+/** What runSimulation needs: the job, the party count, the data, and where to print. */
+export interface SimulationOptions {
+  job: Job;
+  n: number;
+  train: Dataset;
+  test: Dataset;
+  dataset: string;
+  timeoutS: number;
+  check: boolean;
+  keep?: boolean;
+  /** Readable summary lines (stdout in the CLI). */
+  say: (line: string) => void;
+  /** Progress lines of the first party (epochs). */
+  progress?: (line: string) => void;
+}
+
+/** Run a whole local consortium on `train`, evaluate on `test`, compare with the plaintext loop. */
+export async function runSimulation(o: SimulationOptions): Promise<SimulateReport> {
+  const { job, n, train, test, say, check } = o;
+  const { ids, consortium } = partyIds(o.dataset, n);
+  const sizes = shardSizes(train.rows, n);
+  if (sizes.some((r) => r === 0)) throw new ConcordError('E_USAGE', `simulate: ${train.rows} training rows cannot be shared among ${n} parties`);
+
+  say(`Concord simulation: ${n} parties (${ids.join(', ')}) train a ${job.model === 'mlp' ? `${job.hidden}-unit MLP` : 'logistic regression'} on ${o.dataset}`);
+  say(`  each party holds only its own rows (${sizes.join(' / ')} of ${train.rows}); test set ${test.rows} rows`);
+  say(job.offline === 'dealer'
+    ? '  offline: dealer — a separate dealer process supplies correlated randomness; it must not collude with any party and never sees data'
+    : '  offline: ot — dealer-free oblivious-transfer preprocessing; secure against up to n−1 colluding (semi-honest) parties');
+  say(`  hyper-parameters: ${job.epochs} epochs, batch ${job.batchSize}, lr ${job.lr}${job.momentum ? `, momentum ${job.momentum}` : ''}, fixed point f=${job.fracBits}`);
+  const timeoutS = o.timeoutS;
+    const sim = await makeSimDir(consortium, ids, job.offline === 'dealer');
+    const t0 = performance.now();
+    try {
+      const jobFile = join(sim.dir, 'job.json');
+      writeFileSync(jobFile, JSON.stringify(job, null, 2) + '\n');
+      let off = 0;
+      const shards = new Map<string, string>();
+      ids.forEach((id, i) => {
+        const file = join(sim.dir, `${id}.csv`);
+        writeFileSync(file, toCsv(train, Array.from({ length: sizes[i]! }, (_, k) => off + k)));
+        off += sizes[i]!;
+        shards.set(id, file);
+      });
+      const run = await runConsortium({
+        sim,
+        deadlineMs: (timeoutS * 4 + 120) * 1000,
+        partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', jobFile, '--data', shards.get(id)!, '--out', join(sim.dir, `model-${id}.json`), '--timeout', String(timeoutS), '--json'],
+        onLine: (id, line) => {
+          if (id === ids[0] && /epoch \d+\//.test(line)) o.progress?.(line);
+        },
+      });
+      const failed = run.parties.filter((p) => p.exitCode !== 0);
+      if (failed.length > 0) {
+        for (const p of failed) process.stderr.write(`simulate: party ${p.id} exited with code ${p.exitCode}: ${errorLine(p)}\n`);
+        throw new ConcordError('E_ABORTED', `${failed.length} of ${n} parties failed (${failed.map((p) => p.id).join(', ')}); see the messages above`);
+      }
+      const reports = run.parties.map((p) => p.json as PartyReport);
+      const wallSeconds = (performance.now() - t0) / 1000;
+      const r0 = reports[0]!;
+      if (!r0?.model) throw new ConcordError('E_INTERNAL', `party ${ids[0]} reported no model`);
+      const model = r0.model;
+      const secure = binaryMetrics(predict(model, test.x, test.rows), test.y);
+
+      // The plaintext run of the same loop on the same (union) rows, same scaling.
+      const { arch } = fromModelFile(model);
+      const d = arch.features;
+      const tp = performance.now();
+      const x1 = withOnes(standardize(train.x, train.rows, model.mean, model.std), train.rows, d);
+      const plainRun = trainPlain(arch, x1, train.y, train.rows, job);
+      const plainSeconds = (performance.now() - tp) / 1000;
+      const xt = withOnes(standardize(test.x, test.rows, model.mean, model.std), test.rows, d);
+      const pPlain = forwardF(arch, plainRun.params, xt, test.rows);
+      const plain = binaryMetrics(pPlain, test.y);
+      const pSecure = predict(model, test.x, test.rows);
+      let maxWeightDiff = 0, maxPredictionDiff = 0;
+      plainRun.params.forEach((p, k) => p.data.forEach((v, i) => (maxWeightDiff = Math.max(maxWeightDiff, Math.abs(v - model.params[k]!.values[i]!)))));
+      pPlain.forEach((v, i) => (maxPredictionDiff = Math.max(maxPredictionDiff, Math.abs(v - pSecure[i]!))));
+
+      const bytesSent = reports.reduce((a, r) => a + r.bytesSent, 0);
+      say('');
+      say(`Trained in ${r0.trainSeconds.toFixed(2)} s of secure computation (${wallSeconds.toFixed(1)} s wall incl. start-up): ${r0.rounds} rounds, ${(bytesSent / 1e6).toFixed(1)} MB sent by all parties`);
+      say(fmtRow('secure (MPC)', secure));
+      say(fmtRow('plaintext, same loop', plain));
+      say(`  largest difference to the plaintext loop: weights ${maxWeightDiff.toExponential(2)}, test probabilities ${maxPredictionDiff.toExponential(2)}`);
+      if (check) {
+        say('  --check: per-epoch Brier loss, secure (revealed) vs plaintext:');
+        r0.epochs.forEach((e, i) => say(`    epoch ${e.epoch}: ${e.loss?.toFixed(5)}  vs ${plainRun.epochs[i]!.brier.toFixed(5)}  (diff ${Math.abs((e.loss ?? 0) - plainRun.epochs[i]!.brier).toExponential(2)})`));
+      }
+      say(`  the model (weights + scaling) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
+      const report: SimulateReport = {
+        parties: n, model: job.model, epochs: job.epochs, trainRows: train.rows, testRows: test.rows,
+        accuracy: secure.accuracy, auc: secure.auc, precision: secure.precision, recall: secure.recall, f1: secure.f1,
+        trainSeconds: r0.trainSeconds, bytesSent, rounds: r0.rounds, offline: job.offline, trainRounds: r0.trainRounds, steps: r0.steps,
+        dataset: o.dataset,
+        plain: { accuracy: plain.accuracy, auc: plain.auc, precision: plain.precision, recall: plain.recall, f1: plain.f1, seconds: plainSeconds },
+        maxWeightDiff, maxPredictionDiff, wallSeconds,
+      };
+      return report;
+    } finally {
+      if (o.keep) process.stderr.write(`simulate: kept ${sim.dir} (contains private keys: delete it when done)\n`);
+      else sim.remove();
+    }
+}
+
+function fmtRow(name: string, m: Metrics): string {
+  return `  ${name.padEnd(22)} accuracy ${m.accuracy.toFixed(4)}  ROC AUC ${m.auc.toFixed(4)}  precision ${m.precision.toFixed(4)}  recall ${m.recall.toFixed(4)}  F1 ${m.f1.toFixed(4)}`;
+}
