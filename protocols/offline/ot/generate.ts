@@ -146,3 +146,47 @@ export async function genTruncPairs(g: GenContext, count: number, f: number): Pr
   const out = bits.matmul(weights).transpose();
   return { r: out.slice(0, 1).reshape([count]), rLowShifted: out.slice(1, 2).reshape([count]), rTop: out.slice(2, 3).reshape([count]) };
 }
+
+/** Stacked matrices (batch of rows×cols) laid side by side as one rows×(batch·cols) matrix. */
+export function stackToSide(w: Uint32Array, batch: number, rows: number, cols: number): Uint32Array {
+  const out = new Uint32Array(w.length);
+  const wide = batch * cols * 2;
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < rows; i++) out.set(w.subarray(2 * (b * rows + i) * cols, 2 * (b * rows + i + 1) * cols), i * wide + 2 * b * cols);
+  }
+  return out;
+}
+
+/** Inverse of stackToSide. */
+export function sideToStack(w: Uint32Array, batch: number, rows: number, cols: number): Uint32Array {
+  const out = new Uint32Array(w.length);
+  const wide = batch * cols * 2;
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < rows; i++) out.set(w.subarray(i * wide + 2 * b * cols, i * wide + 2 * (b + 1) * cols), 2 * (b * rows + i) * cols);
+  }
+  return out;
+}
+
+/** My share of the cross terms of A·B (A h×k, B k×M, both additively shared), OT on the smaller side. */
+async function crossProduct(g: GenContext, a: Uint32Array, b: Uint32Array, h: number, k: number, M: number): Promise<Uint32Array> {
+  if (M < h) {
+    const ct = await oleCross(g.s, g.keys, g.tag, g.ext, matrixLayout(1, M, k, h), transposeStacked(b, 1, k, M), transposeStacked(a, 1, h, k));
+    return transposeStacked(ct, 1, M, h);
+  }
+  return oleCross(g.s, g.keys, g.tag, g.ext, matrixLayout(1, h, k, M), a, b);
+}
+
+/**
+ * `batch` triples bound to a fixed shared mask op(A) (h×k): fresh B_t (k×m) and C_t = op(A)·B_t,
+ * returned stacked (b is (batch·k)×m, c is (batch·h)×m). All B_t side by side make one product
+ * op(A)·[B_1 … B_t], so the OT choices on A's side are paid once per batch.
+ */
+export async function genMaskedTriples(g: GenContext, opA: Ring, batch: number, m: number): Promise<{ b: Ring; c: Ring }> {
+  const [h, k] = opA.shape as [number, number];
+  const b = g.prg.ring([batch * k, m]);
+  const bSide = stackToSide(words(b), batch, k, m);
+  const cross = await crossProduct(g, words(opA), bSide, h, k, batch * m);
+  const local = opA.matmul(ring([k, batch * m], bSide));
+  addWords(cross, words(local));
+  return { b, c: ring([batch * h, m], sideToStack(cross, batch, h, m)) };
+}
