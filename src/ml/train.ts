@@ -109,6 +109,7 @@ export async function trainSecure(s: Session, local: LocalData, rowCounts: reado
   }
   const order = trainingOrder(N, hp.seed);
   const X = new SharedData(s, Ring.concat(xs).gather(order));
+  await X.mask();
   const Y = Ring.concat(ys).gather(order);
   const W = weighted ? Ring.concat(ws).gather(order) : undefined;
 
