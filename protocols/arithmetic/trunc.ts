@@ -19,8 +19,9 @@ import { flatten, openMany, split } from './open.js';
  * Input range and error: for every x with −2^62 ≤ x < 2^62 (ring units, two's complement) the
  * result is floor(x / 2^f) or floor(x / 2^f) + 1 — within 1 ulp, always (no failure probability).
  * For f-bit fixed-point products that is |real product| < 2^(62−2f) = 2^30 at f = 16.
- * Outside it (|x| ≥ 2^62) x' wraps past 2^63 and the result is off by about ±2^(64−f)
- * (test/trunc-range.test.ts shows it). Callers keep values in range; nothing here can check a secret.
+ * Outside it, x' + rLow can pass 2^64 and the classic silent failure returns: the result is off
+ * by ∓2^(64−f) (2^32 in real terms at f = 16) with probability ≈ (|x| − 2^62)/2^63 per element
+ * (test/trunc-range.test.ts measures it). Callers keep values in range; a secret cannot be checked.
  */
 export async function trunc(s: Session, x: Ring, f: number = FRAC_BITS, tag: number = s.tag()): Promise<Ring> {
   checkF(f);
