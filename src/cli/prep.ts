@@ -3,6 +3,7 @@ import type { Consortium } from '../config/consortium.js';
 import type { SecureLink } from '../net/link.js';
 import type { Preprocessing } from '../session/preprocessing.js';
 import type { Session } from '../session/session.js';
+import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 
 /** Offline modes a party process can run. 'none': no preprocessing (tasks that need none). */
 export type OfflineMode = 'none' | 'dealer' | 'ot';
@@ -30,8 +31,8 @@ export async function createPreprocessing(mode: OfflineMode, ctx: PrepContext): 
       // HOOK (dealer engineer): build the dealer client from ctx.dealerLink and ctx.session.
       throw new ConcordError('E_USAGE', `offline mode "dealer" is not wired into this build yet (src/cli/prep.ts)`);
     case 'ot':
-      // HOOK (OT engineer): return createOtPreprocessing(ctx.session, ...).
-      throw new ConcordError('E_USAGE', `offline mode "ot" is not wired into this build yet (src/cli/prep.ts)`);
+      // Dealer-free: pairwise OT over the session's own links (base OTs run on the first request).
+      return createOtPreprocessing(ctx.session);
     default:
       throw new ConcordError('E_USAGE', `unknown offline mode "${String(mode)}" (expected none, dealer or ot)`);
   }

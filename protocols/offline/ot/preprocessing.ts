@@ -22,8 +22,10 @@ import { setupOt, type OtKeys } from './links.js';
 import { ItemStream, type StreamSpec, type StreamStats } from './stream.js';
 import { genBitTriples, genDaBits, genMaskedTriples, genMatrixTriples, genTriples, genTruncPairs, type GenContext } from './generate.js';
 
-/** The trust assumption every ot-mode process prints. */
-export const OT_TRUST = 'offline: ot — no trusted party; secure against up to n−1 colluding semi-honest parties';
+/** Whom the ot mode trusts (processes print `offline: ot — <this>`, i.e. OT_TRUST_LINE). */
+export const OT_TRUST = 'no trusted party; secure against up to n−1 colluding semi-honest parties';
+/** The full trust line of the ot mode. */
+export const OT_TRUST_LINE = `offline: ot — ${OT_TRUST}`;
 
 /** Options of the OT preprocessing. */
 export interface OtPrepOptions {
@@ -33,6 +35,8 @@ export interface OtPrepOptions {
   maxBatch?: number;
   /** First batch size of a stream (default 256). */
   firstBatch?: number;
+  /** Generate the next batch of a stream in repeated use before it is requested (default true). */
+  prefetch?: boolean;
 }
 
 const MAX_OTS_PER_BATCH = 1 << 20;
@@ -54,11 +58,13 @@ export class OtPreprocessing implements Preprocessing {
   private readonly masks = new Map<number, Ring>();
   private readonly maxBatch: number;
   private readonly firstBatch: number;
+  private readonly prefetch: boolean;
 
   constructor(private readonly s: Session, opts: OtPrepOptions = {}) {
     this.localKey = opts.seed ? deriveKey(opts.seed, `ot-local/${s.me}`) : new Uint8Array(randomBytes(16));
     this.maxBatch = opts.maxBatch ?? 16384;
     this.firstBatch = opts.firstBatch ?? 256;
+    this.prefetch = opts.prefetch ?? true;
   }
 
   /** Counters per stream (requests, items, batches, waits). */
@@ -77,6 +83,7 @@ export class OtPreprocessing implements Preprocessing {
       const spec = make();
       st = new ItemStream<T>({
         ...spec,
+        prefetch: this.prefetch,
         generate: async (count, tag, index) => {
           const keys = await this.ready(tag);
           if (this.closed) throw new ConcordError('E_ABORTED', 'OT preprocessing closed');

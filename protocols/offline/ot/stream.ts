@@ -14,6 +14,8 @@ export interface StreamSpec<T> {
   concat(vs: T[]): T;
   firstBatch: number;
   maxBatch: number;
+  /** Start the next batch before it is needed once the stream is in repeated use (default true). */
+  prefetch?: boolean;
 }
 
 interface Batch<T> {
@@ -53,7 +55,7 @@ export class ItemStream<T> {
     this.stats.requests++;
     this.stats.items += count;
     while (this.scheduled < hi) this.schedule(tag, Math.min(this.spec.maxBatch, Math.max(this.size, hi - this.scheduled)));
-    if (this.stats.requests > 1 && this.scheduled - hi < this.size / 2) this.schedule(tag, this.size);
+    if (this.spec.prefetch !== false && this.stats.requests > 1 && this.scheduled - hi < this.size / 2) this.schedule(tag, this.size);
     const parts = this.batches.filter((b) => b.lo < hi && b.hi > lo);
     if (parts.some((b) => !b.ready)) this.stats.waits++;
     return (async () => {
