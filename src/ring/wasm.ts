@@ -52,6 +52,8 @@ let view = new BigUint64Array(K.memory.buffer);
 
 /** The arena as a BigUint64Array of at least `bytes` bytes (grows memory, refreshes the view). */
 function arena(bytes: number, what: string): U64 {
+  // Only this function grows the memory, so the cached view is current unless it grows here.
+  if (bytes <= view.byteLength) return view;
   const have = K.memory.buffer.byteLength;
   if (bytes > have) {
     if (bytes > MAX_BYTES) {
@@ -84,6 +86,14 @@ export function binary(op: BinKernel, a: U64, b: U64, out: U64): void {
   const bOff = align(ch);
   const v = arena(bOff * 16, op);
   const kernel = K[op];
+  if (n <= CHUNK) {
+    // One chunk: no subarray views of the operands (each view costs about as much as a small kernel).
+    v.set(a, 0);
+    v.set(b, bOff);
+    kernel(0, bOff * 8, 0, n);
+    out.set(v.subarray(0, n));
+    return;
+  }
   for (let off = 0; off < n; off += CHUNK) {
     const len = Math.min(CHUNK, n - off);
     v.set(a.subarray(off, off + len), 0);
@@ -97,6 +107,12 @@ export function binary(op: BinKernel, a: U64, b: U64, out: U64): void {
 function streamed(what: string, a: U64, out: U64, run: (len: number) => void): void {
   const n = out.length;
   const v = arena(Math.min(n, CHUNK) * 8, what);
+  if (n <= CHUNK) {
+    v.set(a, 0);
+    run(n);
+    out.set(v.subarray(0, n));
+    return;
+  }
   for (let off = 0; off < n; off += CHUNK) {
     const len = Math.min(CHUNK, n - off);
     v.set(a.subarray(off, off + len), 0);
