@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { Ring } from '../src/ring/ring.js';
+import type { Session } from '../src/session/session.js';
+import { input } from '../protocols/arithmetic/input.js';
+import { mul } from '../protocols/arithmetic/mul.js';
+import { matmul } from '../protocols/arithmetic/matmul.js';
+import { trunc } from '../protocols/arithmetic/trunc.js';
+import { mulFx, matmulFx } from '../protocols/arithmetic/fixed.js';
+import { maskOperand, matmulMasked } from '../protocols/arithmetic/masked.js';
+import { runParties } from './helpers/parties.js';
+
+/** Bytes each party sent to each peer and rounds while `body` ran (after the inputs were shared). */
+async function measure(n: number, body: (s: Session, x: Ring, y: Ring) => Promise<unknown>, xs: number[], ys: number[]) {
+  return runParties(n, async (s) => {
+    const x = input(s, 0, xs, s.me === 0 ? Ring.zeros(xs) : undefined);
+    const y = input(s, 1, ys, s.me === 1 ? Ring.zeros(ys) : undefined);
+    const before = s.stats();
+    await body(s, x, y);
+    const after = s.stats();
+    return { perPeer: after.perPeer.map((p, i) => p.bytesSent - before.perPeer[i]!.bytesSent), rounds: after.rounds - before.rounds };
+  });
+}
+function expectEach(outs: { perPeer: number[]; rounds: number }[], bytesPerPeer: number, rounds: number): void {
+  outs.forEach((o, me) => {
+    o.perPeer.forEach((b, p) => expect(b, `party ${me} → ${p}`).to.equal(p === me ? 0 : bytesPerPeer));
+    expect(o.rounds).to.equal(rounds);
+  });
+}
+
+describe('communication equals the doc-comment formulas', () => {
+  for (const n of [2, 3, 5]) {
+    it(`n=${n}: mul sends 2·len·8 bytes to each peer in 1 round; trunc 8·len; mulFx their sum in 2`, async () => {
+      const len = 1000;
+      expectEach(await measure(n, (s, x, y) => mul(s, x, y), [len], [len]), 2 * len * 8, 1);
+      expectEach(await measure(n, (s, x) => trunc(s, x), [len], [len]), len * 8, 1);
+      expectEach(await measure(n, (s, x, y) => mulFx(s, x, y), [len], [len]), 3 * len * 8, 2);
+    });
+    it(`n=${n}: matmul n×k·k×m sends 8·(nk + km) to each peer in 1 round; matmulFx adds 8·nm`, async () => {
+      expectEach(await measure(n, (s, x, y) => matmul(s, x, y), [30, 20], [20, 10]), 8 * (30 * 20 + 20 * 10), 1);
+      expectEach(await measure(n, (s, x, y) => matmulFx(s, x, y), [30, 20], [20, 10]), 8 * (30 * 20 + 20 * 10 + 30 * 10), 2);
+    });
+    it(`n=${n}: a masked operand costs 8·r·k once, then 8·inner·m per product`, async () => {
+      const [r, k, m] = [64, 10, 1];
+      expectEach(await measure(n, (s, x) => maskOperand(s, x), [r, k], [k, m]), 8 * r * k, 1);
+      const outs = await runParties(n, async (s) => {
+        const mx = await maskOperand(s, input(s, 0, [r, k], s.me === 0 ? Ring.zeros([r, k]) : undefined));
+        const w = input(s, 1, [k, m], s.me === 1 ? Ring.zeros([k, m]) : undefined);
+        const g = input(s, 1, [16, m], s.me === 1 ? Ring.zeros([16, m]) : undefined);
+        const before = s.stats().bytesSent;
+        await matmulMasked(s, mx, w, { start: 16, end: 32 }); // batch forward: inner = k
+        await matmulMasked(s, mx, g, { start: 16, end: 32, transpose: true }); // gradient: inner = 16
+        return s.stats().bytesSent - before;
+      });
+      outs.forEach((b) => expect(b).to.equal((n - 1) * 8 * (k * m + 16 * m)));
+    });
+  }
+});
