@@ -23,7 +23,8 @@ import type { HyperParams } from './hyper.js';
  * is put in the public training order (local gather) → per batch:
  *   logreg: z = trunc(X_b·w) → p = σ(z) → e = p − y → G = X_bᵀ·e → w −= trunc(η·G + μ·v)
  *   mlp:    (A, D) = relu(X_b·W1) → z = trunc(A·W2) + b2 → p = σ(z) → e = p − y
- *           → {Aᵀ·e, e·W2ᵀ} (1 round) → dH = trunc(e·W2ᵀ) ⊙ D → X_bᵀ·dH → all updates in 1 round
+ *           → {Aᵀ·e, e ⊙ (D ⊙ W2ᵀ)} (1 round; D ⊙ W2ᵀ computed alongside σ) → dH = trunc(·)
+ *           → X_bᵀ·dH → all updates in 1 round. Rounds per mlp step: 2·rounds(σ-ish) + 7.
  * Rounds per logreg step: 1 + 1 + rounds(σ) + 1 + 1 (+2 with a positive-class weight).
  * The learning rate and 1/|batch| are folded into ONE public fixed-point factor η_e = lr/|b|·2^e
  * so each update needs a single truncation (by f + e bits) — momentum is folded into the same one.
@@ -209,16 +210,21 @@ const logregStep: Step = async (s, o, X, start, end, [w], yb, wb) => {
 const mlpStep: Step = async (s, o, X, start, end, [w1, w2, b2], yb, wb) => {
   const f = o.fracBits;
   const b = end - start;
+  const hid = w2!.shape[0]!;
+  const ones = Ring.fill([1, hid], 1n);
   // relu works on raw ring values, so it takes X_b·W1 at 2f bits; its output is truncated
   // concurrently with the next product (same round), which then carries 3f bits.
   const { y: a2f, d: dRelu } = await o.ops.relu(s, await X.times(start, end, w1!));
   const [a, z3f] = await Promise.all([trunc(s, a2f, f), matmul(s, a2f, w2!)]);
-  const z = (await trunc(s, z3f, 2 * f)).add(Ring.fill([b, 1], b2!.get(0)));
-  const p = await o.ops.sigmoid(s, z, f);
+  // Off the critical path, concurrently with σ: M = D ⊙ W2ᵀ (row-broadcast), so that the
+  // hidden-layer error is one product dH = e ⊙ M instead of a matmul, a truncation and a product.
+  const [p, m] = await Promise.all([
+    trunc(s, z3f, 2 * f).then((z) => o.ops.sigmoid(s, z.add(Ring.fill([b, 1], b2!.get(0))), f)),
+    mul(s, dRelu, Ring.fill([b, 1], 1n).matmul(w2!.reshape([1, hid]))),
+  ]);
   const err = await errorTerm(s, p, yb, wb, f);
-  const hid = w2!.shape[0]!;
-  const [gW2, dA2f] = await Promise.all([matmul(s, a.transpose(), err), matmul(s, err, w2!.reshape([1, hid]))]);
+  const [gW2, dH2f] = await Promise.all([matmul(s, a.transpose(), err), mul(s, err.matmul(ones), m)]);
   const gb2 = err.sum().reshape([1, 1]).scale(1n << BigInt(f));
-  const dH = await mul(s, await trunc(s, dA2f, f), dRelu);
+  const dH = await trunc(s, dH2f, f);
   return { grads: [await X.transposeTimes(start, end, dH), gW2, gb2], err };
 };
