@@ -9,6 +9,8 @@ import { a2b, a2bCost, csaLayers, msb } from '../protocols/binary/a2b.js';
 import { b2a } from '../protocols/binary/b2a.js';
 import { ltz, ltzCost } from '../protocols/compare/ltz.js';
 import { relu, reluCost } from '../protocols/compare/relu.js';
+import { eq, ge, gt, le, lt } from '../protocols/compare/compare.js';
+import { maxRounds, maxWithIndex } from '../protocols/compare/max.js';
 import { runParties, testSeed } from './helpers/parties.js';
 import type { Session } from '../src/session/session.js';
 
@@ -121,4 +123,56 @@ describe('ltz and relu', () => {
     expect(out[0]!.shape).to.deep.equal([2, 3]);
     expect(out[0]!.equals(x.shr(63))).to.equal(true);
   });
+});
+
+describe('comparisons and max', () => {
+  const signed = (r: Ring): bigint[] => r.toSigned();
+  for (const n of [2, 3, 5]) {
+    it(`lt/le/gt/ge/eq of two secrets and of a secret and a public tensor (n=${n})`, async () => {
+      const prg = new Prg(testSeed(`cmp${n}`).subarray(0, 16));
+      const xv = prg.ring([60]).sar(2);
+      const yv = prg.ring([60]).sar(2);
+      // Ties and near-ties, and values at ±2^61 (differences stay below 2^63).
+      const x = Ring.concat([xv, Ring.from([5n, -5n, 0n, 1n << 61n, -(1n << 61n), 7n])]);
+      const y = Ring.concat([yv, Ring.from([5n, -4n, 0n, -(1n << 61n), -(1n << 61n), 8n])]);
+      const res = await runParties(n, async (s) => {
+        const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+        const ys = input(s, n - 1, y.shape, s.me === n - 1 ? y : undefined);
+        const outs = await Promise.all([lt(s, xs, ys), le(s, xs, ys), gt(s, xs, ys), ge(s, xs, ys), eq(s, xs, ys), lt(s, xs, { public: y }), ge(s, xs, { public: 5n }), eq(s, xs, { public: y })]);
+        return Promise.all(outs.map((o) => open(s, o)));
+      });
+      const a = signed(x);
+      const b = signed(y);
+      const bit = (f: (u: bigint, v: bigint) => boolean, bb: bigint[] | bigint): bigint[] => a.map((u, i) => (f(u, Array.isArray(bb) ? bb[i]! : bb) ? 1n : 0n));
+      const want = [bit((u, v) => u < v, b), bit((u, v) => u <= v, b), bit((u, v) => u > v, b), bit((u, v) => u >= v, b), bit((u, v) => u === v, b), bit((u, v) => u < v, b), bit((u, v) => u >= v, 5n), bit((u, v) => u === v, b)];
+      for (const r of res) r.forEach((o, k) => expect(signed(o), `op ${k}`).to.deep.equal(want[k]));
+    });
+  }
+  for (const [n, shape, axis] of [[3, [5, 7], 1], [2, [8, 4], 0], [5, [9], undefined], [3, [1, 3], 0]] as const) {
+    it(`max/argmax over [${shape.join('×')}] axis ${axis ?? 'all'} (n=${n}) with documented rounds`, async () => {
+      const size = shape.reduce((p: number, d: number) => p * d, 1);
+      const base = new Prg(testSeed(`max${n}${size}`).subarray(0, 16)).ring([size]).sar(20);
+      base.data[1] = base.data[0]!; // a tie: the lower index wins
+      const x = base.reshape(shape);
+      const res = await runParties(n, async (s) => {
+        const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+        const r0 = s.stats().rounds;
+        const { values, indices } = await maxWithIndex(s, xs, axis);
+        const rounds = s.stats().rounds - r0;
+        return { v: await open(s, values), i: await open(s, indices), rounds };
+      });
+      const vals = x.toSigned();
+      const [rows, cols] = shape.length === 1 ? [1, shape[0]] : shape;
+      const groups: bigint[][] = [];
+      if (shape.length === 1) groups.push(vals);
+      else if (axis === 1) for (let r = 0; r < rows!; r++) groups.push(vals.slice(r * cols!, (r + 1) * cols!));
+      else for (let c = 0; c < cols!; c++) groups.push(Array.from({ length: rows! }, (_, r) => vals[r * cols! + c]!));
+      const m = groups[0]!.length;
+      for (const r of res) {
+        expect(signed(r.v)).to.deep.equal(groups.map((g) => g.reduce((p, q) => (q > p ? q : p))));
+        expect(signed(r.i)).to.deep.equal(groups.map((g) => BigInt(g.findIndex((q) => q === g.reduce((p, z) => (z > p ? z : p))))));
+        expect(r.rounds).to.equal(maxRounds(n, m));
+      }
+    });
+  }
 });

@@ -33,17 +33,30 @@ export async function b2aMul(s: Session, bits: Ring, v: Ring): Promise<{ b: Ring
 
 /** b2aMul as a lockstep chain. */
 export async function* b2aMulStep(s: Session, bits: Ring, v: Ring): Chain<{ b: Ring; bv: Ring }> {
-  assertSameShape(bits.shape, v.shape, 'b2aMul');
+  const { b, bvs } = yield* b2aMulManyStep(s, bits, [v]);
+  return { b, bv: bvs[0]! };
+}
+
+/**
+ * b2aMul of one bit tensor with several value tensors of its shape: [b] and [b·v_k] for each k.
+ * Rounds: 1. Bytes to each peer: 8·len + 16·len·k.
+ */
+export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[]): Chain<{ b: Ring; bvs: Ring[] }> {
+  for (const v of vs) assertSameShape(bits.shape, v.shape, 'b2aMul');
   const rP = s.prep.daBits(s.tag(), bits.shape);
-  const tP = s.prep.triple(s.tag(), bits.shape);
+  const tP = s.prep.triple(s.tag(), [bits.size * vs.length]);
   const [r, t] = await Promise.all([rP, tP]);
-  const { add, xor } = yield { xor: [maskedBit(bits, r.bin)], add: [v.sub(t.a), r.arith.sub(t.b)] };
+  const v = vs.length === 1 ? vs[0]!.reshape([bits.size]) : Ring.concat(vs.map((x) => x.reshape([x.size])), 0);
+  const rr = vs.length === 1 ? r.arith.reshape([bits.size]) : Ring.concat(vs.map(() => r.arith.reshape([bits.size])), 0);
+  const { add, xor } = yield { xor: [maskedBit(bits, r.bin)], add: [v.sub(t.a), rr.sub(t.b)] };
   const c = xor[0]!;
   const [e, f] = add as [Ring, Ring];
   const rv = addPublic(s, t.c.add(t.b.mul(e)).add(t.a.mul(f)), e.mul(f));
+  const cc = vs.length === 1 ? c.reshape([bits.size]) : Ring.concat(vs.map(() => c.reshape([bits.size])), 0);
   // c is public and v, r·v are shared: both terms are linear in the shares.
-  const bv = rv.mul(c.scale(-2n).addScalar(1n)).add(c.mul(v));
-  return { b: fromOpened(s, c, r.arith), bv };
+  const bv = rv.mul(cc.scale(-2n).addScalar(1n)).add(cc.mul(v));
+  const bvs = vs.map((x, k) => new Ring(x.shape, bv.data.slice(k * bits.size, (k + 1) * bits.size)));
+  return { b: fromOpened(s, c, r.arith), bvs };
 }
 
 function maskedBit(bits: Ring, rBin: Ring): Ring {
