@@ -14,8 +14,8 @@ import type { Message } from '../../src/net/transport.js';
 import { itemKey, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
 
-/** The trust assumption every dealer-mode process prints. */
-export const DEALER_TRUST = 'offline: dealer — the dealer must not collude with any party; it never sees data';
+/** The trust assumption of the dealer mode (processes print "offline: dealer — " + this). */
+export const DEALER_TRUST = 'the dealer must not collude with any party; it never sees data';
 
 /** How often party n−1 found its correction already there vs. had to wait for the dealer. */
 export interface DealerClientStats {
@@ -41,7 +41,7 @@ export interface DealerPrepOptions {
   seed: Uint8Array;
   me: number;
   n: number;
-  /** Link to the dealer: required for party n−1 only. */
+  /** Link to the dealer: required for party n−1 (the only one that uses it); closed by close(). */
   link?: DealerLink;
   /** Wait for one correction before failing (default 30 s). */
   timeoutMs?: number;
@@ -56,6 +56,7 @@ export class DealerPreprocessing implements Preprocessing {
   private readonly seed: Uint8Array;
   private readonly last: boolean;
   private readonly link: DealerLink | undefined;
+  private readonly ownLink: DealerLink | undefined;
   private readonly timeoutMs: number;
   private readonly maxCached: number;
   private readonly masks = new Map<number, Shape>();
@@ -73,6 +74,7 @@ export class DealerPreprocessing implements Preprocessing {
     this.last = opts.me === opts.n - 1;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxCached = opts.maxCached ?? 4096;
+    this.ownLink = opts.link;
     this.link = this.last ? opts.link : undefined;
     if (this.last && !this.link) throw new ConcordError('E_PREP', `party ${opts.me} (the last party) needs a link to the dealer`);
     this.link?.onMessage((m) => this.receive(m));
@@ -113,6 +115,7 @@ export class DealerPreprocessing implements Preprocessing {
 
   async close(): Promise<void> {
     this.fail(new ConcordError('E_ABORTED', 'preprocessing closed'));
+    await this.ownLink?.close?.();
   }
 
   private async item(q: ItemRequest): Promise<ItemShare> {
@@ -165,6 +168,10 @@ export class DealerPreprocessing implements Preprocessing {
   }
 
   private receive(m: Message): void {
+    if (m.tag === 0 && m.kind === 'bye') {
+      this.fail(new ConcordError('E_PEER_LOST', 'the dealer closed its connection'));
+      return;
+    }
     if (!m.kind.startsWith('prep/') || !m.ring) {
       this.fail(new ConcordError('E_FRAME', `the dealer sent an unexpected message (kind "${m.kind}")`));
       return;

@@ -12,6 +12,8 @@ export interface DealerLink {
   onMessage(handler: (msg: Message) => void): void;
   onError(handler: (err: ConcordError) => void): void;
   stats(): LinkStats;
+  /** Clean close (optional: in-memory links have nothing to release). */
+  close?(): Promise<void>;
 }
 
 /** Two connected in-memory DealerLinks (payloads copied, delivery asynchronous). */

@@ -103,24 +103,31 @@ export class DealerServer {
   private readonly onFail: (e: ConcordError) => void;
 
   /** `seeds[i]` is party i's seed; `link` goes to party n−1. */
-  /** `depth`: how many periods ahead to push (default 2). */
-  constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; onFail?: (e: ConcordError) => void }) {
+  /**
+   * `depth`: how many periods ahead to push (default 2). `attach` (default true) registers the
+   * server as the link's message and error consumer; pass false to route messages via handle().
+   */
+  constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; attach?: boolean; onFail?: (e: ConcordError) => void }) {
     this.depth = opts.depth ?? 2;
     if (opts.seeds.length < 2) throw new ConcordError('E_PREP', `the dealer needs the seeds of at least 2 parties, got ${opts.seeds.length}`);
     this.seeds = opts.seeds;
     this.link = opts.link;
     this.predict = opts.predict ?? true;
     this.onFail = opts.onFail ?? (() => {});
-    this.link.onMessage((m) => this.receive(m));
-    this.link.onError((e) => this.fail(e));
+    if (opts.attach ?? true) {
+      this.link.onMessage((m) => this.handle(m));
+      this.link.onError((e) => this.fail(e));
+    }
   }
 
   stats(): DealerStats {
     return { ...this.st };
   }
 
-  private receive(m: Message): void {
+  /** Process one message from party n−1 (request batch; a clean-close 'bye' is ignored). */
+  handle(m: Message): void {
     if (this.failure) return;
+    if (m.tag === 0 && m.kind === 'bye') return; // the party closed cleanly; the caller watches links
     try {
       if (m.kind !== 'prep/req' || m.tag !== 0) throw new ConcordError('E_FRAME', `the last party sent an unexpected message to the dealer (kind "${m.kind}")`);
       const j = m.json as { need?: unknown; hit?: unknown } | undefined;

@@ -1,10 +1,59 @@
 import { ConcordError } from '../errors.js';
+import { loadConsortium, dealerNode } from '../config/consortium.js';
+import { readKeyFile } from '../config/keys.js';
+import { connectNodes } from '../net/mesh.js';
+import { DEALER_TRUST, DealerServer } from '../../protocols/offline/dealer.js';
+import { parseArgs, required, intFlag } from './args.js';
 import type { Command } from './main.js';
 
-/** `concord dealer`: not built yet (see the open issues). */
+/** Label of the per-party dealer seed exported from each Noise link (parties use the same). */
+export const DEALER_SEED_LABEL = 'dealer-seed';
+/** Job hash on dealer links: the dealer has no job file (matches connectParties' default). */
+export const DEALER_LINK_HASH = 'dealer';
+
+/**
+ * `concord dealer --config <consortium.json> --key <file> [--json] [--startup-timeout ms]`:
+ * accept a Noise link from every party (parties dial the dealer), derive one seed per party from
+ * its link, serve party n−1's corrections until every party has closed, then exit 0.
+ * Prints its trust assumption first. With --json the last stdout line is its counters.
+ */
 export const command: Command = {
   summary: 'dealer',
-  async run(): Promise<number> {
-    throw new ConcordError('E_USAGE', '`concord dealer` is not available yet in this build');
+  async run(argv: string[]): Promise<number> {
+    const args = parseArgs(argv, ['config', 'key', 'startup-timeout'], ['json'], 'dealer');
+    const configFile = required(args, 'config', 'dealer');
+    const keyFile = required(args, 'key', 'dealer');
+    const startupTimeoutMs = intFlag(args, 'startup-timeout', 30_000, 100, 3_600_000, 'dealer');
+    const consortium = loadConsortium(configFile);
+    const key = readKeyFile(keyFile);
+    const me = dealerNode(consortium, key, keyFile);
+    const log = (line: string): void => void process.stderr.write(`[dealer] ${line}\n`);
+    process.stdout.write(`offline: dealer — ${DEALER_TRUST}\n`);
+    const links = await connectNodes({ me, privateKey: key.privateKey, peers: consortium.parties, dials: () => false, jobHash: DEALER_LINK_HASH, startupTimeoutMs, log });
+    const parties = consortium.parties.map((p) => links.get(p.id)!);
+    const seeds = parties.map((l) => l.exportKey(DEALER_SEED_LABEL, 32));
+    const t0 = performance.now();
+    let server!: DealerServer;
+    const outcome = await new Promise<ConcordError | undefined>((resolve) => {
+      server = new DealerServer({ seeds, link: parties[parties.length - 1]!, attach: false, onFail: (e) => resolve(e) });
+      let open = parties.length;
+      parties.forEach((l, i) => {
+        const last = i === parties.length - 1;
+        l.onMessage((m) => {
+          if (m.tag === 0 && m.kind === 'bye') {
+            if (--open === 0) resolve(undefined);
+          } else if (last) server.handle(m);
+          else resolve(new ConcordError('E_FRAME', `party ${l.peerId} sent the dealer an unexpected message (kind "${m.kind}"); only the last party talks to the dealer`, { party: l.peerId }));
+        });
+        l.onError((e) => resolve(e));
+      });
+    });
+    const stats = server.stats();
+    await Promise.all(parties.map((l) => l.close()));
+    if (outcome) throw outcome;
+    const summary = { dealer: me.id, parties: parties.length, seconds: (performance.now() - t0) / 1000, ...stats };
+    log(`done: ${JSON.stringify(summary)}`);
+    if (args.switches.has('json')) process.stdout.write(JSON.stringify(summary) + '\n');
+    return 0;
   },
 };

@@ -3,6 +3,8 @@ import type { Consortium } from '../config/consortium.js';
 import type { SecureLink } from '../net/link.js';
 import type { Preprocessing } from '../session/preprocessing.js';
 import type { Session } from '../session/session.js';
+import { DealerPreprocessing } from '../../protocols/offline/dealer-client.js';
+import { DEALER_SEED_LABEL } from './dealer.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 
 /** Offline modes a party process can run. 'none': no preprocessing (tasks that need none). */
@@ -28,8 +30,13 @@ export async function createPreprocessing(mode: OfflineMode, ctx: PrepContext): 
     case 'none':
       return undefined;
     case 'dealer':
-      // HOOK (dealer engineer): build the dealer client from ctx.dealerLink and ctx.session.
-      throw new ConcordError('E_USAGE', `offline mode "dealer" is not wired into this build yet (src/cli/prep.ts)`);
+    {
+      // Seed from the Noise link to the dealer (same label at the dealer, never sent); only the
+      // last party exchanges messages with the dealer (protocols/offline/dealer-client.ts).
+      if (!ctx.dealerLink) throw new ConcordError('E_CONFIG', `${ctx.consortium.file}: offline mode "dealer" needs a "dealer" entry in the consortium file and a link to it`);
+      const s = ctx.session;
+      return new DealerPreprocessing({ seed: ctx.dealerLink.exportKey(DEALER_SEED_LABEL, 32), me: s.me, n: s.n, link: ctx.dealerLink, timeoutMs: s.timeoutMs });
+    }
     case 'ot':
       // Dealer-free: pairwise OT over the session's own links (base OTs run on the first request).
       return createOtPreprocessing(ctx.session);
