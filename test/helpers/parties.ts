@@ -10,14 +10,17 @@ export function testSeed(label: string): Uint8Array {
 }
 
 /** n in-memory sessions with pairwise keys and (by default) the insecure local preprocessing. */
-export function memorySessions(n: number, opts: { seed?: string; prep?: (me: number) => Preprocessing; timeoutMs?: number } = {}): Session[] {
+export function memorySessions(n: number, opts: { seed?: string; prep?: (me: number) => Preprocessing; sessionPrep?: (s: Session) => Preprocessing; timeoutMs?: number } = {}): Session[] {
   const seed = testSeed(opts.seed ?? 'default');
   const ts = MemoryTransport.mesh(n);
   const ids = Array.from({ length: n }, (_, i) => `p${i}`);
   return ts.map((t, me) => {
     const pairKeys = ids.map((_, j) => (j === me ? undefined : deriveKey(seed, `pair/${Math.min(me, j)}/${Math.max(me, j)}`)));
     const prep = opts.prep ? opts.prep(me) : new InsecureLocalPreprocessing(seed, me, n);
-    return new Session({ transport: t, ids, pairKeys, prep, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+    const s = new Session({ transport: t, ids, pairKeys, prep, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+    // preprocessing that runs its own protocol over the session (e.g. the OT offline phase)
+    if (opts.sessionPrep) s.prep = opts.sessionPrep(s);
+    return s;
   });
 }
 
