@@ -5,6 +5,7 @@ import type { Command } from './main.js';
 import { loadConsortium, partyIndex } from '../config/consortium.js';
 import { readKeyFile } from '../config/keys.js';
 import { connectParties } from '../net/mesh.js';
+import { netProfileFromEnv, shapeTransport } from '../net/shaper.js';
 import { Session } from '../session/session.js';
 import type { Preprocessing } from '../session/preprocessing.js';
 import { createPreprocessing } from './prep.js';
@@ -86,7 +87,10 @@ export const command: Command = {
       ...(job.offline === 'dealer' ? { dealer: consortium.dealer! } : {}),
       startupTimeoutMs: timeoutMs,
     });
-    const s = new Session({ transport: mesh.transport, ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs });
+    // Benchmarks simulate LAN/WAN links by setting CONCORD_NET (src/net/shaper.ts); unset = no shaping.
+    const net = netProfileFromEnv();
+    if (net) log(`simulated network ${net.name}: ${net.rttMs} ms RTT, ${net.mbps} Mbit/s per link`);
+    const s = new Session({ transport: shapeTransport(mesh.transport, net), ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs });
     let prep: Preprocessing | undefined;
     try {
       prep = await createPreprocessing(job.offline, { session: s, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), log });

@@ -4,6 +4,7 @@ import { ConcordError } from '../errors.js';
 import { loadConsortium, partyIndex } from '../config/consortium.js';
 import { readKeyFile } from '../config/keys.js';
 import { connectParties } from '../net/mesh.js';
+import { netProfileFromEnv, shapeTransport } from '../net/shaper.js';
 import { Session } from '../session/session.js';
 import { createPreprocessing, type OfflineMode } from './prep.js';
 
@@ -51,7 +52,10 @@ async function runWorker(specFile: string): Promise<void> {
     ...(spec.offline === 'dealer' && consortium.dealer ? { dealer: consortium.dealer } : {}),
     startupTimeoutMs: spec.startupTimeoutMs,
   });
-  const session = new Session({ transport: mesh.transport, ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs: spec.timeoutMs });
+  // Benchmarks simulate LAN/WAN links by setting CONCORD_NET (src/net/shaper.ts); unset = no shaping.
+  const net = netProfileFromEnv();
+  if (net) log(`simulated network ${net.name}: ${net.rttMs} ms RTT, ${net.mbps} Mbit/s per link`);
+  const session = new Session({ transport: shapeTransport(mesh.transport, net), ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs: spec.timeoutMs });
   try {
     const prep = await createPreprocessing(spec.offline, { session, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), log });
     if (prep) {
