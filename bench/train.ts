@@ -49,7 +49,7 @@ function bench(name: string, model: 'logreg' | 'mlp'): Benchmark {
         offline: ctx.offline,
         plainSeconds: last.plain.seconds,
         plainRatio: t.seconds / last.plain.seconds,
-        peakMemory: 0,
+        peakMemory: last.peakMemory,
         accuracy: last.accuracy,
         auc: last.auc,
         plainAccuracy: last.plain.accuracy,

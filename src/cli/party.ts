@@ -35,6 +35,8 @@ export interface PartyReport {
   rounds: number;
   bytesSent: number;
   offline: string;
+  /** Peak resident set of this process, KiB. */
+  maxRssKiB: number;
 }
 
 const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--out <model.json>] [--timeout <seconds>] [--json]';
@@ -128,7 +130,7 @@ export const command: Command = {
       const st = s.stats();
       const report: PartyReport = {
         party: id, index: me, job: job.name, jobHash: hash, trainRows: total, partyRows, epochs: res.epochs,
-        trainSeconds: res.trainSeconds, trainRounds: res.trainRounds, steps: res.steps, rounds: st.rounds, bytesSent: st.bytesSent, offline: prep.mode,
+        trainSeconds: res.trainSeconds, trainRounds: res.trainRounds, steps: res.steps, rounds: st.rounds, bytesSent: st.bytesSent, offline: prep.mode, maxRssKiB: process.resourceUsage().maxRSS,
       };
       if (res.model) {
         const out = args.flags.get('out') ?? `model-${id}.json`;

@@ -50,6 +50,8 @@ export interface SimulateReport {
   maxWeightDiff: number;
   maxPredictionDiff: number;
   wallSeconds: number;
+  /** Largest peak resident set of a party process, bytes. */
+  peakMemory: number;
 }
 
 /**
@@ -200,7 +202,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         trainSeconds: r0.trainSeconds, bytesSent, rounds: r0.rounds, offline: job.offline, trainRounds: r0.trainRounds, steps: r0.steps,
         dataset: o.dataset,
         plain: { accuracy: plain.accuracy, auc: plain.auc, precision: plain.precision, recall: plain.recall, f1: plain.f1, seconds: plainSeconds },
-        maxWeightDiff, maxPredictionDiff, wallSeconds,
+        maxWeightDiff, maxPredictionDiff, wallSeconds, peakMemory: Math.max(...reports.map((r) => r.maxRssKiB)) * 1024,
       };
       return report;
     } finally {

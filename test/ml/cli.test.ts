@@ -1,0 +1,155 @@
+import { expect } from 'chai';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnConcord, makeSimDir, runConsortium, errorLine, type SimDir } from '../../src/cli/sim-cluster.js';
+import { readCsv, selectRows, toCsv } from '../../src/ml/csv.js';
+import { stratifiedSplit, shardSizes } from '../../src/ml/partition.js';
+import { validateJob } from '../../src/ml/job.js';
+import { generateKey, writeKeyFile } from '../../src/config/keys.js';
+import type { SimulateReport } from '../../src/cli/simulate.js';
+
+/**
+ * End-to-end: real `concord party` / `concord dealer` / `concord simulate` processes over
+ * Noise/WebSockets on 127.0.0.1. Accuracy targets from the issue: within 1 point of the plaintext
+ * run of the same loop and within 2 points of scikit-learn's LogisticRegression
+ * (parties/data/README.md: 0.9737 breast cancer, 0.9801 fraud).
+ */
+
+const DATA = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
+
+async function simulate(args: string[]): Promise<SimulateReport> {
+  const { done } = spawnConcord('simulate', ['simulate', '--json', '--timeout', '20', ...args]);
+  const out = await done;
+  expect(out.exitCode, out.stderr).to.equal(0);
+  return out.json as SimulateReport;
+}
+
+/** A 3-hospital consortium dir with shards of the breast-cancer training split and a job. */
+async function consortium(jobOver: object = {}): Promise<{ sim: SimDir; job: string; shard: (id: string) => string }> {
+  // Dealer-free (ot) so these process tests need only the party processes.
+  const sim = await makeSimDir('test-diagnosis', ['hospital-a', 'hospital-b', 'hospital-c'], false);
+  const ds = readCsv(join(DATA, 'breast_cancer.csv'), 'label');
+  const tr = selectRows(ds, stratifiedSplit(ds.y, 0.2, 0).train);
+  const sizes = shardSizes(tr.rows, 3);
+  let off = 0;
+  sim.ids.forEach((id, i) => {
+    writeFileSync(join(sim.dir, `${id}.csv`), toCsv(tr, Array.from({ length: sizes[i]! }, (_, k) => off + k)));
+    off += sizes[i]!;
+  });
+  const job = join(sim.dir, 'job.json');
+  writeFileSync(job, JSON.stringify(validateJob({ epochs: 2, offline: 'ot', ...jobOver }, 'test')));
+  return { sim, job, shard: (id) => join(sim.dir, `${id}.csv`) };
+}
+
+const partyArgs = (c: { sim: SimDir; job: string; shard: (id: string) => string }, id: string, over: Record<string, string> = {}): string[] => {
+  const a: Record<string, string> = { config: c.sim.consortium, id, key: c.sim.keys.get(id)!, job: c.job, data: c.shard(id), out: join(c.sim.dir, `m-${id}.json`), timeout: '5', ...over };
+  return Object.entries(a).flatMap(([k, v]) => [`--${k}`, v]);
+};
+
+describe('training end to end (party processes over the Noise mesh)', function () {
+  this.timeout(180_000);
+
+  it('simulate: logreg on breast cancer matches the plaintext loop and scikit-learn', async () => {
+    const r = await simulate([]);
+    expect(r.parties).to.equal(3);
+    expect([r.trainRows, r.testRows]).to.deep.equal([455, 114]);
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+    expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
+    expect(r.maxWeightDiff).to.be.below(0.05);
+    for (const k of ['auc', 'precision', 'recall', 'f1', 'trainSeconds', 'bytesSent', 'rounds', 'offline', 'epochs', 'model'] as const) expect(r).to.have.property(k);
+    expect(r.rounds).to.be.below(2000);
+  });
+
+  it('simulate: logreg on the fraud data (bank demo) matches the plaintext loop and scikit-learn', async () => {
+    const r = await simulate(['--train', join(DATA, 'creditcard_fraud.csv')]);
+    expect([r.trainRows, r.testRows]).to.deep.equal([2612, 653]);
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+    expect(r.accuracy).to.be.at.least(0.9801 - 0.02);
+  });
+
+  it('simulate: MLP on breast cancer matches the plaintext loop and scikit-learn', async () => {
+    const r = await simulate(['--model', 'mlp']);
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+    expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
+  });
+
+  it('a party that crashes mid-training makes the others exit non-zero naming it, within the timeout', async () => {
+    const c = await consortium({ epochs: 400 });
+    try {
+      let t0 = 0;
+      const procs = c.sim.ids.map((id) =>
+        spawnConcord(id, ['party', ...partyArgs(c, id)], (who, line) => {
+          if (who === 'hospital-b' && t0 === 0 && /joint training set/.test(line)) {
+            setTimeout(() => {
+              t0 = Date.now();
+              procs[1]!.child.kill('SIGKILL');
+            }, 1500);
+          }
+        }),
+      );
+      const outs = await Promise.all(procs.map((p) => p.done));
+      expect(t0, 'hospital-b never started training').to.be.above(0);
+      expect(Date.now() - t0).to.be.below(8_000);
+      for (const i of [0, 2]) {
+        expect(outs[i]!.exitCode, outs[i]!.stderr).to.not.equal(0);
+        expect(outs[i]!.stderr).to.match(/joint training set/);
+        expect(errorLine(outs[i]!)).to.match(/E_(PEER_LOST|ABORTED|TIMEOUT)/).and.to.match(/hospital-b/);
+      }
+    } finally {
+      c.sim.remove();
+    }
+  });
+
+  async function runAll(c: Awaited<ReturnType<typeof consortium>>, over: (id: string) => Record<string, string>) {
+    const run = await runConsortium({ sim: c.sim, deadlineMs: 60_000, partyArgs: (id) => partyArgs(c, id, over(id)) });
+    for (const p of run.parties) expect(p.exitCode, `${p.id} should fail`).to.not.equal(0);
+    if (process.env.SHOW_ERRS) console.log(run.parties.map(errorLine));
+    return run.parties.map(errorLine);
+  }
+
+  it('a wrong key at one party stops every party before training, naming it', async () => {
+    const c = await consortium();
+    try {
+      const wrong = join(c.sim.dir, 'wrong.key');
+      writeKeyFile(wrong, generateKey());
+      const errs = await runAll(c, (id): Record<string, string> => (id === 'hospital-c' ? { key: wrong } : {}));
+      expect(errs[2]).to.match(/E_KEY/).and.to.match(/hospital-c|parties\[2\]/);
+      for (const e of errs.slice(0, 2)) expect(e).to.match(/hospital-c/);
+    } finally {
+      c.sim.remove();
+    }
+  });
+
+  it('a different job file at one party stops every party before training (job mismatch)', async () => {
+    const c = await consortium();
+    try {
+      const other = join(c.sim.dir, 'other-job.json');
+      writeFileSync(other, JSON.stringify({ ...JSON.parse(readFileSync(c.job, 'utf8')), lr: 0.25 }));
+      const errs = await runAll(c, (id): Record<string, string> => (id === 'hospital-b' ? { job: other } : {}));
+      for (const e of errs) expect(e).to.match(/E_JOB_MISMATCH|E_ABORTED|E_UNREACHABLE|E_HANDSHAKE/);
+      expect(errs[0]).to.match(/hospital-b/);
+      expect(errs.join('\n')).to.match(/E_JOB_MISMATCH/);
+    } finally {
+      c.sim.remove();
+    }
+  });
+
+  it('a malformed CSV at one party stops every party before training, naming the party, line and column', async () => {
+    const c = await consortium();
+    try {
+      const bad = join(c.sim.dir, 'bad.csv');
+      const lines = readFileSync(c.shard('hospital-c'), 'utf8').split('\n');
+      lines[5] = lines[5]!.replace(/^[^,]*/, 'oops');
+      writeFileSync(bad, lines.join('\n'));
+      const errs = await runAll(c, (id): Record<string, string> => (id === 'hospital-c' ? { data: bad } : {}));
+      expect(errs[2]).to.match(/E_DATA.*line 6, column "mean_radius": "oops" is not a finite number/);
+      for (const e of errs.slice(0, 2)) {
+        expect(e).to.match(/E_DATA: party hospital-c could not load its training data: bad\.csv: line 6, column "mean_radius"/);
+        expect(e).to.not.contain('oops');
+      }
+    } finally {
+      c.sim.remove();
+    }
+  });
+});
