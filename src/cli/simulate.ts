@@ -96,6 +96,9 @@ export const command: Command = {
     if (args.flags.has('test')) {
       train = full;
       test = readCsv(args.flags.get('test')!, label);
+      if (test.features.join(',') !== train.features.join(',')) {
+        throw new ConcordError('E_DATA', `${test.file}: its columns differ from ${train.file}; the test CSV needs the same feature columns in the same order`);
+      }
     } else {
       const sp = stratifiedSplit(full.y, 0.2, 0);
       train = selectRows(full, sp.train);
