@@ -6,7 +6,7 @@ import { input } from '../../protocols/arithmetic/input.js';
 import { open, revealTo } from '../../protocols/arithmetic/open.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
-import { trunc } from '../../protocols/arithmetic/trunc.js';
+import { trunc, truncMany } from '../../protocols/arithmetic/trunc.js';
 import { publicShare } from '../../protocols/arithmetic/linear.js';
 import { initParams, toModelFile, withOnes, standardize, type Arch, type ModelFile } from './model.js';
 import { trainingOrder, batchRanges } from './partition.js';
@@ -130,7 +130,7 @@ export async function trainSecure(s: Session, local: LocalData, rowCounts: reado
       const { grads, err } = await step(s, o, X, start, end, params, yb, W?.slice(start, end));
       const upd = updateFactors(hp, b, f, o);
       const [steps, sqb] = await Promise.all([
-        Promise.all(grads.map((g, k) => trunc(s, addMomentum(g.scale(upd.eta), vel[k]!, upd.mu), f + upd.e))),
+        truncMany(s, grads.map((g, k) => addMomentum(g.scale(upd.eta), vel[k]!, upd.mu)), f + upd.e),
         o.revealLoss ? mul(s, err, err) : Promise.resolve(undefined),
       ]);
       params = params.map((p, k) => p.sub(steps[k]!));
