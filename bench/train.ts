@@ -30,11 +30,14 @@ function bench(name: string, model: 'logreg' | 'mlp'): Benchmark {
     multiParty: true,
     async run(ctx: BenchContext): Promise<BenchResult> {
       const { train, test } = data(ctx.size);
-      const job = validateJob({ name, model, epochs: EPOCHS, batchSize: 64, offline: ctx.offline }, name);
+      const epochs = ctx.epochs ?? EPOCHS;
+      const job = validateJob({ name, model, epochs, batchSize: 64, offline: ctx.offline }, name);
+      // Scaling runs go to 10^5 rows and simulated WANs: allow time in proportion to the work.
+      const timeoutS = 60 + Math.ceil((ctx.size * epochs) / 500);
       const runs: SimulateReport[] = [];
       const reps = Math.max(1, Math.min(ctx.reps, 3)); // each rep starts n+1 processes
       for (let i = 0; i < reps; i++) {
-        const r = await runSimulation({ job, n: ctx.parties, train, test, dataset: 'breast_cancer.csv', timeoutS: 60, check: false, say: () => {} });
+        const r = await runSimulation({ job, n: ctx.parties, train, test, dataset: 'breast_cancer.csv', timeoutS, check: false, say: () => {} });
         ctx.log(`rep ${i + 1}/${reps}: ${r.trainSeconds.toFixed(3)} s, ${r.rounds} rounds, accuracy ${r.accuracy.toFixed(4)}`);
         runs.push(r);
       }
@@ -42,7 +45,8 @@ function bench(name: string, model: 'logreg' | 'mlp'): Benchmark {
       const last = runs[runs.length - 1]!;
       return {
         name, parties: ctx.parties, size: ctx.size, ...t,
-        opsPerSecond: (ctx.size * EPOCHS) / t.seconds,
+        opsPerSecond: (ctx.size * epochs) / t.seconds,
+        epochs,
         bytesSent: last.bytesSent,
         bytesPerParty: Math.round(last.bytesSent / ctx.parties),
         rounds: last.rounds,
