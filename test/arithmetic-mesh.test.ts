@@ -4,7 +4,7 @@ import { runClusterDetailed } from '../src/cli/cluster.js';
 /** Real processes: 3 parties + the dealer over the Noise/WebSocket mesh. */
 describe('arithmetic over the WebSocket mesh with the dealer process (n=3)', function () {
   this.timeout(90_000);
-  it('mul, matmul, masked matmul (sliced, transposed) and trunc match plaintext; the dealer prefetches', async () => {
+  it('mul, matmul, masked matmul (sliced, transposed), trunc, mulFx and matmulFx match plaintext; the dealer prefetches', async () => {
     const run = await runClusterDetailed({
       parties: 3,
       task: new URL('./helpers/arith-task.js', import.meta.url).href,
@@ -22,8 +22,29 @@ describe('arithmetic over the WebSocket mesh with the dealer process (n=3)', fun
     }
     const last = (run.parties[2]!.result as { prep: { items: number; hits: number; waits: number } }).prep;
     // 1 mask + 4 items per step (the mask needs no correction); later steps come from prefetch.
-    expect(last.items).to.equal(1 + 8 * 5);
+    expect(last.items).to.equal(1 + 8 * 5 + 4);
     expect(last.hits).to.be.at.least(3 * 5);
     expect(run.dealer?.exitCode, run.dealer?.stderr).to.equal(0);
+  });
+});
+
+describe('concord dealer command: usage and config errors', function () {
+  this.timeout(30_000);
+  it('missing flags and a consortium without a dealer entry fail with one clear message', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { writeClusterFiles, cliScript } = await import('../src/cli/cluster.js');
+    const { rmSync } = await import('node:fs');
+    const run = (args: string[]) => spawnSync(process.execPath, [cliScript('main.js'), 'dealer', ...args], { encoding: 'utf8' });
+    const a = run([]);
+    expect(a.status).to.equal(2);
+    expect(a.stderr).to.match(/E_USAGE.*--config is required/);
+    const files = await writeClusterFiles({ parties: 2 });
+    try {
+      const b = run(['--config', files.consortiumPath, '--key', files.keyPaths[0]!]);
+      expect(b.status).to.equal(1);
+      expect(b.stderr).to.match(/E_CONFIG.*dealer: missing/);
+    } finally {
+      rmSync(files.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,8 @@ import { mul } from '../../protocols/arithmetic/mul.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { maskOperand, matmulMasked } from '../../protocols/arithmetic/masked.js';
+import { mulFx, matmulFx } from '../../protocols/arithmetic/fixed.js';
+import { encodeFixed, decodeFixed } from '../../src/ring/fixed.js';
 import { DealerPreprocessing } from '../../protocols/offline/dealer-client.js';
 
 /**
@@ -48,6 +50,20 @@ export async function task(s: Session, raw: unknown): Promise<unknown> {
     if (!og!.equals(A.slice(30, 40).matmul(G, { transA: true }))) failures.push(`masked transposed step ${i}`);
     if (!ot!.sub(T.sar(16)).toSigned().every((d) => d === 0n || d === 1n)) failures.push(`trunc step ${i}`);
   }
+  // Fixed point: products of values in (−100, 100) at f = 16.
+  const u = Float64Array.from(prg.ring([24]).data, (v) => (Number(v >> 11n) / 2 ** 53 - 0.5) * 200);
+  const P = encodeFixed(u.subarray(0, 12), [3, 4]);
+  const Q = encodeFixed(u.subarray(12, 24), [4, 3]);
+  const [fm, fe] = await Promise.all([matmulFx(s, own(0, P), own(1, Q)), mulFx(s, own(0, P), own(1, Q.transpose()))]);
+  const [om, oe] = (await openMany(s, [fm, fe])).map((r) => decodeFixed(r));
+  const [dp, dq] = [decodeFixed(P), decodeFixed(Q)];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+    let want = 0;
+    for (let k = 0; k < 4; k++) want += dp[i * 4 + k]! * dq[k * 3 + j]!;
+    if (Math.abs(om![i * 3 + j]! - want) > 2 ** -16) failures.push(`matmulFx [${i},${j}]`);
+  }
+  const dqt = decodeFixed(Q.transpose());
+  oe!.forEach((v, i) => { if (Math.abs(v - dp[i]! * dqt[i]!) > 2 ** -16) failures.push(`mulFx ${i}`); });
   const prep = s.prep instanceof DealerPreprocessing ? s.prep.stats() : undefined;
   return { failures, prep, mode: s.prep.mode };
 }
