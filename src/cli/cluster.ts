@@ -39,6 +39,8 @@ export interface ClusterOptions {
   startupTimeoutMs?: number;
   /** Session receive timeout in the parties (default: timeoutMs). */
   recvTimeoutMs?: number;
+  /** Once a party has failed, kill the ones still running after this long (default 5 s). */
+  failFastMs?: number;
 }
 
 export interface PartyOutcome {
@@ -218,7 +220,20 @@ async function runOnce(opts: ClusterOptions): Promise<ClusterRun> {
       timedOut = true;
       for (const c of [...children, ...(dealer ? [dealer] : [])]) c.proc.kill('SIGKILL');
     }, timeoutMs);
+    // A party that fails (e.g. before the mesh formed) must not leave the others waiting out their start-up timeout.
+    let failFast: NodeJS.Timeout | undefined;
+    let failFastNote = '';
+    for (const [i, c] of children.entries()) {
+      void c.exit.then((r) => {
+        if (r.code === 0 || failFast) return;
+        failFast = setTimeout(() => {
+          failFastNote = `\n[runCluster] killed: party ${files.ids[i]} had failed ${opts.failFastMs ?? 5000} ms earlier`;
+          for (const o of children) if (o.proc.exitCode === null && o.proc.signalCode === null) o.proc.kill('SIGKILL');
+        }, opts.failFastMs ?? 5000);
+      });
+    }
     const results = await Promise.all(children.map((c) => c.exit));
+    clearTimeout(failFast);
     let dealerOut: PartyOutcome | undefined;
     if (dealer) {
       const d = dealer;
@@ -230,6 +245,7 @@ async function runOnce(opts: ClusterOptions): Promise<ClusterRun> {
     const parties = children.map((c, i) => {
       const o = outcome(c, results[i]!);
       if (timedOut) o.stderr += `\n[runCluster] killed: the run exceeded timeoutMs = ${timeoutMs}`;
+      else if (results[i]!.signal && failFastNote) o.stderr += failFastNote;
       return o;
     });
     return { parties, ...(dealerOut ? { dealer: dealerOut } : {}), files };

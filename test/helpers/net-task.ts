@@ -6,9 +6,10 @@ import type { Session } from '../../src/session/session.js';
  *   exchange: every party sends every other party a seeded tensor of each size and checks
  *             what it receives against the same seed; returns the number of tensors checked.
  *   kill:     like exchange in a loop; party `victim` SIGKILLs itself after `afterRounds` rounds.
+ *   hang:     never returns (for the harness timeout).
  */
 export interface NetTaskArgs {
-  mode: 'exchange' | 'kill';
+  mode: 'exchange' | 'kill' | 'hang';
   sizes: number[];
   victim?: number;
   afterRounds?: number;
@@ -37,6 +38,7 @@ async function exchange(s: Session, sizes: number[], round: number): Promise<num
 
 export async function task(s: Session, raw: unknown): Promise<unknown> {
   const args = raw as NetTaskArgs;
+  if (args.mode === 'hang') return new Promise(() => setInterval(() => {}, 1000));
   if (args.mode === 'exchange') return { checked: await exchange(s, args.sizes, 0), me: s.me, id: s.id };
   let checked = 0;
   for (let r = 0; r < (args.rounds ?? 1000); r++) {

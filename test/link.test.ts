@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import { ConcordError, isConcordError } from '../src/errors.js';
+import { DH25519 } from '../src/crypto/noise-suites.js';
+import type { KeyPair } from '../src/crypto/noise.js';
+import { acceptHandshake, dialHandshake, type LinkSetup } from '../src/net/handshake.js';
+import type { SecureLink } from '../src/net/link.js';
+import type { Message } from '../src/net/transport.js';
+import { memoryWirePair, type WireTap } from '../src/net/wire.js';
+import { Ring } from '../src/ring/ring.js';
+
+const A = DH25519.generateKeyPair();
+const B = DH25519.generateKeyPair();
+const C = DH25519.generateKeyPair();
+
+interface Pair {
+  a?: SecureLink;
+  b?: SecureLink;
+  errA?: unknown;
+  errB?: unknown;
+}
+
+/** Handshake "alice" (dialer) with "bob" (listener) over in-memory wires. */
+async function connect(o: { aKey?: KeyPair; bKey?: KeyPair; aThinksB?: Uint8Array; bThinksA?: Uint8Array; jobA?: string; jobB?: string; tap?: WireTap; maxFrameBytes?: number } = {}): Promise<Pair> {
+  const [wa, wb] = memoryWirePair(o.tap);
+  const deadline = Date.now() + 2000;
+  const setup = (myId: string, myKey: KeyPair, job: string): LinkSetup => ({ myId, myKey, jobHash: job, deadline, ...(o.maxFrameBytes ? { limits: { maxFrameBytes: o.maxFrameBytes } } : {}) });
+  const out: Pair = {};
+  await Promise.all([
+    dialHandshake(wa, { id: 'bob', publicKey: o.aThinksB ?? B.publicKey }, setup('alice', o.aKey ?? A, o.jobA ?? 'job1')).then(
+      (l) => (out.a = l),
+      (e: unknown) => (out.errA = e),
+    ),
+    acceptHandshake(wb, (id) => (id === 'alice' ? { id, publicKey: o.bThinksA ?? A.publicKey } : undefined), () => setup('bob', o.bKey ?? B, o.jobB ?? 'job1'), deadline).then(
+      (l) => (out.b = l),
+      (e: unknown) => (out.errB = e),
+    ),
+  ]);
+  return out;
+}
+
+function nextMessage(l: SecureLink): Promise<Message> {
+  return new Promise((resolve) => l.onMessage(resolve));
+}
+function nextError(l: SecureLink): Promise<ConcordError> {
+  return new Promise((resolve) => l.onError(resolve));
+}
+
+function expectErr(e: unknown, code: string, re: RegExp): void {
+  expect(isConcordError(e), String(e)).to.equal(true);
+  expect((e as ConcordError).code, (e as Error).message).to.equal(code);
+  expect((e as Error).message).to.match(re);
+}
+
+describe('secure link (Noise KK over a wire)', () => {
+  it('connects, derives the same PRG key at both ends, and moves messages both ways', async () => {
+    const p = await connect();
+    expect(p.errA ?? p.errB).to.equal(undefined);
+    expect(Buffer.from(p.a!.prgKey).toString('hex')).to.equal(Buffer.from(p.b!.prgKey).toString('hex'));
+    expect(p.a!.prgKey).to.have.length(16);
+    expect(Buffer.from(p.a!.exportKey('x')).equals(Buffer.from(p.b!.exportKey('x')))).to.equal(true);
+    expect(Buffer.from(p.a!.exportKey('x')).equals(Buffer.from(p.a!.exportKey('y')))).to.equal(false);
+    const r = Ring.from([1n, 2n, 2n ** 64n - 1n]);
+    const gotB = nextMessage(p.b!);
+    p.a!.send({ tag: 3, kind: 'k', ring: r });
+    const m = await gotB;
+    expect(m.ring!.equals(r)).to.equal(true);
+    const gotA = nextMessage(p.a!);
+    p.b!.send({ tag: 4, kind: '', json: { ok: true } });
+    expect((await gotA).json).to.deep.equal({ ok: true });
+    expect(p.a!.stats().bytesSent).to.equal(24);
+    await Promise.all([p.a!.close(), p.b!.close()]);
+  });
+
+  it('a wrong static key for the listener fails on both sides with E_HANDSHAKE naming the peer', async () => {
+    const p = await connect({ aThinksB: C.publicKey });
+    expectErr(p.errB, 'E_HANDSHAKE', /party alice/);
+    expectErr(p.errA, 'E_HANDSHAKE', /party bob/);
+  });
+
+  it('a wrong static key for the dialer fails on both sides with E_HANDSHAKE naming the peer', async () => {
+    const p = await connect({ bThinksA: C.publicKey });
+    expectErr(p.errB, 'E_HANDSHAKE', /party alice/);
+    expectErr(p.errA, 'E_HANDSHAKE', /party bob/);
+  });
+
+  it('a dialer holding another private key fails with E_HANDSHAKE', async () => {
+    const p = await connect({ aKey: C });
+    expectErr(p.errB, 'E_HANDSHAKE', /party alice.*publicKey/);
+    expectErr(p.errA, 'E_HANDSHAKE', /party bob/);
+  });
+
+  it('a job mismatch fails on both sides with E_JOB_MISMATCH naming both hashes', async () => {
+    const p = await connect({ jobA: 'aaaa', jobB: 'bbbb' });
+    expectErr(p.errA, 'E_JOB_MISMATCH', /party bob runs job bbbb.*this party runs job aaaa/);
+    expectErr(p.errB, 'E_JOB_MISMATCH', /party alice runs job aaaa.*this party runs job bbbb/);
+  });
+
+  /** Connect with a tap that lets the first `pass` transport messages from alice through, then calls `attack`. */
+  async function attacked(attack: (d: Uint8Array, seen: Uint8Array[]) => Uint8Array[], count = 3): Promise<{ errB: ConcordError; received: number }> {
+    let fromA = 0;
+    const seen: Uint8Array[] = [];
+    const tap: WireTap = (from, d) => {
+      if (from !== 'a') return [d];
+      fromA++;
+      if (fromA <= 1) return [d]; // hello / handshake message 1
+      seen.push(d);
+      return seen.length === 2 ? attack(d, seen) : [d];
+    };
+    const p = await connect({ tap });
+    let received = 0;
+    p.b!.onMessage(() => received++);
+    const err = nextError(p.b!);
+    for (let i = 0; i < count; i++) p.a!.send({ tag: i + 1, kind: '', ring: Ring.from([BigInt(i)]) });
+    const errB = await err;
+    await p.a!.close();
+    return { errB, received };
+  }
+
+  it('a tampered byte aborts the link with E_FRAME naming the peer', async () => {
+    const { errB, received } = await attacked((d) => {
+      const t = Uint8Array.from(d);
+      t[5]! ^= 0x40;
+      return [t];
+    });
+    expectErr(errB, 'E_FRAME', /party alice.*authentication failed/);
+    expect(received).to.equal(1);
+  });
+
+  it('a replayed message aborts the link with E_FRAME', async () => {
+    const { errB, received } = await attacked((d, seen) => [seen[0]!, d]);
+    expectErr(errB, 'E_FRAME', /party alice.*(tampered|replayed)/);
+    expect(received).to.equal(1);
+  });
+
+  it('reordered messages abort the link with E_FRAME', async () => {
+    let held: Uint8Array | undefined;
+    const { errB } = await attacked((d) => {
+      held = d;
+      return [];
+    }, 3);
+    expect(held).to.not.equal(undefined);
+    expectErr(errB, 'E_FRAME', /party alice/);
+  });
+
+  it('a truncated message aborts the link with E_FRAME', async () => {
+    const { errB } = await attacked((d) => [d.subarray(0, d.length - 3)]);
+    expectErr(errB, 'E_FRAME', /party alice/);
+  });
+
+  it('a message shorter than the AEAD tag aborts the link with E_FRAME', async () => {
+    const { errB } = await attacked(() => [Uint8Array.of(1, 2, 3)]);
+    expectErr(errB, 'E_FRAME', /shorter than the 16-byte tag/);
+  });
+
+  it('a frame announcing more than the limit aborts the link with E_FRAME', async () => {
+    const p = await connect({ maxFrameBytes: 1000 });
+    const err = nextError(p.b!);
+    p.a!.send({ tag: 1, kind: '', ring: new Ring([1000]) });
+    expectErr(await err, 'E_FRAME', /party alice.*more than the limit of 1000/);
+    await p.a!.close();
+  });
+
+  it('a clean close reaches the peer as "bye", without an error', async () => {
+    const p = await connect();
+    const errs: unknown[] = [];
+    p.b!.onError((e) => errs.push(e));
+    const bye = nextMessage(p.b!);
+    p.a!.send({ tag: 1, kind: 'last', bytes: Uint8Array.of(9) });
+    const first = await bye;
+    expect(first.kind).to.equal('last');
+    const second = nextMessage(p.b!);
+    await p.a!.close();
+    expect((await second).kind).to.equal('bye');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(errs).to.deep.equal([]);
+    expect(p.b!.peerClosed).to.equal(true);
+    // Sending to a peer that left is an error, reported once.
+    const err = nextError(p.b!);
+    p.b!.send({ tag: 2, kind: '', bytes: Uint8Array.of(1) });
+    expectErr(await err, 'E_PEER_LOST', /party alice/);
+  });
+});
