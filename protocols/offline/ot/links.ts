@@ -4,13 +4,14 @@
  * and bit-AND (bit-ole.ts) correlations with one or all peers.
  * Message naming: every message goes under the tag of the online request that caused it, with
  * kind `ot/<extension id>/<step>`; extension ids are assigned in the same order by every party.
- * Rounds: base OTs 2 messages; each extension 2 messages per ordered pair, all pairs in parallel.
+ * Rounds: base OTs 3 messages; each extension 2 messages per ordered pair, all pairs in parallel.
  */
 import { ConcordError } from '../../../src/errors.js';
 import type { Prg } from '../../../src/crypto/prg.js';
 import type { Session } from '../../../src/session/session.js';
 import { KAPPA, baseOtReceive, baseOtSenderFinish, baseOtSenderStart } from './base-ot.js';
-import type { CotReceiverKeys, CotSenderKeys } from './iknp.js';
+import { iknpReceive, iknpSend, type CotReceiverKeys, type CotSenderKeys } from './iknp.js';
+import { ccrHash, ccrKey } from './hash.js';
 import { oleReceiveFinish, oleReceiveStart, oleSend, type OleLayout } from './gilboa.js';
 import { andReceiveFinish, andReceiveStart, andSend } from './bit-ole.js';
 
@@ -24,28 +25,49 @@ export interface PairKeys {
 export type OtKeys = (PairKeys | undefined)[];
 
 /**
- * Base OTs with every peer, both directions at once [CO15]. `prg(peer)` gives this party's
- * local randomness for that pair (Δ and the base-OT scalars).
+ * Base OTs with every peer [CO15], one direction per pair; the other direction's base OTs come
+ * from 128 random OTs of the first direction's extension, with the new sender's Δ as choices
+ * (the "OT extension for the reverse direction" trick, as in libOTe/MP-SPDZ setups): half the
+ * public-key work. Of each pair the lower index is the CO15 sender (= first IKNP receiver).
+ * Messages: S (32 B), R_1..R_128 (4 KiB), u of the reverse ROTs (2 KiB): 3 flights.
+ * `prg(peer)` gives this party's local randomness for that pair (Δ and the base-OT scalars).
  */
 export async function setupOt(s: Session, tag: number, prg: (peer: number) => Prg): Promise<OtKeys> {
   const keys: OtKeys = new Array(s.n).fill(undefined);
   await Promise.all(s.peers.map(async (j) => {
     const rnd = prg(j);
-    // as extension receiver I am the base-OT sender
-    const start = baseOtSenderStart(rnd);
-    s.sendBytes(j, tag, start.msg, 'ot/base/S');
-    // as extension sender I am the base-OT receiver with choice bits Δ
     const delta = new Uint32Array(rnd.bytes(16).buffer);
-    const choices = Array.from({ length: KAPPA }, (_, b) => (delta[b >>> 5]! >>> (b & 31)) & 1);
-    const rec = baseOtReceive(rnd, choices, await s.recvBytes(j, tag, 'ot/base/S'));
-    s.sendBytes(j, tag, rec.msg, 'ot/base/R');
-    const pairs = baseOtSenderFinish(start.state, await s.recvBytes(j, tag, 'ot/base/R'), KAPPA);
-    keys[j] = {
-      send: { delta, seeds: rec.keys },
-      recv: { seeds0: pairs.map((p) => p[0]), seeds1: pairs.map((p) => p[1]) },
-    };
+    if (s.me < j) {
+      // CO15 sender → I hold both seeds (IKNP receiver towards j)
+      const start = baseOtSenderStart(rnd);
+      s.sendBytes(j, tag, start.msg, 'ot/base/S');
+      const pairs = baseOtSenderFinish(start.state, await s.recvBytes(j, tag, 'ot/base/R'), KAPPA);
+      const recv: CotReceiverKeys = { seeds0: pairs.map((p) => p[0]), seeds1: pairs.map((p) => p[1]) };
+      // reverse direction: random OTs with my Δ as choices give me k^{Δ_b}
+      const { u, t } = iknpReceive(recv, REVERSE_EXT, delta, KAPPA);
+      s.sendBytes(j, tag, u, 'ot/base/u');
+      const h = ccrHash(ccrKey(REVERSE_EXT), t, KAPPA);
+      keys[j] = { recv, send: { delta, seeds: seedsOf(h) } };
+    } else {
+      // CO15 receiver with choice bits Δ → I get k^{Δ_b} (IKNP sender towards j)
+      const choices = Array.from({ length: KAPPA }, (_, b) => (delta[b >>> 5]! >>> (b & 31)) & 1);
+      const rec = baseOtReceive(rnd, choices, await s.recvBytes(j, tag, 'ot/base/S'));
+      s.sendBytes(j, tag, rec.msg, 'ot/base/R');
+      const send: CotSenderKeys = { delta, seeds: rec.keys };
+      const q = iknpSend(send, REVERSE_EXT, await s.recvBytes(j, tag, 'ot/base/u'), KAPPA);
+      const key = ccrKey(REVERSE_EXT);
+      keys[j] = { send, recv: { seeds0: seedsOf(ccrHash(key, q, KAPPA)), seeds1: seedsOf(ccrHash(key, q, KAPPA, 1, delta)) } };
+    }
   }));
   return keys;
+}
+
+/** Extension id of the setup's reverse-direction random OTs (batches use ids ≥ 256). */
+const REVERSE_EXT = 1;
+
+/** 16-byte seeds from hash outputs (one 128-bit block each). */
+function seedsOf(h: Uint32Array): Uint8Array[] {
+  return Array.from({ length: KAPPA }, (_, b) => new Uint8Array(h.buffer.slice(h.byteOffset + 16 * b, h.byteOffset + 16 * (b + 1))));
 }
 
 function pair(keys: OtKeys, peer: number): PairKeys {
