@@ -102,7 +102,7 @@ export const command: Command = {
     }
     if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${job.offline} gave no preprocessing source`);
     s.prep = prep;
-    log(`offline: ${prep.mode} — ${prep.trust}`);
+    log(prep.trust.startsWith('offline:') ? prep.trust : `offline: ${prep.mode} — ${prep.trust}`);
     try {
       const partyRows = await agreeOnData(s, {
         ok: dataError === undefined,
