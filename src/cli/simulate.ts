@@ -199,6 +199,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         r0.epochs.forEach((e, i) => say(`    epoch ${e.epoch}: ${e.loss?.toFixed(5)}  vs ${plainRun.epochs[i]!.brier.toFixed(5)}  (diff ${Math.abs((e.loss ?? 0) - plainRun.epochs[i]!.brier).toExponential(2)})`));
       }
       say(`  the model (weights + scaling) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
+      say('  next: --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: parties/README.md');
       const report: SimulateReport = {
         parties: n, model: job.model, epochs: job.epochs, trainRows: train.rows, testRows: test.rows,
         accuracy: secure.accuracy, auc: secure.auc, precision: secure.precision, recall: secure.recall, f1: secure.f1,
