@@ -1,0 +1,62 @@
+/**
+ * Runs inside each party process (runCluster) for bench/offline.ts: builds its own OT
+ * preprocessing on the session (prefetch off, so each repetition measures generation alone),
+ * runs the base OTs once (timed apart), then generates the requested items `reps` times after
+ * a one-element barrier. Reports per repetition: wall seconds, CPU seconds, bytes sent, rounds.
+ */
+import { Ring } from '../src/ring/ring.js';
+import type { Session } from '../src/session/session.js';
+import { open } from '../protocols/arithmetic/open.js';
+import { createOtPreprocessing } from '../protocols/offline/ot/preprocessing.js';
+
+export interface OfflineBenchArgs {
+  kind: 'triples' | 'matrix' | 'bits' | 'dabits' | 'trunc';
+  size: number;
+  reps: number;
+}
+
+export interface OfflineTiming {
+  seconds: number;
+  cpuSeconds: number;
+  bytes: number;
+  rounds: number;
+}
+
+export interface OfflineBenchOut {
+  setup: OfflineTiming;
+  reps: OfflineTiming[];
+}
+
+const now = () => performance.now() / 1000;
+
+export async function task(s: Session, raw: unknown): Promise<OfflineBenchOut> {
+  const { kind, size, reps } = raw as OfflineBenchArgs;
+  const prep = createOtPreprocessing(s, { prefetch: false, maxBatch: 16384, firstBatch: 16384 });
+  const barrier = () => open(s, Ring.zeros([1]));
+  async function measure(body: () => Promise<unknown>): Promise<OfflineTiming> {
+    await barrier();
+    const s0 = s.stats();
+    const c0 = process.cpuUsage();
+    const t0 = now();
+    await body();
+    const seconds = now() - t0;
+    const c = process.cpuUsage(c0);
+    const s1 = s.stats();
+    return { seconds, cpuSeconds: (c.user + c.system) / 1e6, bytes: s1.bytesSent - s0.bytesSent, rounds: s1.rounds - s0.rounds };
+  }
+  const one = (): Promise<unknown> => {
+    switch (kind) {
+      case 'triples': return prep.triple(s.tag(), [size]);
+      case 'matrix': return prep.matrixTriple(s.tag(), size, size, size);
+      case 'bits': return prep.bitTriple(s.tag(), [size]);
+      case 'dabits': return prep.daBits(s.tag(), [size]);
+      case 'trunc': return prep.truncPair(s.tag(), [size], 16);
+    }
+  };
+  const setup = await measure(() => prep.triple(s.tag(), [1]));
+  await measure(one); // warm-up: JIT, first allocation of the big buffers
+  const out: OfflineTiming[] = [];
+  for (let i = 0; i < reps; i++) out.push(await measure(one));
+  await prep.close();
+  return { setup, reps: out };
+}
