@@ -167,7 +167,8 @@ export class FrameDecoder {
       }
       if (this.state === 'header') {
         const payloadLen = this.parseHeader();
-        this.payload = new Uint8Array(new ArrayBuffer(payloadLen));
+        // Not zero-filled: every byte is written before the message is delivered. Own ArrayBuffer, offset 0: 8-aligned for BigUint64Array.
+        this.payload = payloadLen > 0 ? Buffer.allocUnsafeSlow(payloadLen) : new Uint8Array(0);
         this.goto('payload', payloadLen);
         if (payloadLen > 0) return;
         continue;
@@ -222,7 +223,7 @@ export class FrameDecoder {
     if (p.body === BODY_RING) {
       msg.ring = new Ring(p.shape, new BigUint64Array(this.payload.buffer, 0, this.payload.length / 8));
     } else if (p.body === BODY_BYTES) {
-      msg.bytes = this.payload;
+      msg.bytes = new Uint8Array(this.payload.buffer, this.payload.byteOffset, this.payload.length); // plain Uint8Array: slice() copies
     } else if (p.body === BODY_JSON) {
       try {
         msg.json = JSON.parse(textDecoder.decode(this.payload));

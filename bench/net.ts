@@ -1,0 +1,62 @@
+/**
+ * Network benchmarks over one Noise-encrypted WebSocket link between two party processes on
+ * 127.0.0.1 (runCluster; with --parties N > 2 the extra parties join the mesh and stay idle).
+ *   net.throughput  a tensor of `size` u64 elements (default 2^21 = 16 MiB) from party 0 to 1, acked;
+ *                   opsPerSecond = payload bytes/s. Also reports where the time goes: per-payload
+ *                   local seconds of frame encode, AES-256-GCM encrypt, decrypt and frame decode.
+ *   net.latency     round trip of a 1-element tagged tensor (party 0 → 1 → 0); `size` round trips
+ *                   per repetition (default 2000), median reported; opsPerSecond = round trips/s.
+ */
+import { runClusterDetailed } from '../src/cli/cluster.js';
+import { ConcordError } from '../src/errors.js';
+import type { NetBenchArgs, NetBenchOut } from './net-task.js';
+import { summarize, type Benchmark, type BenchContext, type BenchResult } from './types.js';
+
+async function measure(name: string, ctx: BenchContext, op: NetBenchArgs['op']): Promise<{ out: NetBenchOut; peak: number; parties: number }> {
+  const parties = Math.max(2, ctx.parties);
+  const args: NetBenchArgs = { op, size: ctx.size, reps: ctx.reps, warmup: ctx.warmup ?? 1 };
+  const run = await runClusterDetailed({ parties, task: new URL('./net-task.js', import.meta.url).href, args, timeoutMs: 300_000 });
+  run.parties.forEach((p, i) => {
+    if (p.exitCode !== 0) throw new ConcordError('E_INTERNAL', `bench ${name}: party ${i} failed (exit ${p.exitCode}): ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  });
+  return { out: run.parties[0]!.result as NetBenchOut, peak: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)), parties };
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'net.throughput',
+    defaultSize: 1 << 21,
+    multiParty: true,
+    async run(ctx: BenchContext): Promise<BenchResult> {
+      const { out, peak, parties } = await measure('net.throughput', ctx, 'throughput');
+      const t = summarize(out.seconds);
+      const bytes = ctx.size * 8;
+      const b = out.breakdown!;
+      const mbps = (s: number): number => Math.round(bytes / s / 1e6);
+      ctx.log(`payload ${bytes} B: ${mbps(t.seconds)} MB/s end to end; alone: encode ${mbps(b.encode)}, encrypt ${mbps(b.encrypt)}, decrypt ${mbps(b.decrypt)}, decode ${mbps(b.decode)} MB/s`);
+      return {
+        name: 'net.throughput', parties, size: ctx.size, ...t,
+        opsPerSecond: bytes / t.seconds,
+        bytesSent: bytes + 8, bytesPerParty: bytes, rounds: 2, offline: 'none',
+        peakMemory: peak, reps: out.seconds.length,
+        encodeSeconds: b.encode, encryptSeconds: b.encrypt, decryptSeconds: b.decrypt, decodeSeconds: b.decode,
+      };
+    },
+  },
+  {
+    name: 'net.latency',
+    defaultSize: 2000,
+    multiParty: true,
+    async run(ctx: BenchContext): Promise<BenchResult> {
+      const { out, peak, parties } = await measure('net.latency', ctx, 'latency');
+      const t = summarize(out.seconds);
+      ctx.log(`median round trip ${(t.seconds * 1e3).toFixed(3)} ms over ${ctx.size} round trips per repetition`);
+      return {
+        name: 'net.latency', parties, size: ctx.size, ...t,
+        opsPerSecond: 1 / t.seconds,
+        bytesSent: 16 * ctx.size, bytesPerParty: 8 * ctx.size, rounds: 2 * ctx.size, offline: 'none',
+        peakMemory: peak, reps: out.seconds.length,
+      };
+    },
+  },
+];
