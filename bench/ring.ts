@@ -135,7 +135,7 @@ const prgBench: Benchmark = {
     return {
       ...r,
       plainReference: 'none (opsPerSecond: keystream bytes/s of Prg.fill into a reused buffer)',
-      freshRingBytesPerSecond: (elems * 8) / fresh.seconds,
+      freshRingBytesPerSecond: fresh.seconds > 0 ? (elems * 8) / fresh.seconds : 0,
       peakMemory: peakMemory(),
     };
   },

@@ -163,6 +163,20 @@ describe('ring layout ops against the reference', () => {
     expect(cl.equals(a)).to.equal(false);
   });
 
+  it('tensors that are views at an offset into a larger buffer', () => {
+    const p = testPrg('views');
+    const backing = randRing(p, [3 + 2 * 35]).data;
+    const a = new Ring([5, 7], backing.subarray(3, 38));
+    const b = new Ring([7, 5], backing.subarray(38, 73));
+    const want = new BigUint64Array(25);
+    R.matmul(a.data, b.data, want, 5, 7, 5, false, false);
+    expectSame(a.matmul(b), want, 'matmul of views');
+    expectSame(a.add(a), refOut(35, (o) => R.add(a.data, a.data, o)), 'add of views');
+    expectSame(a.transpose(), refOut(35, (o) => R.transpose(a.data, o, 5, 7)), 'transpose of a view');
+    expect(a.equals(new Ring([5, 7], a.data.slice()))).to.equal(true);
+    expect(a.equals(new Ring([5, 7], backing.subarray(4, 39)))).to.equal(false);
+  });
+
   it('equals compares shape and every element, including the last', () => {
     const p = testPrg('equals');
     for (const n of [1, 2, 3, 17]) {
