@@ -52,6 +52,8 @@ export interface SimulateReport {
   wallSeconds: number;
   /** Largest peak resident set of a party process, bytes. */
   peakMemory: number;
+  /** With --check: per-epoch Brier loss of the secure run (revealed) and of the plaintext loop. */
+  check?: { epoch: number; loss: number; plainLoss: number }[];
 }
 
 /**
@@ -208,6 +210,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         plain: { accuracy: plain.accuracy, auc: plain.auc, precision: plain.precision, recall: plain.recall, f1: plain.f1, seconds: plainSeconds },
         maxWeightDiff, maxPredictionDiff, wallSeconds, peakMemory: Math.max(...reports.map((r) => r.maxRssKiB)) * 1024,
       };
+      if (check) report.check = r0.epochs.map((e, i) => ({ epoch: e.epoch, loss: e.loss ?? NaN, plainLoss: plainRun.epochs[i]!.brier }));
       return report;
     } finally {
       if (o.keep) process.stderr.write(`simulate: kept ${sim.dir} (contains private keys: delete it when done)\n`);

@@ -51,8 +51,10 @@ describe('training end to end (party processes over the Noise mesh)', function (
   this.timeout(180_000);
 
   it('simulate: logreg on breast cancer matches the plaintext loop and scikit-learn', async () => {
-    const r = await simulate([]);
+    const r = await simulate(['--check']);
     expect(r.parties).to.equal(3);
+    expect(r.check).to.have.length(10);
+    for (const e of r.check!) expect(Math.abs(e.loss - e.plainLoss), `epoch ${e.epoch}`).to.be.below(0.005);
     expect([r.trainRows, r.testRows]).to.deep.equal([455, 114]);
     expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
     expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
