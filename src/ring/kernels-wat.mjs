@@ -5,7 +5,11 @@
 
 const range = (n) => [...Array(n).keys()];
 
-/** Micro-kernel rows and columns: measured best of 2×4, 1×8, 4×4, 2×8 (split) and 2×4, 4×2, 4×4 (scalar). */
+/**
+ * Micro-kernel variant, rows and columns. Measured (`node bench/matmul-variants.mjs`, 512³):
+ * split 2×4 beat split 1×8/4×4/2×8, scalar i64 2×4/4×2/4×4 and i64x2.mul 4×4/2×8/4×2.
+ */
+export const KIND = 'split';
 export const MR = 2;
 export const NR = 4;
 /** k-block: a packed B panel slice (KC·NR·8 bytes = 8 KiB) stays in L1 while it meets every A panel. */
@@ -68,7 +72,7 @@ function elementwiseKernels() {
  * 2^32 and shifted once at the end. Measured 1.5× faster than i64x2.mul and 1.2× than scalar i64.
  * Bp holds per step, for each group of 4 columns, [lo0 lo1 lo2 lo3][hi0 hi1 hi2 hi3].
  */
-function microKernel() {
+function splitKernel(MR, NR) {
   const G = NR / 4;
   const locals = [];
   for (const i of range(MR)) for (const g of range(G)) locals.push(`(local $l${i}_${g}_0 v128) (local $l${i}_${g}_1 v128) (local $x${i}_${g} v128)`);
@@ -106,12 +110,55 @@ function microKernel() {
   return s + '  )';
 }
 
+/** Alternatives kept for measurement: plain i64 products (scalar, or i64x2.mul when NR is even). */
+function plainKernel(kind, MR, NR) {
+  const vec = kind === 'simd';
+  const W = vec ? 2 : 1;
+  const T = vec ? 'v128' : 'i64';
+  const V = NR / W;
+  const ld = (off, p) => (vec ? `(v128.load offset=${off} ${p})` : `(i64.load offset=${off} ${p})`);
+  const st = (off, p, x) => (vec ? `(v128.store offset=${off} ${p} ${x})` : `(i64.store offset=${off} ${p} ${x})`);
+  const add = vec ? 'i64x2.add' : 'i64.add';
+  const mul = vec ? 'i64x2.mul' : 'i64.mul';
+  const locals = [];
+  for (const i of range(MR)) for (const j of range(V)) locals.push(`(local $c${i}_${j} ${T})`);
+  for (const j of range(V)) locals.push(`(local $b${j} ${T})`);
+  const cptr = (i) => `(i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const ${i})))`;
+  let s = `
+  (func $micro (param $a i32) (param $b i32) (param $c i32) (param $kc i32) (param $ldc i32)
+    ${locals.join(' ')} (local $av ${T}) (local $end i32)\n`;
+  for (const i of range(MR)) for (const j of range(V)) s += `    (local.set $c${i}_${j} ${ld(j * 8 * W, cptr(i))})\n`;
+  s += `    (local.set $end (i32.add (local.get $a) (i32.mul (local.get $kc) (i32.const ${MR * 8}))))\n    (loop $l\n`;
+  for (const j of range(V)) s += `      (local.set $b${j} ${ld(j * 8 * W, '(local.get $b)')})\n`;
+  for (const i of range(MR)) {
+    s += `      (local.set $av ${vec ? `(v128.load64_splat offset=${i * 8} (local.get $a))` : `(i64.load offset=${i * 8} (local.get $a))`})\n`;
+    for (const j of range(V)) s += `      (local.set $c${i}_${j} (${add} (local.get $c${i}_${j}) (${mul} (local.get $av) (local.get $b${j}))))\n`;
+  }
+  s += `      (local.set $a (i32.add (local.get $a) (i32.const ${MR * 8})))
+      (local.set $b (i32.add (local.get $b) (i32.const ${NR * 8})))
+      (br_if $l (i32.lt_u (local.get $a) (local.get $end))))\n`;
+  for (const i of range(MR)) for (const j of range(V)) s += `    ${st(j * 8 * W, cptr(i), `(local.get $c${i}_${j})`)}\n`;
+  return s + '  )';
+}
+
+function microKernel(kind, MR, NR) {
+  return kind === 'split' ? splitKernel(MR, NR) : plainKernel(kind, MR, NR);
+}
+
 /**
  * Packing and the blocked driver. op(A) is n×k (stored k×n if transA), op(B) k×m (stored m×k
- * if transB). Ap: ceil(n/MR) panels of k×MR; Bp: ceil(m/NR) panels of k×NR split halves; both
+ * if transB). Ap: ceil(n/MR) panels of k×MR; Bp: ceil(m/NR) panels of k×NR (split halves for the split kernel); both
  * zero-padded. Edge tiles run on a zero-padded MR×NR tile at $tile and are copied back.
  */
-function matmulDriver() {
+function matmulDriver(kind, MR, NR) {
+  // Split kernels read B as [lo0..lo3][hi0..hi3] per group of 4 columns; others as plain u64.
+  const storeB = kind === 'split' ? `
+          ;; group g = jj/4, lane jj%4: lo at g*32 + lane*4, hi at g*32 + 16 + lane*4
+          (i32.store (i32.add (local.get $dst) (i32.add (i32.shl (i32.shr_u (local.get $jj) (i32.const 2)) (i32.const 5)) (i32.shl (i32.and (local.get $jj) (i32.const 3)) (i32.const 2))))
+            (i32.wrap_i64 (local.get $v)))
+          (i32.store offset=16 (i32.add (local.get $dst) (i32.add (i32.shl (i32.shr_u (local.get $jj) (i32.const 2)) (i32.const 5)) (i32.shl (i32.and (local.get $jj) (i32.const 3)) (i32.const 2))))
+            (i32.wrap_i64 (i64.shr_u (local.get $v) (i64.const 32))))` : `
+          (i64.store (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 3))) (local.get $v))`;
   return `
   ;; element (i, t) of op(A): A[i*k+t], or A[t*n+i] when transposed
   (func $packA (param $a i32) (param $ap i32) (param $n i32) (param $k i32) (param $ta i32)
@@ -144,7 +191,7 @@ function matmulDriver() {
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $lp))))
 
-  ;; element (t, j) of op(B): B[t*m+j], or B[j*k+t] when transposed; stored as split halves
+  ;; element (t, j) of op(B): B[t*m+j], or B[j*k+t] when transposed
   (func $packB (param $b i32) (param $bp i32) (param $k i32) (param $m i32) (param $tb i32)
     (local $q i32) (local $t i32) (local $jj i32) (local $j i32) (local $mp i32) (local $v i64) (local $dst i32)
     (local.set $mp (i32.div_u (i32.add (local.get $m) (i32.const ${NR - 1})) (i32.const ${NR})))
@@ -166,11 +213,7 @@ function matmulDriver() {
                       (i32.add (i32.mul (local.get $t) (local.get $m)) (local.get $j))
                       (local.get $tb))
               (i32.const 3)))))))
-          ;; group g = jj/4, lane jj%4: lo at g*32 + lane*4, hi at g*32 + 16 + lane*4
-          (i32.store (i32.add (local.get $dst) (i32.add (i32.shl (i32.shr_u (local.get $jj) (i32.const 2)) (i32.const 5)) (i32.shl (i32.and (local.get $jj) (i32.const 3)) (i32.const 2))))
-            (i32.wrap_i64 (local.get $v)))
-          (i32.store offset=16 (i32.add (local.get $dst) (i32.add (i32.shl (i32.shr_u (local.get $jj) (i32.const 2)) (i32.const 5)) (i32.shl (i32.and (local.get $jj) (i32.const 3)) (i32.const 2))))
-            (i32.wrap_i64 (i64.shr_u (local.get $v) (i64.const 32))))
+          ${storeB}
           (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
           (br $lj)))
         (local.set $dst (i32.add (local.get $dst) (i32.const ${NR * 8})))
@@ -333,13 +376,17 @@ function reshapeKernels() {
       (then (i64.store (local.get $o) (i64.add (i64.load (local.get $o)) (i64.load (local.get $a)))))))`;
 }
 
-/** The whole module: memory 0 (exported as "memory", grown from JS) and every kernel. */
-export function kernelsWat() {
+/**
+ * The whole module: memory 0 (exported as "memory", grown from JS) and every kernel. The
+ * options pick another matmul micro-kernel, for bench/matmul-variants.mjs only; 1 ≤ mr, nr ≤ 8
+ * (wasm.ts sizes the packing scratch for that), nr a multiple of 4 for 'split', of 2 for 'simd'.
+ */
+export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   return `(module
   (memory (export "memory") 64)
   ${elementwiseKernels()}
-  ${microKernel()}
-  ${matmulDriver()}
+  ${microKernel(kind, mr, nr)}
+  ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}
 )`;
 }
