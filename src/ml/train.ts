@@ -1,4 +1,4 @@
-import { ConcordError } from '../errors.js';
+import { ConcordError, isConcordError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { Ring } from '../ring/ring.js';
 import { encodeFixed, decodeFixed } from '../ring/fixed.js';
@@ -81,10 +81,22 @@ export interface SecureTrainResult {
 }
 
 /** Largest standardized feature magnitude accepted (z-score); bounds the gradient for the ring. */
-export const MAX_SCALED = 1024;
+export const MAX_SCALED = 64;
 
-/** Train jointly. Every party calls this with its own rows and the public row counts of all parties. */
+/**
+ * Train jointly. Every party calls this with its own rows and the public row counts of all parties.
+ * A local failure (range check, bad input) aborts the session so the other parties stop too.
+ */
 export async function trainSecure(s: Session, local: LocalData, rowCounts: readonly number[], o: SecureTrainOptions): Promise<SecureTrainResult> {
+  try {
+    return await trainInner(s, local, rowCounts, o);
+  } catch (e) {
+    if (isConcordError(e)) s.abort(e);
+    throw e;
+  }
+}
+
+async function trainInner(s: Session, local: LocalData, rowCounts: readonly number[], o: SecureTrainOptions): Promise<SecureTrainResult> {
   const t0 = performance.now();
   const { arch, hp } = o;
   const f = o.fracBits;

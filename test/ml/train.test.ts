@@ -64,6 +64,20 @@ describe('ml/train (in memory)', function () {
     expect(cols[1]).to.match(/party p0 has no column "c"/);
   });
 
+  it('an outlier beyond the documented range stops every party with E_RANGE naming the party and column', async () => {
+    // Max |z-score| over N rows is √(N−1), so it takes > 4,097 rows to exceed 64 standard deviations.
+    const rows = [3000, 3000];
+    const out = await runParties(2, (s) => {
+      const x = Float64Array.from({ length: rows[s.me]! * 2 }, (_, i) => (i % 7) - 3);
+      if (s.me === 1) x[10] = 2000;
+      const y = Float64Array.from({ length: rows[s.me]! }, (_, i) => i % 2);
+      return trainSecure(s, { x, y, rows: rows[s.me]! }, rows, { arch: { kind: 'logreg', features: 2, hidden: 0 }, hp: { ...HP, epochs: 1 }, fracBits: 16, features: ['a', 'b'], label: 'label', recipients: [0], revealLoss: false, ops: insecureOps })
+        .then(() => 'trained', (e: Error) => e.message);
+    }, { timeoutMs: 5000 });
+    expect(out[1]).to.match(/party p1: row 6 of column "a" lies more than 64 standard deviations/);
+    expect(out[0]).to.match(/p1/);
+  });
+
   it('logreg loop with exact nonlinearities tracks the plaintext loop closely (isolates fixed-point error)', async () => {
     const r = await trainBoth(bc, { kind: 'logreg', features: 30, hidden: 0 }, HP, insecureOps);
     expect(r.maxDiff).to.be.below(2e-3);
