@@ -17,6 +17,8 @@ function position(i: number, shape: Shape): string {
 /** True on little-endian hosts, where the low 32-bit half of an element comes first. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const TWO32 = 2 ** 32;
+/** Magnitudes below this round to at most 2^31 − 1. */
+const SMALL = 2 ** 31 - 0.5;
 
 function rangeError(x: number, i: number, sh: Shape, f: number): ConcordError {
   const why = Number.isNaN(x) ? 'NaN is not a number' : `magnitude must be below 2^${63 - f} = ${fixedLimit(f)}`;
@@ -48,9 +50,17 @@ export function encodeFixed(values: ArrayLike<number>, shape?: Shape, f: number 
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     const s = x * scale;
-    if (!(Math.abs(s) < limit)) throw rangeError(x, i, sh, f);
+    const abs = Math.abs(s);
+    if (abs < SMALL) {
+      // Common case: the rounded value fits an int32, whose sign fills the high half.
+      const r = s < 0 ? -Math.round(abs) : Math.round(abs);
+      w[2 * i] = r;
+      w[2 * i + 1] = r < 0 ? 0xffffffff : 0;
+      continue;
+    }
+    if (!(abs < limit)) throw rangeError(x, i, sh, f);
     // |r| < 2^63 is an integer-valued double, so its split into 32-bit halves is exact.
-    const mag = Math.round(Math.abs(s));
+    const mag = Math.round(abs);
     const hi = Math.floor(mag / TWO32);
     const lo = mag - hi * TWO32;
     if (s >= 0 || mag === 0) {
