@@ -27,6 +27,8 @@ export interface SweepSpec {
   epochs?: number;
   /** Values at or above this run once with no warm-up (the largest training runs). */
   singleRunFrom?: number;
+  /** Measured runs per point, when fewer than the suite's (training: each run starts n+1 processes). */
+  reps?: number;
   timeFormula: (x: number) => number;
   timeFormulaText: string;
   bytesFormula: (x: number) => number;
@@ -68,7 +70,7 @@ export function defaultPlan(quick = false): SweepSpec[] {
   return [
     {
       id: 'matmul-size', title: 'matmul (fixed point) vs matrix side', name: 'matmul', variable: 'size',
-      values: q([8, 25, 80, 250, 800], [4, 8, 16, 40]), parties: 3,
+      values: q([5, 16, 50, 160, 500], [4, 8, 16, 40]), parties: 3,
       timeFormula: cube, timeFormulaText: 'compute n³ per party (local products), traffic 2·n²·8 B per peer',
       bytesFormula: square, bytesFormulaText: 'n² (Beaver matrix triples: open n×n masks, not n³)',
     },
@@ -92,13 +94,13 @@ export function defaultPlan(quick = false): SweepSpec[] {
     },
     {
       id: 'logreg-parties', title: 'train.logreg vs parties', name: 'train.logreg', variable: 'parties',
-      values: q([2, 3, 4, 6, 8], [2, 3]), size: q(455, 64), epochs: q(3, 1),
+      values: q([2, 3, 4, 6, 8], [2, 3]), size: q(455, 64), epochs: q(3, 1), reps: 1,
       timeFormula: allPairs, timeFormulaText: 'n(n−1) on one host',
       bytesFormula: allPairs, bytesFormulaText: 'n(n−1)',
     },
     {
       id: 'logreg-rows', title: 'train.logreg vs training rows', name: 'train.logreg', variable: 'size',
-      values: q([1_000, 3_000, 10_000, 30_000, 100_000], [64, 256]), parties: 3, epochs: 1, singleRunFrom: q(30_000, 256),
+      values: q([1_000, 3_000, 10_000, 100_000], [64, 256]), parties: 3, epochs: 1, reps: 1,
       timeFormula: linear, timeFormulaText: 'linear in rows × epochs',
       bytesFormula: linear, bytesFormulaText: 'linear in rows',
       perUnit: 'row',
@@ -143,6 +145,7 @@ export async function runScale(plan: readonly SweepSpec[], base: SuiteOptions, p
         ...base,
         parties: spec.variable === 'parties' ? v : spec.parties ?? base.parties,
         size: spec.variable === 'size' ? v : spec.size ?? b.defaultSize,
+        ...(spec.reps !== undefined ? { reps: Math.min(spec.reps, base.reps) } : {}),
         ...(single ? { reps: 1, warmup: 0 } : {}),
         ...(spec.epochs !== undefined ? { epochs: spec.epochs } : {}),
       };
