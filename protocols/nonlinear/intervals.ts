@@ -1,0 +1,46 @@
+import type { Session } from '../../src/session/session.js';
+import { Ring } from '../../src/ring/ring.js';
+import { addPublicScalar } from '../arithmetic/linear.js';
+import { a2bCost, msbStep } from '../binary/a2b.js';
+import { b2aMulStep, b2aStep } from '../binary/b2a.js';
+import { notBinary } from '../binary/linear.js';
+import type { Chain } from '../binary/lockstep.js';
+import { cat, splitLike } from './poly.js';
+
+/**
+ * Interval membership for piecewise approximations. Step bits s_i = [x ≥ t_i] for public
+ * thresholds t_i come from one batched msb (every threshold at once) and one b2a, so any number
+ * of intervals costs the rounds of one ltz, C(n) + 8. A piecewise function with per-interval
+ * public values c_i is then Σ s_i·(c_i − c_{i−1}) (local), and per-interval secret values v_i
+ * enter through s_i·v_i fused into the b2a (same round). Sums telescope exactly in the ring, so
+ * intermediate overflow of values outside their own interval never matters.
+ * Bytes to each peer per element and threshold: 16·(n − 2) + 192 + 8 (+16 with values).
+ */
+export async function* stepsStep(s: Session, x: Ring, thresholds: bigint[], values?: Ring[]): Chain<{ bits: Ring[]; prods: Ring[] }> {
+  const flat = x.reshape([x.size]);
+  const shifted = cat(thresholds.map((t) => addPublicScalar(s, flat, -t)));
+  const ge = notBinary(s, yield* msbStep(s, shifted));
+  const like = thresholds.map(() => flat);
+  if (!values) return { bits: splitLike(yield* b2aStep(s, ge), like), prods: [] };
+  const { b, bv } = yield* b2aMulStep(s, ge, cat(values));
+  return { bits: splitLike(b, like), prods: splitLike(bv, like) };
+}
+
+/** Σ_i bits_i·c_i for public ring constants c_i (exact, local). */
+export function combine(bits: Ring[], cs: bigint[]): Ring {
+  let acc = Ring.zeros(bits[0]!.shape);
+  bits.forEach((b, i) => {
+    if (cs[i] !== 0n) acc = acc.add(b.scale(cs[i]!));
+  });
+  return acc;
+}
+
+/** Differences c_i − c_{i−1} (c_{−1} = base) of a per-interval table, as telescoping weights. */
+export function deltas(cs: bigint[], base: bigint): bigint[] {
+  return cs.map((c, i) => c - (i === 0 ? base : cs[i - 1]!));
+}
+
+/** Rounds of stepsStep (those of ltz). */
+export function stepsRounds(n: number): number {
+  return a2bCost(n).rounds + 1;
+}
