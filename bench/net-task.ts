@@ -24,6 +24,8 @@ export interface NetBenchArgs {
 export interface NetBenchOut {
   /** Seconds per repetition (throughput: one transfer; latency: median round trip of the repetition). */
   seconds: number[];
+  /** CPU seconds (user + system) this party spent per repetition, median. */
+  cpuSeconds?: number;
   /** Throughput only: local time of each stage for one payload, seconds. */
   breakdown?: { encode: number; encrypt: number; decrypt: number; decode: number };
 }
@@ -69,8 +71,10 @@ export async function task(s: Session, raw: unknown): Promise<NetBenchOut> {
   if (a.op === 'throughput') {
     const x = new Prg(new Uint8Array(16).fill(3)).ring([a.size]);
     const ack = Ring.from([1]);
+    const cpu: number[] = [];
     for (let r = 0; r < a.warmup + a.reps; r++) {
       const tag = s.tag();
+      const c0 = process.cpuUsage();
       if (s.me === 0) {
         const t0 = now();
         s.send(1, tag, x);
@@ -80,8 +84,12 @@ export async function task(s: Session, raw: unknown): Promise<NetBenchOut> {
         await s.recv(0, tag);
         s.send(0, tag, ack, 'ack');
       }
+      const c = process.cpuUsage(c0);
+      if (r >= a.warmup) cpu.push((c.user + c.system) / 1e6);
     }
-    return s.me === 0 ? { seconds, breakdown: breakdown(x) } : { seconds };
+    cpu.sort((p, q) => p - q);
+    const cpuSeconds = cpu[cpu.length >> 1]!;
+    return s.me === 0 ? { seconds, cpuSeconds, breakdown: breakdown(x) } : { seconds, cpuSeconds };
   }
   const ping = Ring.from([42]);
   for (let r = 0; r < a.warmup + a.reps; r++) {

@@ -12,14 +12,14 @@ import { ConcordError } from '../src/errors.js';
 import type { NetBenchArgs, NetBenchOut } from './net-task.js';
 import { summarize, type Benchmark, type BenchContext, type BenchResult } from './types.js';
 
-async function measure(name: string, ctx: BenchContext, op: NetBenchArgs['op']): Promise<{ out: NetBenchOut; peak: number; parties: number }> {
+async function measure(name: string, ctx: BenchContext, op: NetBenchArgs['op']): Promise<{ out: NetBenchOut; receiver: NetBenchOut; peak: number; parties: number }> {
   const parties = Math.max(2, ctx.parties);
   const args: NetBenchArgs = { op, size: ctx.size, reps: ctx.reps, warmup: ctx.warmup ?? 1 };
   const run = await runClusterDetailed({ parties, task: new URL('./net-task.js', import.meta.url).href, args, timeoutMs: 300_000 });
   run.parties.forEach((p, i) => {
     if (p.exitCode !== 0) throw new ConcordError('E_INTERNAL', `bench ${name}: party ${i} failed (exit ${p.exitCode}): ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   });
-  return { out: run.parties[0]!.result as NetBenchOut, peak: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)), parties };
+  return { out: run.parties[0]!.result as NetBenchOut, receiver: run.parties[1]!.result as NetBenchOut, peak: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)), parties };
 }
 
 export const benchmarks: Benchmark[] = [
@@ -28,17 +28,22 @@ export const benchmarks: Benchmark[] = [
     defaultSize: 1 << 21,
     multiParty: true,
     async run(ctx: BenchContext): Promise<BenchResult> {
-      const { out, peak, parties } = await measure('net.throughput', ctx, 'throughput');
+      const { out, receiver, peak, parties } = await measure('net.throughput', ctx, 'throughput');
       const t = summarize(out.seconds);
       const bytes = ctx.size * 8;
       const b = out.breakdown!;
       const mbps = (s: number): number => Math.round(bytes / s / 1e6);
-      ctx.log(`payload ${bytes} B: ${mbps(t.seconds)} MB/s end to end; alone: encode ${mbps(b.encode)}, encrypt ${mbps(b.encrypt)}, decrypt ${mbps(b.decrypt)}, decode ${mbps(b.decode)} MB/s`);
+      const senderCpu = out.cpuSeconds ?? 0;
+      const receiverCpu = receiver.cpuSeconds ?? 0;
+      ctx.log(`payload ${bytes} B: ${mbps(t.seconds)} MB/s end to end; CPU per transfer: sender ${(senderCpu * 1e3).toFixed(1)} ms, receiver ${(receiverCpu * 1e3).toFixed(1)} ms; alone: encode ${mbps(b.encode)}, encrypt ${mbps(b.encrypt)}, decrypt ${mbps(b.decrypt)}, decode ${mbps(b.decode)} MB/s`);
       return {
         name: 'net.throughput', parties, size: ctx.size, ...t,
         opsPerSecond: bytes / t.seconds,
         bytesSent: bytes + 8, bytesPerParty: bytes, rounds: 2, offline: 'none',
         peakMemory: peak, reps: out.seconds.length,
+        senderCpuSeconds: senderCpu, receiverCpuSeconds: receiverCpu,
+        /** Payload bytes per CPU-second of the busier side: the rate on idle cores (the machine is shared). */
+        cpuBoundBytesPerSecond: bytes / Math.max(senderCpu, receiverCpu, 1e-9),
         encodeSeconds: b.encode, encryptSeconds: b.encrypt, decryptSeconds: b.decrypt, decodeSeconds: b.decode,
       };
     },

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { DH25519 } from '../src/crypto/noise-suites.js';
+import { freePorts } from '../src/cli/cluster.js';
+import { isConcordError } from '../src/errors.js';
+import { connectParties, type NodeInfo } from '../src/net/mesh.js';
+import { Ring } from '../src/ring/ring.js';
+import { Session } from '../src/session/session.js';
+
+async function wsSessions(n: number, timeoutMs = 5000): Promise<Session[]> {
+  const ports = await freePorts(n);
+  const keys = Array.from({ length: n }, () => DH25519.generateKeyPair());
+  const parties: NodeInfo[] = keys.map((k, i) => ({ id: `p${i}`, host: '127.0.0.1', port: ports[i]!, publicKey: k.publicKey }));
+  const meshes = await Promise.all(parties.map((_, i) => connectParties({ parties, myIndex: i, privateKey: keys[i]!.privateKey, jobHash: 'sess', startupTimeoutMs: 5000 })));
+  return meshes.map((m) => new Session({ transport: m.transport, ids: m.ids, pairKeys: m.pairKeys, timeoutMs }));
+}
+
+describe('Session over the WebSocket mesh: failure handling', function () {
+  this.timeout(20000);
+
+  it('pairwise PRGs agree at both ends of every link', async () => {
+    const ss = await wsSessions(3);
+    for (const s of ss) for (const p of s.peers) expect(s.pairPrg(p, 5).ring([4]).equals(ss[p]!.pairPrg(s.me, 5).ring([4]))).to.equal(true);
+    expect(ss[0]!.pairPrg(1, 5).ring([4]).equals(ss[0]!.pairPrg(2, 5).ring([4]))).to.equal(false);
+    await Promise.all(ss.map((s) => s.close()));
+  });
+
+  it('a receive from a peer that closed cleanly fails at once with E_PEER_LOST (no timeout wait)', async () => {
+    const ss = await wsSessions(2, 10000);
+    const t0 = Date.now();
+    const waiting = ss[0]!.recv(1, ss[0]!.tag()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await ss[1]!.close();
+    const err = await waiting;
+    expect(isConcordError(err, 'E_PEER_LOST'), String(err)).to.equal(true);
+    expect((err as Error).message).to.match(/party p1 closed the session while this party still waits/);
+    expect(Date.now() - t0).to.be.lessThan(3000);
+    await ss[0]!.close();
+  });
+
+  it('messages sent before a clean close are still received', async () => {
+    const ss = await wsSessions(2);
+    const tag = ss[1]!.tag();
+    ss[1]!.send(0, tag, Ring.from([7]));
+    await ss[1]!.close();
+    expect((await ss[0]!.recv(1, tag)).get(0)).to.equal(7n);
+    await ss[0]!.close();
+  });
+
+  it('an abort on one party reaches the others with its reason', async () => {
+    const ss = await wsSessions(3);
+    const waits = [0, 1].map((i) => ss[i]!.recv(2, 99).then(() => undefined, (e: unknown) => e));
+    ss[2]!.abort(new (await import('../src/errors.js')).ConcordError('E_DATA', 'bad CSV at line 3'));
+    for (const w of waits) {
+      const e = await w;
+      expect(isConcordError(e, 'E_ABORTED'), String(e)).to.equal(true);
+      expect((e as Error).message).to.match(/party p2 aborted the session: bad CSV at line 3/);
+    }
+    await Promise.all(ss.map((s) => s.close()));
+  });
+});
