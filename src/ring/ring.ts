@@ -32,6 +32,8 @@ export function assertSameShape(a: Shape, b: Shape, op: string): void {
  * A tensor over Z_2^64: a shape and a row-major BigUint64Array.
  * Values are plain ring elements; shares and secrets wrap this type, they are not this type.
  * Every operation returns a new tensor; `data` may be shared by views only where documented.
+ * Arithmetic runs in the WebAssembly kernels of wasm.ts; reference.ts holds the BigInt
+ * definitions the tests compare them against.
  */
 export class Ring {
   readonly shape: Shape;
