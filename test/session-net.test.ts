@@ -59,4 +59,18 @@ describe('Session over the WebSocket mesh: failure handling', function () {
     }
     await Promise.all(ss.map((s) => s.close()));
   });
+
+  it('a timeout keeps its cause even when notifying a peer that already left fails', async () => {
+    const ss = await wsSessions(3, 400);
+    await ss[2]!.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const err = await ss[0]!.recv(1, 5).then(() => undefined, (e: unknown) => e);
+    expect(isConcordError(err, 'E_TIMEOUT'), String(err)).to.equal(true);
+    expect(ss[0]!.error!.code).to.equal('E_TIMEOUT');
+    expect(ss[0]!.error!.message).to.match(/no message from p1 within 400 ms/);
+    const e1 = await ss[1]!.recv(0, 6).then(() => undefined, (e: unknown) => e);
+    expect(isConcordError(e1, 'E_ABORTED'), String(e1)).to.equal(true);
+    expect((e1 as Error).message).to.match(/party p0 aborted the session: no message from p1/);
+    await Promise.all([ss[0]!.close(), ss[1]!.close()]);
+  });
 });

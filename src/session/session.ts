@@ -165,6 +165,8 @@ export class Session {
   /** Abort: fail locally and tell every peer (best effort) so nobody hangs. */
   abort(err: ConcordError): void {
     if (this.failure || this.closed) return;
+    // Fail first: a send error raised while notifying (a peer already gone) must not replace the cause.
+    this.fail(err);
     for (const p of this.peers) {
       try {
         this.transport.send(p, { tag: 0, kind: 'abort', json: { code: err.code, message: err.message, ...(err.party !== undefined ? { party: err.party } : {}) } });
@@ -172,7 +174,6 @@ export class Session {
         /* best effort */
       }
     }
-    this.fail(err);
   }
 
   /** Close the session: releases preprocessing and links. */
