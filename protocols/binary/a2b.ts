@@ -1,7 +1,8 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
-import { andStep } from './and.js';
+import { andStep, prefetch } from './and.js';
+import type { Triple } from '../../src/session/preprocessing.js';
 import { runChain, type Chain } from './lockstep.js';
 import { binaryOfPrivate } from './linear.js';
 
@@ -75,21 +76,28 @@ export function a2bCost(n: number, bits = 64): { rounds: number; bytesPerPeerPer
 
 /** P = A ⊕ B and the prefix generate word G after `levels` Kogge–Stone levels (A, B from the CSA tree). */
 async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g: Ring }> {
-  const flat = x.reshape([x.size]);
+  const len = x.size;
+  // Every bit triple of the whole circuit is requested up front, in one batch.
+  const csa: Promise<Triple>[] = [];
+  for (let k = s.n; k > 2; k = 2 * Math.floor(k / 3) + (k % 3)) csa.push(prefetch(s.prep.bitTriple(s.tag(), [Math.floor(k / 3) * len])));
+  const kogge: Promise<Triple>[] = [];
+  if (levels > 0) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [len])));
+  for (let l = 0; l < levels; l++) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [(l === levels - 1 ? 1 : 2) * len])));
+  const flat = x.reshape([len]);
   let nums = Array.from({ length: s.n }, (_, i) => binaryOfPrivate(s, i, flat));
-  while (nums.length > 2) nums = yield* csaLayer(s, nums);
+  for (let layer = 0; nums.length > 2; layer++) nums = yield* csaLayer(s, nums, csa[layer]!);
   const [a, b] = nums as [Ring, Ring];
   const p0 = a.xor(b);
   if (levels === 0) return { p: p0.reshape(x.shape), g: Ring.zeros(x.shape) };
-  let [g] = (yield* andStep(s, [a], [b])) as [Ring];
+  let [g] = (yield* andStep(s, [a], [b], kogge[0])) as [Ring];
   let p = p0;
   for (let l = 0; l < levels; l++) {
     const k = 1 << l;
     if (l === levels - 1) {
-      const [t] = (yield* andStep(s, [p], [g.shl(k)])) as [Ring];
+      const [t] = (yield* andStep(s, [p], [g.shl(k)], kogge[l + 1])) as [Ring];
       g = g.xor(t);
     } else {
-      const [t, pp] = (yield* andStep(s, [p, p], [g.shl(k), p.shl(k)])) as [Ring, Ring];
+      const [t, pp] = (yield* andStep(s, [p, p], [g.shl(k), p.shl(k)], kogge[l + 1])) as [Ring, Ring];
       g = g.xor(t);
       p = pp;
     }
@@ -98,7 +106,7 @@ async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g
 }
 
 /** One Wallace layer: every group of three numbers becomes sum and shifted carry; one AND round. */
-async function* csaLayer(s: Session, nums: Ring[]): Chain<Ring[]> {
+async function* csaLayer(s: Session, nums: Ring[], pre: Promise<Triple>): Chain<Ring[]> {
   const groups = Math.floor(nums.length / 3);
   const ls: Ring[] = [];
   const rs: Ring[] = [];
@@ -107,7 +115,7 @@ async function* csaLayer(s: Session, nums: Ring[]): Chain<Ring[]> {
     ls.push(a.xor(c));
     rs.push(b.xor(c));
   }
-  const ands = yield* andStep(s, ls, rs);
+  const ands = yield* andStep(s, ls, rs, pre);
   const out: Ring[] = [];
   for (let i = 0; i < groups; i++) {
     const [a, b, c] = [nums[3 * i]!, nums[3 * i + 1]!, nums[3 * i + 2]!];

@@ -1,6 +1,7 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
+import type { Triple } from '../../src/session/preprocessing.js';
 import { runChain, type Chain } from './lockstep.js';
 
 /**
@@ -10,12 +11,13 @@ import { runChain, type Chain } from './lockstep.js';
  * Each word op computes 64 independent bit-ANDs.
  * Rounds: 1 for any number of pairs (all pairs batched into one triple and one opening).
  * Bytes to each peer: 16·Σ sizes. Semi-honest; consumes Σ sizes word triples.
+ * `pre`: a bit triple of Σ sizes words requested earlier (see prefetch).
  */
-export async function* andStep(s: Session, xs: Ring[], ys: Ring[]): Chain<Ring[]> {
+export async function* andStep(s: Session, xs: Ring[], ys: Ring[], pre?: Promise<Triple>): Chain<Ring[]> {
   if (xs.length !== ys.length) throw new ConcordError('E_INTERNAL', `and: ${xs.length} left operands for ${ys.length} right operands`);
   xs.forEach((x, i) => assertSameShape(x.shape, ys[i]!.shape, 'and'));
   const total = xs.reduce((acc, x) => acc + x.size, 0);
-  const { a, b, c } = await s.prep.bitTriple(s.tag(), [total]);
+  const { a, b, c } = await (pre ?? s.prep.bitTriple(s.tag(), [total]));
   const { xor } = yield { xor: [flatConcat(xs, total).xor(a), flatConcat(ys, total).xor(b)] };
   const [d, e] = xor as [Ring, Ring];
   let z = c.xor(d.and(b)).xor(e.and(a));
@@ -51,4 +53,14 @@ function split(z: Ring, like: Ring[]): Ring[] {
     off += l.size;
     return part;
   });
+}
+
+/**
+ * Request preprocessing now (synchronously, so every request of a protocol leaves in one batch
+ * and tags are taken in call order) and await it later. Marks the promise handled so a failure
+ * surfaces where it is awaited, not as an unhandled rejection.
+ */
+export function prefetch<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

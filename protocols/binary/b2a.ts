@@ -2,6 +2,8 @@ import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import { addPublic } from '../arithmetic/linear.js';
 import { runChain, type Chain } from './lockstep.js';
+import { prefetch } from './and.js';
+import type { DaBits, Triple } from '../../src/session/preprocessing.js';
 
 /**
  * Binary → arithmetic conversion of single bits with daBits. [RW19 "MArBled circuits"; EGKRS20 §3]
@@ -15,8 +17,9 @@ export async function b2a(s: Session, bits: Ring): Promise<Ring> {
 }
 
 /** b2a as a lockstep chain. */
-export async function* b2aStep(s: Session, bits: Ring): Chain<Ring> {
-  const r = await s.prep.daBits(s.tag(), bits.shape);
+export async function* b2aStep(s: Session, bits: Ring, pre?: Promise<DaBits>): Chain<Ring> {
+  const r0 = await (pre ?? s.prep.daBits(s.tag(), bits.shape));
+  const r = { bin: r0.bin.reshape(bits.shape), arith: r0.arith.reshape(bits.shape) };
   const { xor } = yield { xor: [maskedBit(bits, r.bin)] };
   return fromOpened(s, xor[0]!, r.arith);
 }
@@ -32,8 +35,8 @@ export async function b2aMul(s: Session, bits: Ring, v: Ring): Promise<{ b: Ring
 }
 
 /** b2aMul as a lockstep chain. */
-export async function* b2aMulStep(s: Session, bits: Ring, v: Ring): Chain<{ b: Ring; bv: Ring }> {
-  const { b, bvs } = yield* b2aMulManyStep(s, bits, [v]);
+export async function* b2aMulStep(s: Session, bits: Ring, v: Ring, pre?: B2aMulPrep): Chain<{ b: Ring; bv: Ring }> {
+  const { b, bvs } = yield* b2aMulManyStep(s, bits, [v], pre);
   return { b, bv: bvs[0]! };
 }
 
@@ -41,11 +44,10 @@ export async function* b2aMulStep(s: Session, bits: Ring, v: Ring): Chain<{ b: R
  * b2aMul of one bit tensor with several value tensors of its shape: [b] and [b·v_k] for each k.
  * Rounds: 1. Bytes to each peer: 8·len + 16·len·k.
  */
-export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[]): Chain<{ b: Ring; bvs: Ring[] }> {
+export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[], pre?: B2aMulPrep): Chain<{ b: Ring; bvs: Ring[] }> {
   for (const v of vs) assertSameShape(bits.shape, v.shape, 'b2aMul');
-  const rP = s.prep.daBits(s.tag(), bits.shape);
-  const tP = s.prep.triple(s.tag(), [bits.size * vs.length]);
-  const [r, t] = await Promise.all([rP, tP]);
+  const [rr0, t] = await Promise.all(pre ?? b2aMulPrep(s, bits.size, vs.length));
+  const r = { bin: rr0.bin.reshape(bits.shape), arith: rr0.arith.reshape(bits.shape) };
   const v = vs.length === 1 ? vs[0]!.reshape([bits.size]) : Ring.concat(vs.map((x) => x.reshape([x.size])), 0);
   const rr = vs.length === 1 ? r.arith.reshape([bits.size]) : Ring.concat(vs.map(() => r.arith.reshape([bits.size])), 0);
   const { add, xor } = yield { xor: [maskedBit(bits, r.bin)], add: [v.sub(t.a), rr.sub(t.b)] };
@@ -57,6 +59,14 @@ export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[]): Chain
   const bv = rv.mul(cc.scale(-2n).addScalar(1n)).add(cc.mul(v));
   const bvs = vs.map((x, k) => new Ring(x.shape, bv.data.slice(k * bits.size, (k + 1) * bits.size)));
   return { b: fromOpened(s, c, r.arith), bvs };
+}
+
+/** Preprocessing of one b2aMul: daBits and Beaver triples. */
+export type B2aMulPrep = [Promise<DaBits>, Promise<Triple>];
+
+/** Request the preprocessing of a b2aMul over `len` bits and `k` value tensors (see prefetch). */
+export function b2aMulPrep(s: Session, len: number, k = 1): B2aMulPrep {
+  return [prefetch(s.prep.daBits(s.tag(), [len])), prefetch(s.prep.triple(s.tag(), [len * k]))];
 }
 
 function maskedBit(bits: Ring, rBin: Ring): Ring {

@@ -3,6 +3,7 @@ import type { Ring } from '../../src/ring/ring.js';
 import { a2bCost, msbStep } from '../binary/a2b.js';
 import { b2aStep } from '../binary/b2a.js';
 import { runChain, type Chain } from '../binary/lockstep.js';
+import { prefetch } from '../binary/and.js';
 
 /**
  * Less-than-zero: arithmetic shares of 1 where x < 0 (two's complement, i.e. bit 63 set), else 0.
@@ -17,7 +18,8 @@ export async function ltz(s: Session, x: Ring): Promise<Ring> {
 
 /** ltz as a lockstep chain. */
 export async function* ltzStep(s: Session, x: Ring): Chain<Ring> {
-  return yield* b2aStep(s, yield* msbStep(s, x));
+  const r = prefetch(s.prep.daBits(s.tag(), x.shape)); // requested with the a2b's triples, one batch
+  return yield* b2aStep(s, yield* msbStep(s, x), r);
 }
 
 /** Documented cost of ltz: rounds and bytes to each peer per element. */

@@ -3,7 +3,7 @@ import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { publicShare } from '../arithmetic/linear.js';
 import { a2bCost, msbStep } from '../binary/a2b.js';
-import { b2aMulManyStep } from '../binary/b2a.js';
+import { b2aMulManyStep, b2aMulPrep } from '../binary/b2a.js';
 import { runChain, type Chain } from '../binary/lockstep.js';
 
 /**
@@ -57,8 +57,9 @@ export async function* maxStep(s: Session, x: Ring, axis?: 0 | 1): Chain<{ value
     const b = cand.gather(odd);
     const ia = idx.gather(even);
     const ib = idx.gather(odd);
+    const pre = b2aMulPrep(s, a.size, 2);
     const c = yield* msbStep(s, a.sub(b));
-    const { bvs } = yield* b2aMulManyStep(s, c, [b.sub(a), ib.sub(ia)]);
+    const { bvs } = yield* b2aMulManyStep(s, c, [b.sub(a), ib.sub(ia)], pre);
     let nextCand = a.add(bvs[0]!);
     let nextIdx = ia.add(bvs[1]!);
     if (rows % 2 === 1) {

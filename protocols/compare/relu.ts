@@ -1,7 +1,7 @@
 import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import { a2bCost, msbStep } from '../binary/a2b.js';
-import { b2aMulStep } from '../binary/b2a.js';
+import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
 import { runChain, type Chain } from '../binary/lockstep.js';
 
 /**
@@ -18,8 +18,9 @@ export async function relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
 
 /** relu as a lockstep chain. */
 export async function* reluStep(s: Session, x: Ring): Chain<{ y: Ring; d: Ring }> {
+  const pre = b2aMulPrep(s, x.size); // requested with the a2b's triples, one batch
   const bit = yield* msbStep(s, x.neg());
-  const { b, bv } = yield* b2aMulStep(s, bit, x);
+  const { b, bv } = yield* b2aMulStep(s, bit, x, pre);
   return { y: bv, d: b };
 }
 

@@ -2,7 +2,8 @@ import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
 import { a2bCost, msbStep } from '../binary/a2b.js';
-import { b2aMulStep, b2aStep } from '../binary/b2a.js';
+import { b2aMulPrep, b2aMulStep, b2aStep } from '../binary/b2a.js';
+import { prefetch } from '../binary/and.js';
 import { notBinary } from '../binary/linear.js';
 import type { Chain } from '../binary/lockstep.js';
 import { cat, splitLike } from './poly.js';
@@ -19,10 +20,14 @@ import { cat, splitLike } from './poly.js';
 export async function* stepsStep(s: Session, x: Ring, thresholds: bigint[], values?: Ring[]): Chain<{ bits: Ring[]; prods: Ring[] }> {
   const flat = x.reshape([x.size]);
   const shifted = cat(thresholds.map((t) => addPublicScalar(s, flat, -t)));
+  const len = shifted.size;
+  // The b2a's preprocessing is requested together with the a2b's (one batch).
+  const pre = values ? b2aMulPrep(s, len) : undefined;
+  const preBits = values ? undefined : prefetch(s.prep.daBits(s.tag(), [len]));
   const ge = notBinary(s, yield* msbStep(s, shifted));
   const like = thresholds.map(() => flat);
-  if (!values) return { bits: splitLike(yield* b2aStep(s, ge), like), prods: [] };
-  const { b, bv } = yield* b2aMulStep(s, ge, cat(values));
+  if (!values) return { bits: splitLike(yield* b2aStep(s, ge, preBits), like), prods: [] };
+  const { b, bv } = yield* b2aMulStep(s, ge, cat(values), pre);
   return { bits: splitLike(b, like), prods: splitLike(bv, like) };
 }
 

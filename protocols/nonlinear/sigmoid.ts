@@ -4,10 +4,10 @@ import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
 import { a2bCost, msbStep } from '../binary/a2b.js';
-import { b2aMulStep } from '../binary/b2a.js';
+import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
 import { lockstep, runChain, type Chain } from '../binary/lockstep.js';
 import { notBinary } from '../binary/linear.js';
-import { cat, polyEvalStep, powersStep, splitLike } from './poly.js';
+import { COEF_BITS, cat, polyEvalStep, powersStep, splitLike, truncPrep } from './poly.js';
 
 /** Breakpoints: odd cubic on [−B1, B1), quartic on [B1, B2) and its mirror, constants outside. */
 const B1 = 1.5;
@@ -39,16 +39,18 @@ export async function sigmoid(s: Session, x: Ring, f: number = FRAC_BITS): Promi
   const flat = x.reshape([x.size]);
   const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** f)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));
+  const pre = b2aMulPrep(s, 4 * flat.size);
   const [sg, v] = await lockstep<[Ring, Ring]>(s, [msbStep(s, shifted), piecesStep(s, flat, f)]);
-  const { bv } = await runChain(s, b2aMulStep(s, notBinary(s, sg), v));
+  const { bv } = await runChain(s, b2aMulStep(s, notBinary(s, sg), v, pre));
   const parts = splitLike(bv, [flat, flat, flat, flat]);
   return parts.reduce((a, p) => a.add(p)).reshape(x.shape);
 }
 
 /** The four piece differences L, M − L, R − M, 1 − R (5 rounds). */
 async function* piecesStep(s: Session, x: Ring, f: number): Chain<Ring> {
+  const evalPre = truncPrep(s, 3 * x.size, COEF_BITS);
   const pw = yield* powersStep(s, x, 4, f);
-  const [l, m, r] = (yield* polyEvalStep(s, pw, [LEFT, MID, RIGHT], f)) as [Ring, Ring, Ring];
+  const [l, m, r] = (yield* polyEvalStep(s, pw, [LEFT, MID, RIGHT], f, evalPre)) as [Ring, Ring, Ring];
   const one = Ring.fill(x.shape, 1n << BigInt(f));
   const oneMinusR = s.me === 0 ? one.sub(r) : r.neg();
   return cat([l, m.sub(l), r.sub(m), oneMinusR]);
