@@ -47,6 +47,8 @@ export interface DealerPrepOptions {
   timeoutMs?: number;
   /** Most pushed corrections kept ahead of use (default 4096). */
   maxCached?: number;
+  /** Where party n−1 reports its hit/wait counts on close (never secrets). */
+  log?: (line: string) => void;
 }
 
 /** Preprocessing served by a dealer. */
@@ -59,6 +61,7 @@ export class DealerPreprocessing implements Preprocessing {
   private readonly ownLink: DealerLink | undefined;
   private readonly timeoutMs: number;
   private readonly maxCached: number;
+  private readonly log: ((line: string) => void) | undefined;
   private readonly masks = new Map<number, Shape>();
   private readonly cache = new Map<number, { key: string; ring: Ring }>();
   private readonly waiters = new Map<number, Waiter>();
@@ -75,6 +78,7 @@ export class DealerPreprocessing implements Preprocessing {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxCached = opts.maxCached ?? 4096;
     this.ownLink = opts.link;
+    this.log = opts.log;
     this.link = this.last ? opts.link : undefined;
     if (this.last && !this.link) throw new ConcordError('E_PREP', `party ${opts.me} (the last party) needs a link to the dealer`);
     this.link?.onMessage((m) => this.receive(m));
@@ -114,6 +118,10 @@ export class DealerPreprocessing implements Preprocessing {
   }
 
   async close(): Promise<void> {
+    if (this.last && !this.failure) {
+      const st = this.st;
+      this.log?.(`dealer preprocessing: ${st.items} items, ${st.hits} prefetched, ${st.waits} waited for the dealer (${st.waitMs.toFixed(0)} ms in total)`);
+    }
     this.fail(new ConcordError('E_ABORTED', 'preprocessing closed'));
     await this.ownLink?.close?.();
   }

@@ -35,7 +35,7 @@ export async function createPreprocessing(mode: OfflineMode, ctx: PrepContext): 
       // last party exchanges messages with the dealer (protocols/offline/dealer-client.ts).
       if (!ctx.dealerLink) throw new ConcordError('E_CONFIG', `${ctx.consortium.file}: offline mode "dealer" needs a "dealer" entry in the consortium file and a link to it`);
       const s = ctx.session;
-      return new DealerPreprocessing({ seed: ctx.dealerLink.exportKey(DEALER_SEED_LABEL, 32), me: s.me, n: s.n, link: ctx.dealerLink, timeoutMs: s.timeoutMs });
+      return new DealerPreprocessing({ seed: ctx.dealerLink.exportKey(DEALER_SEED_LABEL, 32), me: s.me, n: s.n, link: ctx.dealerLink, timeoutMs: s.timeoutMs, log: ctx.log });
     }
     case 'ot':
       // Dealer-free: pairwise OT over the session's own links (base OTs run on the first request).
