@@ -15,7 +15,6 @@
  * daBit / truncation bit: at most 16 + 8 per earlier party in the chain.
  */
 import { Ring } from '../../../src/ring/ring.js';
-import type { Prg } from '../../../src/crypto/prg.js';
 import type { Session } from '../../../src/session/session.js';
 import type { DaBits, Triple, TruncPair } from '../../../src/session/preprocessing.js';
 import { elementLayout, matrixLayout } from './gilboa.js';
@@ -31,7 +30,13 @@ export interface GenContext {
   /** First extension id reserved for this batch (a batch uses ids ext .. ext + 255). */
   ext: number;
   /** This party's private randomness for the batch. */
-  prg: Prg;
+  prg: RandomSource;
+}
+
+/** Where a party's private random operands come from (a Prg; tests inject fixed values). */
+export interface RandomSource {
+  bytes(n: number): Uint8Array;
+  ring(shape: readonly number[]): Ring;
 }
 
 function words(r: Ring): Uint32Array {

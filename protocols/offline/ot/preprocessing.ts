@@ -20,7 +20,7 @@ import type { Session } from '../../../src/session/session.js';
 import type { DaBits, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
 import { setupOt, type OtKeys } from './links.js';
 import { ItemStream, type StreamSpec, type StreamStats } from './stream.js';
-import { genBitTriples, genDaBits, genMaskedTriples, genMatrixTriples, genTriples, genTruncPairs, type GenContext } from './generate.js';
+import { genBitTriples, genDaBits, genMaskedTriples, genMatrixTriples, genTriples, genTruncPairs, type GenContext, type RandomSource } from './generate.js';
 
 /** Whom the ot mode trusts (processes print `offline: ot — <this>`, i.e. OT_TRUST_LINE). */
 export const OT_TRUST = 'no trusted party; secure against up to n−1 colluding semi-honest parties';
@@ -37,6 +37,8 @@ export interface OtPrepOptions {
   firstBatch?: number;
   /** Generate the next batch of a stream in repeated use before it is requested (default true). */
   prefetch?: boolean;
+  /** TESTS ONLY (view tests force secrets with it): this party's random operands for batch `index`. */
+  localRandom?: (index: number) => RandomSource;
 }
 
 const MAX_OTS_PER_BATCH = 1 << 20;
@@ -59,12 +61,14 @@ export class OtPreprocessing implements Preprocessing {
   private readonly maxBatch: number;
   private readonly firstBatch: number;
   private readonly prefetch: boolean;
+  private readonly localRandom: ((index: number) => RandomSource) | undefined;
 
   constructor(private readonly s: Session, opts: OtPrepOptions = {}) {
     this.localKey = opts.seed ? deriveKey(opts.seed, `ot-local/${s.me}`) : new Uint8Array(randomBytes(16));
     this.maxBatch = opts.maxBatch ?? 16384;
     this.firstBatch = opts.firstBatch ?? 256;
     this.prefetch = opts.prefetch ?? true;
+    this.localRandom = opts.localRandom;
   }
 
   /** Counters per stream (requests, items, batches, waits). */
@@ -87,7 +91,7 @@ export class OtPreprocessing implements Preprocessing {
         generate: async (count, tag, index) => {
           const keys = await this.ready(tag);
           if (this.closed) throw new ConcordError('E_ABORTED', 'OT preprocessing closed');
-          return spec.gen({ s: this.s, keys, tag, ext: index * 256, prg: new Prg(this.localKey, index, 0) }, count);
+          return spec.gen({ s: this.s, keys, tag, ext: index * 256, prg: this.localRandom?.(index) ?? new Prg(this.localKey, index, 0) }, count);
         },
       }, () => ++this.batchIndex);
       this.streams.set(key, st as ItemStream<unknown>);
