@@ -142,6 +142,8 @@ export const command: Command = {
         log('this party is not a recipient of the model');
       }
       log(`trained in ${res.trainSeconds.toFixed(2)} s, ${res.trainRounds} rounds for ${res.steps} steps, ${(st.bytesSent / 1e6).toFixed(1)} MB sent`);
+      const ps = (prep as { stats?: () => { items: number; waits: number; waitMs: number } }).stats?.();
+      if (ps && ps.waits > 0) log(`offline: waited ${ps.waits} times for preprocessing (${ps.waitMs.toFixed(0)} ms of ${ps.items} items)`);
       await s.close();
       if (json) process.stdout.write(JSON.stringify(report) + '\n');
       else process.stdout.write(`${id}: trained ${job.model} on ${total} joint rows in ${res.trainSeconds.toFixed(2)} s${report.modelFile ? `; model in ${report.modelFile}` : ''}\n`);

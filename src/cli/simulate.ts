@@ -160,7 +160,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         deadlineMs: (timeoutS * 4 + 120) * 1000,
         partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', jobFile, '--data', shards.get(id)!, '--out', join(sim.dir, `model-${id}.json`), '--timeout', String(timeoutS), '--json'],
         onLine: (id, line) => {
-          if (id === ids[0] && /epoch \d+\//.test(line)) o.progress?.(line);
+          if ((id === ids[0] && /epoch \d+\//.test(line)) || /offline: waited/.test(line)) o.progress?.(line);
         },
       });
       const failed = run.parties.filter((p) => p.exitCode !== 0);
