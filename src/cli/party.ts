@@ -37,6 +37,8 @@ export interface PartyReport {
   offline: string;
   /** Peak resident set of this process, KiB. */
   maxRssKiB: number;
+  /** With the job's revealCheckpoints: every parameter (flattened) after every step. */
+  checkpoints?: number[][];
 }
 
 const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--out <model.json>] [--timeout <seconds>] [--json]';
@@ -124,6 +126,7 @@ export const command: Command = {
         label: job.label,
         recipients,
         revealLoss: job.revealLoss,
+        revealCheckpoints: job.revealCheckpoints,
         ops: secureOps,
         onEpoch: (e) => log(`epoch ${e.epoch}/${job.epochs}  ${e.seconds.toFixed(3)} s${e.loss !== undefined ? `  loss (Brier) ${e.loss.toFixed(5)}` : ''}  rounds ${e.rounds}`),
       });
@@ -132,6 +135,7 @@ export const command: Command = {
         party: id, index: me, job: job.name, jobHash: hash, trainRows: total, partyRows, epochs: res.epochs,
         trainSeconds: res.trainSeconds, trainRounds: res.trainRounds, steps: res.steps, rounds: st.rounds, bytesSent: st.bytesSent, offline: prep.mode, maxRssKiB: process.resourceUsage().maxRSS,
       };
+      if (res.checkpoints) report.checkpoints = res.checkpoints.map((c) => Array.from(c));
       if (res.model) {
         const out = args.flags.get('out') ?? `model-${id}.json`;
         writeFileSync(out, JSON.stringify(res.model, null, 1) + '\n');

@@ -53,7 +53,7 @@ export interface SimulateReport {
   /** Largest peak resident set of a party process, bytes. */
   peakMemory: number;
   /** With --check: per-epoch Brier loss of the secure run (revealed) and of the plaintext loop. */
-  check?: { epoch: number; loss: number; plainLoss: number }[];
+  check?: { epoch: number; loss: number; plainLoss: number; maxWeightDiff: number }[];
 }
 
 /**
@@ -86,6 +86,7 @@ export const command: Command = {
         positiveWeight: numFlag(args, 'pos-weight', 1, 0, 1000, 'simulate'),
         seed: intFlag(args, 'seed', 1, 0, 2 ** 31 - 1, 'simulate'),
         revealLoss: check,
+        revealCheckpoints: check,
       },
       'simulate options',
     );
@@ -180,7 +181,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       const d = arch.features;
       const tp = performance.now();
       const x1 = withOnes(standardize(train.x, train.rows, model.mean, model.std), train.rows, d);
-      const plainRun = trainPlain(arch, x1, train.y, train.rows, job);
+      const plainSteps: Float64Array[] = [];
+      const plainRun = trainPlain(arch, x1, train.y, train.rows, job, check ? (ps) => plainSteps.push(Float64Array.from(ps.flatMap((p) => Array.from(p.data)))) : undefined);
       const plainSeconds = (performance.now() - tp) / 1000;
       const xt = withOnes(standardize(test.x, test.rows, model.mean, model.std), test.rows, d);
       const pPlain = forwardF(arch, plainRun.params, xt, test.rows);
@@ -196,9 +198,17 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       say(fmtRow('secure (MPC)', secure));
       say(fmtRow('plaintext, same loop', plain));
       say(`  largest difference to the plaintext loop: weights ${maxWeightDiff.toExponential(2)}, test probabilities ${maxPredictionDiff.toExponential(2)}`);
-      if (check) {
-        say('  --check: per-epoch Brier loss, secure (revealed) vs plaintext:');
-        r0.epochs.forEach((e, i) => say(`    epoch ${e.epoch}: ${e.loss?.toFixed(5)}  vs ${plainRun.epochs[i]!.brier.toFixed(5)}  (diff ${Math.abs((e.loss ?? 0) - plainRun.epochs[i]!.brier).toExponential(2)})`));
+      // --check: largest |secure − plaintext| over all parameters after each step, and the per-epoch losses.
+      const stepDiff = (r0.checkpoints ?? []).map((c, i) => c.reduce((m, v, j) => Math.max(m, Math.abs(v - plainSteps[i]![j]!)), 0));
+      const perEpoch = stepDiff.length / job.epochs;
+      const checkRows = check
+        ? r0.epochs.map((e, i) => ({ epoch: e.epoch, loss: e.loss ?? NaN, plainLoss: plainRun.epochs[i]!.brier, maxWeightDiff: Math.max(...stepDiff.slice(i * perEpoch, (i + 1) * perEpoch)) }))
+        : undefined;
+      if (checkRows) {
+        say('  --check: per epoch, Brier loss secure (revealed) vs plaintext, and the largest weight divergence over its steps:');
+        for (const c of checkRows) say(`    epoch ${String(c.epoch).padStart(3)}: loss ${c.loss.toFixed(5)} vs ${c.plainLoss.toFixed(5)}   max |Δw| ${c.maxWeightDiff.toExponential(2)}`);
+        const worst = stepDiff.indexOf(Math.max(...stepDiff));
+        say(`    largest divergence at step ${worst + 1} of ${stepDiff.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
       }
       say(`  the model (weights + scaling) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
       say('  next: --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: parties/README.md');
@@ -210,7 +220,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         plain: { accuracy: plain.accuracy, auc: plain.auc, precision: plain.precision, recall: plain.recall, f1: plain.f1, seconds: plainSeconds },
         maxWeightDiff, maxPredictionDiff, wallSeconds, peakMemory: Math.max(...reports.map((r) => r.maxRssKiB)) * 1024,
       };
-      if (check) report.check = r0.epochs.map((e, i) => ({ epoch: e.epoch, loss: e.loss ?? NaN, plainLoss: plainRun.epochs[i]!.brier }));
+      if (checkRows) report.check = checkRows;
       return report;
     } finally {
       if (o.keep) process.stderr.write(`simulate: kept ${sim.dir} (contains private keys: delete it when done)\n`);

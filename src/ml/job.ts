@@ -28,6 +28,11 @@ export interface Job extends HyperParams {
   recipients: string[];
   /** Reveal the per-epoch Brier loss to every party (a declared output; off by default). */
   revealLoss: boolean;
+  /**
+   * Reveal the weights to every party after every step (a declared output for debugging and
+   * `simulate --check`, which compares them with the plaintext loop; off by default).
+   */
+  revealCheckpoints: boolean;
 }
 
 /** Defaults for every optional field. */
@@ -48,6 +53,7 @@ export const JOB_DEFAULTS: Job = {
   offline: 'dealer',
   recipients: [],
   revealLoss: false,
+  revealCheckpoints: false,
 };
 
 type Check = (v: unknown) => string | undefined;
@@ -76,6 +82,7 @@ const SCHEMA: Record<keyof Job, Check> = {
   offline: oneOf('dealer', 'ot'),
   recipients: strList,
   revealLoss: bool,
+  revealCheckpoints: bool,
 };
 
 /** Validate a parsed job object (fills defaults). `file` names the source in errors. */

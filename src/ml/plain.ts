@@ -19,7 +19,7 @@ export interface PlainEpoch {
  * Train on standardized rows x1 = [x, 1] (rows × (d+1)) with 0/1 labels y.
  * Returns the final parameters and the per-epoch Brier score.
  */
-export function trainPlain(arch: Arch, x1: Float64Array, y: Float64Array, rows: number, hp: HyperParams): { params: Param[]; epochs: PlainEpoch[] } {
+export function trainPlain(arch: Arch, x1: Float64Array, y: Float64Array, rows: number, hp: HyperParams, onStep?: (params: Param[]) => void): { params: Param[]; epochs: PlainEpoch[] } {
   const params = initParams(arch, hp.seed);
   const vel = params.map((p) => new Float64Array(p.data.length));
   const d1 = arch.features + 1;
@@ -64,6 +64,7 @@ export function trainPlain(arch: Arch, x1: Float64Array, y: Float64Array, rows: 
           prm.data[i]! -= v[i]!;
         }
       });
+      onStep?.(params);
     }
     history.push({ epoch: epoch + 1, brier: sq / rows });
   }

@@ -54,6 +54,8 @@ export interface SecureTrainOptions {
   /** Party indices that receive the model. */
   recipients: number[];
   revealLoss: boolean;
+  /** Open the parameters to every party after every step (declared debugging output). */
+  revealCheckpoints?: boolean;
   ops: NonlinearOps;
   onEpoch?: (e: EpochReport) => void;
 }
@@ -78,6 +80,8 @@ export interface SecureTrainResult {
   /** Rounds of the training steps only (per step = rounds / steps). */
   trainRounds: number;
   steps: number;
+  /** With revealCheckpoints: all parameters (flattened, in order) after every step. */
+  checkpoints?: Float64Array[];
 }
 
 /** Largest standardized feature magnitude accepted (z-score); bounds the gradient for the ring. */
@@ -130,6 +134,7 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
   let vel = params.map((p) => Ring.zeros(p.shape));
   const batches = batchRanges(N, hp.batchSize);
   const epochs: EpochReport[] = [];
+  const checkpoints: Promise<Ring>[] = [];
   const roundsBefore = s.stats().rounds;
 
   for (let epoch = 1; epoch <= hp.epochs; epoch++) {
@@ -146,6 +151,8 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
         o.revealLoss ? mul(s, err, err) : Promise.resolve(undefined),
       ]);
       params = params.map((p, k) => p.sub(steps[k]!));
+      // Off the critical path: the loop does not wait for these openings until the end.
+      if (o.revealCheckpoints) checkpoints.push(open(s, Ring.concat(params.map((p) => p.reshape([p.size])))));
       if (hp.momentum > 0) vel = steps;
       if (sqb) sq = sq.add(sqb.sum());
     }
@@ -174,7 +181,8 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
     }
     model = toModelFile(arch, plain, o.features, o.label, mean, std);
   }
-  return { ...(model ? { model } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
+  const opened = await Promise.all(checkpoints);
+  return { ...(model ? { model } : {}), ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
 }
 
 /** Public update factors: η_e = round(lr/b·2^e) with ≥ 7 significant bits, μ_e = round(μ·2^(f+e)). */
