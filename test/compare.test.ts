@@ -5,7 +5,8 @@ import { input } from '../protocols/arithmetic/input.js';
 import { open } from '../protocols/arithmetic/open.js';
 import { and } from '../protocols/binary/and.js';
 import { openBinary } from '../protocols/binary/open.js';
-import { a2b, a2bCost, csaLayers, msb } from '../protocols/binary/a2b.js';
+import { a2b, a2bCost, csaLayers } from '../protocols/binary/a2b.js';
+import { msb, msbCost } from '../protocols/binary/msb.js';
 import { b2a } from '../protocols/binary/b2a.js';
 import { ltz, ltzCost } from '../protocols/compare/ltz.js';
 import { relu, reluCost } from '../protocols/compare/relu.js';
@@ -92,9 +93,9 @@ describe('ltz and relu', () => {
       const x = values(`ltz${n}`, 100);
       const { out, rounds, bytes } = await onShares(n, x, ltz);
       expect(out.equals(x.shr(63))).to.equal(true);
-      const cost = ltzCost(n);
+      const cost = ltzCost(n, x.size);
       expect(rounds.every((r) => r === cost.rounds), `rounds ${rounds} vs ${cost.rounds}`).to.equal(true);
-      expectBytes(bytes, (i) => i, cost.bytesPerPeerPerElement * x.size);
+      expectBytes(bytes, (i) => i, cost.bytesPerPeer);
     });
     it(`relu returns max(x,0) and d = (x > 0) (n=${n})`, async () => {
       const x = values(`relu${n}`, 100);
@@ -108,12 +109,28 @@ describe('ltz and relu', () => {
         return { y: await open(s, y), d: await open(s, d), rounds: after.rounds - before.rounds, bytes: after.bytesSent - before.bytesSent };
       });
       const sx = xs.toSigned();
-      const cost = reluCost(n);
+      const cost = reluCost(n, xs.size);
       for (const r of res) {
         expect(r.y.toSigned()).to.deep.equal(sx.map((v) => (v > 0n ? v : 0n)));
         expect(r.d.toSigned()).to.deep.equal(sx.map((v) => (v > 0n ? 1n : 0n)));
         expect(r.rounds).to.equal(cost.rounds);
-        expect(r.bytes).to.equal(cost.bytesPerPeerPerElement * xs.size * (n - 1));
+        expect(r.bytes).to.equal(cost.bytesPerPeer * (n - 1));
+      }
+    });
+  }
+  for (const len of [1, 2, 63, 64, 65, 129]) {
+    it(`msb with the packed carry tree over ${len} element(s) (n=3), bytes as documented`, async () => {
+      const x = values(`msb${len}`, 64).slice(0, len);
+      const res = await runParties(3, async (s) => {
+        const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+        const b0 = s.stats().bytesSent;
+        const m = await msb(s, xs);
+        const bytes = s.stats().bytesSent - b0;
+        return { m: await openBinary(s, m), bytes };
+      });
+      for (const r of res) {
+        expect(r.m.equals(x.shr(63))).to.equal(true);
+        expect(r.bytes).to.equal(2 * msbCost(3, len).bytesPerPeer);
       }
     });
   }

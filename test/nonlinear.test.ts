@@ -48,16 +48,16 @@ describe('sigmoid', () => {
     const xs = grid(-12, 12, 1 / 128, [-1e6, 1e6, -(2 ** 40), 2 ** 40, 7.5, -7.5, 1.5, -1.5, 0]);
     const { y, rounds, bytes } = await fx(3, xs, (s, x) => sigmoid(s, x));
     expect(maxErr(xs, y, sig)).to.be.below(1e-3);
-    const cost = sigmoidCost(3);
+    const cost = sigmoidCost(3, xs.length);
     for (const r of rounds) expect(r).to.equal(cost.rounds);
-    for (const b of bytes) expect(b).to.equal(cost.bytesPerPeerPerElement * xs.length * 2);
+    for (const b of bytes) expect(b).to.equal(cost.bytesPerPeer * 2);
   });
   for (const n of [2, 5]) {
     it(`agrees with plaintext on a coarse grid (n=${n})`, async () => {
       const xs = grid(-10, 10, 0.37);
       const { y, rounds } = await fx(n, xs, (s, x) => sigmoid(s, x));
       expect(maxErr(xs, y, sig)).to.be.below(1e-3);
-      for (const r of rounds) expect(r).to.equal(sigmoidCost(n).rounds);
+      for (const r of rounds) expect(r).to.equal(sigmoidCost(n, xs.length).rounds);
     });
   }
   it('works with f = 20 on a 2-D tensor', async () => {

@@ -21,8 +21,8 @@ import { binaryOfPrivate } from './linear.js';
  * csaLayers) and L levels (6 for 64 bits):
  *   rounds = C(n) + 1 + L
  *   bytes to each peer per element = 16·(n − 2) + 16·(1 + 2·(L − 1) + 1) = 16·(n − 2) + 32·L
- * (each word-AND opens two words; ltz at n = 3: 8 rounds, 208 bytes). Semi-honest; the only
- * values opened are Beaver-masked words.
+ * (each word-AND opens two words). Semi-honest; the only values opened are Beaver-masked words.
+ * The sign bit alone is cheaper: see msb.ts.
  * Input range: any ring element (the result is the exact two's complement bit pattern).
  */
 export async function a2b(s: Session, x: Ring, bits = 64): Promise<Ring> {
@@ -35,20 +35,6 @@ export async function* a2bStep(s: Session, x: Ring, bits = 64): Chain<Ring> {
   const { p, g } = yield* carries(s, x, levelsFor(bits));
   const sum = p.xor(g.shl(1));
   return bits === 64 ? sum : sum.and(Ring.fill(sum.shape, (1n << BigInt(bits)) - 1n));
-}
-
-/**
- * XOR shares of the sign bit (bit 63) of x, delivered in bit 0 (the other bits are zero).
- * Same cost as a2b with 64 bits: rounds C(n) + 7, bytes 16·(n − 2) + 192 per element per peer.
- */
-export async function msb(s: Session, x: Ring): Promise<Ring> {
-  return runChain(s, msbStep(s, x));
-}
-
-/** msb as a lockstep chain (see lockstep.ts). */
-export async function* msbStep(s: Session, x: Ring): Chain<Ring> {
-  const { p, g } = yield* carries(s, x, 6);
-  return p.xor(g.shl(1)).shr(63);
 }
 
 /** Number of carry-save layers that reduce n numbers to two (Wallace tree). */
@@ -74,19 +60,30 @@ export function a2bCost(n: number, bits = 64): { rounds: number; bytesPerPeerPer
   return { rounds: csaLayers(n) + (L === 0 ? 0 : 1 + L), bytesPerPeerPerElement: 16 * (n - 2) + kogge };
 }
 
+/** Request the bit triples of the carry-save layers for n numbers of `len` words (one batch). */
+export function csaPrep(s: Session, len: number): Promise<Triple>[] {
+  const out: Promise<Triple>[] = [];
+  for (let k = s.n; k > 2; k = 2 * Math.floor(k / 3) + (k % 3)) out.push(prefetch(s.prep.bitTriple(s.tag(), [Math.floor(k / 3) * len])));
+  return out;
+}
+
+/** The parties' shares as n XOR-shared numbers, reduced to two by carry-save layers (flat [len]). */
+export async function* reduceToTwoStep(s: Session, x: Ring, pre: Promise<Triple>[]): Chain<[Ring, Ring]> {
+  const flat = x.reshape([x.size]);
+  let nums = Array.from({ length: s.n }, (_, i) => binaryOfPrivate(s, i, flat));
+  for (let layer = 0; nums.length > 2; layer++) nums = yield* csaLayer(s, nums, pre[layer]!);
+  return nums as [Ring, Ring];
+}
+
 /** P = A ⊕ B and the prefix generate word G after `levels` Kogge–Stone levels (A, B from the CSA tree). */
 async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g: Ring }> {
   const len = x.size;
   // Every bit triple of the whole circuit is requested up front, in one batch.
-  const csa: Promise<Triple>[] = [];
-  for (let k = s.n; k > 2; k = 2 * Math.floor(k / 3) + (k % 3)) csa.push(prefetch(s.prep.bitTriple(s.tag(), [Math.floor(k / 3) * len])));
+  const csa = csaPrep(s, len);
   const kogge: Promise<Triple>[] = [];
   if (levels > 0) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [len])));
   for (let l = 0; l < levels; l++) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [(l === levels - 1 ? 1 : 2) * len])));
-  const flat = x.reshape([len]);
-  let nums = Array.from({ length: s.n }, (_, i) => binaryOfPrivate(s, i, flat));
-  for (let layer = 0; nums.length > 2; layer++) nums = yield* csaLayer(s, nums, csa[layer]!);
-  const [a, b] = nums as [Ring, Ring];
+  const [a, b] = yield* reduceToTwoStep(s, x, csa);
   const p0 = a.xor(b);
   if (levels === 0) return { p: p0.reshape(x.shape), g: Ring.zeros(x.shape) };
   let [g] = (yield* andStep(s, [a], [b], kogge[0])) as [Ring];

@@ -1,15 +1,15 @@
 import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
-import { a2bCost, msbStep } from '../binary/a2b.js';
+import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aStep } from '../binary/b2a.js';
 import { runChain, type Chain } from '../binary/lockstep.js';
 import { prefetch } from '../binary/and.js';
 
 /**
  * Less-than-zero: arithmetic shares of 1 where x < 0 (two's complement, i.e. bit 63 set), else 0.
- * msb via a2b (carry-save layers + Kogge–Stone over whole words), then b2a with a daBit.
+ * msb (carry-save layers + a packed carry tree, msb.ts), then b2a with a daBit.
  * [DSZ15; EGKRS20] Rounds: C(n) + 8 (C = carry-save layers: 0, 1, 2, 3 for n = 2, 3, 4, 5) — 9 at n = 3.
- * Bytes to each peer per element: 16·(n − 2) + 200 (216 at n = 3). Semi-honest.
+ * Bytes to each peer: msb's + 8·len (≈ 71·len at n = 3; see ltzCost). Semi-honest.
  * Input range: every ring element (exact; −2^63 counts as negative).
  */
 export async function ltz(s: Session, x: Ring): Promise<Ring> {
@@ -22,8 +22,8 @@ export async function* ltzStep(s: Session, x: Ring): Chain<Ring> {
   return yield* b2aStep(s, yield* msbStep(s, x), r);
 }
 
-/** Documented cost of ltz: rounds and bytes to each peer per element. */
-export function ltzCost(n: number): { rounds: number; bytesPerPeerPerElement: number } {
-  const c = a2bCost(n, 64);
-  return { rounds: c.rounds + 1, bytesPerPeerPerElement: c.bytesPerPeerPerElement + 8 };
+/** Documented cost of ltz over `len` elements: rounds and bytes sent to each peer. */
+export function ltzCost(n: number, len: number): { rounds: number; bytesPerPeer: number } {
+  const c = msbCost(n, len);
+  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * len };
 }

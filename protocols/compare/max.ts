@@ -2,7 +2,7 @@ import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { publicShare } from '../arithmetic/linear.js';
-import { a2bCost, msbStep } from '../binary/a2b.js';
+import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulManyStep, b2aMulPrep } from '../binary/b2a.js';
 import { runChain, type Chain } from '../binary/lockstep.js';
 
@@ -13,7 +13,7 @@ import { runChain, type Chain } from '../binary/lockstep.js';
  * products are fused into the b2a of c, so a level costs exactly the rounds of one ltz.
  * An odd candidate passes to the next level unchanged.
  * Rounds: ⌈log2 m⌉·(C(n) + 8) for m candidates (27 at n = 3, m = 8).
- * Bytes to each peer per level and compared pair: 16·(n − 2) + 192 + 8 + 32.
+ * Bytes to each peer per level: msb's over the compared pairs + 40 per pair.
  * Input range: exact while the differences of compared values do not wrap (|a − b| < 2^63).
  * Ties go to the lower index.
  */
@@ -33,7 +33,7 @@ export async function argmax(s: Session, x: Ring, axis?: 0 | 1): Promise<Ring> {
 
 /** Documented rounds of max/argmax over m candidates. */
 export function maxRounds(n: number, m: number): number {
-  return Math.ceil(Math.log2(Math.max(m, 1))) * (a2bCost(n).rounds + 1);
+  return Math.ceil(Math.log2(Math.max(m, 1))) * (msbCost(n, 1).rounds + 1);
 }
 
 /** maxWithIndex as a lockstep chain. */

@@ -1,7 +1,7 @@
 import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
-import { a2bCost, msbStep } from '../binary/a2b.js';
+import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulPrep, b2aMulStep, b2aStep } from '../binary/b2a.js';
 import { prefetch } from '../binary/and.js';
 import { notBinary } from '../binary/linear.js';
@@ -15,7 +15,7 @@ import { cat, splitLike } from './poly.js';
  * public values c_i is then Σ s_i·(c_i − c_{i−1}) (local), and per-interval secret values v_i
  * enter through s_i·v_i fused into the b2a (same round). Sums telescope exactly in the ring, so
  * intermediate overflow of values outside their own interval never matters.
- * Bytes to each peer per element and threshold: 16·(n − 2) + 192 + 8 (+16 with values).
+ * Bytes to each peer: msb's over len·thresholds words + 8 (or 24 with values) per element and threshold.
  */
 export async function* stepsStep(s: Session, x: Ring, thresholds: bigint[], values?: Ring[]): Chain<{ bits: Ring[]; prods: Ring[] }> {
   const flat = x.reshape([x.size]);
@@ -47,5 +47,5 @@ export function deltas(cs: bigint[], base: bigint): bigint[] {
 
 /** Rounds of stepsStep (those of ltz). */
 export function stepsRounds(n: number): number {
-  return a2bCost(n).rounds + 1;
+  return msbCost(n, 1).rounds + 1;
 }

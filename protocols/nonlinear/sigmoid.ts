@@ -3,7 +3,7 @@ import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
-import { a2bCost, msbStep } from '../binary/a2b.js';
+import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
 import { lockstep, runChain, type Chain } from '../binary/lockstep.js';
 import { notBinary } from '../binary/linear.js';
@@ -29,7 +29,7 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  * overflowing power holds. The four comparisons run as one batched msb, the powers x², x³, x⁴ and
  * the pieces (5 rounds) run concurrently with it, and the products s_i·(…) are fused into the b2a.
  * Rounds: C(n) + 8 on the critical path (9 at n = 3; C = carry-save layers of a2b).
- * Bytes to each peer per element: 4·(16·(n − 2) + 192 + 24) + 112 (1,040 at n = 3).
+ * Bytes to each peer: msb's over 4·len + 4·24·len + 96·len (≈ 445·len at n = 3).
  * Accuracy (measured over a dense grid, f = 16): |error| ≤ 1.0e-3 for every input; the fit error
  * is ≤ 6.9e-4 and the rest is fixed-point rounding. Input range: |x| < 2^(46) real (|ring| < 2^62);
  * no saturation problems for large |x| (exactly 0 or 1 beyond ±7.5). Requires f ≤ 24.
@@ -56,8 +56,8 @@ async function* piecesStep(s: Session, x: Ring, f: number): Chain<Ring> {
   return cat([l, m.sub(l), r.sub(m), oneMinusR]);
 }
 
-/** Documented cost of sigmoid: critical-path rounds and bytes to each peer per element. */
-export function sigmoidCost(n: number): { rounds: number; bytesPerPeerPerElement: number } {
-  const a = a2bCost(n, 64);
-  return { rounds: a.rounds + 1, bytesPerPeerPerElement: 4 * (a.bytesPerPeerPerElement + 24) + 96 };
+/** Documented cost of sigmoid over `len` elements: critical-path rounds and bytes sent to each peer. */
+export function sigmoidCost(n: number, len: number): { rounds: number; bytesPerPeer: number } {
+  const c = msbCost(n, 4 * len);
+  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + (4 * 24 + 96) * len };
 }

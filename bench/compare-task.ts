@@ -1,0 +1,66 @@
+/**
+ * Runs inside each party process (runCluster) for bench/compare.ts: times ltz, relu or sigmoid on
+ * random shares (input is free, so random shares stand for inputs) after a one-element barrier so
+ * every party starts together. Reports per repetition wall seconds, bytes this party sent and
+ * rounds, plus a plaintext reference on the same values and the local-only time of the op.
+ */
+import { Prg, deriveKey } from '../src/crypto/prg.js';
+import { Ring } from '../src/ring/ring.js';
+import { decodeFixed } from '../src/ring/fixed.js';
+import type { Session } from '../src/session/session.js';
+import { open } from '../protocols/arithmetic/open.js';
+import { ltz } from '../protocols/compare/ltz.js';
+import { relu } from '../protocols/compare/relu.js';
+import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
+
+export interface CompareBenchArgs {
+  op: 'ltz' | 'relu' | 'sigmoid';
+  size: number;
+  reps: number;
+}
+
+export interface Timing {
+  seconds: number;
+  bytes: number;
+  rounds: number;
+}
+
+export interface CompareBenchOut {
+  online: Timing[];
+  plainSeconds: number;
+  prep?: { items: number; hits: number; waits: number; waitMs: number };
+}
+
+const now = (): number => performance.now() / 1000;
+
+export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
+  const { op, size, reps } = raw as CompareBenchArgs;
+  const prg = new Prg(deriveKey(new TextEncoder().encode('concord-bench-compare...'), `party/${s.me}`));
+  // ltz/relu on full-width ring shares; sigmoid on fixed-point shares of |x| < 8 (f = 16).
+  const x = op === 'sigmoid' ? prg.ring([size]).sar(45) : prg.ring([size]);
+  const barrier = (): Promise<Ring> => open(s, Ring.zeros([1]));
+  const body = op === 'ltz' ? () => ltz(s, x) : op === 'relu' ? () => relu(s, x) : () => sigmoid(s, x);
+  const online: Timing[] = [];
+  for (let i = 0; i <= reps; i++) {
+    await barrier();
+    const s0 = s.stats();
+    const t0 = now();
+    await body();
+    const seconds = now() - t0;
+    const s1 = s.stats();
+    if (i > 0) online.push({ seconds, bytes: s1.bytesSent - s0.bytesSent, rounds: s1.rounds - s0.rounds }); // first run warms up
+  }
+  // Plaintext reference on the same number of elements (this party's share stands in for x).
+  const times: number[] = [];
+  for (let i = 0; i <= Math.min(reps, 3); i++) {
+    const t0 = now();
+    if (op === 'ltz') x.shr(63);
+    else if (op === 'relu') x.mul(x.shr(63).neg().addScalar(1n));
+    else decodeFixed(x).map((v) => 1 / (1 + Math.exp(-v)));
+    if (i > 0) times.push(now() - t0);
+  }
+  const out: CompareBenchOut = { online, plainSeconds: times.sort((a, b) => a - b)[times.length >> 1]! };
+  const st = (s.prep as { stats?: () => CompareBenchOut['prep'] }).stats;
+  if (typeof st === 'function') out.prep = st.call(s.prep);
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * Comparison benchmarks over a real mesh: one OS process per party plus the dealer (runCluster),
+ * Noise-encrypted WebSockets on 127.0.0.1.
+ *   ltz      sign bit of `size` ring elements (default 10^5; --size 1000000 for the target).
+ *   relu     ReLU with derivative of `size` elements (default 10^5).
+ *   sigmoid  piecewise-polynomial sigmoid of `size` fixed-point elements (default 10^5).
+ * seconds: median over reps of the slowest party's wall time for one operation (preprocessing
+ * fetch included). bytesSent: all parties, one operation. rounds: as counted by the session;
+ * expectedRounds / expectedBytesSent: the documented formulas, for comparison.
+ */
+import { runClusterDetailed } from '../src/cli/cluster.js';
+import { ConcordError } from '../src/errors.js';
+import { ltzCost } from '../protocols/compare/ltz.js';
+import { reluCost } from '../protocols/compare/relu.js';
+import { sigmoidCost } from '../protocols/nonlinear/sigmoid.js';
+import type { Benchmark, BenchContext, BenchResult } from './types.js';
+import { summarize } from './types.js';
+import type { CompareBenchArgs, CompareBenchOut } from './compare-task.js';
+
+const COST = { ltz: ltzCost, relu: reluCost, sigmoid: sigmoidCost };
+
+function bench(name: CompareBenchArgs['op'], defaultSize: number): Benchmark {
+  return {
+    name,
+    defaultSize,
+    multiParty: true,
+    async run(ctx: BenchContext): Promise<BenchResult> {
+      const args: CompareBenchArgs = { op: name, size: ctx.size, reps: ctx.reps };
+      const run = await runClusterDetailed({
+        parties: ctx.parties,
+        task: new URL('./compare-task.js', import.meta.url).href,
+        args,
+        offline: ctx.offline,
+        timeoutMs: 600_000,
+      });
+      const outs = run.parties.map((p, i) => {
+        if (p.exitCode !== 0) throw new ConcordError('E_INTERNAL', `bench ${name}: party ${i} failed (exit ${p.exitCode}): ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        return p.result as CompareBenchOut;
+      });
+      const reps = outs[0]!.online.length;
+      const seconds = Array.from({ length: reps }, (_, i) => Math.max(...outs.map((o) => o.online[i]!.seconds)));
+      const last = outs.map((o) => o.online[reps - 1]!);
+      const t = summarize(seconds);
+      const cost = COST[name](ctx.parties, ctx.size);
+      const plainSeconds = Math.max(...outs.map((o) => o.plainSeconds));
+      const res: BenchResult = {
+        name, parties: ctx.parties, size: ctx.size, ...t,
+        opsPerSecond: ctx.size / t.seconds,
+        bytesSent: last.reduce((a, o) => a + o.bytes, 0),
+        bytesPerParty: Math.max(...last.map((o) => o.bytes)),
+        rounds: Math.max(...last.map((o) => o.rounds)),
+        offline: ctx.offline,
+        plainSeconds, plainRatio: t.seconds / plainSeconds,
+        peakMemory: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)),
+        reps,
+        expectedRounds: cost.rounds,
+        expectedBytesSent: cost.bytesPerPeer * ctx.parties * (ctx.parties - 1),
+      };
+      const prep = outs[outs.length - 1]!.prep;
+      if (prep) Object.assign(res, { prepItems: prep.items, prepWaits: prep.waits, prepWaitMs: Math.round(prep.waitMs) });
+      ctx.log(`${name} size ${ctx.size}: ${t.seconds.toFixed(4)} s median, ${res.rounds} rounds (formula ${cost.rounds}), ${(res.bytesSent / 1e6).toFixed(1)} MB`);
+      return res;
+    },
+  };
+}
+
+export const benchmarks: Benchmark[] = [bench('ltz', 100_000), bench('relu', 100_000), bench('sigmoid', 100_000)];
