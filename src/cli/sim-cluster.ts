@@ -120,6 +120,6 @@ export async function runConsortium(o: {
 /** The "concord: error E_…: message" line a failed child printed, or its last stderr line. */
 export function errorLine(p: ProcOutcome): string {
   const lines = p.stderr.trim().split('\n');
-  const err = lines.find((l) => /error E_[A-Z_]+/.test(l)) ?? lines.pop() ?? `exit code ${p.exitCode}`;
+  const err = lines.find((l) => /error E_[A-Z_]+/.test(l)) ?? lines.find((l) => /internal error/.test(l)) ?? lines.pop() ?? `exit code ${p.exitCode}`;
   return err.replace(/^concord: /, '');
 }
