@@ -3,11 +3,11 @@
  * party (derived from each Noise link's key material at both ends, never sent). It serves party
  * n−1's correction tensors (dealer-items.ts); parties 0..n−2 never hear from it.
  *
- * Prefetch: online programs are loops, so the sequence of items repeats with a fixed tag period T
- * (tags per training step). The predictor below learns T from the (tag, kind, shape) stream it
- * sees (requests plus the hits party n−1 reports) and pushes the corrections of items t + T and
- * t + 2T (`depth` periods) as soon as item t is seen. A misprediction only costs dealer work and bytes: the
- * client drops a pushed correction whose key does not match and asks for the right one.
+ * Prefetch: online programs are loops, so the item stream (requests plus the hits party n−1
+ * reports) repeats with a tag period; dealer-predict.ts learns it and names the items one and
+ * two periods ahead, whose corrections are pushed before they are asked for. A misprediction
+ * only costs dealer work and bytes: the client drops a pushed correction whose key does not
+ * match and asks for the right one.
  * Requests are served before predictions; predictions are computed in slices of ~5 ms.
  */
 import { ConcordError } from '../../src/errors.js';
@@ -15,6 +15,9 @@ import type { Ring, Shape } from '../../src/ring/ring.js';
 import type { Message } from '../../src/net/transport.js';
 import { checkRequest, dealerCorrection, itemKey, maskValue, type ItemRequest } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
+import { ItemPredictor } from './dealer-predict.js';
+
+export { PeriodPredictor, ItemPredictor } from './dealer-predict.js';
 
 export { DEALER_TRUST } from './dealer-client.js';
 
@@ -34,68 +37,15 @@ export interface DealerStats {
 
 const MAX_BATCH = 10_000;
 
-/** Learns the tag period of a repeating item stream and predicts the next occurrence of an item. */
-export class PeriodPredictor {
-  private period = 0;
-  private misses = 0;
-  private readonly recent: Array<[number, string]> = [];
-  private readonly seen = new Set<string>();
-  private readonly lastTags = new Map<string, number[]>();
-
-  constructor(private readonly window = 1024) {}
-
-  /** Current period estimate (0 = none). */
-  get T(): number {
-    return this.period;
-  }
-
-  /** Record an item; returns the predicted tag of its next occurrence, or undefined. */
-  observe(tag: number, sig: string): number | undefined {
-    if (this.period > 0) {
-      if (this.seen.has(`${tag - this.period}|${sig}`)) this.misses = 0;
-      else this.misses++;
-    }
-    this.recent.push([tag, sig]);
-    this.seen.add(`${tag}|${sig}`);
-    if (this.recent.length > this.window) {
-      const [t, s] = this.recent.shift()!;
-      this.seen.delete(`${t}|${s}`);
-    }
-    const prev = this.lastTags.get(sig) ?? [];
-    if (this.period === 0 || this.misses >= 3) this.estimate(tag, prev);
-    prev.push(tag);
-    if (prev.length > 8) prev.shift();
-    this.lastTags.set(sig, prev);
-    return this.period > 0 ? tag + this.period : undefined;
-  }
-
-  private estimate(tag: number, prev: number[]): void {
-    let best = 0;
-    let bestScore = 1;
-    for (const u of prev) {
-      const p = tag - u;
-      if (p <= 0) continue;
-      let score = 0;
-      for (const [t, s] of this.recent) if (this.seen.has(`${t - p}|${s}`)) score++;
-      if (score > bestScore) [best, bestScore] = [p, score];
-    }
-    if (best > 0 || this.misses >= 3) {
-      this.period = best;
-      this.misses = 0;
-    }
-  }
-}
-
 /** Serves party n−1 from every party's seed. */
 export class DealerServer {
   private readonly seeds: readonly Uint8Array[];
   private readonly link: DealerLink;
   private readonly masks = new Map<number, Ring>();
   private readonly sent = new Map<number, string>();
-  private readonly predictor = new PeriodPredictor();
+  private readonly predictor: ItemPredictor;
   private readonly queue: ItemRequest[] = [];
   private readonly queued = new Set<string>();
-  private readonly depth: number;
   private pumping = false;
   private readonly predict: boolean;
   private failure: ConcordError | undefined;
@@ -108,7 +58,7 @@ export class DealerServer {
    * server as the link's message and error consumer; pass false to route messages via handle().
    */
   constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; attach?: boolean; onFail?: (e: ConcordError) => void }) {
-    this.depth = opts.depth ?? 2;
+    this.predictor = new ItemPredictor(opts.depth ?? 2);
     if (opts.seeds.length < 2) throw new ConcordError('E_PREP', `the dealer needs the seeds of at least 2 parties, got ${opts.seeds.length}`);
     this.seeds = opts.seeds;
     this.link = opts.link;
@@ -150,15 +100,11 @@ export class DealerServer {
   }
 
   private observe(q: ItemRequest): void {
-    if (q.kind === 'mask') return;
-    const next = this.predictor.observe(q.tag, itemKey({ ...q, tag: 0 }));
-    if (next === undefined) return;
-    const T = next - q.tag;
-    for (let d = 1; d <= this.depth; d++) {
-      const p = { ...q, tag: q.tag + d * T };
-      if (this.sent.get(p.tag) !== itemKey(p) && !this.queued.has(itemKey(p))) {
+    for (const p of this.predictor.observe(q)) {
+      const key = itemKey(p);
+      if (this.sent.get(p.tag) !== key && !this.queued.has(key)) {
         this.queue.push(p);
-        this.queued.add(itemKey(p));
+        this.queued.add(key);
       }
     }
     if (!this.pumping && this.queue.length > 0) {
