@@ -188,8 +188,9 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
 /** Public update factors: η_e = round(lr/b·2^e) with ≥ 7 significant bits, μ_e = round(μ·2^(f+e)). */
 function updateFactors(hp: HyperParams, b: number, f: number, o: SecureTrainOptions): { eta: bigint; mu: bigint; e: number } {
   const eta = hp.lr / b;
-  // The truncated value η_e·G (G at 2f bits, |G| ≤ b·MAX_SCALED·pw) must stay below 2^61.
-  const gBits = Math.ceil(Math.log2(b * MAX_SCALED * Math.max(1, hp.positiveWeight)));
+  // The truncated value η_e·G + μ_e·v (G at 2f bits, |G| ≤ b·MAX_SCALED·pw, and the velocity
+  // at most 1/(1 − μ) times one step) must stay below 2^61, the exact range of the truncation.
+  const gBits = Math.ceil(Math.log2((b * MAX_SCALED * Math.max(1, hp.positiveWeight)) / (1 - hp.momentum)));
   const etaBits = Math.min(13, 61 - 2 * f - gBits);
   if (etaBits < 7) throw new ConcordError('E_RANGE', `batch ${b} with fracBits ${o.fracBits} leaves only ${etaBits} bits for the learning rate; use a smaller batchSize or fracBits`);
   const e = Math.max(0, etaBits - Math.ceil(Math.log2(eta)) - 1);
