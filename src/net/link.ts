@@ -18,6 +18,11 @@ const CLOSE_WAIT_MS = 2000;
  * Every wire message is one Noise transport message (≤ 65535 bytes, counter nonces), so a
  * tampered, replayed, reordered or truncated message fails authentication and kills the link.
  * Messages and errors arriving before a consumer is registered are queued.
+ *
+ * Copies of a tensor payload (fragile: measure with `concord bench net.throughput` on any change):
+ * send = AES-GCM encrypt of each ≤65519-byte view of the tensor (no frame copy; the first chunk
+ * also carries the header) + one copy to append the tag; receive = ws reassembly of the socket
+ * reads, AES-GCM decrypt, one copy into the tensor's own (not zero-filled) buffer.
  */
 export class SecureLink {
   /** 16-byte pairwise PRG key (HKDF over the split keys, salted with the handshake hash); never sent. */
