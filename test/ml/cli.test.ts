@@ -79,6 +79,22 @@ describe('training end to end (party processes over the Noise mesh)', function (
     expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
   });
 
+  it('bad options and inputs stop with one clear error and a non-zero exit', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [['simulate', '--partition', 'vertical'], 2, /E_USAGE: simulate: --partition vertical is not supported yet/],
+      [['simulate', '--train', '/nonexistent/x.csv'], 1, /E_DATA: \/nonexistent\/x\.csv: cannot read the file/],
+      [['simulate', '--model', 'svm'], 1, /E_CONFIG: simulate options: field "model" must be one of/],
+      [['simulate', '--epochs', '0'], 2, /E_USAGE: simulate: --epochs must be an integer/],
+      [['party', '--id', 'x'], 2, /E_USAGE: party: --job is required/],
+    ];
+    for (const [args, code, re] of cases) {
+      const out = await spawnConcord(args[0]!, args).done;
+      expect(out.exitCode, args.join(' ')).to.equal(code);
+      expect(out.stderr.trim().split('\n')).to.have.length(1);
+      expect(out.stderr).to.match(re);
+    }
+  });
+
   it('a party that crashes mid-training makes the others exit non-zero naming it, within the timeout', async () => {
     const c = await consortium({ epochs: 400 });
     try {
