@@ -134,3 +134,17 @@ function packBits(x: Ring): Uint32Array {
 // Regression known answer: recorded from this implementation (no published CO15 vectors over ristretto255 exist);
 // it pins the transcript so any change to encoding, hashing or randomness use is noticed.
 const KAT_BASE_OT = 'd0bec28523889c09a2f1bd67946ce8d2';
+
+describe('OT transpose kernel', () => {
+  it('the WebAssembly 64×64 kernel equals the JS 32×32 transpose', async () => {
+    const { transposeBitsWasm } = await import('../../protocols/offline/ot/kernel.js');
+    const prg = Prg.fromSeed(testSeed('transpose-wasm'), 't');
+    for (const [rows, cols] of [[128, 64], [128, 4096], [64, 192]] as const) {
+      const src = new Uint32Array(prg.bytes(rows * cols / 8).buffer);
+      const want = new Uint32Array(cols * rows / 32);
+      // reference: per-bit
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (bit(src, r * cols + c)) want[(c * rows + r) >>> 5] |= 1 << ((c * rows + r) & 31);
+      expect(transposeBitsWasm(src, rows, cols)).to.deep.equal(want);
+    }
+  });
+});

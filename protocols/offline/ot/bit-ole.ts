@@ -7,7 +7,7 @@
  * 1/8 per bit sender → receiver. Semi-honest; d_k is masked by h1, unknown to the receiver when c_k = 0.
  */
 import { ConcordError } from '../../../src/errors.js';
-import { ccrHash, ccrKey } from './hash.js';
+import { ccrHash, ccrHashPair, ccrKey } from './hash.js';
 import { iknpReceive, iknpSend, type CotReceiverKeys, type CotSenderKeys } from './iknp.js';
 
 const CHUNK = 1 << 19;
@@ -25,8 +25,7 @@ export function andSend(keys: CotSenderKeys, extId: number, u: Uint8Array, y: Ui
   const share = new Uint32Array(m >>> 5);
   for (let k0 = 0; k0 < m; k0 += CHUNK) {
     const k1 = Math.min(m, k0 + CHUNK);
-    const h0 = ccrHash(key, q.subarray(4 * k0, 4 * k1), k1 - k0);
-    const h1 = ccrHash(key, q.subarray(4 * k0, 4 * k1), k1 - k0, 1, keys.delta);
+    const [h0, h1] = ccrHashPair(key, q.subarray(4 * k0, 4 * k1), k1 - k0, 1, keys.delta);
     for (let w = k0 >>> 5; w < k1 >>> 5; w++) {
       let s = 0, x = 0;
       const base = 4 * (32 * w - k0);

@@ -18,6 +18,8 @@ export function transpose32(a: Uint32Array, o = 0): void {
   }
 }
 
+import { transposeBitsWasm } from './kernel.js';
+
 /**
  * Transpose a rows×cols bit matrix (both multiples of 32), rows stored one after another
  * with cols/32 words each, into a cols×rows matrix with rows/32 words per row.
@@ -27,6 +29,7 @@ export function transposeBits(src: Uint32Array, rows: number, cols: number): Uin
   const inW = cols >>> 5;
   const outW = rows >>> 5;
   if (src.length < rows * inW) throw new RangeError(`transposeBits: expected ${rows * inW} words, got ${src.length}`);
+  if (rows % 64 === 0 && cols % 64 === 0) return transposeBitsWasm(src, rows, cols);
   const dst = new Uint32Array(cols * outW);
   // int32 views: words above 2^31 read from a Uint32Array would leave the JIT's integer fast path
   const si = new Int32Array(src.buffer, src.byteOffset, src.length);

@@ -16,8 +16,9 @@
  * receiver's choice bits are hidden by IKNP.
  */
 import { ConcordError } from '../../../src/errors.js';
-import { ccrHash, ccrKey } from './hash.js';
+import { ccrHash, ccrHashPair, ccrKey } from './hash.js';
 import { iknpReceive, iknpSend, paddedCount, type CotReceiverKeys, type CotSenderKeys } from './iknp.js';
+import { gilboaCorrectionBytes, gilboaRecvKernel, gilboaSendKernel } from './kernel.js';
 
 const TWO32 = 4294967296;
 /** Largest number of hash blocks handled at once (bounds memory: 16 bytes each, twice). */
@@ -36,12 +37,14 @@ export interface OleLayout {
   /** Output row that element p is summed into. */
   oRow: Int32Array;
   outRows: number;
+  /** yRow and oRow are the identity (element-wise layout): the WebAssembly loops apply. */
+  identity?: boolean;
 }
 
 /** Element-wise layout: output p = x_p·y_p. */
 export function elementLayout(count: number, width = 64): OleLayout {
   const id = Int32Array.from({ length: count }, (_, i) => i);
-  return { count, width, len: 1, yRow: id, oRow: id, outRows: count };
+  return { count, width, len: 1, yRow: id, oRow: id, outRows: count, identity: true };
 }
 
 /**
@@ -67,6 +70,11 @@ export function otCount(l: OleLayout): number {
 
 function correctionWords(l: OleLayout): number {
   return l.len * (2 * Math.min(32, l.width) + Math.max(0, l.width - 32));
+}
+
+/** Element layout with 64-bit or 1-bit choices: handled by the WebAssembly loops. */
+function fast(l: OleLayout): boolean {
+  return l.identity === true && l.len === 1 && (l.width === 64 || l.width === 1);
 }
 
 function chunkElements(l: OleLayout): number {
@@ -109,6 +117,18 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
   const m = paddedCount(otCount(l));
   const q = iknpSend(keys, extId, u, m);
   const key = ccrKey(extId);
+  if (fast(l)) {
+    const W = l.width as 64 | 1, dpe = gilboaCorrectionBytes(W), step = chunkElements(l);
+    const d = new Uint8Array(l.count * dpe), share = new Uint32Array(2 * l.count);
+    for (let p0 = 0; p0 < l.count; p0 += step) {
+      const p1 = Math.min(l.count, p0 + step);
+      const [h0, h1] = ccrHashPair(key, q.subarray(p0 * W * 4, p1 * W * 4), (p1 - p0) * W, 1, keys.delta);
+      const r = gilboaSendKernel(W, h0, h1, y.subarray(2 * p0, 2 * p1), p1 - p0);
+      d.set(r.d, p0 * dpe);
+      share.set(r.s, 2 * p0);
+    }
+    return { d, share };
+  }
   const L = l.len, W = l.width, per = Math.ceil(L / 2), bw = 4 * per;
   const dpw = correctionWords(l);
   const d = new Uint32Array(l.count * dpw);
@@ -117,8 +137,7 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
   for (let p0 = 0; p0 < l.count; p0 += step) {
     const p1 = Math.min(l.count, p0 + step);
     const qs = q.subarray(p0 * W * 4, p1 * W * 4);
-    const h0 = ccrHash(key, qs, (p1 - p0) * W, per);
-    const h1 = ccrHash(key, qs, (p1 - p0) * W, per, keys.delta);
+    const [h0, h1] = ccrHashPair(key, qs, (p1 - p0) * W, per, keys.delta);
     for (let p = p0; p < p1; p++) {
       const yo = l.yRow[p]! * L * 2, ao = l.oRow[p]! * L * 2;
       let dOff = p * dpw;
@@ -161,10 +180,21 @@ export function oleReceiveFinish(t: Uint32Array, extId: number, choice: Uint32Ar
   if (dBytes.length !== l.count * dpw * 4) {
     throw new ConcordError('E_FRAME', `OLE: expected ${l.count * dpw * 4} bytes of corrections, got ${dBytes.length}`);
   }
-  const d = new Uint32Array(dBytes.buffer.slice(dBytes.byteOffset, dBytes.byteOffset + dBytes.length));
   const key = ccrKey(extId);
-  const acc = new Float64Array(l.outRows * L * 2);
   const step = chunkElements(l);
+  if (fast(l)) {
+    const W = l.width as 64 | 1, dpe = gilboaCorrectionBytes(W);
+    const out = new Uint32Array(2 * l.count);
+    for (let p0 = 0; p0 < l.count; p0 += step) {
+      const p1 = Math.min(l.count, p0 + step);
+      const h = ccrHash(key, t.subarray(p0 * W * 4, p1 * W * 4), (p1 - p0) * W);
+      const x = W === 64 ? choice.subarray(2 * p0, 2 * p1) : choice.subarray(p0 >>> 5);
+      out.set(gilboaRecvKernel(W, h, x, dBytes.subarray(p0 * dpe, p1 * dpe), p1 - p0), 2 * p0);
+    }
+    return out;
+  }
+  const d = new Uint32Array(dBytes.buffer.slice(dBytes.byteOffset, dBytes.byteOffset + dBytes.length));
+  const acc = new Float64Array(l.outRows * L * 2);
   for (let p0 = 0; p0 < l.count; p0 += step) {
     const p1 = Math.min(l.count, p0 + step);
     const h = ccrHash(key, t.subarray(p0 * W * 4, p1 * W * 4), (p1 - p0) * W, per);

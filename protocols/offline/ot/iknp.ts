@@ -31,9 +31,9 @@ export interface CotReceiverKeys {
   seeds1: Uint8Array[];
 }
 
-/** Round m up to the block size of the transpose. */
+/** Round m up to the block size of the transpose kernel (64). */
 export function paddedCount(m: number): number {
-  return Math.ceil(m / 32) * 32;
+  return Math.ceil(m / 64) * 64;
 }
 
 /** Bit j of Δ. */
@@ -55,13 +55,13 @@ export function iknpReceive(keys: CotReceiverKeys, extId: number, choice: Uint32
   if (choice.length < w) throw new ConcordError('E_INTERNAL', `iknpReceive: ${choice.length} choice words for ${m} OTs`);
   const tCols = new Uint32Array(KAPPA * w);
   const u = new Uint32Array(KAPPA * w);
-  const g = new Uint32Array(w);
+  // int32 views for the XOR loops: uint32 reads above 2^31 would leave the JIT's integer path
+  const ti = new Int32Array(tCols.buffer), ui = new Int32Array(u.buffer), ci = new Int32Array(choice.buffer, choice.byteOffset, w);
   for (let j = 0; j < KAPPA; j++) {
-    const tj = tCols.subarray(j * w, (j + 1) * w);
-    expand(keys.seeds0[j]!, extId, tj);
-    expand(keys.seeds1[j]!, extId, g);
     const o = j * w;
-    for (let i = 0; i < w; i++) u[o + i] = tj[i]! ^ g[i]! ^ choice[i]!;
+    expand(keys.seeds0[j]!, extId, tCols.subarray(o, o + w));
+    expand(keys.seeds1[j]!, extId, u.subarray(o, o + w));
+    for (let i = 0; i < w; i++) ui[o + i] = ui[o + i]! ^ ti[o + i]! ^ ci[i]!;
   }
   return { u: new Uint8Array(u.buffer), t: transposeBits(tCols, KAPPA, m) };
 }
@@ -72,15 +72,13 @@ export function iknpSend(keys: CotSenderKeys, extId: number, uBytes: Uint8Array,
   if (m % 32 !== 0 || uBytes.length !== KAPPA * w * 4) {
     throw new ConcordError('E_FRAME', `OT extension: expected ${KAPPA * w * 4} bytes of u for ${m} OTs, got ${uBytes.length}`);
   }
-  const u = new Uint32Array(uBytes.buffer.slice(uBytes.byteOffset, uBytes.byteOffset + uBytes.length));
+  const u = uBytes.byteOffset % 4 === 0 ? new Int32Array(uBytes.buffer, uBytes.byteOffset, uBytes.length >>> 2) : new Int32Array(uBytes.slice().buffer);
   const qCols = new Uint32Array(KAPPA * w);
+  const qi = new Int32Array(qCols.buffer);
   for (let j = 0; j < KAPPA; j++) {
-    const qj = qCols.subarray(j * w, (j + 1) * w);
-    expand(keys.seeds[j]!, extId, qj);
-    if (deltaBit(keys.delta, j)) {
-      const o = j * w;
-      for (let i = 0; i < w; i++) qj[i] = qj[i]! ^ u[o + i]!;
-    }
+    const o = j * w;
+    expand(keys.seeds[j]!, extId, qCols.subarray(o, o + w));
+    if (deltaBit(keys.delta, j)) for (let i = 0; i < w; i++) qi[o + i] = qi[o + i]! ^ u[o + i]!;
   }
   return transposeBits(qCols, KAPPA, m);
 }
