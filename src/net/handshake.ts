@@ -64,12 +64,12 @@ function checkJob(peer: string, mine: string, payload: Uint8Array): void {
   }
 }
 
-/** Resolve with the next wire message, or reject on close / deadline. */
-function nextMessage(wire: Wire, deadline: number, peer: string, onClose: (code: number, reason: string) => ConcordError): Promise<Uint8Array> {
+/** Resolve with the next wire message, or reject on close / deadline with the given errors. */
+function nextMessage(wire: Wire, deadline: number, onTimeout: () => Error, onClose: (code: number, reason: string) => Error): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       wire.terminate();
-      reject(new ConcordError('E_HANDSHAKE', `the handshake with party ${peer} did not finish in time; is it a Concord node of this consortium?`, { party: peer }));
+      reject(onTimeout());
     }, Math.max(0, deadline - Date.now()));
     wire.onClose((code, reason) => {
       clearTimeout(timer);
@@ -99,7 +99,8 @@ export async function dialHandshake(wire: Wire, peer: PeerKey, setup: LinkSetup)
   hello.set(you, 4 + me.length);
   hello.set(m1, 4 + me.length + you.length);
   wire.send(hello);
-  const m2 = await nextMessage(wire, setup.deadline, peer.id, (code, reason) => {
+  const timeout = (): Error => new ConcordError('E_HANDSHAKE', `the handshake with party ${peer.id} did not finish in time; is a Concord node of this consortium listening there?`, { party: peer.id });
+  const m2 = await nextMessage(wire, setup.deadline, timeout, (code, reason) => {
     if (code === CLOSE_CODES.handshake) return new ConcordError('E_HANDSHAKE', keyMismatch(peer.id, setup.myId) + ' (rejected by the peer)', { party: peer.id });
     if (code === CLOSE_CODES.unknownPeer) return new ConcordError('E_HANDSHAKE', `party ${peer.id} does not know us as ${setup.myId}: ${reason}`, { party: peer.id });
     return new ConcordError('E_HANDSHAKE', `party ${peer.id} closed the connection during the handshake (code ${code}${reason ? `: ${reason}` : ''})`, { party: peer.id });
@@ -140,7 +141,12 @@ export class StrangerError extends Error {}
 
 /** Listen side: read the hello, run the handshake as responder. `lookup` says whom we expect. */
 export async function acceptHandshake(wire: Wire, lookup: (id: string) => PeerKey | undefined, setupFor: (peerId: string) => LinkSetup, deadline: number): Promise<SecureLink> {
-  const first = await nextMessage(wire, deadline, 'unknown', (code) => new StrangerError(`closed before hello (code ${code})`) as unknown as ConcordError);
+  const first = await nextMessage(
+    wire,
+    deadline,
+    () => new StrangerError('no hello before the deadline'),
+    (code) => new StrangerError(`closed before hello (code ${code})`),
+  );
   const hello = parseHello(first);
   if (!hello) {
     wire.close(CLOSE_CODES.unknownPeer, 'not a Concord hello');
