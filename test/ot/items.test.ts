@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Ring } from '../../src/ring/ring.js';
 import type { DaBits, Triple, TruncPair } from '../../src/session/preprocessing.js';
-import { runOtParties } from './helpers.js';
+import type { Session } from '../../src/session/session.js';
+import { otSessions, runOtParties as runFresh } from './helpers.js';
 
 const sum = (rs: Ring[]): Ring => rs.reduce((a, b) => a.add(b));
 const xor = (rs: Ring[]): Ring => rs.reduce((a, b) => a.xor(b));
@@ -24,6 +25,11 @@ describe('OT preprocessing: every item kind reconstructs correctly (test-only re
   this.timeout(120_000);
   for (const n of [2, 3, 5]) {
     const count = n === 3 ? 100_000 : n === 2 ? 20_000 : 5_000;
+    // one set of sessions per n (base OTs once, as in a real session)
+    let ss: Session[] = [];
+    const runOtParties = <T>(_n: number, body: (s: Session) => Promise<T>, _label?: string): Promise<T[]> => Promise.all(ss.map(body));
+    before(() => { ss = otSessions(n, `items-${n}`); });
+    after(async () => { await Promise.all(ss.map((s) => s.close())); });
     it(`element triples: c = a·b for ${count} triples, n=${n}`, async () => {
       const ts = await runOtParties(n, (s) => s.prep.triple(s.tag(), [count]), `items-t${n}`);
       const { a, b, c } = open3(ts);
@@ -93,7 +99,7 @@ describe('OT preprocessing: every item kind reconstructs correctly (test-only re
   }
 
   it('concurrent requests of mixed kinds and shapes, spanning batch boundaries, n=3', async () => {
-    const out = await runOtParties(3, async (s) => Promise.all([
+    const out = await runFresh(3, async (s) => Promise.all([
       s.prep.triple(s.tag(), [100]),
       s.prep.bitTriple(s.tag(), [10]),
       s.prep.triple(s.tag(), [300]),
