@@ -14,7 +14,8 @@ import { readCsv, selectColumns, DataError, type Dataset } from '../ml/csv.js';
 import { agreeOnData } from '../ml/agree.js';
 import { trainSecure, type EpochReport } from '../ml/train.js';
 import { secureOps } from '../ml/nonlinear.js';
-import type { ModelFile } from '../ml/model.js';
+import { predict, type ModelFile } from '../ml/model.js';
+import { binaryMetrics, type Metrics } from '../ml/metrics.js';
 
 /** The `--json` line of `concord party` (stable fields; the model only at recipients). */
 export interface PartyReport {
@@ -39,9 +40,11 @@ export interface PartyReport {
   maxRssKiB: number;
   /** With the job's revealCheckpoints: every parameter (flattened) after every step. */
   checkpoints?: number[][];
+  /** With --test at a recipient: metrics of the model on that local CSV. */
+  test?: Metrics & { file: string; rows: number };
 }
 
-const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--out <model.json>] [--timeout <seconds>] [--json]';
+const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--test <csv>] [--out <model.json>] [--timeout <seconds>] [--json]';
 
 /**
  * `concord party`: one organization's process. Loads the job, the consortium and its key, loads
@@ -52,7 +55,7 @@ const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --j
 export const command: Command = {
   summary: 'party',
   async run(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, ['config', 'id', 'key', 'job', 'data', 'out', 'timeout'], ['json'], 'party');
+    const args = parseArgs(argv, ['config', 'id', 'key', 'job', 'data', 'test', 'out', 'timeout'], ['json'], 'party');
     if (args.positional.length > 0) throw new ConcordError('E_USAGE', `party: unexpected argument "${args.positional[0]}"\nusage: concord ${USAGE}`);
     const id = required(args, 'id', 'party');
     const jobFile = required(args, 'job', 'party');
@@ -80,6 +83,10 @@ export const command: Command = {
       if (!isConcordError(e)) throw e;
       dataError = e;
     }
+
+    // A test CSV is checked before connecting: a local mistake should not waste a training run.
+    const testFile = args.flags.get('test');
+    const testSet = testFile ? selectColumns(readCsv(testFile, job.label), job.features) : undefined;
 
     const hash = jobHash(job);
     log(`job "${job.name}" (${job.model}, hash ${hash.slice(0, 16)}…), party ${me + 1} of ${consortium.parties.length}; connecting`);
@@ -142,6 +149,13 @@ export const command: Command = {
         report.model = res.model;
         report.modelFile = out;
         log(`model saved to ${out}`);
+        if (testFile && testSet) {
+          // Local evaluation by a recipient on its own held-out rows (nothing leaves this party).
+          const t = selectColumns(testSet, ds.features);
+          report.test = { file: testFile, rows: t.rows, ...binaryMetrics(predict(res.model, t.x, t.rows), t.y) };
+          const m = report.test;
+          log(`test ${testFile} (${t.rows} rows): accuracy ${m.accuracy.toFixed(4)}, ROC AUC ${m.auc.toFixed(4)}, precision ${m.precision.toFixed(4)}, recall ${m.recall.toFixed(4)}, F1 ${m.f1.toFixed(4)}`);
+        }
       } else {
         log('this party is not a recipient of the model');
       }
