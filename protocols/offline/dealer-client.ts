@@ -45,8 +45,9 @@ export interface DealerPrepOptions {
   link?: DealerLink;
   /** Wait for one correction before failing (default 30 s). */
   timeoutMs?: number;
-  /** Most pushed corrections kept ahead of use (default 4096). */
+  /** Most pushed corrections kept ahead of use (default 4096) and their total bytes (default 512 MiB). */
   maxCached?: number;
+  maxCachedBytes?: number;
   /** Where party n−1 reports its hit/wait counts on close (never secrets). */
   log?: (line: string) => void;
 }
@@ -61,9 +62,12 @@ export class DealerPreprocessing implements Preprocessing {
   private readonly ownLink: DealerLink | undefined;
   private readonly timeoutMs: number;
   private readonly maxCached: number;
+  private readonly maxCachedBytes: number;
   private readonly log: ((line: string) => void) | undefined;
   private readonly masks = new Map<number, Shape>();
-  private readonly cache = new Map<number, { key: string; ring: Ring }>();
+  /** Pushed corrections by item key, oldest first (several guesses may exist for one tag). */
+  private readonly cache = new Map<string, Ring>();
+  private cachedBytes = 0;
   private readonly waiters = new Map<number, Waiter>();
   private needs: ItemRequest[] = [];
   private hitsToReport: ItemRequest[] = [];
@@ -77,6 +81,7 @@ export class DealerPreprocessing implements Preprocessing {
     this.last = opts.me === opts.n - 1;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxCached = opts.maxCached ?? 4096;
+    this.maxCachedBytes = opts.maxCachedBytes ?? 512 * 2 ** 20;
     this.ownLink = opts.link;
     this.log = opts.log;
     this.link = this.last ? opts.link : undefined;
@@ -136,15 +141,15 @@ export class DealerPreprocessing implements Preprocessing {
   private correction(q: ItemRequest): Promise<Ring> {
     if (this.failure) return Promise.reject(this.failure);
     const key = itemKey(q);
-    const cached = this.cache.get(q.tag);
-    if (cached && cached.key === key) {
-      this.cache.delete(q.tag);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);
+      this.cachedBytes -= cached.size * 8;
       this.st.hits++;
       this.hitsToReport.push(q);
       this.scheduleFlush();
-      return Promise.resolve(cached.ring);
+      return Promise.resolve(cached);
     }
-    this.cache.delete(q.tag); // a mispredicted push for this tag
     if (this.waiters.has(q.tag)) return Promise.reject(new ConcordError('E_INTERNAL', `two preprocessing requests for tag ${q.tag}`));
     this.st.waits++;
     this.needs.push(q);
@@ -193,8 +198,15 @@ export class DealerPreprocessing implements Preprocessing {
       w.resolve(m.ring);
       return;
     }
-    this.cache.set(m.tag, { key, ring: m.ring });
-    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.has(key)) return;
+    this.cache.set(key, m.ring);
+    this.cachedBytes += m.ring.size * 8;
+    // Mispredicted pushes are never asked for: drop the oldest beyond the count and byte caps.
+    while (this.cache.size > this.maxCached || this.cachedBytes > this.maxCachedBytes) {
+      const [k, r] = this.cache.entries().next().value!;
+      this.cache.delete(k);
+      this.cachedBytes -= r.size * 8;
+    }
   }
 
   private fail(e: ConcordError): void {
@@ -206,5 +218,6 @@ export class DealerPreprocessing implements Preprocessing {
     }
     this.waiters.clear();
     this.cache.clear();
+    this.cachedBytes = 0;
   }
 }

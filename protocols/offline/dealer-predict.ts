@@ -90,6 +90,11 @@ export class ItemPredictor {
 
   constructor(private readonly depth = 2) {}
 
+  /** The current step period (0 = unknown). */
+  get T(): number {
+    return this.period.T;
+  }
+
   /** Record an observed item; returns the items predicted to follow it. */
   observe(q: ItemRequest): ItemRequest[] {
     if (q.kind === 'mask') return [];

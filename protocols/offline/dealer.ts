@@ -42,10 +42,14 @@ export class DealerServer {
   private readonly seeds: readonly Uint8Array[];
   private readonly link: DealerLink;
   private readonly masks = new Map<number, Ring>();
-  private readonly sent = new Map<number, string>();
+  /** Keys of items already sent (several items may be pushed for one tag when guesses differ). */
+  private readonly sent = new Set<string>();
   private readonly predictor: ItemPredictor;
   private readonly queue: ItemRequest[] = [];
   private readonly queued = new Set<string>();
+  private readonly trace: ((event: 'served' | 'pushed', q: ItemRequest) => void) | undefined;
+  /** Largest tag party n−1 has asked for or used: predictions far below it are stale. */
+  private frontier = 0;
   private pumping = false;
   private readonly predict: boolean;
   private failure: ConcordError | undefined;
@@ -57,7 +61,8 @@ export class DealerServer {
    * `depth`: how many periods ahead to push (default 2). `attach` (default true) registers the
    * server as the link's message and error consumer; pass false to route messages via handle().
    */
-  constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; attach?: boolean; onFail?: (e: ConcordError) => void }) {
+  constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; attach?: boolean; onFail?: (e: ConcordError) => void; trace?: (event: 'served' | 'pushed', q: ItemRequest) => void }) {
+    this.trace = opts.trace;
     this.predictor = new ItemPredictor(opts.depth ?? 2);
     if (opts.seeds.length < 2) throw new ConcordError('E_PREP', `the dealer needs the seeds of at least 2 parties, got ${opts.seeds.length}`);
     this.seeds = opts.seeds;
@@ -86,9 +91,10 @@ export class DealerServer {
       if (!Array.isArray(need) || !Array.isArray(hit) || need.length + hit.length > MAX_BATCH) throw new ConcordError('E_FRAME', `malformed dealer request batch (need/hit arrays of at most ${MAX_BATCH} items expected)`);
       for (const q of [...need, ...hit]) checkRequest(q as ItemRequest);
       for (const q of need as ItemRequest[]) {
-        if (this.sent.get(q.tag) === itemKey(q)) this.st.alreadyPushed++;
+        if (this.sent.has(itemKey(q))) this.st.alreadyPushed++;
         else {
           this.st.served++;
+          this.trace?.('served', q);
           this.serve(q);
         }
       }
@@ -100,9 +106,10 @@ export class DealerServer {
   }
 
   private observe(q: ItemRequest): void {
+    this.frontier = Math.max(this.frontier, q.tag);
     for (const p of this.predictor.observe(q)) {
       const key = itemKey(p);
-      if (this.sent.get(p.tag) !== key && !this.queued.has(key)) {
+      if (!this.sent.has(key) && !this.queued.has(key)) {
         this.queue.push(p);
         this.queued.add(key);
       }
@@ -113,18 +120,29 @@ export class DealerServer {
     }
   }
 
+  /** The queued prediction with the smallest tag: the nearest future first. */
+  private nextQueued(): ItemRequest | undefined {
+    let best = -1;
+    for (let i = 0; i < this.queue.length; i++) if (best < 0 || this.queue[i]!.tag < this.queue[best]!.tag) best = i;
+    if (best < 0) return undefined;
+    const [q] = this.queue.splice(best, 1);
+    return q;
+  }
+
   /** Compute predicted items for up to ~5 ms per event-loop turn, so incoming requests are served first. */
   private pump(): void {
     const t0 = performance.now();
     while (performance.now() - t0 < 5) {
-      const q = this.queue.shift();
+      const q = this.nextQueued();
       if (!q || this.failure) {
         this.pumping = false;
         return;
       }
       this.queued.delete(itemKey(q));
-      if (this.sent.get(q.tag) !== itemKey(q)) {
+      const stale = q.tag < this.frontier - Math.max(64, 2 * this.predictor.T);
+      if (!stale && !this.sent.has(itemKey(q))) {
         this.st.pushed++;
+        this.trace?.('pushed', q);
         this.serve(q);
       }
     }
@@ -134,8 +152,8 @@ export class DealerServer {
   private serve(q: ItemRequest): void {
     const corr = dealerCorrection(this.seeds, q, (t, s) => this.mask(t, s));
     const key = itemKey(q);
-    this.sent.set(q.tag, key);
-    if (this.sent.size > 100_000) this.sent.delete(this.sent.keys().next().value!);
+    this.sent.add(key);
+    if (this.sent.size > 100_000) this.sent.delete(this.sent.values().next().value!);
     this.st.elementsSent += corr.size;
     this.link.send({ tag: q.tag, kind: `prep/${key}`, ring: corr });
   }

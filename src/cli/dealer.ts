@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { ConcordError } from '../errors.js';
 import { loadConsortium, dealerNode } from '../config/consortium.js';
 import { readKeyFile } from '../config/keys.js';
@@ -27,7 +28,12 @@ export const command: Command = {
     const consortium = loadConsortium(configFile);
     const key = readKeyFile(keyFile);
     const me = dealerNode(consortium, key, keyFile);
-    const log = (line: string): void => void process.stderr.write(`[dealer] ${line}\n`);
+    // CONCORD_DEALER_LOG=<file> also appends the log to a file (the cluster harnesses keep stderr).
+    const logFile = process.env.CONCORD_DEALER_LOG;
+    const log = (line: string): void => {
+      process.stderr.write(`[dealer] ${line}\n`);
+      if (logFile) appendFileSync(logFile, `[dealer] ${line}\n`);
+    };
     process.stdout.write(`offline: dealer — ${DEALER_TRUST}\n`);
     const links = await connectNodes({ me, privateKey: key.privateKey, peers: consortium.parties, dials: () => false, jobHash: DEALER_LINK_HASH, startupTimeoutMs, log });
     const parties = consortium.parties.map((p) => links.get(p.id)!);
@@ -35,7 +41,7 @@ export const command: Command = {
     const t0 = performance.now();
     let server!: DealerServer;
     const outcome = await new Promise<ConcordError | undefined>((resolve) => {
-      server = new DealerServer({ seeds, link: parties[parties.length - 1]!, attach: false, onFail: (e) => resolve(e) });
+      server = new DealerServer({ seeds, link: parties[parties.length - 1]!, attach: false, onFail: (e) => resolve(e), ...(logFile ? { trace: (ev, q) => appendFileSync(logFile, `${ev} ${JSON.stringify(q)}\n`) } : {}) });
       let open = parties.length;
       parties.forEach((l, i) => {
         const last = i === parties.length - 1;
