@@ -11,6 +11,7 @@ import { binaryMetrics } from '../../src/ml/metrics.js';
 import type { HyperParams } from '../../src/ml/hyper.js';
 import { runParties } from '../helpers/parties.js';
 import { insecureOps } from '../helpers/insecure-nonlinear.js';
+import { secureOps } from '../../src/ml/nonlinear.js';
 
 const DATA = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
@@ -82,6 +83,14 @@ describe('ml/train (in memory)', function () {
     const r = await trainBoth(bc, { kind: 'logreg', features: 30, hidden: 0 }, HP, insecureOps);
     expect(r.maxDiff).to.be.below(2e-3);
     expect(r.secure.accuracy).to.be.closeTo(r.plain.accuracy, 0.01);
+  });
+
+  it('logreg with the secure σ: plaintext accuracy, ≤ 13 rounds per step (< 2,000 for the target job)', async () => {
+    const r = await trainBoth(bc, { kind: 'logreg', features: 30, hidden: 0 }, HP, secureOps);
+    expect(r.steps).to.equal(80);
+    expect(r.rounds).to.be.at.most(13 * 80);
+    expect(Math.abs(r.secure.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+    expect(r.maxDiff).to.be.below(0.01);
   });
 
   it('weighted positives and momentum match the plaintext loop', async () => {
