@@ -105,9 +105,11 @@ for (const [name, make] of implementations) {
 
     it('reports E_PEER_LOST when sending to a peer that has closed', async () => {
       await ts[2]!.close();
-      await new Promise((r) => setTimeout(r, 50));
-      ts[0]!.send(2, { tag: 1, kind: '', ring: Ring.from([1]) });
-      await boxes[0]!.until(() => boxes[0]!.errors.length > 0, 'an error');
+      // The close may take a moment to reach party 0: keep sending until the link reports it.
+      await boxes[0]!.until(() => {
+        if (boxes[0]!.errors.length === 0) ts[0]!.send(2, { tag: 1, kind: '', ring: Ring.from([1]) });
+        return boxes[0]!.errors.length > 0;
+      }, 'an error');
       expect(isConcordError(boxes[0]!.errors[0], 'E_PEER_LOST'), String(boxes[0]!.errors[0])).to.equal(true);
       expect(boxes[0]!.errors[0]!.message).to.match(/2/);
     });
