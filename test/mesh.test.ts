@@ -41,7 +41,7 @@ describe('mesh over WebSockets on 127.0.0.1', function () {
     expectCode(a!.err, 'E_UNREACHABLE', /n2 at 127\.0\.0\.1:\d+ \(connection refused\)/);
     expectCode(b!.err, 'E_UNREACHABLE', /n2/);
     expect(a!.err!.message).to.not.match(/n1/);
-    expect(took).to.be.lessThan(4000);
+    expect(took).to.be.lessThan(6000); // 1.5 s start-up timeout + closing the links it had formed
   });
 
   it('a listener that waits for a dialer that never comes names it too', async () => {
