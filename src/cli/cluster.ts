@@ -175,12 +175,19 @@ function outcome(c: Child, r: { code: number | null; signal: NodeJS.Signals | nu
   return o;
 }
 
-/** Run a task on a fresh local cluster; see ClusterRun. Retries once if a port was taken meanwhile. */
+/**
+ * Fresh keys make a handshake failure impossible inside one cluster, so E_HANDSHAKE (like a port
+ * taken between freePorts and the bind) means another cluster on this machine grabbed one of our
+ * ports and the two met: start over on new ports.
+ */
+const PORT_CLASH = /cannot listen on .*already in use|error E_HANDSHAKE/;
+
+/** Run a task on a fresh local cluster; see ClusterRun. Retries (twice at most) after a port clash with another cluster. */
 export async function runClusterDetailed(opts: ClusterOptions): Promise<ClusterRun> {
   for (let attempt = 0; ; attempt++) {
     const run = await runOnce(opts);
-    const portTaken = run.parties.some((p) => /cannot listen on .*already in use/.test(p.stderr));
-    if (!portTaken || attempt >= 2) return run;
+    const clash = run.parties.some((p) => PORT_CLASH.test(p.stderr)) || (run.dealer !== undefined && PORT_CLASH.test(run.dealer.stderr));
+    if (!clash || attempt >= 2) return run;
   }
 }
 
