@@ -51,6 +51,9 @@ describe('consortium file validation', () => {
     const c = parseConsortium(valid(), F);
     expect(c.parties.map((p) => p.id)).to.deep.equal(['hospital-a', 'hospital-b', 'hospital-c']);
     expect(c.parties[2]).to.include({ host: 'localhost', port: 7103 });
+    const v6 = valid();
+    v6.parties[0]!.address = '[::1]:7101';
+    expect(parseConsortium(v6, F).parties[0]).to.include({ host: '::1', port: 7101 });
     expect(c.dealer!.id).to.equal('dealer');
     const noDealer = valid();
     delete noDealer.dealer;
