@@ -43,7 +43,8 @@ export interface OleLayout {
 
 /** Element-wise layout: output p = x_p·y_p. */
 export function elementLayout(count: number, width = 64): OleLayout {
-  const id = Int32Array.from({ length: count }, (_, i) => i);
+  const id = new Int32Array(count);
+  for (let i = 0; i < count; i++) id[i] = i;
   return { count, width, len: 1, yRow: id, oRow: id, outRows: count, identity: true };
 }
 

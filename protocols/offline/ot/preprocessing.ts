@@ -187,8 +187,10 @@ export class OtPreprocessing implements Preprocessing {
         },
         slice: (v, x, y) => ({ b: v.b.slice(x * kk, y * kk), c: v.c.slice(x * h, y * h) }),
         concat: (vs) => ({ b: Ring.concat(vs.map((v) => v.b)), c: Ring.concat(vs.map((v) => v.c)) }),
+        // one per batch: a key recurs once per epoch, so larger batches would mostly be waste;
+        // prefetch keeps the next one ready
         firstBatch: 1,
-        maxBatch: 8,
+        maxBatch: 1,
       };
     });
     return this.take(st, tag, 1);
