@@ -23,6 +23,8 @@ export interface ArithBenchArgs {
 
 export interface Timing {
   seconds: number;
+  /** CPU seconds of this party process (user + system) during the operation. */
+  cpu: number;
   bytes: number;
   rounds: number;
 }
@@ -53,11 +55,13 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   async function measure(body: () => Promise<unknown>): Promise<Timing> {
     await barrier();
     const s0 = s.stats();
+    const c0 = process.cpuUsage();
     const t0 = now();
     await body();
     const seconds = now() - t0;
+    const c = process.cpuUsage(c0);
     const s1 = s.stats();
-    return { seconds, bytes: s1.bytesSent - s0.bytesSent, rounds: s1.rounds - s0.rounds };
+    return { seconds, cpu: (c.user + c.system) / 1e6, bytes: s1.bytesSent - s0.bytesSent, rounds: s1.rounds - s0.rounds };
   }
   const body = op === 'mul' ? () => mul(s, x, y) : op === 'trunc' ? () => trunc(s, x, F) : () => matmulFx(s, x, y);
   const online: Timing[] = [];

@@ -8,6 +8,9 @@
  * seconds: median over reps of the slowest party's wall time for one operation (preprocessing
  * fetch included; the dealer prefetches after the first repetition). plainSeconds: the same
  * product on plaintext ring tensors in the same processes. bytesSent: all parties, one operation.
+ * cpuSeconds: CPU time of the busiest party for one operation (wall time also counts waiting for
+ * a core on a loaded machine). prepSeconds / localSeconds: preprocessing fetch and local ring
+ * arithmetic measured alone; the rest of `seconds` is the network (framing, encryption, waiting).
  */
 import { runClusterDetailed } from '../src/cli/cluster.js';
 import { ConcordError } from '../src/errors.js';
@@ -16,11 +19,12 @@ import { summarize } from './types.js';
 import type { ArithBenchArgs, ArithBenchOut, Timing } from './arithmetic-task.js';
 
 /** Per repetition, the slowest party's time; bytes summed over parties; rounds of the slowest. */
-function combine(perParty: Timing[][]): { seconds: number[]; bytes: number; bytesPerParty: number; rounds: number } {
+function combine(perParty: Timing[][]): { seconds: number[]; cpu: number[]; bytes: number; bytesPerParty: number; rounds: number } {
   const reps = perParty[0]!.length;
   const seconds = Array.from({ length: reps }, (_, i) => Math.max(...perParty.map((p) => p[i]!.seconds)));
+  const cpu = Array.from({ length: reps }, (_, i) => Math.max(...perParty.map((p) => p[i]!.cpu)));
   const last = perParty.map((p) => p[reps - 1]!);
-  return { seconds, bytes: last.reduce((a, t) => a + t.bytes, 0), bytesPerParty: Math.max(...last.map((t) => t.bytes)), rounds: Math.max(...last.map((t) => t.rounds)) };
+  return { seconds, cpu, bytes: last.reduce((a, t) => a + t.bytes, 0), bytesPerParty: Math.max(...last.map((t) => t.bytes)), rounds: Math.max(...last.map((t) => t.rounds)) };
 }
 
 function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
@@ -52,6 +56,8 @@ function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
         plainSeconds, plainRatio: t.seconds / plainSeconds,
         peakMemory: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)),
         reps: on.seconds.length,
+        // CPU seconds of the busiest party per operation: robust to other load on the machine.
+        cpuSeconds: summarize(on.cpu).seconds,
         prepSeconds: Math.max(...outs.map((o) => o.prepSeconds)),
         localSeconds: Math.max(...outs.map((o) => o.localSeconds)),
       };
