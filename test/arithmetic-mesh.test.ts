@@ -28,6 +28,23 @@ describe('arithmetic over the WebSocket mesh with the dealer process (n=3)', fun
   });
 });
 
+describe('dealer process when a party crashes', function () {
+  this.timeout(60_000);
+  it('the dealer exits non-zero naming the lost party; the surviving parties fail too', async () => {
+    const run = await runClusterDetailed({
+      parties: 3,
+      task: new URL('./helpers/dealer-crash-task.js', import.meta.url).href,
+      offline: 'dealer',
+      timeoutMs: 30_000,
+      recvTimeoutMs: 5_000,
+    });
+    expect(run.parties[2]!.signal).to.equal('SIGKILL');
+    expect(run.parties[0]!.exitCode).to.not.equal(0);
+    expect(run.dealer?.exitCode, run.dealer?.stderr).to.equal(1);
+    expect(run.dealer?.stderr).to.match(/E_PEER_LOST.*p2/);
+  });
+});
+
 describe('concord dealer command: usage and config errors', function () {
   this.timeout(30_000);
   it('missing flags and a consortium without a dealer entry fail with one clear message', async () => {
