@@ -12,6 +12,10 @@ import { ltz, ltzCost } from '../protocols/compare/ltz.js';
 import { relu, reluCost } from '../protocols/compare/relu.js';
 import { eq, ge, gt, le, lt } from '../protocols/compare/compare.js';
 import { maxRounds, maxWithIndex } from '../protocols/compare/max.js';
+import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
+import { exp } from '../protocols/nonlinear/exp.js';
+import { InsecureLocalPreprocessing } from './helpers/insecure-prep.js';
+import type { Preprocessing } from '../src/session/preprocessing.js';
 import { runParties, testSeed } from './helpers/parties.js';
 import type { Session } from '../src/session/session.js';
 
@@ -192,4 +196,44 @@ describe('comparisons and max', () => {
       }
     });
   }
+});
+
+/** Insecure test preprocessing whose items arrive after party-dependent random delays. */
+function jittery(me: number, n: number): Preprocessing {
+  const inner = new InsecureLocalPreprocessing(testSeed('jitter'), me, n);
+  const rnd = new Prg(testSeed(`jitter/${me}`).subarray(0, 16));
+  const delay = <T>(p: Promise<T>): Promise<T> => {
+    const ms = rnd.bytes(1)[0]! % 7;
+    return p.then((v) => new Promise<T>((r) => setTimeout(() => r(v), ms)));
+  };
+  return {
+    mode: inner.mode,
+    trust: inner.trust,
+    triple: (t, sh) => delay(inner.triple(t, sh)),
+    matrixTriple: (t, a, b, c) => delay(inner.matrixTriple(t, a, b, c)),
+    truncPair: (t, sh, f) => delay(inner.truncPair(t, sh, f)),
+    bitTriple: (t, sh) => delay(inner.bitTriple(t, sh)),
+    daBits: (t, sh) => delay(inner.daBits(t, sh)),
+    close: () => inner.close(),
+  } as Preprocessing;
+}
+
+describe('concurrent protocols', () => {
+  it('ltz, relu, sigmoid, max and exp run side by side (Promise.all) with preprocessing arriving at different times on each party', async () => {
+    const x = values('concurrent', 40);
+    const fx = Ring.from([-3n << 16n, 0n, 1n << 15n, 5n << 16n]);
+    const out = await runParties(3, async (s) => {
+      const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+      const fs = input(s, 1, fx.shape, s.me === 1 ? fx : undefined);
+      const [l, r, sg, m, e] = await Promise.all([ltz(s, xs), relu(s, fs), sigmoid(s, fs), maxWithIndex(s, fs), exp(s, fs)]);
+      return Promise.all([open(s, l), open(s, r.y), open(s, sg), open(s, m.values), open(s, e)]);
+    }, { prep: (me) => jittery(me, 3) });
+    for (const [l, y, sg, m, e] of out) {
+      expect(l!.equals(x.shr(63))).to.equal(true);
+      expect(y!.toSigned()).to.deep.equal([0n, 0n, 1n << 15n, 5n << 16n]);
+      expect(Math.abs(Number(sg!.toSigned()[0]!) / 65536 - 1 / (1 + Math.exp(3)))).to.be.below(1e-3);
+      expect(m!.toSigned()).to.deep.equal([5n << 16n]);
+      expect(Math.abs(Number(e!.toSigned()[1]!) / 65536 - 1)).to.be.below(1e-3);
+    }
+  });
 });

@@ -3,8 +3,7 @@ import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { andStep, prefetch } from './and.js';
 import type { Triple } from '../../src/session/preprocessing.js';
-import { runChain, type Chain } from './lockstep.js';
-import { binaryOfPrivate } from './linear.js';
+import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
 
 /**
  * Arithmetic → binary share conversion over Z_2^64. [DSZ15 (ABY) §IV; Wallace tree CSA; Kogge–Stone 1973;
@@ -26,7 +25,8 @@ import { binaryOfPrivate } from './linear.js';
  * Input range: any ring element (the result is the exact two's complement bit pattern).
  */
 export async function a2b(s: Session, x: Ring, bits = 64): Promise<Ring> {
-  return runChain(s, a2bStep(s, x, bits));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, a2bStep(t, x, bits));
 }
 
 /** a2b as a lockstep chain (see lockstep.ts). */
@@ -67,12 +67,21 @@ export function csaPrep(s: Session, len: number): Promise<Triple>[] {
   return out;
 }
 
-/** The parties' shares as n XOR-shared numbers, reduced to two by carry-save layers (flat [len]). */
-export async function* reduceToTwoStep(s: Session, x: Ring, pre: Promise<Triple>[]): Chain<[Ring, Ring]> {
+/**
+ * The parties' shares as n XOR-shared numbers, reduced to two by carry-save layers (flat [len]).
+ * A null entry is a share known to be zero (party i holds nothing of party j's number), which
+ * saves the XORs with it; callers treat null as zeros.
+ */
+export async function* reduceToTwoStep(s: Session, x: Ring, pre: Promise<Triple>[]): Chain<[Ring | null, Ring | null]> {
   const flat = x.reshape([x.size]);
-  let nums = Array.from({ length: s.n }, (_, i) => binaryOfPrivate(s, i, flat));
-  for (let layer = 0; nums.length > 2; layer++) nums = yield* csaLayer(s, nums, pre[layer]!);
-  return nums as [Ring, Ring];
+  let nums: (Ring | null)[] = Array.from({ length: s.n }, (_, i) => (i === s.me ? flat : null));
+  for (let layer = 0; nums.length > 2; layer++) nums = yield* csaLayer(s, nums, pre[layer]!, flat.size);
+  return nums as [Ring | null, Ring | null];
+}
+
+/** XOR where null stands for a zero share (Ring ops never mutate, so sharing a tensor is safe). */
+export function xz(a: Ring | null, b: Ring | null): Ring | null {
+  return a === null ? b : b === null ? a : a.xor(b);
 }
 
 /** P = A ⊕ B and the prefix generate word G after `levels` Kogge–Stone levels (A, B from the CSA tree). */
@@ -83,7 +92,9 @@ async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g
   const kogge: Promise<Triple>[] = [];
   if (levels > 0) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [len])));
   for (let l = 0; l < levels; l++) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [(l === levels - 1 ? 1 : 2) * len])));
-  const [a, b] = yield* reduceToTwoStep(s, x, csa);
+  const [az, bz] = yield* reduceToTwoStep(s, x, csa);
+  const a = az ?? Ring.zeros([len]);
+  const b = bz ?? Ring.zeros([len]);
   const p0 = a.xor(b);
   if (levels === 0) return { p: p0.reshape(x.shape), g: Ring.zeros(x.shape) };
   let [g] = (yield* andStep(s, [a], [b], kogge[0])) as [Ring];
@@ -103,20 +114,23 @@ async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g
 }
 
 /** One Wallace layer: every group of three numbers becomes sum and shifted carry; one AND round. */
-async function* csaLayer(s: Session, nums: Ring[], pre: Promise<Triple>): Chain<Ring[]> {
+async function* csaLayer(s: Session, nums: (Ring | null)[], pre: Promise<Triple>, len: number): Chain<(Ring | null)[]> {
   const groups = Math.floor(nums.length / 3);
-  const ls: Ring[] = [];
-  const rs: Ring[] = [];
+  const ls: (Ring | null)[] = [];
+  const rs: (Ring | null)[] = [];
   for (let i = 0; i < groups; i++) {
     const [a, b, c] = [nums[3 * i]!, nums[3 * i + 1]!, nums[3 * i + 2]!];
-    ls.push(a.xor(c));
-    rs.push(b.xor(c));
+    const l = xz(a, c);
+    const r = xz(b, c);
+    ls.push(l === null && r === null ? Ring.zeros([len]) : l);
+    rs.push(r);
   }
+  // maj(a, b, c) = ((a ⊕ c) ∧ (b ⊕ c)) ⊕ c
   const ands = yield* andStep(s, ls, rs, pre);
-  const out: Ring[] = [];
+  const out: (Ring | null)[] = [];
   for (let i = 0; i < groups; i++) {
     const [a, b, c] = [nums[3 * i]!, nums[3 * i + 1]!, nums[3 * i + 2]!];
-    out.push(a.xor(b).xor(c), ands[i]!.xor(c).shl(1));
+    out.push(xz(xz(a, b), c), xz(ands[i]!, c)!.shl(1));
   }
   return out.concat(nums.slice(3 * groups));
 }

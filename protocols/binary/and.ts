@@ -2,7 +2,7 @@ import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import type { Triple } from '../../src/session/preprocessing.js';
-import { runChain, type Chain } from './lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
 
 /**
  * Bitwise AND of XOR-shared 64-bit words with bitwise Beaver triples. [Beaver91; GMW87]
@@ -13,21 +13,35 @@ import { runChain, type Chain } from './lockstep.js';
  * Bytes to each peer: 16·Σ sizes. Semi-honest; consumes Σ sizes word triples.
  * `pre`: a bit triple of Σ sizes words requested earlier (see prefetch).
  */
-export async function* andStep(s: Session, xs: Ring[], ys: Ring[], pre?: Promise<Triple>): Chain<Ring[]> {
+export async function* andStep(s: Session, xs: (Ring | null)[], ys: (Ring | null)[], pre?: Promise<Triple>): Chain<Ring[]> {
   if (xs.length !== ys.length) throw new ConcordError('E_INTERNAL', `and: ${xs.length} left operands for ${ys.length} right operands`);
-  xs.forEach((x, i) => assertSameShape(x.shape, ys[i]!.shape, 'and'));
-  const total = xs.reduce((acc, x) => acc + x.size, 0);
+  // null operands are zero shares (see a2b.ts); every pair needs at least one tensor for its shape.
+  const shapes = xs.map((x, i) => {
+    const y = ys[i]!;
+    if (x && y) assertSameShape(x.shape, y.shape, 'and');
+    const r = x ?? y;
+    if (!r) throw new ConcordError('E_INTERNAL', 'and: both operands of a pair are implicit zeros');
+    return r.shape;
+  });
+  const sizes = shapes.map((sh) => sh.reduce((p, d) => p * d, 1));
+  const total = sizes.reduce((acc, n) => acc + n, 0);
   const { a, b, c } = await (pre ?? s.prep.bitTriple(s.tag(), [total]));
-  const { xor } = yield { xor: [flatConcat(xs, total).xor(a), flatConcat(ys, total).xor(b)] };
+  const { xor } = yield { xor: [masked(xs, sizes, total, a), masked(ys, sizes, total, b)] };
   const [d, e] = xor as [Ring, Ring];
-  let z = c.xor(d.and(b)).xor(e.and(a));
-  if (s.me === 0) z = z.xor(d.and(e));
-  return split(z, xs);
+  // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e), with d ∧ (b ⊕ e) folding the public term for party 0.
+  const z = c.xor(d.and(s.me === 0 ? b.xor(e) : b)).xor(e.and(a));
+  let off = 0;
+  return shapes.map((sh, i) => {
+    const part = new Ring(sh, z.data.subarray(off, off + sizes[i]!));
+    off += sizes[i]!;
+    return part;
+  });
 }
 
 /** Bitwise AND of many pairs in one round (see andStep). */
 export async function andMany(s: Session, xs: Ring[], ys: Ring[]): Promise<Ring[]> {
-  return runChain(s, andStep(s, xs, ys));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, andStep(t, xs, ys));
 }
 
 /** Bitwise AND of two XOR-shared tensors (1 round, 16·size bytes to each peer). */
@@ -35,24 +49,16 @@ export async function and(s: Session, x: Ring, y: Ring): Promise<Ring> {
   return (await andMany(s, [x], [y]))[0]!;
 }
 
-function flatConcat(parts: Ring[], total: number): Ring {
-  if (parts.length === 1) return parts[0]!.reshape([total]);
+/** The operands laid end to end, XORed with the triple's mask (a null operand contributes the mask alone). */
+function masked(parts: (Ring | null)[], sizes: number[], total: number, mask: Ring): Ring {
+  if (parts.length === 1) return parts[0] ? parts[0].reshape([total]).xor(mask) : mask;
   const out = new Ring([total]);
   let off = 0;
-  for (const p of parts) {
-    out.data.set(p.data, off);
-    off += p.size;
-  }
-  return out;
-}
-
-function split(z: Ring, like: Ring[]): Ring[] {
-  let off = 0;
-  return like.map((l) => {
-    const part = new Ring(l.shape, z.data.slice(off, off + l.size));
-    off += l.size;
-    return part;
+  parts.forEach((p, i) => {
+    if (p) out.data.set(p.data, off);
+    off += sizes[i]!;
   });
+  return out.xor(mask);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import { addPublic } from '../arithmetic/linear.js';
-import { runChain, type Chain } from './lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
 import { prefetch } from './and.js';
 import type { DaBits, Triple } from '../../src/session/preprocessing.js';
 
@@ -13,7 +13,8 @@ import type { DaBits, Triple } from '../../src/session/preprocessing.js';
  * Rounds: 1. Bytes to each peer: 8·len. Perfectly hiding (c is b masked by a uniform bit).
  */
 export async function b2a(s: Session, bits: Ring): Promise<Ring> {
-  return runChain(s, b2aStep(s, bits));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, b2aStep(t, bits));
 }
 
 /** b2a as a lockstep chain. */
@@ -31,7 +32,8 @@ export async function* b2aStep(s: Session, bits: Ring, pre?: Promise<DaBits>): C
  * Rounds: 1. Bytes to each peer: 8·len (c) + 16·len (Beaver opening of r·v) = 24·len.
  */
 export async function b2aMul(s: Session, bits: Ring, v: Ring): Promise<{ b: Ring; bv: Ring }> {
-  return runChain(s, b2aMulStep(s, bits, v));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, b2aMulStep(t, bits, v));
 }
 
 /** b2aMul as a lockstep chain. */

@@ -92,3 +92,35 @@ async function exchange(s: Session, ops: Opening[]): Promise<Opened[]> {
     return { add, xor };
   });
 }
+
+/**
+ * A view of the session whose tag() hands out `count` tags reserved NOW, synchronously, from the
+ * real counter. Every top-level protocol of this folder calls it at call time and runs its
+ * chains on the view: the tags a protocol uses inside (for preprocessing and for each round)
+ * then do not depend on when its preprocessing arrives, so concurrent protocols (Promise.all)
+ * agree on tags across parties (DESIGN.md §3). Running out is a bug in the bound: E_INTERNAL.
+ */
+export function scoped(s: Session, count: number): Session {
+  const first = s.tag();
+  for (let i = 1; i < count; i++) s.tag();
+  let next = first;
+  const tag = (): number => {
+    if (next >= first + count) throw new ConcordError('E_INTERNAL', `protocol used more than the ${count} tags it reserved (from tag ${first}); raise its bound`);
+    return next++;
+  };
+  return new Proxy(s, {
+    get(target, prop) {
+      if (prop === 'tag') return tag;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** Tags reserved per call by the protocols of this folder: generous, deterministic bounds. */
+export const TAGS = {
+  /** a2b / msb / ltz / relu / comparisons: ≤ 2·C(n) + 20 for n ≤ 8. */
+  compare: 64,
+  /** sigmoid, exp, reciprocal, rsqrt. */
+  nonlinear: 160,
+} as const;

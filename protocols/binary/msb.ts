@@ -2,8 +2,8 @@ import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import type { Triple } from '../../src/session/preprocessing.js';
 import { andStep, prefetch } from './and.js';
-import { csaLayers, csaPrep, reduceToTwoStep } from './a2b.js';
-import { runChain, type Chain } from './lockstep.js';
+import { csaLayers, csaPrep, reduceToTwoStep, xz } from './a2b.js';
+import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
 
 /**
  * Sign bit of arithmetic shares: XOR shares of bit 63 of x, in bit 0. [DSZ15 (ABY); carry tree as
@@ -24,7 +24,8 @@ import { runChain, type Chain } from './lockstep.js';
  * Semi-honest; only Beaver-masked words are opened. Input range: every ring element.
  */
 export async function msb(s: Session, x: Ring): Promise<Ring> {
-  return runChain(s, msbStep(s, x));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, msbStep(t, x));
 }
 
 const TOP = 1n << 63n;
@@ -47,15 +48,15 @@ export async function* msbStep(s: Session, x: Ring): Chain<Ring> {
   const levelPre: Promise<Triple>[] = [];
   for (let j = 1; j <= 6; j++) levelPre.push(prefetch(s.prep.bitTriple(s.tag(), [(j < 6 ? 2 : 1) * w[j]!])));
   const [a, b] = yield* reduceToTwoStep(s, x, csa);
-  const p = a.xor(b);
+  const p = xz(a, b) ?? Ring.zeros([len]);
   const notTop = Ring.fill([len], ~TOP);
-  const [gAll] = (yield* andStep(s, [a.and(notTop)], [b], g0Pre)) as [Ring];
+  const [gAll] = (yield* andStep(s, [a], [b], g0Pre)) as [Ring];
+  // Bit 63: g = 0 and p = 1, so the root of the tree is the carry into bit 63 (a public mask is linear on XOR shares).
   let g = gAll.and(notTop);
-  let pp = p.and(notTop);
-  if (s.me === 0) pp = pp.xor(Ring.fill([len], TOP));
+  let pp = s.me === 0 ? p.and(notTop).xor(Ring.fill([len], TOP)) : p.and(notTop);
   for (let j = 1; j <= 6; j++) {
     const sh = 1 << (j - 1);
-    const m = MASKS[j - 1]!;
+    const m = Ring.fill([w[j - 1]!], MASKS[j - 1]!);
     const gHi = pack(g.shr(sh), m, sh);
     const gLo = pack(g, m, sh);
     const pHi = pack(pp.shr(sh), m, sh);
@@ -75,11 +76,11 @@ export async function* msbStep(s: Session, x: Ring): Chain<Ring> {
 }
 
 /** Keep the bits under mask m, and fold the second half of the words onto the first (shifted by sh). */
-function pack(x: Ring, m: bigint, sh: number): Ring {
-  const lo = x.and(Ring.fill(x.shape, m));
+function pack(x: Ring, m: Ring, sh: number): Ring {
+  const lo = x.and(m);
   const h = Math.ceil(lo.size / 2);
-  const first = lo.slice(0, h);
-  let second = lo.slice(h, lo.size);
+  const first = new Ring([h], lo.data.subarray(0, h));
+  let second = new Ring([lo.size - h], lo.data.subarray(h));
   if (second.size < h) second = Ring.concat([second, Ring.zeros([h - second.size])], 0);
   return first.xor(second.shl(sh));
 }

@@ -1,7 +1,7 @@
 import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { addPublic, addPublicScalar, subFromPublic } from '../arithmetic/linear.js';
-import { runChain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped } from '../binary/lockstep.js';
 import { ltzStep } from './ltz.js';
 
 /**
@@ -34,12 +34,14 @@ function not(s: Session, b: Ring): Ring {
 
 /** [x < y]. */
 export async function lt(s: Session, x: Ring, y: Operand): Promise<Ring> {
-  return runChain(s, ltzStep(s, diff(s, x, y)));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, ltzStep(t, diff(s, x, y)));
 }
 
 /** [x > y]. */
 export async function gt(s: Session, x: Ring, y: Operand): Promise<Ring> {
-  return runChain(s, ltzStep(s, rdiff(s, x, y)));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, ltzStep(t, rdiff(s, x, y)));
 }
 
 /** [x ≤ y] = 1 − [x > y]. */
@@ -58,7 +60,8 @@ export async function ge(s: Session, x: Ring, y: Operand): Promise<Ring> {
  */
 export async function eq(s: Session, x: Ring, y: Operand): Promise<Ring> {
   const d = diff(s, x, y).reshape([x.size]);
-  const both = await runChain(s, ltzStep(s, Ring.concat([d, d.neg()], 0)));
+  const t = scoped(s, TAGS.compare);
+  const both = await runChain(t, ltzStep(t, Ring.concat([d, d.neg()], 0)));
   const sum = new Ring([x.size], both.data.subarray(0, x.size)).add(new Ring([x.size], both.data.subarray(x.size)));
   return not(s, sum).reshape(x.shape);
 }

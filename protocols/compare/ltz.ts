@@ -2,7 +2,7 @@ import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aStep } from '../binary/b2a.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { prefetch } from '../binary/and.js';
 
 /**
@@ -13,7 +13,8 @@ import { prefetch } from '../binary/and.js';
  * Input range: every ring element (exact; −2^63 counts as negative).
  */
 export async function ltz(s: Session, x: Ring): Promise<Ring> {
-  return runChain(s, ltzStep(s, x));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, ltzStep(t, x));
 }
 
 /** ltz as a lockstep chain. */

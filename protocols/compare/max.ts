@@ -4,7 +4,7 @@ import { Ring } from '../../src/ring/ring.js';
 import { publicShare } from '../arithmetic/linear.js';
 import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulManyStep, b2aMulPrep } from '../binary/b2a.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 
 /**
  * Maximum and argmax along an axis by a tournament. [CrypTen; MP-SPDZ]
@@ -18,7 +18,8 @@ import { runChain, type Chain } from '../binary/lockstep.js';
  * Ties go to the lower index.
  */
 export async function maxWithIndex(s: Session, x: Ring, axis?: 0 | 1): Promise<{ values: Ring; indices: Ring }> {
-  return runChain(s, maxStep(s, x, axis));
+  const t = scoped(s, maxTags(x, axis));
+  return runChain(t, maxStep(t, x, axis));
 }
 
 /** Maximum along an axis (2-D: axis 1 = per row, the default; axis 0 = per column; 1-D: overall, shape [1]). */
@@ -29,6 +30,12 @@ export async function max(s: Session, x: Ring, axis?: 0 | 1): Promise<Ring> {
 /** Index of the maximum along an axis, as arithmetic shares of the integer index (not fixed point). */
 export async function argmax(s: Session, x: Ring, axis?: 0 | 1): Promise<Ring> {
   return (await maxWithIndex(s, x, axis)).indices;
+}
+
+/** Tags reserved by one max call: a comparison's bound per tournament level. */
+export function maxTags(x: Ring, axis?: 0 | 1): number {
+  const m = x.shape.length === 2 ? x.shape[(axis ?? 1) === 1 ? 1 : 0]! : x.size;
+  return (TAGS.compare) * Math.max(1, Math.ceil(Math.log2(Math.max(m, 2))));
 }
 
 /** Documented rounds of max/argmax over m candidates. */

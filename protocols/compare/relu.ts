@@ -2,7 +2,7 @@ import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 
 /**
  * ReLU with its derivative: y = max(x, 0) and d = (x > 0) as arithmetic 0/1 shares.
@@ -13,7 +13,8 @@ import { runChain, type Chain } from '../binary/lockstep.js';
  * Input range: every ring element except −2^63 (for which −x = x, giving d = 1, y = −2^63).
  */
 export async function relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
-  return runChain(s, reluStep(s, x));
+  const t = scoped(s, TAGS.compare);
+  return runChain(t, reluStep(t, x));
 }
 
 /** relu as a lockstep chain. */

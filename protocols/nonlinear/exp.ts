@@ -2,7 +2,7 @@ import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { combine, deltas, stepsRounds, stepsStep } from './intervals.js';
 import { mulFxStep, polyEvalStep, powersStep } from './poly.js';
 
@@ -25,7 +25,8 @@ const EXP_U = [1.00000241, 0.99979684, 0.50251295, 0.15621281, 0.05861127];
  * Input range: x < 16·ln2 ≈ 11.09 (e^x < 65536); larger inputs give wrong results. Requires f ≤ 20.
  */
 export async function exp(s: Session, x: Ring, f: number = FRAC_BITS): Promise<Ring> {
-  return runChain(s, expStep(s, x, f));
+  const t = scoped(s, TAGS.nonlinear);
+  return runChain(t, expStep(t, x, f));
 }
 
 /** exp as a lockstep chain. */

@@ -4,7 +4,7 @@ import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { addPublic, addPublicScalar } from '../arithmetic/linear.js';
 import { finishTrunc, maskForTrunc } from '../arithmetic/trunc.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { prefetch } from '../binary/and.js';
 import type { Triple, TruncPair } from '../../src/session/preprocessing.js';
 
@@ -58,7 +58,8 @@ export function truncPrep(s: Session, len: number, f: number): Promise<TruncPair
 
 /** Fixed-point products of many pairs (2 rounds). */
 export async function mulFxMany(s: Session, xs: Ring[], ys: Ring[], f: number = FRAC_BITS): Promise<Ring[]> {
-  return runChain(s, mulFxStep(s, xs, ys, f));
+  const t = scoped(s, TAGS.nonlinear);
+  return runChain(t, mulFxStep(t, xs, ys, f));
 }
 
 /**

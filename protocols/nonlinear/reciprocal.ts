@@ -4,7 +4,7 @@ import type { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { subFromPublic } from '../arithmetic/linear.js';
 import { Ring as R } from '../../src/ring/ring.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { stepsRounds } from './intervals.js';
 import { octaveGuessStep } from './octave.js';
 import { mulFxStep } from './poly.js';
@@ -27,7 +27,8 @@ const ITERATIONS = 2;
  * raised: the value is secret). Requires f = 16 ± 4.
  */
 export async function reciprocal(s: Session, x: Ring, f: number = FRAC_BITS): Promise<Ring> {
-  return runChain(s, reciprocalStep(s, x, f));
+  const t = scoped(s, TAGS.nonlinear);
+  return runChain(t, reciprocalStep(t, x, f));
 }
 
 /** reciprocal as a lockstep chain. */

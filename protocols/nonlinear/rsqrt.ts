@@ -3,7 +3,7 @@ import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { subFromPublic } from '../arithmetic/linear.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { stepsRounds } from './intervals.js';
 import { octaveGuessStep } from './octave.js';
 import { mulFxStep, mulStep, truncStep } from './poly.js';
@@ -26,7 +26,8 @@ const BETA = -0.28637599;
  * Input range: 2^−8 ≤ x < 2^14; outside it (or x ≤ 0) the result is wrong. Requires f = 16 ± 4.
  */
 export async function rsqrt(s: Session, x: Ring, f: number = FRAC_BITS): Promise<Ring> {
-  return runChain(s, rsqrtStep(s, x, f));
+  const t = scoped(s, TAGS.nonlinear);
+  return runChain(t, rsqrtStep(t, x, f));
 }
 
 /** rsqrt as a lockstep chain. */

@@ -5,7 +5,7 @@ import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
 import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
-import { lockstep, runChain, type Chain } from '../binary/lockstep.js';
+import { TAGS, lockstep, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { notBinary } from '../binary/linear.js';
 import { COEF_BITS, cat, polyEvalStep, powersStep, splitLike, truncPrep } from './poly.js';
 
@@ -36,6 +36,11 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  */
 export async function sigmoid(s: Session, x: Ring, f: number = FRAC_BITS): Promise<Ring> {
   if (!Number.isInteger(f) || f < 1 || f > 24) throw new ConcordError('E_RANGE', `sigmoid: fractional bits f=${f} outside 1..24`);
+  const t = scoped(s, TAGS.nonlinear);
+  return sigmoidOn(t, x, f);
+}
+
+async function sigmoidOn(s: Session, x: Ring, f: number): Promise<Ring> {
   const flat = x.reshape([x.size]);
   const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** f)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));

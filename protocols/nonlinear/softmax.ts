@@ -2,8 +2,8 @@ import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import { runChain, type Chain } from '../binary/lockstep.js';
-import { maxRounds, maxStep } from '../compare/max.js';
+import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
+import { maxRounds, maxStep, maxTags } from '../compare/max.js';
 import { expRounds, expStep } from './exp.js';
 import { mulFxStep } from './poly.js';
 import { reciprocalRounds, reciprocalStep } from './reciprocal.js';
@@ -18,7 +18,8 @@ import { reciprocalRounds, reciprocalStep } from './reciprocal.js';
  * Input range: any encodable logits (|x| < 2^46 real); m ≤ 16384. 1-D input: softmax over all.
  */
 export async function softmax(s: Session, x: Ring, axis: 0 | 1 = 1, f: number = FRAC_BITS): Promise<Ring> {
-  return runChain(s, softmaxStep(s, x, axis, f));
+  const t = scoped(s, maxTags(x.shape.length === 1 ? x : axis === 1 ? x : x.transpose(), x.shape.length === 1 ? undefined : 1) + 2 * TAGS.nonlinear + 16);
+  return runChain(t, softmaxStep(t, x, axis, f));
 }
 
 /** softmax as a lockstep chain. */
