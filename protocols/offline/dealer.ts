@@ -47,7 +47,7 @@ export class DealerServer {
   private readonly predictor: ItemPredictor;
   private readonly queue: ItemRequest[] = [];
   private readonly queued = new Set<string>();
-  private readonly trace: ((event: 'served' | 'pushed', q: ItemRequest) => void) | undefined;
+  private readonly trace: ((event: 'served' | 'pushed' | 'observed', q: ItemRequest) => void) | undefined;
   /** Largest tag party n−1 has asked for or used: predictions far below it are stale. */
   private frontier = 0;
   private pumping = false;
@@ -61,7 +61,7 @@ export class DealerServer {
    * `depth`: how many periods ahead to push (default 2). `attach` (default true) registers the
    * server as the link's message and error consumer; pass false to route messages via handle().
    */
-  constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; attach?: boolean; onFail?: (e: ConcordError) => void; trace?: (event: 'served' | 'pushed', q: ItemRequest) => void }) {
+  constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; attach?: boolean; onFail?: (e: ConcordError) => void; trace?: (event: 'served' | 'pushed' | 'observed', q: ItemRequest) => void }) {
     this.trace = opts.trace;
     this.predictor = new ItemPredictor(opts.depth ?? 2);
     if (opts.seeds.length < 2) throw new ConcordError('E_PREP', `the dealer needs the seeds of at least 2 parties, got ${opts.seeds.length}`);
@@ -107,6 +107,7 @@ export class DealerServer {
 
   private observe(q: ItemRequest): void {
     this.frontier = Math.max(this.frontier, q.tag);
+    this.trace?.('observed', q);
     for (const p of this.predictor.observe(q)) {
       const key = itemKey(p);
       if (!this.sent.has(key) && !this.queued.has(key)) {
