@@ -155,6 +155,18 @@ describe('dealer offline phase (in memory)', () => {
     expect(isConcordError(failed, 'E_PREP')).to.equal(true);
   });
 
+  it('refuses to hand out the same item twice (that would reuse a triple)', async () => {
+    const { preps } = memoryDealer(2, 'twice');
+    await Promise.all(preps.map((p) => p.triple(7, [4])));
+    for (const p of preps) {
+      let err: unknown;
+      await p.triple(7, [4]).catch((e: unknown) => (err = e));
+      expect(String((err as Error).message)).to.match(/requested twice/);
+    }
+    // A different item under the same tag is a different item.
+    await Promise.all(preps.map((p) => p.truncPair(7, [4], 16)));
+  });
+
   it('party n−1 fails with E_TIMEOUT when the dealer never answers', async () => {
     const { DealerPreprocessing } = await import('../protocols/offline/dealer-client.js');
     const [partyEnd] = memoryLinkPair();

@@ -68,7 +68,10 @@ export class DealerPreprocessing implements Preprocessing {
   /** Pushed corrections by item key, oldest first (several guesses may exist for one tag). */
   private readonly cache = new Map<string, Ring>();
   private cachedBytes = 0;
-  private readonly waiters = new Map<number, Waiter>();
+  /** Waiting requests by item key. */
+  private readonly waiters = new Map<string, Waiter>();
+  /** Keys handed out so far (bounded): the same item twice would reuse correlated randomness. */
+  private readonly used = new Set<string>();
   private needs: ItemRequest[] = [];
   private hitsToReport: ItemRequest[] = [];
   private flushScheduled = false;
@@ -132,6 +135,10 @@ export class DealerPreprocessing implements Preprocessing {
   }
 
   private async item(q: ItemRequest): Promise<ItemShare> {
+    const key = itemKey(q);
+    if (this.used.has(key)) throw new ConcordError('E_INTERNAL', `preprocessing item ${key} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`);
+    this.used.add(key);
+    if (this.used.size > 1_000_000) this.used.delete(this.used.values().next().value!);
     this.st.items++;
     // Masks have no dependent part: every party, the last included, derives its share alone.
     if (!this.last || q.kind === 'mask') return partyShare(this.seed, q);
@@ -150,16 +157,15 @@ export class DealerPreprocessing implements Preprocessing {
       this.scheduleFlush();
       return Promise.resolve(cached);
     }
-    if (this.waiters.has(q.tag)) return Promise.reject(new ConcordError('E_INTERNAL', `two preprocessing requests for tag ${q.tag}`));
     this.st.waits++;
     this.needs.push(q);
     this.scheduleFlush();
     return new Promise<Ring>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiters.delete(q.tag);
+        this.waiters.delete(key);
         reject(new ConcordError('E_TIMEOUT', `the dealer sent no correction for ${key} within ${this.timeoutMs} ms; check that the dealer process is running and reachable`));
       }, this.timeoutMs);
-      this.waiters.set(q.tag, { key, resolve, reject, timer, t0: performance.now() });
+      this.waiters.set(key, { key, resolve, reject, timer, t0: performance.now() });
     });
   }
 
@@ -190,9 +196,9 @@ export class DealerPreprocessing implements Preprocessing {
       return;
     }
     const key = m.kind.slice(5);
-    const w = this.waiters.get(m.tag);
-    if (w && w.key === key) {
-      this.waiters.delete(m.tag);
+    const w = this.waiters.get(key);
+    if (w) {
+      this.waiters.delete(key);
       clearTimeout(w.timer);
       this.st.waitMs += performance.now() - w.t0;
       w.resolve(m.ring);
