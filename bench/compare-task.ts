@@ -12,6 +12,7 @@ import { open } from '../protocols/arithmetic/open.js';
 import { ltz } from '../protocols/compare/ltz.js';
 import { relu } from '../protocols/compare/relu.js';
 import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
+import { msbPrep } from '../protocols/binary/msb.js';
 
 export interface CompareBenchArgs {
   op: 'ltz' | 'relu' | 'sigmoid';
@@ -28,6 +29,8 @@ export interface Timing {
 export interface CompareBenchOut {
   online: Timing[];
   plainSeconds: number;
+  /** ltz only: seconds to obtain one ltz's preprocessing alone (fresh tags, not prefetched). */
+  prepSeconds?: number;
   prep?: { items: number; hits: number; waits: number; waitMs: number };
 }
 
@@ -60,6 +63,13 @@ export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
     if (i > 0) times.push(now() - t0);
   }
   const out: CompareBenchOut = { online, plainSeconds: times.sort((a, b) => a - b)[times.length >> 1]! };
+  if (op === 'ltz') {
+    await barrier();
+    const t0 = now();
+    const p = msbPrep(s, size);
+    await Promise.all([...p.csa, p.g0Pre, ...p.levelPre, s.prep.daBits(s.tag(), [size])]);
+    out.prepSeconds = now() - t0;
+  }
   const st = (s.prep as { stats?: () => CompareBenchOut['prep'] }).stats;
   if (typeof st === 'function') out.prep = st.call(s.prep);
   return out;

@@ -56,6 +56,8 @@ function bench(name: CompareBenchArgs['op'], defaultSize: number): Benchmark {
         expectedRounds: cost.rounds,
         expectedBytesSent: cost.bytesPerPeer * ctx.parties * (ctx.parties - 1),
       };
+      const prepSeconds = Math.max(...outs.map((o) => o.prepSeconds ?? 0));
+      if (name === 'ltz') res.prepSeconds = prepSeconds;
       const prep = outs[outs.length - 1]!.prep;
       if (prep) Object.assign(res, { prepItems: prep.items, prepWaits: prep.waits, prepWaitMs: Math.round(prep.waitMs) });
       ctx.log(`${name} size ${ctx.size}: ${t.seconds.toFixed(4)} s median, ${res.rounds} rounds (formula ${cost.rounds}), ${(res.bytesSent / 1e6).toFixed(1)} MB`);

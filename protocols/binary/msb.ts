@@ -31,6 +31,16 @@ export async function msb(s: Session, x: Ring): Promise<Ring> {
 const TOP = 1n << 63n;
 const MASKS = [0x5555555555555555n, 0x3333333333333333n, 0x0f0f0f0f0f0f0f0fn, 0x00ff00ff00ff00ffn, 0x0000ffff0000ffffn, 0x00000000ffffffffn];
 
+/** Request every bit triple of an msb over `len` elements now, in one batch. */
+export function msbPrep(s: Session, len: number): { csa: Promise<Triple>[]; g0Pre: Promise<Triple>; levelPre: Promise<Triple>[] } {
+  const w = widths(len);
+  const csa = csaPrep(s, len);
+  const g0Pre = prefetch(s.prep.bitTriple(s.tag(), [len]));
+  const levelPre: Promise<Triple>[] = [];
+  for (let j = 1; j <= 6; j++) levelPre.push(prefetch(s.prep.bitTriple(s.tag(), [(j < 6 ? 2 : 1) * w[j]!])));
+  return { csa, g0Pre, levelPre };
+}
+
 /** Words per level: W_0 = len, W_j = ⌈W_{j−1}/2⌉. */
 function widths(len: number): number[] {
   const w = [len];
@@ -42,11 +52,7 @@ function widths(len: number): number[] {
 export async function* msbStep(s: Session, x: Ring): Chain<Ring> {
   const len = x.size;
   const w = widths(len);
-  // Every bit triple of the circuit in one batch.
-  const csa = csaPrep(s, len);
-  const g0Pre = prefetch(s.prep.bitTriple(s.tag(), [len]));
-  const levelPre: Promise<Triple>[] = [];
-  for (let j = 1; j <= 6; j++) levelPre.push(prefetch(s.prep.bitTriple(s.tag(), [(j < 6 ? 2 : 1) * w[j]!])));
+  const { csa, g0Pre, levelPre } = msbPrep(s, len);
   const [a, b] = yield* reduceToTwoStep(s, x, csa);
   const p = xz(a, b) ?? Ring.zeros([len]);
   const notTop = Ring.fill([len], ~TOP);
