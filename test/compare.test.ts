@@ -16,6 +16,9 @@ import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
 import { exp } from '../protocols/nonlinear/exp.js';
 import { InsecureLocalPreprocessing } from './helpers/insecure-prep.js';
 import type { Preprocessing } from '../src/session/preprocessing.js';
+import { softmax } from '../protocols/nonlinear/softmax.js';
+import { andMany } from '../protocols/binary/and.js';
+import { isConcordError } from '../src/errors.js';
 import { runParties, testSeed } from './helpers/parties.js';
 import type { Session } from '../src/session/session.js';
 
@@ -235,5 +238,39 @@ describe('concurrent protocols', () => {
       expect(m!.toSigned()).to.deep.equal([5n << 16n]);
       expect(Math.abs(Number(e!.toSigned()[1]!) / 65536 - 1)).to.be.below(1e-3);
     }
+  });
+});
+
+describe('errors', () => {
+  async function code(p: Promise<unknown>): Promise<string> {
+    try {
+      await p;
+    } catch (e) {
+      return isConcordError(e) ? e.code : `not a ConcordError: ${String(e)}`;
+    }
+    return 'no error';
+  }
+  it('bad arguments fail with a stable code before any message is sent', async () => {
+    const res = await runParties(2, async (s) => {
+      const x = Ring.zeros([2, 2]);
+      const codes = [
+        await code(sigmoid(s, x, 30)),
+        await code(exp(s, x, 25)),
+        await code(a2b(s, x, 65)),
+        await code(maxWithIndex(s, Ring.zeros([0, 3]), 0)),
+        await code(softmax(s, new Ring([2, 2, 2]))),
+        await code(andMany(s, [x], [])),
+        await code(lt(s, x, Ring.zeros([3]))),
+      ];
+      return { codes, sent: s.stats().bytesSent };
+    });
+    for (const r of res) {
+      expect(r.codes).to.deep.equal(['E_RANGE', 'E_RANGE', 'E_RANGE', 'E_SHAPE', 'E_SHAPE', 'E_INTERNAL', 'E_SHAPE']);
+      expect(r.sent).to.equal(0);
+    }
+  });
+  it('parties running different sizes fail with E_FRAME naming the peer, not a hang', async () => {
+    const res = await runParties(2, async (s) => code(ltz(s, Ring.zeros([s.me === 0 ? 3 : 4]))), { timeoutMs: 5000 });
+    expect(res).to.include('E_FRAME');
   });
 });

@@ -75,7 +75,9 @@ async function exchange(s: Session, ops: Opening[]): Promise<Opened[]> {
   theirs.forEach((t, k) => {
     if (t.size !== total) {
       const peer = s.peers[k]!;
-      throw new ConcordError('E_FRAME', `party ${s.ids[peer]} sent ${t.size} words for lockstep round tag ${tag}, expected ${total}; the parties run different protocol code`, { party: s.ids[peer] });
+      const e = new ConcordError('E_FRAME', `party ${s.ids[peer]} sent ${t.size} words for lockstep round tag ${tag}, expected ${total}; the parties run different protocol code or shapes`, { party: s.ids[peer] });
+      s.abort(e); // every party fails now instead of waiting for a timeout
+      throw e;
     }
   });
   off = 0;
