@@ -31,7 +31,7 @@ const now = () => performance.now() / 1000;
 
 export async function task(s: Session, raw: unknown): Promise<OfflineBenchOut> {
   const { kind, size, reps } = raw as OfflineBenchArgs;
-  const prep = createOtPreprocessing(s, { prefetch: false, maxBatch: 16384, firstBatch: 16384 });
+  const prep = createOtPreprocessing(s, { prefetch: false, maxBatch: 16384, firstBatch: 16384, matrixBatch: 1 });
   const barrier = () => open(s, Ring.zeros([1]));
   async function measure(body: () => Promise<unknown>): Promise<OfflineTiming> {
     await barrier();

@@ -37,6 +37,8 @@ export interface OtPrepOptions {
   firstBatch?: number;
   /** Generate the next batch of a stream in repeated use before it is requested (default true). */
   prefetch?: boolean;
+  /** Most matrix triples of one shape per batch (default: as many as 2^20 OTs allow). */
+  matrixBatch?: number;
   /** TESTS ONLY (view tests force secrets with it): this party's random operands for batch `index`. */
   localRandom?: (index: number) => RandomSource;
 }
@@ -61,6 +63,7 @@ export class OtPreprocessing implements Preprocessing {
   private readonly maxBatch: number;
   private readonly firstBatch: number;
   private readonly prefetch: boolean;
+  private readonly matrixBatch: number;
   private readonly localRandom: ((index: number) => RandomSource) | undefined;
 
   constructor(private readonly s: Session, opts: OtPrepOptions = {}) {
@@ -68,6 +71,7 @@ export class OtPreprocessing implements Preprocessing {
     this.maxBatch = opts.maxBatch ?? 16384;
     this.firstBatch = opts.firstBatch ?? 256;
     this.prefetch = opts.prefetch ?? true;
+    this.matrixBatch = opts.matrixBatch ?? Number.MAX_SAFE_INTEGER;
     this.localRandom = opts.localRandom;
   }
 
@@ -153,7 +157,7 @@ export class OtPreprocessing implements Preprocessing {
       slice: (v, a, b) => ({ a: v.a.slice(a * n, b * n), b: v.b.slice(a * k, b * k), c: v.c.slice(a * n, b * n) }),
       concat: (vs) => ({ a: Ring.concat(vs.map((v) => v.a)), b: Ring.concat(vs.map((v) => v.b)), c: Ring.concat(vs.map((v) => v.c)) }),
       firstBatch: 1,
-      maxBatch: Math.max(1, Math.floor(MAX_OTS_PER_BATCH / ots)),
+      maxBatch: Math.max(1, Math.min(this.matrixBatch, Math.floor(MAX_OTS_PER_BATCH / ots))),
     }));
     return this.take(st, tag, 1);
   }
