@@ -60,6 +60,22 @@ describe('sigmoid', () => {
       for (const r of rounds) expect(r).to.equal(sigmoidCost(n, xs.length).rounds);
     });
   }
+  it('takes an untruncated product (inFrac = 2f) in the same rounds (n=3)', async () => {
+    const xs = grid(-10, 10, 1 / 32);
+    const enc = encodeFixed(xs, undefined, 32);
+    const res = await runParties(3, async (s) => {
+      const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
+      const r0 = s.stats();
+      const y = await sigmoid(s, x, 16, 32);
+      const r1 = s.stats();
+      return { y: decodeFixed(await open(s, y)), rounds: r1.rounds - r0.rounds, bytes: r1.bytesSent - r0.bytesSent };
+    });
+    for (const r of res) {
+      expect(maxErr(xs, r.y, sig)).to.be.below(1e-3);
+      expect(r.rounds).to.equal(sigmoidCost(3, xs.length, true).rounds);
+      expect(r.bytes).to.equal(2 * sigmoidCost(3, xs.length, true).bytesPerPeer);
+    }
+  });
   it('works with f = 20 on a 2-D tensor', async () => {
     const xs = grid(-9, 9, 0.25).slice(0, 72);
     const { y } = await fx(3, xs, (s, x) => sigmoid(s, x.reshape([8, 9]), 20), 20);

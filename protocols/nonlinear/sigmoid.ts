@@ -7,7 +7,7 @@ import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
 import { TAGS, lockstep, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { notBinary } from '../binary/linear.js';
-import { COEF_BITS, cat, polyEvalStep, powersStep, splitLike, truncPrep } from './poly.js';
+import { COEF_BITS, cat, polyEvalStep, powersStep, splitLike, truncPrep, truncStep } from './poly.js';
 
 /** Breakpoints: odd cubic on [−B1, B1), quartic on [B1, B2) and its mirror, constants outside. */
 const B1 = 1.5;
@@ -33,27 +33,36 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  * Accuracy (measured over a dense grid, f = 16): |error| ≤ 1.0e-3 for every input; the fit error
  * is ≤ 6.9e-4 and the rest is fixed-point rounding. Input range: |x| < 2^(46) real (|ring| < 2^62);
  * no saturation problems for large |x| (exactly 0 or 1 beyond ±7.5). Requires f ≤ 24.
+ * `inFrac` (f..2f, default f): fractional bits of the INPUT. Pass 2f to feed an untruncated
+ * fixed-point product (e.g. X·w straight from matmul): the comparisons need no truncation and the
+ * polynomial side truncates within the comparison's rounds, saving the caller's trunc round.
+ * Same rounds, 8·len more bytes; input range then |x| < 2^(62−2f) real (2^30 at f = 16).
  */
-export async function sigmoid(s: Session, x: Ring, f: number = FRAC_BITS): Promise<Ring> {
+export async function sigmoid(s: Session, x: Ring, f: number = FRAC_BITS, inFrac: number = f): Promise<Ring> {
   if (!Number.isInteger(f) || f < 1 || f > 24) throw new ConcordError('E_RANGE', `sigmoid: fractional bits f=${f} outside 1..24`);
+  if (!Number.isInteger(inFrac) || inFrac < f || inFrac > 2 * f) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..2f = ${f}..${2 * f}`);
   const t = scoped(s, TAGS.nonlinear);
-  return sigmoidOn(t, x, f);
+  return sigmoidOn(t, x, f, inFrac);
 }
 
-async function sigmoidOn(s: Session, x: Ring, f: number): Promise<Ring> {
+async function sigmoidOn(s: Session, x: Ring, f: number, inFrac: number): Promise<Ring> {
   const flat = x.reshape([x.size]);
-  const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** f)));
+  const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** inFrac)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));
   const pre = b2aMulPrep(s, 4 * flat.size);
-  const [sg, v] = await lockstep<[Ring, Ring]>(s, [msbStep(s, shifted), piecesStep(s, flat, f)]);
+  const [sg, v] = await lockstep<[Ring, Ring]>(s, [msbStep(s, shifted), piecesStep(s, flat, f, inFrac)]);
   const { bv } = await runChain(s, b2aMulStep(s, notBinary(s, sg), v, pre));
   const parts = splitLike(bv, [flat, flat, flat, flat]);
   return parts.reduce((a, p) => a.add(p)).reshape(x.shape);
 }
 
 /** The four piece differences L, M − L, R − M, 1 − R (5 rounds). */
-async function* piecesStep(s: Session, x: Ring, f: number): Chain<Ring> {
-  const evalPre = truncPrep(s, 3 * x.size, COEF_BITS);
+async function* piecesStep(s: Session, x2: Ring, f: number, inFrac: number): Chain<Ring> {
+  const inPre = inFrac > f ? truncPrep(s, x2.size, inFrac - f) : undefined;
+  const evalPre = truncPrep(s, 3 * x2.size, COEF_BITS);
+  // An input with more fractional bits (an untruncated product) is compared as it is; only the
+  // polynomial side truncates it, in a round that the comparison's longer chain hides.
+  const x = inPre ? yield* truncStep(s, x2, inFrac - f, inPre) : x2;
   const pw = yield* powersStep(s, x, 4, f);
   const [l, m, r] = (yield* polyEvalStep(s, pw, [LEFT, MID, RIGHT], f, evalPre)) as [Ring, Ring, Ring];
   const one = Ring.fill(x.shape, 1n << BigInt(f));
@@ -62,7 +71,7 @@ async function* piecesStep(s: Session, x: Ring, f: number): Chain<Ring> {
 }
 
 /** Documented cost of sigmoid over `len` elements: critical-path rounds and bytes sent to each peer. */
-export function sigmoidCost(n: number, len: number): { rounds: number; bytesPerPeer: number } {
+export function sigmoidCost(n: number, len: number, untruncatedInput = false): { rounds: number; bytesPerPeer: number } {
   const c = msbCost(n, 4 * len);
-  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + (4 * 24 + 96) * len };
+  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + (4 * 24 + 96 + (untruncatedInput ? 8 : 0)) * len };
 }
