@@ -4,9 +4,9 @@ import { decodeFixed, encodeFixed } from '../src/ring/fixed.js';
 import { input } from '../protocols/arithmetic/input.js';
 import { open } from '../protocols/arithmetic/open.js';
 import { sigmoid, sigmoidCost } from '../protocols/nonlinear/sigmoid.js';
-import { exp, expRounds } from '../protocols/nonlinear/exp.js';
-import { reciprocal, reciprocalRounds } from '../protocols/nonlinear/reciprocal.js';
-import { rsqrt, rsqrtRounds } from '../protocols/nonlinear/rsqrt.js';
+import { exp, expBytes, expRounds } from '../protocols/nonlinear/exp.js';
+import { reciprocal, reciprocalBytes, reciprocalRounds } from '../protocols/nonlinear/reciprocal.js';
+import { rsqrt, rsqrtBytes, rsqrtRounds } from '../protocols/nonlinear/rsqrt.js';
 import { softmax, softmaxRounds } from '../protocols/nonlinear/softmax.js';
 import { runParties } from './helpers/parties.js';
 import type { Session } from '../src/session/session.js';
@@ -102,22 +102,25 @@ function worst(xs: number[], ys: Float64Array, ref: (x: number) => number, rel: 
 describe('exp, reciprocal, rsqrt, softmax', () => {
   it('exp: |err| ≤ 5e-5·e^x + 2^-16 on a dense grid over [−40, 11.05], 0 far below; rounds as documented (n=3)', async () => {
     const xs = grid(-40, 11.05, 1 / 64, [-1e6, -(2 ** 40), 0]);
-    const { y, rounds } = await fx(3, xs, (s, x) => exp(s, x));
+    const { y, rounds, bytes } = await fx(3, xs, (s, x) => exp(s, x));
     expect(worst(xs, y, Math.exp, 5e-5, 2 ** -16)).to.be.at.most(0);
     expect(y[xs.length - 3]).to.equal(0);
     for (const r of rounds) expect(r).to.equal(expRounds(3));
+    for (const b of bytes) expect(b).to.equal(2 * expBytes(3, xs.length));
   });
   it('reciprocal: |err| ≤ 1e-4/x + 2^-15 on a dense geometric grid over [2^-8, 2^14); rounds (n=3)', async () => {
     const xs = geo(2 ** -8, 16383, 3000);
-    const { y, rounds } = await fx(3, xs, (s, x) => reciprocal(s, x));
+    const { y, rounds, bytes } = await fx(3, xs, (s, x) => reciprocal(s, x));
     expect(worst(xs, y, (x) => 1 / x, 1e-4, 2 ** -15)).to.be.at.most(0);
     for (const r of rounds) expect(r).to.equal(reciprocalRounds(3));
+    for (const b of bytes) expect(b).to.equal(2 * reciprocalBytes(3, xs.length));
   });
   it('rsqrt: |err| ≤ 3e-4/√x + 2^-15 on a dense geometric grid over [2^-8, 2^14); rounds (n=3)', async () => {
     const xs = geo(2 ** -8, 16383, 3000);
-    const { y, rounds } = await fx(3, xs, (s, x) => rsqrt(s, x));
+    const { y, rounds, bytes } = await fx(3, xs, (s, x) => rsqrt(s, x));
     expect(worst(xs, y, (x) => 1 / Math.sqrt(x), 3e-4, 2 ** -15)).to.be.at.most(0);
     for (const r of rounds) expect(r).to.equal(rsqrtRounds(3));
+    for (const b of bytes) expect(b).to.equal(2 * rsqrtBytes(3, xs.length));
   });
   for (const n of [2, 5]) {
     it(`exp, reciprocal and rsqrt agree with plaintext on coarse grids (n=${n})`, async () => {
