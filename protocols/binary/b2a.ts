@@ -10,7 +10,8 @@ import type { DaBits, Triple } from '../../src/session/preprocessing.js';
  * A daBit is a random bit r shared both as XOR (bit 0) and arithmetically. Open c = b ⊕ r
  * (bit 0 only), then [b] = c + [r] − 2c·[r] (c public, so this is linear).
  * Input: XOR shares of the bits in bit 0 of each word (higher bits are ignored).
- * Rounds: 1. Bytes to each peer: 8·len. Perfectly hiding (c is b masked by a uniform bit).
+ * The masked bits travel packed 64 to a word. Rounds: 1. Bytes to each peer: 8·⌈len/64⌉ (nested
+ * halvings: 8·W_6 with W_0 = len, W_j = ⌈W_{j−1}/2⌉). Perfectly hiding (c is b masked by a uniform bit).
  */
 export async function b2a(s: Session, bits: Ring): Promise<Ring> {
   const t = scoped(s, TAGS.compare);
@@ -21,15 +22,15 @@ export async function b2a(s: Session, bits: Ring): Promise<Ring> {
 export async function* b2aStep(s: Session, bits: Ring, pre?: Promise<DaBits>): Chain<Ring> {
   const r0 = await (pre ?? s.prep.daBits(s.tag(), bits.shape));
   const r = { bin: r0.bin.reshape(bits.shape), arith: r0.arith.reshape(bits.shape) };
-  const { xor } = yield { xor: [maskedBit(bits, r.bin)] };
-  return fromOpened(s, xor[0]!, r.arith);
+  const { xor } = yield { xor: [packBits(maskedBit(bits, r.bin))] };
+  return fromOpened(s, unpackBits(xor[0]!, bits.shape), r.arith);
 }
 
 /**
  * b2a fused with a product by a secret value: returns [b] and [b·v] (ring product, b ∈ {0,1},
  * so no truncation is needed for fixed-point v). Computes [r·v] by Beaver multiplication in the
  * same round as the opening of c = b ⊕ r; then b·v = c·v + (1 − 2c)·[r·v] is local.
- * Rounds: 1. Bytes to each peer: 8·len (c) + 16·len (Beaver opening of r·v) = 24·len.
+ * Rounds: 1. Bytes to each peer: 8·W_6 (packed c, as b2a) + 16·len·k (Beaver opening of r·v).
  */
 export async function b2aMul(s: Session, bits: Ring, v: Ring): Promise<{ b: Ring; bv: Ring }> {
   const t = scoped(s, TAGS.compare);
@@ -44,7 +45,7 @@ export async function* b2aMulStep(s: Session, bits: Ring, v: Ring, pre?: B2aMulP
 
 /**
  * b2aMul of one bit tensor with several value tensors of its shape: [b] and [b·v_k] for each k.
- * Rounds: 1. Bytes to each peer: 8·len + 16·len·k.
+ * Rounds: 1. Bytes to each peer: 8·W_6 + 16·len·k.
  */
 export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[], pre?: B2aMulPrep): Chain<{ b: Ring; bvs: Ring[] }> {
   for (const v of vs) assertSameShape(bits.shape, v.shape, 'b2aMul');
@@ -52,8 +53,8 @@ export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[], pre?: 
   const r = { bin: rr0.bin.reshape(bits.shape), arith: rr0.arith.reshape(bits.shape) };
   const v = vs.length === 1 ? vs[0]!.reshape([bits.size]) : Ring.concat(vs.map((x) => x.reshape([x.size])), 0);
   const rr = vs.length === 1 ? r.arith.reshape([bits.size]) : Ring.concat(vs.map(() => r.arith.reshape([bits.size])), 0);
-  const { add, xor } = yield { xor: [maskedBit(bits, r.bin)], add: [v.sub(t.a), rr.sub(t.b)] };
-  const c = xor[0]!;
+  const { add, xor } = yield { xor: [packBits(maskedBit(bits, r.bin))], add: [v.sub(t.a), rr.sub(t.b)] };
+  const c = unpackBits(xor[0]!, bits.shape);
   const [e, f] = add as [Ring, Ring];
   const rv = addPublic(s, t.c.add(t.b.mul(e)).add(t.a.mul(f)), e.mul(f));
   const cc = vs.length === 1 ? c.reshape([bits.size]) : Ring.concat(vs.map(() => c.reshape([bits.size])), 0);
@@ -71,6 +72,34 @@ export function b2aMulPrep(s: Session, len: number, k = 1): B2aMulPrep {
   return [prefetch(s.prep.daBits(s.tag(), [len])), prefetch(s.prep.triple(s.tag(), [len * k]))];
 }
 
+/**
+ * 64 one-bit words into one word (element i of a block of 64 lands in bit i's place after six
+ * halvings): the opening of c costs ⌈len/64⌉ words instead of len. Linear, so it works on shares.
+ */
+export function packBits(x: Ring): Ring {
+  let w = x.reshape([x.size]);
+  for (let sh = 1; sh < 64; sh *= 2) {
+    const h = Math.ceil(w.size / 2);
+    let second = new Ring([w.size - h], w.data.subarray(h));
+    if (second.size < h) second = Ring.concat([second, Ring.zeros([h - second.size])], 0);
+    w = new Ring([h], w.data.subarray(0, h)).xor(second.shl(sh));
+  }
+  return w;
+}
+
+/** Inverse of packBits for a tensor of the given shape. */
+export function unpackBits(w: Ring, shape: readonly number[]): Ring {
+  const len = shape.reduce((p, d) => p * d, 1);
+  const sizes = [len];
+  for (let sh = 1; sh < 64; sh *= 2) sizes.push(Math.ceil(sizes[sizes.length - 1]! / 2));
+  let x = w;
+  for (let sh = 32, k = sizes.length - 2; sh >= 1; sh /= 2, k--) {
+    const mask = Ring.fill(x.shape, (1n << BigInt(sh)) - 1n);
+    x = Ring.concat([x.and(mask), x.shr(sh).and(mask)], 0).slice(0, sizes[k]!);
+  }
+  return x.reshape(shape);
+}
+
 function maskedBit(bits: Ring, rBin: Ring): Ring {
   return bits.xor(rBin).and(Ring.fill(bits.shape, 1n));
 }
@@ -78,4 +107,11 @@ function maskedBit(bits: Ring, rBin: Ring): Ring {
 /** [b] = c + [r] − 2c·[r] with c public. */
 function fromOpened(s: Session, c: Ring, rArith: Ring): Ring {
   return addPublic(s, rArith.sub(c.mul(rArith).scale(2n)), c);
+}
+
+/** Words of a packBits result for `len` bits (six nested halvings). */
+export function packedWords(len: number): number {
+  let w = len;
+  for (let i = 0; i < 6; i++) w = Math.ceil(w / 2);
+  return w;
 }

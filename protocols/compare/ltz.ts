@@ -1,7 +1,7 @@
 import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import { msbCost, msbStep } from '../binary/msb.js';
-import { b2aStep } from '../binary/b2a.js';
+import { b2aStep, packedWords } from '../binary/b2a.js';
 import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { prefetch } from '../binary/and.js';
 
@@ -9,7 +9,7 @@ import { prefetch } from '../binary/and.js';
  * Less-than-zero: arithmetic shares of 1 where x < 0 (two's complement, i.e. bit 63 set), else 0.
  * msb (carry-save layers + a packed carry tree, msb.ts), then b2a with a daBit.
  * [DSZ15; EGKRS20] Rounds: C(n) + 8 (C = carry-save layers: 0, 1, 2, 3 for n = 2, 3, 4, 5) — 9 at n = 3.
- * Bytes to each peer: msb's + 8·len (≈ 71·len at n = 3; see ltzCost). Semi-honest.
+ * Bytes to each peer: msb's + 8·⌈len/64⌉ (≈ 63.4·len at n = 3; see ltzCost). Semi-honest.
  * Input range: every ring element (exact; −2^63 counts as negative).
  */
 export async function ltz(s: Session, x: Ring): Promise<Ring> {
@@ -26,5 +26,5 @@ export async function* ltzStep(s: Session, x: Ring): Chain<Ring> {
 /** Documented cost of ltz over `len` elements: rounds and bytes sent to each peer. */
 export function ltzCost(n: number, len: number): { rounds: number; bytesPerPeer: number } {
   const c = msbCost(n, len);
-  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * len };
+  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * packedWords(len) };
 }

@@ -1,7 +1,7 @@
 import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import { msbCost, msbStep } from '../binary/msb.js';
-import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
+import { b2aMulPrep, b2aMulStep, packedWords } from '../binary/b2a.js';
 import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 
 /**
@@ -9,7 +9,7 @@ import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
  * d = msb(−x) (x > 0 ⇔ −x < 0); y = d·x is fused into the b2a of d (the Beaver product r·x
  * travels in the same round as the masked bit), so relu costs exactly the rounds of ltz.
  * Works on raw ring values, so fixed-point inputs need no truncation.
- * Rounds: C(n) + 8 (9 at n = 3). Bytes to each peer: msb's + 24·len (≈ 87·len at n = 3).
+ * Rounds: C(n) + 8 (9 at n = 3). Bytes to each peer: msb's + 8·⌈len/64⌉ + 16·len (≈ 79.4·len at n = 3).
  * Input range: every ring element except −2^63 (for which −x = x, giving d = 1, y = −2^63).
  */
 export async function relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
@@ -28,5 +28,5 @@ export async function* reluStep(s: Session, x: Ring): Chain<{ y: Ring; d: Ring }
 /** Documented cost of relu over `len` elements: rounds and bytes sent to each peer. */
 export function reluCost(n: number, len: number): { rounds: number; bytesPerPeer: number } {
   const c = msbCost(n, len);
-  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 24 * len };
+  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * packedWords(len) + 16 * len };
 }

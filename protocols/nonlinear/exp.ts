@@ -5,6 +5,7 @@ import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { combine, deltas, stepsRounds, stepsStep } from './intervals.js';
 import { msbCost } from '../binary/msb.js';
+import { packedWords } from '../binary/b2a.js';
 import { mulFxStep, polyEvalStep, powersStep } from './poly.js';
 
 /** Interval index range: x ∈ [j·ln2, (j+1)·ln2) for j = J_MIN..J_MAX. */
@@ -19,7 +20,8 @@ const EXP_U = [1.00000241, 0.99979684, 0.50251295, 0.15621281, 0.05861127];
  * batched ltz; 2^j and j·ln2 are then public-coefficient sums of the step bits (local), e^u a
  * minimax quartic (powers and one truncation), and one fixed-point product joins them.
  * [range reduction as in Cody–Waite; comparisons via DSZ15/EGKRS20]
- * Rounds: C(n) + 15 (16 at n = 3). Bytes to each peer: msb's over 32·len + 360·len (≈ 2,380·len at n = 3).
+ * Rounds: C(n) + 15 (16 at n = 3). Bytes to each peer: msb's over 32·len + 8·⌈32·len/64⌉ + 104·len
+ * (≈ 2,130·len at n = 3).
  * Accuracy (measured on a dense grid, f = 16, against e^x of the encoded x):
  * |error| ≤ 5e-5·e^x + 2^−16 for every x < 11.05 (measured 2.3e-5 relative; absolute ≤ 2e-5 for
  * x ≤ 0, so softmax inputs are safe); x < −16·ln2 ≈ −11.09 returns 0 (true value < 1.6e-5).
@@ -54,5 +56,5 @@ export function expRounds(n: number): number {
 
 /** Documented bytes exp sends to each peer for `len` elements. */
 export function expBytes(n: number, len: number): number {
-  return msbCost(n, 32 * len).bytesPerPeer + 360 * len;
+  return msbCost(n, 32 * len).bytesPerPeer + 8 * packedWords(32 * len) + 104 * len;
 }

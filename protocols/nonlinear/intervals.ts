@@ -15,7 +15,8 @@ import { cat, splitLike } from './poly.js';
  * public values c_i is then Σ s_i·(c_i − c_{i−1}) (local), and per-interval secret values v_i
  * enter through s_i·v_i fused into the b2a (same round). Sums telescope exactly in the ring, so
  * intermediate overflow of values outside their own interval never matters.
- * Bytes to each peer: msb's over len·thresholds words + 8 (or 24 with values) per element and threshold.
+ * Bytes to each peer: msb's over len·thresholds words + 8·⌈len·thresholds/64⌉ (+ 16 per element and
+ * threshold with values).
  */
 export async function* stepsStep(s: Session, x: Ring, thresholds: bigint[], values?: Ring[]): Chain<{ bits: Ring[]; prods: Ring[] }> {
   const flat = x.reshape([x.size]);

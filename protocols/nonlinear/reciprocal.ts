@@ -7,6 +7,7 @@ import { Ring as R } from '../../src/ring/ring.js';
 import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { stepsRounds } from './intervals.js';
 import { msbCost } from '../binary/msb.js';
+import { packedWords } from '../binary/b2a.js';
 import { octaveGuessStep } from './octave.js';
 import { mulFxStep } from './poly.js';
 
@@ -21,7 +22,7 @@ const ITERATIONS = 2;
  * iterations y ← y·(2 − x·y) (the error squares each time: 1/17 → 3.5e-3 → 1.2e-5).
  * [Newton–Raphson division; initial guess as in classic hardware dividers; CrypTen uses Newton too]
  * Rounds: C(n) + 9 + 4·2 = C(n) + 17 (18 at n = 3).
- * Bytes to each peer: msb's over 21·len + 608·len (≈ 1,940·len at n = 3).
+ * Bytes to each peer: msb's over 21·len + 8·⌈21·len/64⌉ + 440·len (≈ 1,770·len at n = 3).
  * Accuracy (measured on a dense geometric grid, f = 16, against 1/x of the encoded x):
  * |error| ≤ 1e-4·(1/x) + 2^−15 over the whole input range (measured 2.5e-5 relative + 1 ulp).
  * Input range: 2^−8 ≤ x < 2^14; x ≤ 0 or outside the range gives a wrong result (no error is
@@ -47,7 +48,7 @@ export async function* reciprocalStep(s: Session, x: Ring, f: number = FRAC_BITS
 
 /** Documented bytes reciprocal sends to each peer for `len` elements. */
 export function reciprocalBytes(n: number, len: number): number {
-  return msbCost(n, (Q_MAX - Q_MIN) * len).bytesPerPeer + 608 * len;
+  return msbCost(n, (Q_MAX - Q_MIN) * len).bytesPerPeer + 8 * packedWords((Q_MAX - Q_MIN) * len) + 440 * len;
 }
 
 /** Documented rounds of reciprocal. */

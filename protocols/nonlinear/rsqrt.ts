@@ -6,6 +6,7 @@ import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { stepsRounds } from './intervals.js';
 import { msbCost } from '../binary/msb.js';
+import { packedWords } from '../binary/b2a.js';
 import { octaveGuessStep } from './octave.js';
 import { mulFxStep, mulStep, truncStep } from './poly.js';
 
@@ -21,7 +22,7 @@ const BETA = -0.28637599;
  * Initial guess linear in each octave x ∈ [2^q, 2^(q+1)): 2^(−q/2)·(α + β·x/2^q), relative error
  * ≤ 2.2e-2, then two Newton iterations y ← y·(3 − x·y²)/2 (error ≈ 1.5·e²: 2.2e-2 → 7e-4 → 8e-7), each
  * 6 rounds. Rounds: C(n) + 9 + 6·2 = C(n) + 21 (22 at n = 3).
- * Bytes to each peer: msb's over 21·len + 656·len (≈ 1,980·len at n = 3).
+ * Bytes to each peer: msb's over 21·len + 8·⌈21·len/64⌉ + 488·len (≈ 1,820·len at n = 3).
  * Accuracy (measured on a dense geometric grid, f = 16, against 1/√x of the encoded x):
  * |error| ≤ 3e-4·(1/√x) + 2^−15 over the whole input range (measured 1.2e-4 relative + 1 ulp).
  * Input range: 2^−8 ≤ x < 2^14; outside it (or x ≤ 0) the result is wrong. Requires f = 16 ± 4.
@@ -49,7 +50,7 @@ export async function* rsqrtStep(s: Session, x: Ring, f: number = FRAC_BITS): Ch
 
 /** Documented bytes rsqrt sends to each peer for `len` elements. */
 export function rsqrtBytes(n: number, len: number): number {
-  return msbCost(n, (Q_MAX - Q_MIN) * len).bytesPerPeer + 656 * len;
+  return msbCost(n, (Q_MAX - Q_MIN) * len).bytesPerPeer + 8 * packedWords((Q_MAX - Q_MIN) * len) + 488 * len;
 }
 
 /** Documented rounds of rsqrt. */

@@ -4,7 +4,7 @@ import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
 import { msbCost, msbStep } from '../binary/msb.js';
-import { b2aMulPrep, b2aMulStep } from '../binary/b2a.js';
+import { b2aMulPrep, b2aMulStep, packedWords } from '../binary/b2a.js';
 import { TAGS, lockstep, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { notBinary } from '../binary/linear.js';
 import { COEF_BITS, cat, polyEvalStep, powersStep, splitLike, truncPrep, truncStep } from './poly.js';
@@ -29,7 +29,7 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  * overflowing power holds. The four comparisons run as one batched msb, the powers x², x³, x⁴ and
  * the pieces (5 rounds) run concurrently with it, and the products s_i·(…) are fused into the b2a.
  * Rounds: C(n) + 8 on the critical path (9 at n = 3; C = carry-save layers of a2b).
- * Bytes to each peer: msb's over 4·len + 4·24·len + 96·len (≈ 445·len at n = 3).
+ * Bytes to each peer: msb's over 4·len + 8·⌈4·len/64⌉ + 4·16·len + 96·len (≈ 413·len at n = 3).
  * Accuracy (measured over a dense grid, f = 16): |error| ≤ 1.0e-3 for every input; the fit error
  * is ≤ 6.9e-4 and the rest is fixed-point rounding. Input range: |x| < 2^(46) real (|ring| < 2^62);
  * no saturation problems for large |x| (exactly 0 or 1 beyond ±7.5). Requires f ≤ 24.
@@ -73,5 +73,5 @@ async function* piecesStep(s: Session, x2: Ring, f: number, inFrac: number): Cha
 /** Documented cost of sigmoid over `len` elements: critical-path rounds and bytes sent to each peer. */
 export function sigmoidCost(n: number, len: number, untruncatedInput = false): { rounds: number; bytesPerPeer: number } {
   const c = msbCost(n, 4 * len);
-  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + (4 * 24 + 96 + (untruncatedInput ? 8 : 0)) * len };
+  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * packedWords(4 * len) + (4 * 16 + 96 + (untruncatedInput ? 8 : 0)) * len };
 }
