@@ -1,7 +1,7 @@
 import { deriveKey } from '../../src/crypto/prg.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
 import type { DaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
-import { dealerCorrection, maskValue, partyShare, type ItemRequest } from '../../protocols/offline/dealer-items.js';
+import { dealerCorrection, itemKey, maskValue, partyShare, type ItemRequest } from '../../protocols/offline/dealer-items.js';
 import { ConcordError } from '../../src/errors.js';
 
 /** The per-party seeds every InsecureLocalPreprocessing derives from one common test seed. */
@@ -24,7 +24,13 @@ export class InsecureLocalPreprocessing implements Preprocessing {
     this.seeds = insecureSeeds(seed, n);
   }
 
+  private readonly used = new Set<string>();
+
   private item(q: ItemRequest): unknown {
+    // Same check as the dealer client: one item handed out twice would reuse a triple.
+    const key = itemKey(q);
+    if (this.used.has(key)) throw new ConcordError('E_INTERNAL', `preprocessing item ${key} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`);
+    this.used.add(key);
     const last = this.me === this.n - 1;
     const corr = last ? dealerCorrection(this.seeds, q, (t, s) => maskValue(this.seeds, t, s)) : undefined;
     return partyShare(this.seeds[this.me]!, q, corr);
