@@ -9,6 +9,14 @@
  * only costs dealer work and bytes: the client drops a pushed correction whose key does not
  * match and asks for the right one.
  * Requests are served before predictions; predictions are computed in slices of ~5 ms.
+ *
+ * Traffic: party n−1 → dealer, JSON request batches (~100 bytes per item, one message per tick);
+ * dealer → party n−1, 8·|dependent components| bytes per item (e.g. 8·n·m for an n×k·k×m matrix
+ * triple, 16·len for a truncation pair); nothing to or from parties 0..n−2. Rounds seen by the
+ * online phase: 0 for a prefetched item, one dealer round trip otherwise.
+ * Security: semi-honest; the dealer sees every item in full (so it must not collude with any
+ * party) and the program's shapes, never data nor messages between parties. Peer input (request
+ * batches) is validated and size-capped before any work (checkRequest).
  */
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
