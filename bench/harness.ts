@@ -70,7 +70,7 @@ function sizeOf(b: Benchmark, opts: SuiteOptions): number {
   return opts.size ?? opts.sizeFor?.(b) ?? b.defaultSize;
 }
 
-const TINY: Record<string, number> = { 'ring.matmul': 16, 'ring.mul': 1000, prg: 4096, 'net.throughput': 65_536, 'net.latency': 20, matmul: 8, 'train.logreg': 64, 'train.mlp': 64 };
+const TINY: Record<string, number> = { 'ring.matmul': 16, 'ring.mul': 1000, prg: 4096, 'net.throughput': 65_536, 'net.latency': 20, matmul: 8, 'train.logreg': 64, 'train.mlp': 64, 'offline.matrix': 8 };
 
 /** A size at which a benchmark finishes in moments (smoke runs and tests): never above its default. */
 export function tinySize(b: Benchmark): number {
