@@ -69,6 +69,11 @@ export function otCount(l: OleLayout): number {
   return l.count * l.width;
 }
 
+/** Bytes of the receiver's u (IKNP) and of the sender's corrections d for a layout. */
+export function messageBytes(l: OleLayout): { u: number; d: number } {
+  return { u: (paddedCount(otCount(l)) / 8) * 128, d: l.count * correctionWords(l) * 4 };
+}
+
 function correctionWords(l: OleLayout): number {
   return l.len * (2 * Math.min(32, l.width) + Math.max(0, l.width - 32));
 }

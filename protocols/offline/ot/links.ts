@@ -6,13 +6,13 @@
  * kind `ot/<extension id>/<step>`; extension ids are assigned in the same order by every party.
  * Rounds: base OTs 3 messages; each extension 2 messages per ordered pair, all pairs in parallel.
  */
-import { ConcordError } from '../../../src/errors.js';
+import { ConcordError, isConcordError } from '../../../src/errors.js';
 import type { Prg } from '../../../src/crypto/prg.js';
 import type { Session } from '../../../src/session/session.js';
 import { KAPPA, baseOtReceive, baseOtSenderFinish, baseOtSenderStart } from './base-ot.js';
 import { iknpReceive, iknpSend, type CotReceiverKeys, type CotSenderKeys } from './iknp.js';
 import { ccrHash, ccrKey } from './hash.js';
-import { oleReceiveFinish, oleReceiveStart, oleSend, type OleLayout } from './gilboa.js';
+import { messageBytes, oleReceiveFinish, oleReceiveStart, oleSend, type OleLayout } from './gilboa.js';
 import { andReceiveFinish, andReceiveStart, andSend } from './bit-ole.js';
 
 /** Extension keys with one peer: as extension sender (to the peer) and as receiver (from it). */
@@ -34,32 +34,39 @@ export type OtKeys = (PairKeys | undefined)[];
  */
 export async function setupOt(s: Session, tag: number, prg: (peer: number) => Prg): Promise<OtKeys> {
   const keys: OtKeys = new Array(s.n).fill(undefined);
-  await Promise.all(s.peers.map(async (j) => {
-    const rnd = prg(j);
-    const delta = new Uint32Array(rnd.bytes(16).buffer);
-    if (s.me < j) {
-      // CO15 sender → I hold both seeds (IKNP receiver towards j)
-      const start = baseOtSenderStart(rnd);
-      s.sendBytes(j, tag, start.msg, 'ot/base/S');
-      const pairs = baseOtSenderFinish(start.state, await s.recvBytes(j, tag, 'ot/base/R'), KAPPA);
-      const recv: CotReceiverKeys = { seeds0: pairs.map((p) => p[0]), seeds1: pairs.map((p) => p[1]) };
-      // reverse direction: random OTs with my Δ as choices give me k^{Δ_b}
-      const { u, t } = iknpReceive(recv, REVERSE_EXT, delta, KAPPA);
-      s.sendBytes(j, tag, u, 'ot/base/u');
-      const h = ccrHash(ccrKey(REVERSE_EXT), t, KAPPA);
-      keys[j] = { recv, send: { delta, seeds: seedsOf(h) } };
-    } else {
-      // CO15 receiver with choice bits Δ → I get k^{Δ_b} (IKNP sender towards j)
-      const choices = Array.from({ length: KAPPA }, (_, b) => (delta[b >>> 5]! >>> (b & 31)) & 1);
-      const rec = baseOtReceive(rnd, choices, await s.recvBytes(j, tag, 'ot/base/S'));
-      s.sendBytes(j, tag, rec.msg, 'ot/base/R');
-      const send: CotSenderKeys = { delta, seeds: rec.keys };
-      const q = iknpSend(send, REVERSE_EXT, await s.recvBytes(j, tag, 'ot/base/u'), KAPPA);
-      const key = ccrKey(REVERSE_EXT);
-      keys[j] = { send, recv: { seeds0: seedsOf(ccrHash(key, q, KAPPA)), seeds1: seedsOf(ccrHash(key, q, KAPPA, 1, delta)) } };
-    }
-  }));
+  await Promise.all(s.peers.map((j) => setupPair(s, tag, j, prg(j), keys).catch((e: unknown) => {
+    if (!isConcordError(e, 'E_FRAME')) throw e;
+    const named = new ConcordError('E_FRAME', `base OTs with party ${s.ids[j]}: ${e.message}`, { party: s.ids[j]!, cause: e });
+    s.abort(named);
+    throw named;
+  })));
   return keys;
+}
+
+/** Base OTs with one peer (see setupOt). */
+async function setupPair(s: Session, tag: number, j: number, rnd: Prg, keys: OtKeys): Promise<void> {
+  const delta = new Uint32Array(rnd.bytes(16).buffer);
+  if (s.me < j) {
+    // CO15 sender → I hold both seeds (IKNP receiver towards j)
+    const start = baseOtSenderStart(rnd);
+    s.sendBytes(j, tag, start.msg, 'ot/base/S');
+    const pairs = baseOtSenderFinish(start.state, await s.recvBytes(j, tag, 'ot/base/R'), KAPPA);
+    const recv: CotReceiverKeys = { seeds0: pairs.map((p) => p[0]), seeds1: pairs.map((p) => p[1]) };
+    // reverse direction: random OTs with my Δ as choices give me k^{Δ_b}
+    const { u, t } = iknpReceive(recv, REVERSE_EXT, delta, KAPPA);
+    s.sendBytes(j, tag, u, 'ot/base/u');
+    const h = ccrHash(ccrKey(REVERSE_EXT), t, KAPPA);
+    keys[j] = { recv, send: { delta, seeds: seedsOf(h) } };
+  } else {
+    // CO15 receiver with choice bits Δ → I get k^{Δ_b} (IKNP sender towards j)
+    const choices = Array.from({ length: KAPPA }, (_, b) => (delta[b >>> 5]! >>> (b & 31)) & 1);
+    const rec = baseOtReceive(rnd, choices, await s.recvBytes(j, tag, 'ot/base/S'));
+    s.sendBytes(j, tag, rec.msg, 'ot/base/R');
+    const send: CotSenderKeys = { delta, seeds: rec.keys };
+    const q = iknpSend(send, REVERSE_EXT, await s.recvBytes(j, tag, 'ot/base/u'), KAPPA);
+    const key = ccrKey(REVERSE_EXT);
+    keys[j] = { send, recv: { seeds0: seedsOf(ccrHash(key, q, KAPPA)), seeds1: seedsOf(ccrHash(key, q, KAPPA, 1, delta)) } };
+  }
 }
 
 /** Extension id of the setup's reverse-direction random OTs (batches use ids ≥ 256). */
@@ -76,9 +83,20 @@ function pair(keys: OtKeys, peer: number): PairKeys {
   return k;
 }
 
+/** Receive an OT message of a known length; anything else aborts the session naming the peer. */
+async function recvExact(s: Session, peer: number, tag: number, kind: string, bytes: number): Promise<Uint8Array> {
+  const b = await s.recvBytes(peer, tag, kind);
+  if (b.length !== bytes) {
+    const e = new ConcordError('E_FRAME', `party ${s.ids[peer]} sent ${b.length} bytes for OT message ${kind} (tag ${tag}), expected ${bytes}; it is faulty or runs a different version`, { party: s.ids[peer]! });
+    s.abort(e);
+    throw e;
+  }
+  return b;
+}
+
 /** Vector OLE with `peer` as sender: my share of x_peer·y (layout as in gilboa.ts). */
 export async function oleAsSender(s: Session, keys: OtKeys, peer: number, tag: number, ext: number, l: OleLayout, y: Uint32Array): Promise<Uint32Array> {
-  const u = await s.recvBytes(peer, tag, `ot/${ext}/u`);
+  const u = await recvExact(s, peer, tag, `ot/${ext}/u`, messageBytes(l).u);
   const { d, share } = oleSend(pair(keys, peer).send, ext, u, l, y);
   s.sendBytes(peer, tag, d, `ot/${ext}/d`);
   return share;
@@ -88,7 +106,7 @@ export async function oleAsSender(s: Session, keys: OtKeys, peer: number, tag: n
 export async function oleAsReceiver(s: Session, keys: OtKeys, peer: number, tag: number, ext: number, l: OleLayout, x: Uint32Array): Promise<Uint32Array> {
   const { u, t } = oleReceiveStart(pair(keys, peer).recv, ext, x, l);
   s.sendBytes(peer, tag, u, `ot/${ext}/u`);
-  return oleReceiveFinish(t, ext, x, await s.recvBytes(peer, tag, `ot/${ext}/d`), l);
+  return oleReceiveFinish(t, ext, x, await recvExact(s, peer, tag, `ot/${ext}/d`, messageBytes(l).d), l);
 }
 
 /** Add 64-bit little-endian word pairs: acc += v. */
@@ -117,10 +135,10 @@ export async function andCross(s: Session, keys: OtKeys, tag: number, ext: numbe
     (async () => {
       const { u, t } = andReceiveStart(pair(keys, j).recv, ext, x, m);
       s.sendBytes(j, tag, u, `ot/${ext}/u`);
-      return andReceiveFinish(t, ext, x, await s.recvBytes(j, tag, `ot/${ext}/d`), m);
+      return andReceiveFinish(t, ext, x, await recvExact(s, j, tag, `ot/${ext}/d`, m / 8), m);
     })(),
     (async () => {
-      const { d, share } = andSend(pair(keys, j).send, ext, await s.recvBytes(j, tag, `ot/${ext}/u`), y, m);
+      const { d, share } = andSend(pair(keys, j).send, ext, await recvExact(s, j, tag, `ot/${ext}/u`, 16 * m), y, m);
       s.sendBytes(j, tag, d, `ot/${ext}/d`);
       return share;
     })(),
