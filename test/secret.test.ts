@@ -57,6 +57,7 @@ describe('Secret tensor API', () => {
       expect(() => x.add(y)).to.throw(/E_SHAPE|shapes \[2\] and \[3\] differ/);
       expect(() => Secret.input(s, 5, [1])).to.throw(/owner 5/);
       if (s.me === 1) expect(() => Secret.input(s, 0, [1], [1])).to.throw(/only the owner/);
+      if (s.me === 0) expect(() => Secret.input(s, 0, [1], [1.5], 0)).to.throw(/not a safe integer/);
     });
   });
 });

@@ -43,7 +43,10 @@ export class Secret {
     let v: Ring | undefined;
     if (s.me === owner) {
       if (value === undefined) throw new ConcordError('E_USAGE', `Secret.input: party ${s.id} owns this input but passed no value`);
-      v = value instanceof Ring ? value : frac > 0 ? encodeFixed(value, shape, frac) : Ring.from(Array.from(value, (x) => BigInt(x)), shape);
+      v = value instanceof Ring ? value : frac > 0 ? encodeFixed(value, shape, frac) : Ring.from(Array.from(value, (x, i) => {
+        if (!Number.isSafeInteger(x)) throw new ConcordError('E_RANGE', `Secret.input: value ${x} at index ${i} is not a safe integer (frac = 0 holds ring integers; use frac > 0 for reals)`);
+        return BigInt(x);
+      }), shape);
     } else if (value !== undefined) {
       throw new ConcordError('E_USAGE', `Secret.input: party ${s.id} passed a value for an input owned by party ${s.ids[owner]}; only the owner provides it`);
     }
