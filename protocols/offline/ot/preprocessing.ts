@@ -10,7 +10,7 @@
  * OTs run once, on the first request. Messages go under the requesting tag with kinds `ot/…`,
  * never colliding with the online protocol's own kinds.
  * Rounds seen by the online phase: 0 when a batch is ready, else the batch's (2, or 2(n−1) for
- * daBits and truncation pairs, plus 2 for the base OTs on the very first request).
+ * daBits and truncation pairs, plus 3 for the base OTs on the very first request).
  */
 import { randomBytes } from 'node:crypto';
 import { ConcordError } from '../../../src/errors.js';
