@@ -1,8 +1,9 @@
+import { NET_PROFILES } from '../src/net/shaper.js';
 import { fmtSeconds } from './harness.js';
 import { fmtBytes, fmtRate, markdownTable, opsUnit } from './report-table.js';
 import type { ReportData } from './report.js';
 import type { SweepResult } from './scale.js';
-import { barChart, lineChart, type Series } from './svg.js';
+import { barChart, compact, lineChart, type Series } from './svg.js';
 import type { NormalizedResult } from './types.js';
 
 /** Rendering of bench/RESULTS.md and its charts from measured ReportData (pure: no I/O). */
@@ -14,7 +15,8 @@ export interface Chart {
   svg: string;
 }
 
-const secondsAxis = (v: number) => fmtSeconds(v).replace(' ', '');
+/** Axis labels in seconds with a unit: 30s, 300ms, 10µs. */
+const secondsAxis = (v: number): string => (v >= 1 ? `${compact(v)}s` : v >= 1e-3 ? `${compact(v * 1e3)}ms` : `${compact(v * 1e6)}µs`);
 
 function xOf(s: SweepResult, r: NormalizedResult): number {
   return s.variable === 'size' ? r.size : r.parties;
@@ -42,6 +44,7 @@ export function renderCharts(d: ReportData): Chart[] {
     add('scale-parties.svg', 'time vs parties', () =>
       lineChart(partySweeps.flatMap((s) => sweepSeries(s, false).map((x) => ({ ...x, label: `${s.name} (size ${s.results[0]?.size ?? '?'})` }))), {
         title: 'Time vs number of parties (all processes on one 2-core host)', xLabel: 'parties', yLabel: 'seconds', formatY: secondsAxis,
+        xTicks: [...new Set(partySweeps.flatMap((s) => s.results.map((r) => r.parties)))].sort((a, b) => a - b),
       }));
   }
   const rows = sweep('logreg-rows');
@@ -137,6 +140,8 @@ export function renderMarkdown(d: ReportData, charts: readonly Chart[], notes: s
   }
   const flags = d.sweeps.flatMap((s) => [...s.timeSteps, ...s.byteSteps].filter((t) => t.flagged).map(() => s.title));
   out.push(flags.length > 0 ? `Scaling: ${flags.length} step(s) grew faster than the protocol formula (see "Scaling"): ${[...new Set(flags)].join('; ')}.` : 'Scaling: no step grew faster than its protocol formula.', '');
+  const tr = ['none', 'lan', 'wan'].map((n) => d.network.results.find((r) => r.name === 'train.logreg' && r.net === n));
+  if (tr.every((r) => r !== undefined)) out.push(`Training (\`train.logreg\`, ${tr[0]!.size} rows, ${tr[0]!.parties} parties): ${tr.map((r) => `${netLabel(r!.net)} **${fmtSeconds(r!.seconds)}**`).join(', ')}.`, '');
   if (notes.trim()) out.push(notes.trim(), '');
   out.push(`## All benchmarks (\`concord bench all --parties ${d.options.parties}\`)`, '', markdownTable(d.suite.results), '');
   out.push(
@@ -157,15 +162,17 @@ export function renderMarkdown(d: ReportData, charts: readonly Chart[], notes: s
     out.push(sweepSection(s, c));
   }
   out.push('## Simulated networks (LAN vs WAN)', '');
-  out.push('The transport of every party delays each incoming link by half the round-trip time plus the serialization time at the bandwidth cap (src/net/shaper.ts; in the process, not the operating system). LAN = 1 Gbit/s and 0.5 ms RTT, WAN = 100 Mbit/s and 40 ms RTT. Dealer traffic is not shaped. Training runs under LAN/WAN are single runs (no warm-up): each costs at least rounds × RTT/2 (in a round every party sends, then waits one one-way delay for the others).', '');
+  out.push('The transport of every party delays each incoming link by half the round-trip time plus the serialization time at the bandwidth cap (src/net/shaper.ts; in the process, not the operating system). LAN = 1 Gbit/s and 0.5 ms RTT, WAN = 100 Mbit/s and 40 ms RTT. Dealer traffic is not shaped. Training runs under LAN/WAN are single runs. Network floor = rounds × RTT/2 (in a round every party sends, then waits one one-way delay for the others) + the bytes of the busiest party per link at the bandwidth cap: what the protocol would cost on that network with infinitely fast computers.', '');
   const nc = chart('net.svg');
   if (nc) out.push(`![${nc.title}](${nc.file})`, '');
   if (d.network.results.length > 0) {
-    out.push('| benchmark | size | network | median | min..max | ops/s | bytes total | rounds | latency floor (rounds × RTT/2) |', '| :--- | ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push('| benchmark | size | network | median | min..max | ops/s | bytes total | rounds | network floor |', '| :--- | ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of d.network.results) {
-      const rtt = r.net === 'lan' ? 0.5e-3 : r.net === 'wan' ? 40e-3 : 0;
-      // In a round every party sends at once and waits for the others: one one-way delay each.
-      out.push(`| ${r.name} | ${r.size} | ${netLabel(r.net)} | ${fmtSeconds(r.seconds)} | ${fmtSeconds(r.minSeconds)}..${fmtSeconds(r.maxSeconds)} | ${fmtRate(r.opsPerSecond)} ${opsUnit(r.name)} | ${fmtBytes(r.bytesSent)} | ${r.rounds} | ${rtt > 0 ? fmtSeconds((r.rounds * rtt) / 2) : '—'} |`);
+      const p = r.net === 'lan' || r.net === 'wan' ? NET_PROFILES[r.net]! : undefined;
+      // In a round every party sends at once and waits for the others: one one-way delay each;
+      // plus the busiest party's bytes on one link at the bandwidth cap.
+      const floor = p ? (r.rounds * p.rttMs) / 2e3 + (r.bytesPerParty / Math.max(1, r.parties - 1)) * 8 / (p.mbps * 1e6) : 0;
+      out.push(`| ${r.name} | ${r.size} | ${netLabel(r.net)} | ${fmtSeconds(r.seconds)} | ${fmtSeconds(r.minSeconds)}..${fmtSeconds(r.maxSeconds)} | ${fmtRate(r.opsPerSecond)} ${opsUnit(r.name)} | ${fmtBytes(r.bytesSent)} | ${r.rounds} | ${floor > 0 ? fmtSeconds(floor) : '—'} |`);
     }
     out.push('');
   }

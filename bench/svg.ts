@@ -26,6 +26,8 @@ export interface ChartOptions {
   /** Format a y value for tick labels and tooltips (default: compact number). */
   formatY?: (v: number) => string;
   formatX?: (v: number) => string;
+  /** Explicit x ticks (e.g. the party counts measured) instead of decades. */
+  xTicks?: number[];
 }
 
 /** One group of bars (e.g. a benchmark), one bar per variant (e.g. network profile). */
@@ -148,7 +150,9 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
   for (const [x, y] of pts) {
     if (!Number.isFinite(x) || !Number.isFinite(y) || (logX && x <= 0) || (logY && y <= 0)) throw new RangeError(`chart "${o.title}": point (${x}, ${y}) cannot be drawn on ${logX ? 'log' : 'linear'}-${logY ? 'log' : 'linear'} axes`);
   }
-  const xa = makeAxis(Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0])), logX);
+  const xa = o.xTicks && o.xTicks.length >= 2
+    ? { min: Math.min(...o.xTicks, ...pts.map((p) => p[0])), max: Math.max(...o.xTicks, ...pts.map((p) => p[0])), log: logX, ticks: [...o.xTicks] }
+    : makeAxis(Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0])), logX);
   // Head room above the data for the legend.
   const ymax = Math.max(...pts.map((p) => p[1]));
   const ya = makeAxis(Math.min(...pts.map((p) => p[1])), logY ? ymax * 3 : ymax * 1.25, logY);
