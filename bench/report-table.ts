@@ -29,7 +29,7 @@ export function fmtRate(r: number): string {
 
 /** What opsPerSecond counts for a benchmark (DESIGN.md §7). */
 export function opsUnit(name: string): string {
-  if (name === 'matmul' || name === 'ring.matmul' || name === 'offline.matrix') return name === 'offline.matrix' ? 'items' : 'MAC';
+  if (name === 'matmul' || name === 'ring.matmul' || name === 'offline.matrix') return 'MAC';
   if (name === 'prg' || name === 'net.throughput') return 'B';
   if (name === 'net.latency') return 'RTT';
   if (name.startsWith('train.')) return 'row·ep';
