@@ -4,6 +4,8 @@
  * between parties go through OT, so no party ever learns another's share.
  *   element triples  a = Σa_i, b = Σb_i: c_i = a_i·b_i + share of Σ_{j≠i}(a_i·b_j + a_j·b_i) [Gilboa]
  *   matrix triples   the same with A_i's entries as choices and rows of B_j as OLE messages
+ *   masked triples   a mask [A] is local randomness (A = ΣA_i, no traffic); each use gets fresh B
+ *                    and C = op(A)·B by the matrix-triple cross terms with op(A) fixed
  *   bit triples      XOR shares, c_i = a_i∧b_i ⊕ share of ⊕_{j≠i}(a_i∧b_j ⊕ a_j∧b_i)        [GMW]
  *   daBits           each party a local bit β_i, b = ⊕β_i; arithmetic shares by the chain
  *                    x ← x + β_i − 2·β_i·x (party i's bit times the shared x: 1 OT per peer)
