@@ -76,6 +76,23 @@ describe('sigmoid', () => {
       expect(r.bytes).to.equal(2 * sigmoidCost(3, xs.length, true).bytesPerPeer);
     }
   });
+  it('takes a product of an untruncated value (inFrac = 3f) in the same rounds (n=3)', async () => {
+    const xs = grid(-10, 10, 1 / 16, [-(2 ** 13), 2 ** 13, -1000, 1000]);
+    const enc = encodeFixed(xs, undefined, 48);
+    const res = await runParties(3, async (s) => {
+      const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
+      const r0 = s.stats().rounds;
+      const y = await sigmoid(s, x, 16, 48);
+      const rounds = s.stats().rounds - r0;
+      return { y: decodeFixed(await open(s, y)), rounds };
+    });
+    for (const r of res) {
+      expect(maxErr(xs, r.y, sig)).to.be.below(1e-3);
+      expect(r.rounds).to.equal(sigmoidCost(3, xs.length, true).rounds);
+    }
+    const bad = await runParties(3, async (s) => sigmoid(s, Ring.zeros([1]), 16, 49).then(() => 'ok', (e: Error) => e.message));
+    expect(bad[0]).to.match(/= 16\.\.48/);
+  });
   it('works with f = 20 on a 2-D tensor', async () => {
     const xs = grid(-9, 9, 0.25).slice(0, 72);
     const { y } = await fx(3, xs, (s, x) => sigmoid(s, x.reshape([8, 9]), 20), 20);

@@ -33,14 +33,17 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  * Accuracy (measured over a dense grid, f = 16): |error| ≤ 1.0e-3 for every input; the fit error
  * is ≤ 6.9e-4 and the rest is fixed-point rounding. Input range: |x| < 2^(46) real (|ring| < 2^62);
  * no saturation problems for large |x| (exactly 0 or 1 beyond ±7.5). Requires f ≤ 24.
- * `inFrac` (f..2f, default f): fractional bits of the INPUT. Pass 2f to feed an untruncated
- * fixed-point product (e.g. X·w straight from matmul): the comparisons need no truncation and the
- * polynomial side truncates within the comparison's rounds, saving the caller's trunc round.
- * Same rounds, 8·len more bytes; input range then |x| < 2^(62−2f) real (2^30 at f = 16).
+ * `inFrac` (f..min(3f, 58), default f): fractional bits of the INPUT. Pass 2f to feed an
+ * untruncated fixed-point product (e.g. X·w straight from matmul), 3f for a product of a 2f-bit
+ * value (e.g. an untruncated relu output times weights): the comparisons need no truncation and
+ * the polynomial side truncates within the comparison's rounds, saving the caller's trunc round.
+ * Same rounds, 8·len more bytes; input range then |x| < 2^(62−inFrac) real (2^30 at 2f, 2^14 at
+ * 3f for f = 16).
  */
 export async function sigmoid(s: Session, x: Ring, f: number = FRAC_BITS, inFrac: number = f): Promise<Ring> {
   if (!Number.isInteger(f) || f < 1 || f > 24) throw new ConcordError('E_RANGE', `sigmoid: fractional bits f=${f} outside 1..24`);
-  if (!Number.isInteger(inFrac) || inFrac < f || inFrac > 2 * f) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..2f = ${f}..${2 * f}`);
+  const maxIn = Math.min(3 * f, 58);
+  if (!Number.isInteger(inFrac) || inFrac < f || inFrac > maxIn) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..min(3f, 58) = ${f}..${maxIn}`);
   const t = scoped(s, TAGS.nonlinear);
   return sigmoidOn(t, x, f, inFrac);
 }

@@ -10,8 +10,8 @@ import type { NonlinearOps } from './train.js';
  * protocols) and the result takes the input's shape back.
  */
 export const secureOps: NonlinearOps = {
-  async sigmoid(s: Session, x: Ring, f: number): Promise<Ring> {
-    return (await sigmoid(s, x.reshape([x.size]), f)).reshape(x.shape);
+  async sigmoid(s: Session, x: Ring, f: number, inFrac: number = f): Promise<Ring> {
+    return (await sigmoid(s, x.reshape([x.size]), f, inFrac)).reshape(x.shape);
   },
   async relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
     const { y, d } = await relu(s, x.reshape([x.size]));

@@ -21,11 +21,12 @@ import type { HyperParams } from './hyper.js';
  * Flow: joint standardization (src/ml/scaling.ts, declared output: mean and std) → each party
  * scales its own rows, appends the constant-1 bias column and inputs them (0 rounds) → the union
  * is put in the public training order (local gather) → per batch:
- *   logreg: z = trunc(X_b·w) → p = σ(z) → e = p − y → G = X_bᵀ·e → w −= trunc(η·G + μ·v)
- *   mlp:    (A, D) = relu(X_b·W1) → z = trunc(A·W2) + b2 → p = σ(z) → e = p − y
+ *   logreg: z = X_b·w (2f bits) → p = σ(z) → e = p − y → G = X_bᵀ·e → w −= trunc(η·G + μ·v)
+ *   mlp:    (A, D) = relu(X_b·W1) → z = A·W2 + b2 (3f bits) → p = σ(z) → e = p − y
  *           → {Aᵀ·e, e ⊙ (D ⊙ W2ᵀ)} (1 round; D ⊙ W2ᵀ computed alongside σ) → dH = trunc(·)
- *           → X_bᵀ·dH → all updates in 1 round. Rounds per mlp step: 2·rounds(σ-ish) + 7.
- * Rounds per logreg step: 1 + 1 + rounds(σ) + 1 + 1 (+2 with a positive-class weight).
+ *           → X_bᵀ·dH → all updates in 1 round. Rounds per mlp step: 2·rounds(σ-ish) + 6.
+ * Rounds per logreg step: 1 + rounds(σ) + 1 + 1 (+2 with a positive-class weight); σ takes the
+ * untruncated product and truncates within its comparison rounds.
  * The learning rate and 1/|batch| are folded into ONE public fixed-point factor η_e = lr/|b|·2^e
  * so each update needs a single truncation (by f + e bits) — momentum is folded into the same one.
  * Revealed: public row counts, the scaling, (optionally) the per-epoch Brier loss, and the final
@@ -34,7 +35,8 @@ import type { HyperParams } from './hyper.js';
 
 /** The comparison-based functions the loop needs (protocols/compare, protocols/nonlinear). */
 export interface NonlinearOps {
-  sigmoid(s: Session, x: Ring, f: number): Promise<Ring>;
+  /** σ at f fractional bits of an input with `inFrac` (f..2f, default f) fractional bits. */
+  sigmoid(s: Session, x: Ring, f: number, inFrac?: number): Promise<Ring>;
   relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }>;
 }
 
@@ -222,8 +224,8 @@ async function errorTerm(s: Session, p: Ring, yb: Ring, wb: Ring | undefined, f:
 
 const logregStep: Step = async (s, o, X, start, end, [w], yb, wb) => {
   const f = o.fracBits;
-  const z = await trunc(s, await X.times(start, end, w!), f);
-  const p = await o.ops.sigmoid(s, z, f);
+  // σ takes X_b·w untruncated (2f bits) and truncates inside its own rounds: one round less per step.
+  const p = await o.ops.sigmoid(s, await X.times(start, end, w!), f, 2 * f);
   const err = await errorTerm(s, p, yb, wb, f);
   return { grads: [await X.transposeTimes(start, end, err)], err };
 };
@@ -239,8 +241,9 @@ const mlpStep: Step = async (s, o, X, start, end, [w1, w2, b2], yb, wb) => {
   const [a, z3f] = await Promise.all([trunc(s, a2f, f), matmul(s, a2f, w2!)]);
   // Off the critical path, concurrently with σ: M = D ⊙ W2ᵀ (row-broadcast), so that the
   // hidden-layer error is one product dH = e ⊙ M instead of a matmul, a truncation and a product.
+  // σ takes A·W2 + b2 at 3f bits as it is and truncates within its own rounds (saves a round).
   const [p, m] = await Promise.all([
-    trunc(s, z3f, 2 * f).then((z) => o.ops.sigmoid(s, z.add(Ring.fill([b, 1], b2!.get(0))), f)),
+    o.ops.sigmoid(s, z3f.add(Ring.fill([b, 1], b2!.get(0) << BigInt(2 * f))), f, 3 * f),
     mul(s, dRelu, Ring.fill([b, 1], 1n).matmul(w2!.reshape([1, hid]))),
   ]);
   const err = await errorTerm(s, p, yb, wb, f);

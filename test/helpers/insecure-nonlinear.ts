@@ -10,8 +10,8 @@ import type { NonlinearOps } from '../../src/ml/train.js';
  * re-sharing. Lets the training loop be tested before/independently of the comparison protocols.
  */
 export const insecureOps: NonlinearOps = {
-  async sigmoid(s: Session, x: Ring, f: number): Promise<Ring> {
-    const v = decodeFixed(await open(s, x), f);
+  async sigmoid(s: Session, x: Ring, f: number, inFrac: number = f): Promise<Ring> {
+    const v = decodeFixed(await open(s, x), inFrac);
     return publicShare(s, encodeFixed(v.map((z) => 1 / (1 + Math.exp(-z))), x.shape, f));
   },
   async relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
