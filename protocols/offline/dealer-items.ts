@@ -19,6 +19,7 @@
 import { ConcordError } from '../../src/errors.js';
 import { Prg, deriveKey } from '../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
+import * as W from '../../src/ring/wasm.js';
 import type { DaBits, MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
 
 /** One item of correlated randomness, as requested by the online phase. */
@@ -109,13 +110,44 @@ export function checkRequest(q: ItemRequest): void {
 
 const isXor = (q: ItemRequest): boolean => q.kind === 'bit';
 
-/** Party `i`'s PRG expansions of an item: random components then dependent ones. */
-function expand(seed: Uint8Array, q: ItemRequest): { random: Ring[]; dependent: Ring[] } {
-  const { random, dependent } = layout(q);
-  const prg = new Prg(deriveKey(seed, `item/${itemKey(q)}`));
-  const r = random.map((s) => prg.ring(s));
-  if (q.kind === 'dabit') r[0] = r[0]!.and(Ring.fill(r[0]!.shape, 1n)); // XOR shares live in bit 0
-  return { random: r, dependent: dependent.map((s) => prg.ring(s)) };
+/** Keystream words per chunk when streaming a PRG into an accumulator (128 KiB: the PRG's own chunk). */
+const CHUNK = 16384;
+const scratch = new BigUint64Array(CHUNK);
+
+/** The next `out.length` words of `prg`, written into `out`. */
+function fillFrom(prg: Prg, out: BigUint64Array): void {
+  prg.fill(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+}
+
+/**
+ * acc ∘= the next acc.length words of `prg`, streamed through a small reused buffer: no
+ * full-size temporary per seed (fresh 8 MB arrays page-fault on every touch).
+ */
+function combineFrom(prg: Prg, acc: BigUint64Array, op: 'add' | 'sub' | 'xor'): void {
+  for (let off = 0; off < acc.length; off += CHUNK) {
+    const len = Math.min(CHUNK, acc.length - off);
+    const ks = scratch.subarray(0, len);
+    fillFrom(prg, ks);
+    const a = acc.subarray(off, off + len);
+    W.binary(op, a, ks, a);
+  }
+}
+
+function itemPrg(seed: Uint8Array, q: ItemRequest): Prg {
+  return new Prg(deriveKey(seed, `item/${itemKey(q)}`));
+}
+
+/**
+ * Party `i`'s PRG expansions of an item: random components then dependent ones. The dependent
+ * ones are skipped when `dependent` is false (party n−1 replaces them by the dealer's correction;
+ * they come last in the stream, so skipping them changes nothing else).
+ */
+function expand(seed: Uint8Array, q: ItemRequest, dependent = true): { random: Ring[]; dependent: Ring[] } {
+  const shapes = layout(q);
+  const prg = itemPrg(seed, q);
+  const r = shapes.random.map((s) => prg.ring(s));
+  if (q.kind === 'dabit') W.shift('bit', r[0]!.data, 0, r[0]!.data); // XOR shares live in bit 0
+  return { random: r, dependent: dependent ? shapes.dependent.map((s) => prg.ring(s)) : [] };
 }
 
 /**
@@ -124,7 +156,9 @@ function expand(seed: Uint8Array, q: ItemRequest): { random: Ring[]; dependent: 
  */
 export function maskValue(seeds: readonly Uint8Array[], tag: number, shape: Shape): Ring {
   const q: ItemRequest = { kind: 'mask', tag, shape };
-  return seeds.map((s) => expand(s, q).random[0]!).reduce((a, b) => a.add(b));
+  const acc = new Ring(shape);
+  seeds.forEach((s, i) => (i === 0 ? fillFrom(itemPrg(s, q), acc.data) : combineFrom(itemPrg(s, q), acc.data, 'add')));
+  return acc;
 }
 
 function opRows(a: Ring, start: number, end: number): Ring {
@@ -134,37 +168,47 @@ function opRows(a: Ring, start: number, end: number): Ring {
 /**
  * The dealer's correction for party n−1: its dependent shares, flattened into one tensor.
  * `mask` supplies the full mask A for masked triples (see maskValue; cache it across calls).
+ * Every seed's stream is read in order (random components, then dependent ones) and folded into
+ * accumulators chunk by chunk; party n−1's dependent stream is never generated.
  */
 export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, mask?: (maskTag: number, shape: Shape) => Ring): Ring {
+  if (q.kind === 'mask') return Ring.zeros([0]);
   const n = seeds.length;
-  const parts = seeds.map((s) => expand(s, q));
-  const sumRandom = (j: number): Ring => parts.map((p) => p.random[j]!).reduce((a, b) => (isXor(q) ? a.xor(b) : a.add(b)));
-  let values: Ring[];
+  const xor = isXor(q);
+  const prgs = seeds.map((s) => itemPrg(s, q));
+  // Σ (or ⊕) over the seeds of each random component, in stream order.
+  const sums = layout(q).random.map((shape) => {
+    const acc = new Ring(shape);
+    prgs.forEach((p, i) => (i === 0 ? fillFrom(p, acc.data) : combineFrom(p, acc.data, xor || q.kind === 'dabit' ? 'xor' : 'add')));
+    return acc;
+  });
+  let out: Ring;
   switch (q.kind) {
-    case 'triple': values = [sumRandom(0).mul(sumRandom(1))]; break;
-    case 'bit': values = [sumRandom(0).and(sumRandom(1))]; break;
-    case 'matrix': values = [sumRandom(0).matmul(sumRandom(1))]; break;
+    case 'triple': W.binary('mul', sums[0]!.data, sums[1]!.data, sums[0]!.data); out = sums[0]!; break;
+    case 'bit': W.binary('and', sums[0]!.data, sums[1]!.data, sums[0]!.data); out = sums[0]!; break;
+    case 'matrix': out = sums[0]!.matmul(sums[1]!); break;
     case 'trunc': {
-      const r = sumRandom(0);
-      values = [r.shl(1).shr(1).shr(q.f), r.shr(63)];
+      const r = sums[0]!;
+      const len = r.size;
+      out = new Ring([2 * len]);
+      const low = out.data.subarray(0, len);
+      W.shift('shl', r.data, 1, low);
+      W.shift('shr', low, 1 + q.f, low);
+      W.shift('shr', r.data, 63, out.data.subarray(len));
       break;
     }
-    case 'dabit': values = [parts.map((p) => p.random[0]!).reduce((a, b) => a.xor(b))]; break;
-    case 'mask': values = []; break;
+    // ⊕ of the parties' bit-0 shares = bit 0 of the ⊕ of their whole words.
+    case 'dabit': W.shift('bit', sums[0]!.data, 0, sums[0]!.data); out = sums[0]!; break;
     case 'masked': {
       if (!mask) throw new ConcordError('E_INTERNAL', 'dealerCorrection: masked triple without a mask source');
       const a = opRows(mask(q.maskTag, q.maskShape), q.start, q.end);
-      values = [a.matmul(sumRandom(0), { transA: q.transpose })];
+      out = a.matmul(sums[0]!, { transA: q.transpose });
       break;
     }
   }
-  const fixed = values.map((v, j) => {
-    let last = v;
-    for (let i = 0; i < n - 1; i++) last = isXor(q) ? last.xor(parts[i]!.dependent[j]!) : last.sub(parts[i]!.dependent[j]!);
-    return last;
-  });
-  if (fixed.length === 0) return Ring.zeros([0]);
-  return fixed.length === 1 ? fixed[0]!.reshape([fixed[0]!.size]) : Ring.concat(fixed.map((f) => f.reshape([f.size])));
+  // The flattened dependent components are exactly each seed's stream after its random part.
+  for (let i = 0; i < n - 1; i++) combineFrom(prgs[i]!, out.data, xor ? 'xor' : 'sub');
+  return out.reshape([out.size]);
 }
 
 /**
@@ -172,15 +216,15 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
  * Parties 0..n−2 pass none and need no communication.
  */
 export function partyShare(seed: Uint8Array, q: ItemRequest, correction?: Ring): ItemShare {
-  const { random, dependent } = expand(seed, q);
+  if (correction && correction.size !== correctionSize(q)) throw new ConcordError('E_PREP', `dealer correction for ${itemKey(q)} has ${correction.size} elements, expected ${correctionSize(q)}`);
+  const { random, dependent } = expand(seed, q, !correction);
   let dep = dependent;
   if (correction) {
-    const shapes = layout(q).dependent;
-    if (correction.size !== correctionSize(q)) throw new ConcordError('E_PREP', `dealer correction for ${itemKey(q)} has ${correction.size} elements, expected ${correctionSize(q)}`);
+    // Views of the received tensor (owned by this item alone): no copies.
     let off = 0;
-    dep = shapes.map((s) => {
+    dep = layout(q).dependent.map((s) => {
       const len = sizeOf(s);
-      const part = new Ring(s, correction.data.slice(off, off + len));
+      const part = new Ring(s, correction.data.subarray(off, off + len));
       off += len;
       return part;
     });
