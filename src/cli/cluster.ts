@@ -127,6 +127,19 @@ export function cliScript(name: string): string {
 }
 
 /**
+ * glibc malloc settings for party/dealer/worker children: tensors of 1 MB+ come from the heap
+ * instead of a fresh mmap each (which page-faults on every first touch and is unmapped on free).
+ * Measured (in-process 3-party 10^6 mul, dealer mode): sys time 0.35–0.41 → 0.20–0.24 s, page
+ * faults 220k → 110k, wall 220–230 → 170 ms per mul. Values already in the environment win.
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '67108864', MALLOC_TRIM_THRESHOLD_: '268435456' };
+
+/** `base` plus MALLOC_ENV where `base` does not set those variables. */
+export function childEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...MALLOC_ENV, ...base };
+}
+
+/**
  * HOOK (dealer engineer): start the dealer process for offline 'dealer'. Default: the documented
  * CLI `concord dealer --config <consortium> --key <dealer key>`. It must exit on its own once
  * every party has closed its link; runCluster kills it a few seconds after the parties are done.
@@ -200,7 +213,7 @@ async function runOnce(opts: ClusterOptions): Promise<ClusterRun> {
   const offline = opts.offline ?? 'none';
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const files = await writeClusterFiles({ parties: opts.parties, dealer: offline === 'dealer' });
-  const env = { ...process.env, ...(opts.env ?? {}) };
+  const env = childEnv({ ...process.env, ...(opts.env ?? {}) });
   const jobHash = toHex(sha256(new TextEncoder().encode(JSON.stringify({ task: opts.task, args: opts.args ?? null, offline, parties: opts.parties })))).slice(0, 32);
   const children: Child[] = [];
   let dealer: Child | undefined;

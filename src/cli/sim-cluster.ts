@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConcordError } from '../errors.js';
-import { writeClusterFiles, spawnDealer, type ClusterFiles } from './cluster.js';
+import { writeClusterFiles, spawnDealer, childEnv, type ClusterFiles } from './cluster.js';
 
 /**
  * The local consortium of `concord simulate` (and the training tests/benchmarks): a temporary
@@ -46,7 +46,7 @@ const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** Spawn `concord <args>` as a child process (stdout/stderr captured; lines offered to `onLine`). */
 export function spawnConcord(id: string, args: string[], onLine?: (id: string, line: string) => void, env?: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<ProcOutcome> } {
-  return watchChild(id, spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env }), onLine);
+  return watchChild(id, spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env ?? process.env) }), onLine);
 }
 
 /** Capture a child's output; stderr lines are offered to `onLine` as they come. */
@@ -91,7 +91,7 @@ export async function runConsortium(o: {
   const procs: ChildProcess[] = [];
   let dealer: { child: ChildProcess; done: Promise<ProcOutcome> } | undefined;
   if (o.sim.dealerId) {
-    dealer = watchChild(o.sim.dealerId, spawnDealer(o.sim.files, process.env), o.onLine);
+    dealer = watchChild(o.sim.dealerId, spawnDealer(o.sim.files, childEnv()), o.onLine);
     procs.push(dealer.child);
   }
   const parties = o.sim.ids.map((id) => spawnConcord(id, ['party', ...o.partyArgs(id)], o.onLine));
