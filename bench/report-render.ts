@@ -119,8 +119,9 @@ export function slowestVsPlain(results: readonly NormalizedResult[], k = 3): Nor
 export function renderMarkdown(d: ReportData, charts: readonly Chart[], notes: string): string {
   const m = d.machine;
   const chart = (f: string) => charts.find((c) => c.file === f);
-  const load = `1-minute load average ${m.loadBefore[0]?.toFixed(2)} at start, peak ${m.loadPeak.toFixed(2)}, ${m.loadAfter[0]?.toFixed(2)} at end, on ${m.cores} cores`;
-  const busy = m.loadPeak > m.cores * 1.5;
+  const load = `1-minute load average ${m.loadBefore[0]?.toFixed(2)} before the run (other jobs), peak ${m.loadPeak.toFixed(2)} and ${m.loadAfter[0]?.toFixed(2)} at the end (these include the run's own ${d.options.parties}–9 party and dealer processes), on ${m.cores} cores`;
+  // The run's own processes raise the load by parties + 1; only the load before it is other jobs'.
+  const busy = (m.loadBefore[0] ?? 0) > m.cores;
   const out: string[] = [
     '# Concord benchmark results',
     '',
@@ -141,7 +142,8 @@ export function renderMarkdown(d: ReportData, charts: readonly Chart[], notes: s
     `| settings | ${d.options.parties} parties, offline ${d.options.offline}, median of ${d.options.reps} runs after 1 warm-up (party processes on 127.0.0.1, Noise-encrypted WebSockets) |`,
     '',
   ];
-  if (busy) out.push(`> **The machine was loaded** during this run (load average up to ${m.loadPeak.toFixed(1)} on ${m.cores} cores: other builds and tests were running). Absolute times are pessimistic and min..max spreads are wide; ratios and byte/round counts are still meaningful.`, '');
+  if (busy) out.push(`> **The machine was loaded** when this run started (load average ${(m.loadBefore[0] ?? 0).toFixed(1)} on ${m.cores} cores from other builds and tests). Absolute times are pessimistic and min..max spreads are wide; ratios and byte/round counts are still meaningful.`, '');
+  else out.push(`> The machine was quiet when this run started (load average ${(m.loadBefore[0] ?? 0).toFixed(1)} on ${m.cores} cores). Other engineers' jobs may still have started during it; min..max spreads show where.`, '');
   const slow = slowestVsPlain(d.suite.results);
   out.push('## At a glance', '');
   if (slow.length > 0) {
