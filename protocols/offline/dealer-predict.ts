@@ -9,7 +9,8 @@
  *  3. Epochs: an item that does not recur exactly one period after its previous occurrence
  *     (the first step of an epoch, the partial last batch) is "irregular"; the gap between two
  *     irregular occurrences of the same item is the epoch length E, and every irregular item is
- *     predicted E ahead. From the third epoch on, epoch boundaries stop waiting too.
+ *     predicted E ahead. The gap between two masked triples over row 0 (epoch starts) gives E
+ *     already at the start of the second epoch, so from then on epoch boundaries stop waiting.
  * Predictions carry no secret: they are (tag, kind, shape) guesses; wrong ones are dropped.
  */
 import { itemKey, type ItemRequest } from './dealer-items.js';
@@ -87,12 +88,32 @@ export class ItemPredictor {
   private readonly rows = new Map<string, { start: number; step: number }>();
   private readonly irregular = new Map<string, number[]>();
   private readonly votes = new Map<number, number>();
+  /** Last irregular occurrence of each item (re-predicted once the epoch length is known). */
+  private readonly lastIrregular = new Map<string, ItemRequest>();
+  /** Tag of the last masked triple over row 0, per signature (an epoch starts there). */
+  private readonly epochStart = new Map<string, number>();
 
   constructor(private readonly depth = 2) {}
 
   /** The current step period (0 = unknown). */
   get T(): number {
     return this.period.T;
+  }
+
+  /**
+   * Rule 3 one epoch early: a masked triple over row 0 starts an epoch, so the gap between two of
+   * them is the epoch length E. E gets two votes, and every item last seen irregular (e.g. the
+   * previous epoch's partial last batch) is predicted E after that occurrence.
+   */
+  private epochFromRows(q: ItemRequest, sig: string): ItemRequest[] {
+    const u = this.epochStart.get(sig);
+    this.epochStart.set(sig, q.tag);
+    if (u === undefined || q.tag <= u) return [];
+    const e = q.tag - u;
+    this.votes.set(e, (this.votes.get(e) ?? 0) + 2);
+    const out: ItemRequest[] = [];
+    for (const p of this.lastIrregular.values()) if (p.tag + e > q.tag) out.push({ ...p, tag: p.tag + e });
+    return out;
   }
 
   /** Record an observed item; returns the items predicted to follow it. */
@@ -107,6 +128,7 @@ export class ItemPredictor {
       step = delta > 0 ? delta : (prev?.step ?? 0);
       this.rows.set(sig, { start: q.start, step });
     }
+    if (q.kind === 'masked' && q.start === 0) out.push(...this.epochFromRows(q, sig));
     const next = this.period.observe(q.tag, sig);
     if (next !== undefined) {
       const T = next - q.tag;
@@ -124,6 +146,8 @@ export class ItemPredictor {
       prev.push(q.tag);
       if (prev.length > 4) prev.shift();
       this.irregular.set(sig, prev);
+      this.lastIrregular.set(sig, q);
+      if (this.lastIrregular.size > 1024) this.lastIrregular.delete(this.lastIrregular.keys().next().value!);
       if (this.votes.size > 256) this.votes.clear();
       let best = 0;
       let epoch = 0;
