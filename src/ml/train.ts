@@ -24,7 +24,7 @@ import type { HyperParams } from './hyper.js';
  *   logreg: z = X_b·w (2f bits) → p = σ(z) → e = p − y → G = X_bᵀ·e → w −= trunc(η·G + μ·v)
  *   mlp:    (A, D) = relu(X_b·W1) → z = A·W2 + b2 (3f bits) → p = σ(z) → e = p − y
  *           → {Aᵀ·e, e ⊙ (D ⊙ W2ᵀ)} (1 round; D ⊙ W2ᵀ computed alongside σ) → dH = trunc(·)
- *           → X_bᵀ·dH → all updates in 1 round. Rounds per mlp step: 2·rounds(σ-ish) + 6.
+ *           → X_bᵀ·dH → all updates in 1 round. Rounds per mlp step: 2·rounds(σ-ish) + 6 (+1 for f > 16).
  * Rounds per logreg step: 1 + rounds(σ) + 1 + 1 (+2 with a positive-class weight); σ takes the
  * untruncated product and truncates within its comparison rounds.
  * The learning rate and 1/|batch| are folded into ONE public fixed-point factor η_e = lr/|b|·2^e
@@ -241,9 +241,13 @@ const mlpStep: Step = async (s, o, X, start, end, [w1, w2, b2], yb, wb) => {
   const [a, z3f] = await Promise.all([trunc(s, a2f, f), matmul(s, a2f, w2!)]);
   // Off the critical path, concurrently with σ: M = D ⊙ W2ᵀ (row-broadcast), so that the
   // hidden-layer error is one product dH = e ⊙ M instead of a matmul, a truncation and a product.
-  // σ takes A·W2 + b2 at 3f bits as it is and truncates within its own rounds (saves a round).
+  // σ takes A·W2 + b2 at 3f bits as it is and truncates within its own rounds (saves a round)
+  // while that leaves it the input range |z| < 2^(62−3f) ≥ 2^14; larger f truncates first.
+  const fused = 3 * f <= 48;
   const [p, m] = await Promise.all([
-    o.ops.sigmoid(s, z3f.add(Ring.fill([b, 1], b2!.get(0) << BigInt(2 * f))), f, 3 * f),
+    fused
+      ? o.ops.sigmoid(s, z3f.add(Ring.fill([b, 1], b2!.get(0) << BigInt(2 * f))), f, 3 * f)
+      : trunc(s, z3f, 2 * f).then((z) => o.ops.sigmoid(s, z.add(Ring.fill([b, 1], b2!.get(0))), f)),
     mul(s, dRelu, Ring.fill([b, 1], 1n).matmul(w2!.reshape([1, hid]))),
   ]);
   const err = await errorTerm(s, p, yb, wb, f);

@@ -16,7 +16,7 @@ import { secureOps } from '../../src/ml/nonlinear.js';
 const DATA = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
 /** Train on shards of the stratified split with n in-memory parties; compare with the plaintext loop. */
-async function trainBoth(ds: Dataset, arch: Arch, hp: HyperParams, ops: NonlinearOps, n = 3) {
+async function trainBoth(ds: Dataset, arch: Arch, hp: HyperParams, ops: NonlinearOps, n = 3, fracBits = 16) {
   const { train, test } = stratifiedSplit(ds.y, 0.2, 0);
   const tr = selectRows(ds, train);
   const te = selectRows(ds, test);
@@ -24,7 +24,7 @@ async function trainBoth(ds: Dataset, arch: Arch, hp: HyperParams, ops: Nonlinea
   const res = await runParties(n, async (s) => {
     const off = sizes.slice(0, s.me).reduce((a, b) => a + b, 0);
     const mine = selectRows(tr, Array.from({ length: sizes[s.me]! }, (_, i) => off + i));
-    return trainSecure(s, mine, sizes, { arch, hp, fracBits: 16, features: ds.features, label: 'label', recipients: [0], revealLoss: false, ops });
+    return trainSecure(s, mine, sizes, { arch, hp, fracBits, features: ds.features, label: 'label', recipients: [0], revealLoss: false, ops });
   });
   const model = res[0]!.model!;
   expect(res[1]!.model).to.equal(undefined);
@@ -100,6 +100,11 @@ describe('ml/train (in memory)', function () {
 
   it('mlp loop with exact nonlinearities tracks the plaintext loop', async () => {
     const r = await trainBoth(bc, { kind: 'mlp', features: 30, hidden: 8 }, { ...HP, epochs: 3 }, insecureOps);
+    expect(r.maxDiff).to.be.below(5e-3);
+  });
+
+  it('mlp with f = 17 (σ input truncated first: 3f = 51 bits is too many to fuse) tracks the plaintext loop', async () => {
+    const r = await trainBoth(bc, { kind: 'mlp', features: 30, hidden: 8 }, { ...HP, epochs: 2 }, insecureOps, 3, 17);
     expect(r.maxDiff).to.be.below(5e-3);
   });
 });
