@@ -50,7 +50,7 @@ export const JOB_DEFAULTS: Job = {
   positiveWeight: 1,
   seed: 1,
   fracBits: 16,
-  offline: 'dealer',
+  offline: 'ot',
   recipients: [],
   revealLoss: false,
   revealCheckpoints: false,
@@ -85,6 +85,9 @@ const SCHEMA: Record<keyof Job, Check> = {
   revealCheckpoints: bool,
 };
 
+/** Largest fracBits the MLP supports (tested; see validateJob). */
+export const MLP_MAX_FRAC_BITS = 17;
+
 /** Validate a parsed job object (fills defaults). `file` names the source in errors. */
 export function validateJob(obj: unknown, file: string): Job {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ConcordError('E_CONFIG', `${file}: a job file must hold one JSON object`);
@@ -96,6 +99,10 @@ export function validateJob(obj: unknown, file: string): Job {
     const problem = check(v);
     if (problem) throw new ConcordError('E_CONFIG', `${file}: field "${k}" ${problem}, got ${JSON.stringify(v)?.slice(0, 60)}`);
     out[k] = v;
+  }
+  // The MLP feeds σ its output-layer product at 3f bits; above f = 17 that leaves the ring's exact range.
+  if (out.model === 'mlp' && (out.fracBits as number) > MLP_MAX_FRAC_BITS) {
+    throw new ConcordError('E_CONFIG', `${file}: field "fracBits" is ${String(out.fracBits)}, but the MLP is exact only up to fracBits ${MLP_MAX_FRAC_BITS} (its output-layer product carries 3·fracBits fractional bits); use ${MLP_MAX_FRAC_BITS} or fewer`);
   }
   return out as unknown as Job;
 }

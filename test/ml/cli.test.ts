@@ -51,7 +51,7 @@ describe('training end to end (party processes over the Noise mesh)', function (
   this.timeout(180_000);
 
   it('simulate: logreg on breast cancer matches the plaintext loop and scikit-learn', async () => {
-    const r = await simulate(['--check']);
+    const r = await simulate(['--check', '--offline', 'dealer']);
     expect(r.parties).to.equal(3);
     expect(r.check).to.have.length(10);
     for (const e of r.check!) {
@@ -66,15 +66,23 @@ describe('training end to end (party processes over the Noise mesh)', function (
     expect(r.rounds).to.be.below(2000 + 100); // + one checkpoint opening per step under --check
   });
 
+  it('simulate with no flags uses the dealer-free ot mode (the default) at the dealer\'s accuracy', async () => {
+    const r = await simulate([]);
+    expect(r.offline).to.equal('ot');
+    expect([r.trainRows, r.testRows]).to.deep.equal([455, 114]);
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+    expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
+  });
+
   it('simulate: logreg on the fraud data (bank demo) matches the plaintext loop and scikit-learn', async () => {
-    const r = await simulate(['--train', join(DATA, 'creditcard_fraud.csv')]);
+    const r = await simulate(['--train', join(DATA, 'creditcard_fraud.csv'), '--offline', 'dealer']);
     expect([r.trainRows, r.testRows]).to.deep.equal([2612, 653]);
     expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
     expect(r.accuracy).to.be.at.least(0.9801 - 0.02);
   });
 
   it('simulate: MLP on breast cancer matches the plaintext loop and scikit-learn', async () => {
-    const r = await simulate(['--model', 'mlp']);
+    const r = await simulate(['--model', 'mlp', '--offline', 'dealer']);
     expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
     expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
   });

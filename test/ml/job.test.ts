@@ -19,6 +19,7 @@ describe('ml/job', () => {
     [{ revealLoss: 'yes' }, /field "revealLoss" must be true or false/],
     [{ partitioning: 'vertical' }, /field "partitioning"/],
     [[1, 2], /must hold one JSON object/],
+    [{ model: 'mlp', fracBits: 20 }, /the MLP is exact only up to fracBits 17/],
   ];
   for (const [obj, re] of bad) it(`rejects ${JSON.stringify(obj)}`, () => expect(() => validateJob(obj, 'j.json')).to.throw(re));
 });
