@@ -211,7 +211,9 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         say(`    largest divergence at step ${worst + 1} of ${stepDiff.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
       }
       say(`  the model (weights + scaling) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
-      say('  next: --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: parties/README.md');
+      say(job.offline === 'ot'
+        ? '  next: --offline dealer (faster, needs a neutral dealer), --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md'
+        : '  next: --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md');
       const report: SimulateReport = {
         parties: n, model: job.model, epochs: job.epochs, trainRows: train.rows, testRows: test.rows,
         accuracy: secure.accuracy, auc: secure.auc, precision: secure.precision, recall: secure.recall, f1: secure.f1,

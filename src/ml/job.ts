@@ -8,7 +8,7 @@ import type { HyperParams } from './hyper.js';
  * The job file: what the consortium computes. JSON, validated on load; unknown fields and wrong
  * types are E_CONFIG errors naming the file and the field. Every party must load the same job:
  * `jobHash` (SHA-256 of the canonical, defaults-filled form) goes into the network handshake.
- * Documented for users in parties/README-job.md.
+ * Documented for users in README.md ("Job files").
  */
 export interface Job extends HyperParams {
   /** Free-text name shown in logs. */
