@@ -46,6 +46,8 @@ export interface OtPrepOptions {
 const MAX_OTS_PER_BATCH = 1 << 20;
 const BASE_STREAM = 0xffffffff;
 const MASK_STREAM = 0xfffffffe;
+/** Uses of a mask generated ahead of the current one (see chainPrefetch). */
+const MASK_AHEAD = 3;
 
 const ring1 = (t: Triple, from: number, to: number): Triple => ({ a: t.a.slice(from, to), b: t.b.slice(from, to), c: t.c.slice(from, to) });
 const concat1 = (ts: Triple[]): Triple => ({ a: Ring.concat(ts.map((t) => t.a)), b: Ring.concat(ts.map((t) => t.b)), c: Ring.concat(ts.map((t) => t.c)) });
@@ -60,6 +62,10 @@ export class OtPreprocessing implements Preprocessing {
   private closed = false;
   private readonly streams = new Map<string, ItemStream<unknown>>();
   private readonly masks = new Map<number, Ring>();
+  private readonly batchKeys = new Map<number, string>();
+  /** Per mask: the masked-triple stream requested last, and which stream followed which. */
+  private readonly maskLast = new Map<number, string>();
+  private readonly maskNext = new Map<string, string>();
   private readonly maxBatch: number;
   private readonly firstBatch: number;
   private readonly prefetch: boolean;
@@ -80,6 +86,11 @@ export class OtPreprocessing implements Preprocessing {
     return Object.fromEntries([...this.streams].map(([k, v]) => [k, { ...v.stats }]));
   }
 
+  /** The stream a batch index (extension id >> 8) belongs to (for traffic accounting). */
+  streamOfBatch(index: number): string | undefined {
+    return this.batchKeys.get(index);
+  }
+
   private ready(tag: number): Promise<OtKeys> {
     this.keys ??= setupOt(this.s, tag, (peer) => new Prg(this.localKey, BASE_STREAM, peer));
     return this.keys;
@@ -91,8 +102,9 @@ export class OtPreprocessing implements Preprocessing {
       const spec = make();
       st = new ItemStream<T>({
         ...spec,
-        prefetch: this.prefetch,
+        prefetch: this.prefetch && spec.prefetch !== false,
         generate: async (count, tag, index) => {
+          this.batchKeys.set(index, key);
           const keys = await this.ready(tag);
           if (this.closed) throw new ConcordError('E_ABORTED', 'OT preprocessing closed');
           return spec.gen({ s: this.s, keys, tag, ext: index * 256, prg: this.localRandom?.(index) ?? new Prg(this.localKey, index, 0) }, count);
@@ -192,12 +204,37 @@ export class OtPreprocessing implements Preprocessing {
         slice: (v, x, y) => ({ b: v.b.slice(x * kk, y * kk), c: v.c.slice(x * h, y * h) }),
         concat: (vs) => ({ b: Ring.concat(vs.map((v) => v.b)), c: Ring.concat(vs.map((v) => v.c)) }),
         // one per batch: a key recurs once per epoch, so larger batches would mostly be waste;
-        // prefetch keeps the next one ready
+        // the chain prefetch below keeps the next uses ready
         firstBatch: 1,
         maxBatch: 1,
+        prefetch: false,
       };
     });
-    return this.take(st, tag, 1);
+    const key = `masked/${maskTag}/${start}/${end}/${tr ? 't' : 'n'}/${m}`;
+    const out = this.take(st, tag, 1);
+    this.chainPrefetch(maskTag, key, tag);
+    return out;
+  }
+
+  /**
+   * Uses of one mask come in a fixed cycle (every batch of every epoch, forward then transposed):
+   * learn which stream follows which and keep the next MASK_AHEAD uses of the cycle generated.
+   * Only streams already seen are prefetched, so at the end at most MASK_AHEAD items are left
+   * over (per-stream prefetch would leave one item of every stream: a whole epoch's worth).
+   */
+  private chainPrefetch(maskTag: number, key: string, tag: number): void {
+    if (!this.prefetch) return;
+    const last = this.maskLast.get(maskTag);
+    if (last !== undefined) this.maskNext.set(last, key);
+    this.maskLast.set(maskTag, key);
+    const need = new Map<string, number>();
+    let k: string | undefined = key;
+    for (let i = 0; i < MASK_AHEAD; i++) {
+      k = this.maskNext.get(k);
+      if (k === undefined) break;
+      need.set(k, (need.get(k) ?? 0) + 1);
+    }
+    for (const [sk, c] of need) this.streams.get(sk)!.ensureAhead(tag, c);
   }
 
   async close(): Promise<void> {

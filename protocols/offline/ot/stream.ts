@@ -18,6 +18,15 @@ export interface StreamSpec<T> {
   prefetch?: boolean;
 }
 
+/** Request sizes remembered per stream (enough for a few epochs of a training job). */
+const HISTORY = 4096;
+
+/** Predicted request sizes: `cycle` repeats from the next request on, which asks for `next` items. */
+interface Plan {
+  cycle: number[];
+  next: number;
+}
+
 interface Batch<T> {
   lo: number;
   hi: number;
@@ -33,6 +42,8 @@ export interface StreamStats {
   batches: number;
   /** Requests that had to wait for generation. */
   waits: number;
+  /** Items generated (≥ items: the rest is prefetched or left over). */
+  generated: number;
 }
 
 export class ItemStream<T> {
@@ -41,7 +52,8 @@ export class ItemStream<T> {
   private size: number;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly batches: Batch<T>[] = [];
-  readonly stats: StreamStats = { requests: 0, items: 0, batches: 0, waits: 0 };
+  private readonly history: number[] = [];
+  readonly stats: StreamStats = { requests: 0, items: 0, batches: 0, waits: 0, generated: 0 };
 
   constructor(private readonly spec: StreamSpec<T>, private readonly nextBatchIndex: () => number) {
     this.size = Math.max(1, Math.min(spec.firstBatch, spec.maxBatch));
@@ -54,8 +66,15 @@ export class ItemStream<T> {
     this.reserved = hi;
     this.stats.requests++;
     this.stats.items += count;
-    while (this.scheduled < hi) this.schedule(tag, Math.min(this.spec.maxBatch, Math.max(this.size, hi - this.scheduled)));
-    if (this.spec.prefetch !== false && this.stats.requests > 1 && this.scheduled - hi < this.size / 2) this.schedule(tag, this.size);
+    this.history.push(count);
+    if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
+    const plan = this.plan();
+    while (this.scheduled < hi) this.schedule(tag, Math.min(this.spec.maxBatch, Math.max(plan ? this.planned(plan) : this.size, hi - this.scheduled)));
+    if (this.spec.prefetch !== false && this.stats.requests > 1) {
+      if (plan) {
+        if (this.scheduled - hi < plan.next) this.schedule(tag, this.planned(plan));
+      } else if (this.scheduled - hi < this.size / 2) this.schedule(tag, this.size);
+    }
     const parts = this.batches.filter((b) => b.lo < hi && b.hi > lo);
     if (parts.some((b) => !b.ready)) this.stats.waits++;
     return (async () => {
@@ -71,6 +90,35 @@ export class ItemStream<T> {
     })();
   }
 
+  /** Ensure the next `count` items after the reserved ones are scheduled (prefetch driven from outside). */
+  ensureAhead(tag: number, count: number): void {
+    while (this.scheduled - this.reserved < count) this.schedule(tag, Math.min(this.spec.maxBatch, count - (this.scheduled - this.reserved)));
+  }
+
+  /**
+   * The repeating pattern of request sizes, if the history shows one: the shortest period P whose
+   * last two repetitions agree. Training requests the same shapes every step (and every epoch),
+   * so batches cut to whole periods leave nothing over but the last prefetched period.
+   */
+  private plan(): Plan | undefined {
+    const h = this.history, n = h.length;
+    for (let p = 1; 2 * p <= n; p++) {
+      let ok = true;
+      for (let i = 1; i <= p && ok; i++) ok = h[n - i] === h[n - i - p];
+      if (ok) return { cycle: h.slice(n - p), next: h[n - p]! };
+    }
+    return undefined;
+  }
+
+  /** Items from the scheduled end to the predicted request boundary one period (at most maxBatch) ahead. */
+  private planned(plan: Plan): number {
+    const total = plan.cycle.reduce((a, b) => a + b, 0);
+    const target = this.scheduled + Math.min(this.spec.maxBatch, total);
+    let pos = this.reserved;
+    for (let i = 0; pos < target; i = (i + 1) % plan.cycle.length) pos += plan.cycle[i]!;
+    return Math.max(1, Math.min(this.spec.maxBatch, pos - this.scheduled));
+  }
+
   private schedule(tag: number, count: number): void {
     const index = this.nextBatchIndex();
     const lo = this.scheduled;
@@ -81,6 +129,7 @@ export class ItemStream<T> {
     this.chain = value.catch(() => undefined);
     this.batches.push(batch);
     this.stats.batches++;
+    this.stats.generated += count;
     this.size = Math.min(this.spec.maxBatch, this.size * 2);
   }
 }
