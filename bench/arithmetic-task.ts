@@ -6,9 +6,8 @@
  * arithmetic) measured separately in the same process.
  */
 import { Prg, deriveKey } from '../src/crypto/prg.js';
-import { Ring } from '../src/ring/ring.js';
 import type { Session } from '../src/session/session.js';
-import { open } from '../protocols/arithmetic/open.js';
+import { barrier, measure as measureIn, type PartyTiming } from './party-run.js';
 import { mul } from '../protocols/arithmetic/mul.js';
 import { trunc } from '../protocols/arithmetic/trunc.js';
 import { matmulFx, matmulMaskedFx } from '../protocols/arithmetic/fixed.js';
@@ -21,18 +20,10 @@ export interface ArithBenchArgs {
   reps: number;
 }
 
-export interface Timing {
-  seconds: number;
-  /** CPU seconds of this party process (user + system) during the operation. */
-  cpu: number;
-  bytes: number;
-  rounds: number;
-}
-
 export interface ArithBenchOut {
-  online: Timing[];
+  online: PartyTiming[];
   /** matmul only: the same product with X's mask and opening reused (matmulMaskedFx). */
-  reuse?: Timing[];
+  reuse?: PartyTiming[];
   plainSeconds: number;
   /** Seconds awaiting this op's preprocessing items alone (fresh tags, not prefetched). */
   prepSeconds: number;
@@ -51,25 +42,14 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   // Fixed-point operands: small values (|v| < 2^20 in ring units) keep products in trunc's range.
   const x = prg.ring(shape).sar(44);
   const y = prg.ring(shape).sar(44);
-  const barrier = () => open(s, Ring.zeros([1]));
-  async function measure(body: () => Promise<unknown>): Promise<Timing> {
-    await barrier();
-    const s0 = s.stats();
-    const c0 = process.cpuUsage();
-    const t0 = now();
-    await body();
-    const seconds = now() - t0;
-    const c = process.cpuUsage(c0);
-    const s1 = s.stats();
-    return { seconds, cpu: (c.user + c.system) / 1e6, bytes: s1.bytesSent - s0.bytesSent, rounds: s1.rounds - s0.rounds };
-  }
+  const measure = (body: () => Promise<unknown>): Promise<PartyTiming> => measureIn(s, body);
   const body = op === 'mul' ? () => mul(s, x, y) : op === 'trunc' ? () => trunc(s, x, F) : () => matmulFx(s, x, y);
-  const online: Timing[] = [];
+  const online: PartyTiming[] = [];
   for (let i = 0; i <= reps; i++) {
     const t = await measure(body);
     if (i > 0) online.push(t); // the first run warms up JIT, WASM and the dealer's predictor
   }
-  let reuse: Timing[] | undefined;
+  let reuse: PartyTiming[] | undefined;
   if (op === 'matmul') {
     let mx: MaskedOperand | undefined;
     const first = await measure(async () => (mx = await maskOperand(s, x)));
@@ -90,7 +70,7 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
     if (i > 0) plainTimes.push(now() - t0);
   }
   // Breakdown: preprocessing alone (fresh tags; every party requests the same items).
-  await barrier();
+  await barrier(s);
   let t0 = now();
   if (op === 'mul') await s.prep.triple(s.tag(), shape);
   else if (op === 'trunc') await s.prep.truncPair(s.tag(), shape, F);

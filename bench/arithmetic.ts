@@ -12,17 +12,17 @@
  * a core on a loaded machine). prepSeconds / localSeconds: preprocessing fetch and local ring
  * arithmetic measured alone; the rest of `seconds` is the network (framing, encryption, waiting).
  */
-import { runClusterDetailed } from '../src/cli/cluster.js';
 import { ConcordError } from '../src/errors.js';
 import type { Benchmark, BenchContext, BenchResult } from './types.js';
 import { summarize } from './types.js';
-import type { ArithBenchArgs, ArithBenchOut, Timing } from './arithmetic-task.js';
+import type { ArithBenchArgs, ArithBenchOut } from './arithmetic-task.js';
+import { runPartyTask, type PartyTiming } from './party-run.js';
 
 /** Per repetition, the slowest party's time; bytes summed over parties; rounds of the slowest. */
-function combine(perParty: Timing[][]): { seconds: number[]; cpu: number[]; bytes: number; bytesPerParty: number; rounds: number } {
+function combine(perParty: PartyTiming[][]): { seconds: number[]; cpu: number[]; bytes: number; bytesPerParty: number; rounds: number } {
   const reps = perParty[0]!.length;
   const seconds = Array.from({ length: reps }, (_, i) => Math.max(...perParty.map((p) => p[i]!.seconds)));
-  const cpu = Array.from({ length: reps }, (_, i) => Math.max(...perParty.map((p) => p[i]!.cpu)));
+  const cpu = Array.from({ length: reps }, (_, i) => Math.max(...perParty.map((p) => p[i]!.cpuSeconds)));
   const last = perParty.map((p) => p[reps - 1]!);
   return { seconds, cpu, bytes: last.reduce((a, t) => a + t.bytes, 0), bytesPerParty: Math.max(...last.map((t) => t.bytes)), rounds: Math.max(...last.map((t) => t.rounds)) };
 }
@@ -34,17 +34,7 @@ function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
     multiParty: true,
     async run(ctx: BenchContext): Promise<BenchResult> {
       const args: ArithBenchArgs = { op: name, size: ctx.size, reps: ctx.reps };
-      const run = await runClusterDetailed({
-        parties: ctx.parties,
-        task: new URL('./arithmetic-task.js', import.meta.url).href,
-        args,
-        offline: ctx.offline,
-        timeoutMs: 300_000,
-      });
-      const outs = run.parties.map((p, i) => {
-        if (p.exitCode !== 0) throw new ConcordError('E_INTERNAL', `bench ${name}: party ${i} failed (exit ${p.exitCode}): ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-        return p.result as ArithBenchOut;
-      });
+      const { outs, peakMemory } = await runPartyTask<ArithBenchOut>(name, { parties: ctx.parties, offline: ctx.offline, task: './arithmetic-task.js', args, timeoutMs: 300_000 });
       const on = combine(outs.map((o) => o.online));
       const t = summarize(on.seconds);
       const ops = name === 'matmul' ? ctx.size ** 3 : ctx.size;
@@ -54,7 +44,7 @@ function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
         opsPerSecond: ops / t.seconds,
         bytesSent: on.bytes, bytesPerParty: on.bytesPerParty, rounds: on.rounds, offline: ctx.offline,
         plainSeconds, plainRatio: t.seconds / plainSeconds,
-        peakMemory: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)),
+        peakMemory,
         reps: on.seconds.length,
         // CPU seconds of the busiest party per operation: robust to other load on the machine.
         cpuSeconds: summarize(on.cpu).seconds,

@@ -5,10 +5,9 @@
  * rounds, plus a plaintext reference on the same values and the local-only time of the op.
  */
 import { Prg, deriveKey } from '../src/crypto/prg.js';
-import { Ring } from '../src/ring/ring.js';
 import { decodeFixed } from '../src/ring/fixed.js';
 import type { Session } from '../src/session/session.js';
-import { open } from '../protocols/arithmetic/open.js';
+import { barrier, measure, type PartyTiming } from './party-run.js';
 import { ltz } from '../protocols/compare/ltz.js';
 import { relu } from '../protocols/compare/relu.js';
 import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
@@ -20,14 +19,8 @@ export interface CompareBenchArgs {
   reps: number;
 }
 
-export interface Timing {
-  seconds: number;
-  bytes: number;
-  rounds: number;
-}
-
 export interface CompareBenchOut {
-  online: Timing[];
+  online: PartyTiming[];
   plainSeconds: number;
   /** ltz only: seconds to obtain one ltz's preprocessing alone (fresh tags, not prefetched). */
   prepSeconds?: number;
@@ -41,17 +34,11 @@ export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
   const prg = new Prg(deriveKey(new TextEncoder().encode('concord-bench-compare...'), `party/${s.me}`));
   // ltz/relu on full-width ring shares; sigmoid on fixed-point shares of |x| < 8 (f = 16).
   const x = op === 'sigmoid' ? prg.ring([size]).sar(45) : prg.ring([size]);
-  const barrier = (): Promise<Ring> => open(s, Ring.zeros([1]));
   const body = op === 'ltz' ? () => ltz(s, x) : op === 'relu' ? () => relu(s, x) : () => sigmoid(s, x);
-  const online: Timing[] = [];
+  const online: PartyTiming[] = [];
   for (let i = 0; i <= reps; i++) {
-    await barrier();
-    const s0 = s.stats();
-    const t0 = now();
-    await body();
-    const seconds = now() - t0;
-    const s1 = s.stats();
-    if (i > 0) online.push({ seconds, bytes: s1.bytesSent - s0.bytesSent, rounds: s1.rounds - s0.rounds }); // first run warms up
+    const t = await measure(s, body);
+    if (i > 0) online.push(t); // first run warms up
   }
   // Plaintext reference on the same number of elements (this party's share stands in for x).
   const times: number[] = [];
@@ -64,7 +51,7 @@ export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
   }
   const out: CompareBenchOut = { online, plainSeconds: times.sort((a, b) => a - b)[times.length >> 1]! };
   if (op === 'ltz') {
-    await barrier();
+    await barrier(s);
     const t0 = now();
     const p = msbPrep(s, size);
     await Promise.all([...p.csa, p.g0Pre, ...p.levelPre, s.prep.daBits(s.tag(), [size])]);

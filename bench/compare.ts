@@ -8,7 +8,7 @@
  * fetch included). bytesSent: all parties, one operation. rounds: as counted by the session;
  * expectedRounds / expectedBytesSent: the documented formulas, for comparison.
  */
-import { runClusterDetailed } from '../src/cli/cluster.js';
+import { runPartyTask } from './party-run.js';
 import { ConcordError } from '../src/errors.js';
 import { ltzCost } from '../protocols/compare/ltz.js';
 import { reluCost } from '../protocols/compare/relu.js';
@@ -26,17 +26,7 @@ function bench(name: CompareBenchArgs['op'], defaultSize: number): Benchmark {
     multiParty: true,
     async run(ctx: BenchContext): Promise<BenchResult> {
       const args: CompareBenchArgs = { op: name, size: ctx.size, reps: ctx.reps };
-      const run = await runClusterDetailed({
-        parties: ctx.parties,
-        task: new URL('./compare-task.js', import.meta.url).href,
-        args,
-        offline: ctx.offline,
-        timeoutMs: 600_000,
-      });
-      const outs = run.parties.map((p, i) => {
-        if (p.exitCode !== 0) throw new ConcordError('E_INTERNAL', `bench ${name}: party ${i} failed (exit ${p.exitCode}): ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-        return p.result as CompareBenchOut;
-      });
+      const { outs, peakMemory } = await runPartyTask<CompareBenchOut>(name, { parties: ctx.parties, offline: ctx.offline, task: './compare-task.js', args, timeoutMs: 600_000 });
       const reps = outs[0]!.online.length;
       const seconds = Array.from({ length: reps }, (_, i) => Math.max(...outs.map((o) => o.online[i]!.seconds)));
       const last = outs.map((o) => o.online[reps - 1]!);
@@ -51,7 +41,7 @@ function bench(name: CompareBenchArgs['op'], defaultSize: number): Benchmark {
         rounds: Math.max(...last.map((o) => o.rounds)),
         offline: ctx.offline,
         plainSeconds, plainRatio: t.seconds / plainSeconds,
-        peakMemory: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)),
+        peakMemory,
         reps,
         expectedRounds: cost.rounds,
         expectedBytesSent: cost.bytesPerPeer * ctx.parties * (ctx.parties - 1),
