@@ -7,19 +7,15 @@
  *   net.latency     round trip of a 1-element tagged tensor (party 0 → 1 → 0); `size` round trips
  *                   per repetition (default 2000), median reported; opsPerSecond = round trips/s.
  */
-import { runClusterDetailed } from '../src/cli/cluster.js';
-import { ConcordError } from '../src/errors.js';
+import { runPartyTask } from './party-run.js';
 import type { NetBenchArgs, NetBenchOut } from './net-task.js';
 import { summarize, type Benchmark, type BenchContext, type BenchResult } from './types.js';
 
 async function measure(name: string, ctx: BenchContext, op: NetBenchArgs['op']): Promise<{ out: NetBenchOut; receiver: NetBenchOut; peak: number; parties: number }> {
   const parties = Math.max(2, ctx.parties);
   const args: NetBenchArgs = { op, size: ctx.size, reps: ctx.reps, warmup: ctx.warmup ?? 1 };
-  const run = await runClusterDetailed({ parties, task: new URL('./net-task.js', import.meta.url).href, args, timeoutMs: 300_000 });
-  run.parties.forEach((p, i) => {
-    if (p.exitCode !== 0) throw new ConcordError('E_INTERNAL', `bench ${name}: party ${i} failed (exit ${p.exitCode}): ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  });
-  return { out: run.parties[0]!.result as NetBenchOut, receiver: run.parties[1]!.result as NetBenchOut, peak: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)), parties };
+  const { outs, peakMemory } = await runPartyTask<NetBenchOut>(name, { parties, task: './net-task.js', args, timeoutMs: 300_000 });
+  return { out: outs[0]!, receiver: outs[1]!, peak: peakMemory, parties };
 }
 
 export const benchmarks: Benchmark[] = [

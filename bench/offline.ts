@@ -9,25 +9,15 @@
  * of one party for one repetition; setupSeconds: base OTs (once per session). bytesSent: all
  * parties, one repetition. The `--offline` flag does not apply: these always measure mode ot.
  */
-import { runClusterDetailed } from '../src/cli/cluster.js';
-import { ConcordError } from '../src/errors.js';
+import { runPartyTask } from './party-run.js';
 import type { Benchmark, BenchContext, BenchResult } from './types.js';
 import { summarize } from './types.js';
 import type { OfflineBenchArgs, OfflineBenchOut, OfflineTiming } from './offline-task.js';
 
 async function runKind(ctx: BenchContext, kind: OfflineBenchArgs['kind'], size: number): Promise<{ outs: OfflineBenchOut[]; peak: number }> {
-  const run = await runClusterDetailed({
-    parties: ctx.parties,
-    task: new URL('./offline-task.js', import.meta.url).href,
-    args: { kind, size, reps: ctx.reps } satisfies OfflineBenchArgs,
-    offline: 'none',
-    timeoutMs: 600_000,
-  });
-  const outs = run.parties.map((p, i) => {
-    if (p.exitCode !== 0) throw new ConcordError('E_INTERNAL', `bench offline.${kind}: party ${i} failed (exit ${p.exitCode}): ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    return p.result as OfflineBenchOut;
-  });
-  return { outs, peak: Math.max(...run.parties.map((p) => (p.maxRssKiB ?? 0) * 1024)) };
+  const args: OfflineBenchArgs = { kind, size, reps: ctx.reps };
+  const { outs, peakMemory } = await runPartyTask<OfflineBenchOut>(`offline.${kind}`, { parties: ctx.parties, offline: 'none', task: './offline-task.js', args, timeoutMs: 600_000 });
+  return { outs, peak: peakMemory };
 }
 
 function combine(outs: OfflineBenchOut[]) {
