@@ -95,6 +95,8 @@ describe('OT primitives', () => {
       const r = oleReceiveFinish(t, 3, choice, d, l);
       const sum = new Ring([P], new BigUint64Array(r.buffer)).add(new Ring([P], new BigUint64Array(share.buffer)));
       expect(sum.equals(x.mul(y))).to.equal(true);
+      // corrections: ⌈(64 − l)/8⌉ bytes per bit position l (Σ = 288 for 64-bit choices)
+      expect(d.length).to.equal(P * (width === 64 ? 288 : 8));
     });
   }
 
@@ -111,6 +113,7 @@ describe('OT primitives', () => {
     const sum = new Ring([batch * n, m], new BigUint64Array(r.buffer)).add(new Ring([batch * n, m], new BigUint64Array(share.buffer)));
     const want = Ring.concat([0, 1].map((i) => a.slice(i * n, (i + 1) * n).matmul(b.slice(i * k, (i + 1) * k))));
     expect(sum.equals(want)).to.equal(true);
+    expect(d.length).to.equal(batch * n * k * m * 288);
   });
 
   it('bit OLE: XOR shares of c ∧ y', () => {

@@ -12,8 +12,8 @@
  *   truncation pairs 64 arithmetic random bits per element (daBit chain, arithmetic part only):
  *                    r = Σ 2^j·b_j, r_low>>f = Σ_{f≤j<63} 2^(j−f)·b_j, r_top = b_63
  * Rounds: triples, matrix and bit triples 2 messages; daBits and truncation pairs 2(n−1).
- * Bytes per ordered pair: element triple 64·16 + 384; bit triple (64-bit word) 64·16 + 8;
- * matrix triple (n×k)(k×m) with k·min(n,m) choices: 64·16·k·min(n,m) + 384·n·k·m;
+ * Bytes per ordered pair: element triple 64·16 + 288; bit triple (64-bit word) 64·16 + 8;
+ * matrix triple (n×k)(k×m) with k·min(n,m) choices: 64·16·k·min(n,m) + 288·n·k·m;
  * daBit / truncation bit: at most 16 + 8 per earlier party in the chain.
  */
 import { Ring } from '../../../src/ring/ring.js';

@@ -6,12 +6,13 @@
  * The receiver holds choice elements x_p (w bits each: w = 64 for ring elements, 1 for bits);
  * the sender holds vectors y_{yRow(p)} of L ring elements. For every bit l of x_p one correlated
  * OT k = p·w + l; with h0 = H(q_k), h1 = H(q_k ⊕ Δ), H(t_k) = h_{c_k} (hash.ts):
- *   sender sends  d = h1 − h0 − y  (only the low 64 − l bits: the rest vanishes after ·2^l)
+ *   sender sends  d = h1 − h0 − y  (only the low ⌈(64 − l)/8⌉ bytes: the rest vanishes after ·2^l)
  *   receiver:     o = H(t_k) − c_k·d = h0 + c_k·y
  * so Σ_l 2^l·o (receiver) and −Σ_l 2^l·h0 (sender) are additive shares of x_p·y. Outputs are
  * summed into rows oRow(p), which turns vector OLE into matrix products (C = A·B row by row).
  * Rounds: 2 messages (u from the receiver, d from the sender).
- * Bytes: receiver → sender 16 per OT; sender → receiver per OT and element 8 (l < 32) or 4 (l ≥ 32).
+ * Bytes: receiver → sender 16 per OT; sender → receiver per OT and element ⌈(64 − l)/8⌉
+ * (288 per 64-bit choice element and message element, 8 per 1-bit choice).
  * Security: semi-honest; d is masked by h1, pseudo-random to a receiver with c_k = 0, and the
  * receiver's choice bits are hidden by IKNP.
  */
@@ -71,11 +72,12 @@ export function otCount(l: OleLayout): number {
 
 /** Bytes of the receiver's u (IKNP) and of the sender's corrections d for a layout. */
 export function messageBytes(l: OleLayout): { u: number; d: number } {
-  return { u: (paddedCount(otCount(l)) / 8) * 128, d: l.count * correctionWords(l) * 4 };
+  return { u: (paddedCount(otCount(l)) / 8) * 128, d: l.count * correctionBytes(l) };
 }
 
-function correctionWords(l: OleLayout): number {
-  return l.len * (2 * Math.min(32, l.width) + Math.max(0, l.width - 32));
+/** Correction bytes per choice element: ⌈(64 − l)/8⌉ per bit l and message element. */
+function correctionBytes(l: OleLayout): number {
+  return l.len * gilboaCorrectionBytes(l.width);
 }
 
 /** Element layout with 64-bit or 1-bit choices: handled by the WebAssembly loops. */
@@ -136,8 +138,10 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
     return { d, share };
   }
   const L = l.len, W = l.width, per = Math.ceil(L / 2), bw = 4 * per;
-  const dpw = correctionWords(l);
-  const d = new Uint32Array(l.count * dpw);
+  const dpb = correctionBytes(l);
+  // 8 bytes of slack: every correction is written as 8 bytes and the next overwrites its unused top
+  const dBuf = new Uint8Array(l.count * dpb + 8);
+  const dv = new DataView(dBuf.buffer);
   const acc = new Float64Array(l.outRows * L * 2);
   const step = chunkElements(l);
   for (let p0 = 0; p0 < l.count; p0 += step) {
@@ -146,15 +150,16 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
     const [h0, h1] = ccrHashPair(key, qs, (p1 - p0) * W, per, keys.delta);
     for (let p = p0; p < p1; p++) {
       const yo = l.yRow[p]! * L * 2, ao = l.oRow[p]! * L * 2;
-      let dOff = p * dpw;
+      let dOff = p * dpb;
       for (let bit = 0; bit < W; bit++) {
-        const hb = ((p - p0) * W + bit) * bw;
+        const hb = ((p - p0) * W + bit) * bw, nb = (71 - bit) >>> 3;
         for (let e = 0; e < L; e++) {
           const a0 = h0[hb + 2 * e]!, a1 = h0[hb + 2 * e + 1]!;
           const lo1 = h1[hb + 2 * e]! - a0 - y[yo + 2 * e]!;
           if (bit < 32) {
-            d[dOff++] = lo1 >>> 0;
-            d[dOff++] = (h1[hb + 2 * e + 1]! - a1 - y[yo + 2 * e + 1]! + Math.floor(lo1 / TWO32)) >>> 0;
+            dv.setUint32(dOff, lo1 >>> 0, true);
+            dv.setUint32(dOff + 4, (h1[hb + 2 * e + 1]! - a1 - y[yo + 2 * e + 1]! + Math.floor(lo1 / TWO32)) >>> 0, true);
+            dOff += nb;
             if (bit === 0) {
               acc[ao + 2 * e] += a0;
               acc[ao + 2 * e + 1] += a1;
@@ -163,7 +168,8 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
               acc[ao + 2 * e + 1] += ((a1 << bit) | (a0 >>> (32 - bit))) >>> 0;
             }
           } else {
-            d[dOff++] = lo1 >>> 0;
+            dv.setUint32(dOff, lo1 >>> 0, true);
+            dOff += nb;
             acc[ao + 2 * e + 1] += (a0 << (bit - 32)) >>> 0;
           }
         }
@@ -176,15 +182,15 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
       }
     }
   }
-  return { d: new Uint8Array(d.buffer), share: finish(acc, true) };
+  return { d: dBuf.subarray(0, l.count * dpb), share: finish(acc, true) };
 }
 
 /** Receiver, step 2: from the rows t and the sender's corrections, its output shares. */
 export function oleReceiveFinish(t: Uint32Array, extId: number, choice: Uint32Array, dBytes: Uint8Array, l: OleLayout): Uint32Array {
   const L = l.len, W = l.width, per = Math.ceil(L / 2), bw = 4 * per;
-  const dpw = correctionWords(l);
-  if (dBytes.length !== l.count * dpw * 4) {
-    throw new ConcordError('E_FRAME', `OLE: expected ${l.count * dpw * 4} bytes of corrections, got ${dBytes.length}`);
+  const dpb = correctionBytes(l);
+  if (dBytes.length !== l.count * dpb) {
+    throw new ConcordError('E_FRAME', `OLE: expected ${l.count * dpb} bytes of corrections, got ${dBytes.length}`);
   }
   const key = ccrKey(extId);
   const step = chunkElements(l);
@@ -199,24 +205,27 @@ export function oleReceiveFinish(t: Uint32Array, extId: number, choice: Uint32Ar
     }
     return out;
   }
-  const d = new Uint32Array(dBytes.buffer.slice(dBytes.byteOffset, dBytes.byteOffset + dBytes.length));
+  // 8 bytes of slack so the last 8-byte read stays inside; bytes read above bit 64 − l are discarded by ·2^l
+  const dPad = new Uint8Array(dBytes.length + 8);
+  dPad.set(dBytes);
+  const dv = new DataView(dPad.buffer);
   const acc = new Float64Array(l.outRows * L * 2);
   for (let p0 = 0; p0 < l.count; p0 += step) {
     const p1 = Math.min(l.count, p0 + step);
     const h = ccrHash(key, t.subarray(p0 * W * 4, p1 * W * 4), (p1 - p0) * W, per);
     for (let p = p0; p < p1; p++) {
       const ao = l.oRow[p]! * L * 2;
-      let dOff = p * dpw;
+      let dOff = p * dpb;
       for (let bit = 0; bit < W; bit++) {
-        const k = p * W + bit;
+        const k = p * W + bit, nb = (71 - bit) >>> 3;
         const c = (choice[k >>> 5]! >>> (k & 31)) & 1;
         const hb = ((p - p0) * W + bit) * bw;
         for (let e = 0; e < L; e++) {
           if (bit < 32) {
-            const lo1 = h[hb + 2 * e]! - c * d[dOff]!;
+            const lo1 = h[hb + 2 * e]! - c * dv.getUint32(dOff, true);
             const olo = lo1 >>> 0;
-            const ohi = (h[hb + 2 * e + 1]! - c * d[dOff + 1]! + Math.floor(lo1 / TWO32)) >>> 0;
-            dOff += 2;
+            const ohi = (h[hb + 2 * e + 1]! - c * dv.getUint32(dOff + 4, true) + Math.floor(lo1 / TWO32)) >>> 0;
+            dOff += nb;
             if (bit === 0) {
               acc[ao + 2 * e] += olo;
               acc[ao + 2 * e + 1] += ohi;
@@ -225,7 +234,8 @@ export function oleReceiveFinish(t: Uint32Array, extId: number, choice: Uint32Ar
               acc[ao + 2 * e + 1] += ((ohi << bit) | (olo >>> (32 - bit))) >>> 0;
             }
           } else {
-            const olo = (h[hb + 2 * e]! - c * d[dOff++]!) >>> 0;
+            const olo = (h[hb + 2 * e]! - c * dv.getUint32(dOff, true)) >>> 0;
+            dOff += nb;
             acc[ao + 2 * e + 1] += (olo << (bit - 32)) >>> 0;
           }
         }

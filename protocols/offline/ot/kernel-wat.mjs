@@ -52,8 +52,10 @@ ${gilboaWat()})`;
 
 /**
  * Gilboa OLE loops for the element layout (one ring element per choice element, message length 1;
- * see gilboa.ts). Hashes are 16-byte blocks whose low 8 bytes are used; corrections are packed
- * as 8 bytes for bit positions l < 32 and 4 bytes for l ≥ 32 (only 64 − l bits matter).
+ * see gilboa.ts). Hashes are 16-byte blocks whose low 8 bytes are used; the correction of bit
+ * position l takes ⌈(64 − l)/8⌉ bytes (only 64 − l bits matter): each is stored as 8 bytes and
+ * the next overwrites the unused top (the d buffer has 8 bytes of slack), and the receiver's
+ * 8-byte load picks up bytes of the next correction above bit 64 − l, which ·2^l discards.
  *   send64(h0, h1, y, d, s, P): d = h1 − h0 − y per OT; s[p] = −Σ_l 2^l·h0[p,l]
  *   recv64(h, x, d, r, P):      r[p] = Σ_l 2^l·(h[p,l] − x_{p,l}·d[p,l])  (x_{p,l} = bit l of x[p])
  *   send1 / recv1: the same for 1-bit choices (one OT per element; x packed bits, d 8 bytes).
@@ -71,9 +73,8 @@ function gilboaWat() {
         (br_if $ld (i32.ge_u (local.get $l) (i32.const 64)))
         (local.set $a (i64.load (local.get $h0)))
         (local.set $dv (i64.sub (i64.sub (i64.load (local.get $h1)) (local.get $a)) (local.get $yv)))
-        (if (i32.lt_u (local.get $l) (i32.const 32))
-          (then (i64.store (local.get $d) (local.get $dv)) (local.set $d (i32.add (local.get $d) (i32.const 8))))
-          (else (i32.store (local.get $d) (i32.wrap_i64 (local.get $dv))) (local.set $d (i32.add (local.get $d) (i32.const 4)))))
+        (i64.store (local.get $d) (local.get $dv))
+        (local.set $d (i32.add (local.get $d) (i32.shr_u (i32.sub (i32.const 71) (local.get $l)) (i32.const 3))))
         (local.set $acc (i64.add (local.get $acc) (i64.shl (local.get $a) (i64.extend_i32_u (local.get $l)))))
         (local.set $h0 (i32.add (local.get $h0) (i32.const 16)))
         (local.set $h1 (i32.add (local.get $h1) (i32.const 16)))
@@ -91,9 +92,8 @@ function gilboaWat() {
       (local.set $l (i32.const 0))
       (block $ld (loop $ll
         (br_if $ld (i32.ge_u (local.get $l) (i32.const 64)))
-        (if (i32.lt_u (local.get $l) (i32.const 32))
-          (then (local.set $dv (i64.load (local.get $d))) (local.set $d (i32.add (local.get $d) (i32.const 8))))
-          (else (local.set $dv (i64.load32_u (local.get $d))) (local.set $d (i32.add (local.get $d) (i32.const 4)))))
+        (local.set $dv (i64.load (local.get $d)))
+        (local.set $d (i32.add (local.get $d) (i32.shr_u (i32.sub (i32.const 71) (local.get $l)) (i32.const 3))))
         (local.set $o (i64.sub (i64.load (local.get $h))
           (i64.and (local.get $dv) (i64.sub (i64.const 0) (i64.and (i64.shr_u (local.get $xv) (i64.extend_i32_u (local.get $l))) (i64.const 1))))))
         (local.set $acc (i64.add (local.get $acc) (i64.shl (local.get $o) (i64.extend_i32_u (local.get $l)))))

@@ -51,9 +51,11 @@ function arena(bytes: number): { k: GilboaExports; mem: Uint8Array } {
 
 const bytesOf = (w: Uint32Array, words: number): Uint8Array => new Uint8Array(w.buffer, w.byteOffset, words * 4);
 
-/** Bytes of Gilboa corrections per element: 64-bit choices 32·8 + 32·4; 1-bit choices 8. */
-export function gilboaCorrectionBytes(width: 64 | 1): number {
-  return width === 64 ? 384 : 8;
+/** Bytes of Gilboa corrections per element: Σ_l ⌈(64 − l)/8⌉ over the choice bits l < width (288 for 64, 8 for 1). */
+export function gilboaCorrectionBytes(width: number): number {
+  let b = 0;
+  for (let l = 0; l < width; l++) b += (71 - l) >>> 3;
+  return b;
 }
 
 /**
@@ -62,7 +64,7 @@ export function gilboaCorrectionBytes(width: 64 | 1): number {
  */
 export function gilboaSendKernel(width: 64 | 1, h0: Uint32Array, h1: Uint32Array, y: Uint32Array, n: number): { d: Uint8Array; s: Uint32Array } {
   const hb = n * width * 16, db = n * gilboaCorrectionBytes(width);
-  const oY = 2 * hb, oD = oY + 8 * n, oS = oD + db;
+  const oY = 2 * hb, oD = oY + 8 * n, oS = oD + db + 8; // 8 bytes of slack for the last 8-byte store
   const { k, mem } = arena(oS + 8 * n);
   mem.set(bytesOf(h0, hb / 4), 0);
   mem.set(bytesOf(h1, hb / 4), hb);
@@ -74,7 +76,7 @@ export function gilboaSendKernel(width: 64 | 1, h0: Uint32Array, h1: Uint32Array
 /** Gilboa receiver, element layout: from the hashes h, the choices x (n elements, or n packed bits) and d, its shares. */
 export function gilboaRecvKernel(width: 64 | 1, h: Uint32Array, x: Uint32Array, d: Uint8Array, n: number): Uint32Array {
   const hb = n * width * 16, xb = width === 64 ? 8 * n : Math.ceil(n / 8), db = n * gilboaCorrectionBytes(width);
-  const oX = hb, oD = oX + Math.ceil(xb / 8) * 8, oR = oD + db;
+  const oX = hb, oD = oX + Math.ceil(xb / 8) * 8, oR = oD + db + 8; // slack for the last 8-byte load
   const { k, mem } = arena(oR + 8 * n);
   mem.set(bytesOf(h, hb / 4), 0);
   mem.set(new Uint8Array(x.buffer, x.byteOffset, xb), oX);
