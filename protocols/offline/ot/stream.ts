@@ -20,11 +20,16 @@ export interface StreamSpec<T> {
 
 /** Request sizes remembered per stream (enough for a few epochs of a training job). */
 const HISTORY = 4096;
+/**
+ * Predicted requests a batch covers, and how many are kept generated ahead (prefetch): small, so
+ * that little is left over when the job ends, yet a batch is under way while the last is used.
+ */
+const BATCH_REQUESTS = 4;
+const KEEP_AHEAD = 2;
 
-/** Predicted request sizes: `cycle` repeats from the next request on, which asks for `next` items. */
+/** Predicted request sizes: `cycle` repeats from the next request on. */
 interface Plan {
   cycle: number[];
-  next: number;
 }
 
 interface Batch<T> {
@@ -72,7 +77,8 @@ export class ItemStream<T> {
     while (this.scheduled < hi) this.schedule(tag, Math.min(this.spec.maxBatch, Math.max(plan ? this.planned(plan) : this.size, hi - this.scheduled)));
     if (this.spec.prefetch !== false && this.stats.requests > 1) {
       if (plan) {
-        if (this.scheduled - hi < plan.next) this.schedule(tag, this.planned(plan));
+        // keep the next LOOKAHEAD predicted requests generated, so a batch runs while the last is used
+        if (this.scheduled - hi < this.upcoming(plan, KEEP_AHEAD)) this.schedule(tag, this.planned(plan));
       } else if (this.scheduled - hi < this.size / 2) this.schedule(tag, this.size);
     }
     const parts = this.batches.filter((b) => b.lo < hi && b.hi > lo);
@@ -105,15 +111,21 @@ export class ItemStream<T> {
     for (let p = 1; 2 * p <= n; p++) {
       let ok = true;
       for (let i = 1; i <= p && ok; i++) ok = h[n - i] === h[n - i - p];
-      if (ok) return { cycle: h.slice(n - p), next: h[n - p]! };
+      if (ok) return { cycle: h.slice(n - p) };
     }
     return undefined;
   }
 
-  /** Items from the scheduled end to the predicted request boundary one period (at most maxBatch) ahead. */
+  /** Items the next `count` predicted requests ask for (at most maxBatch). */
+  private upcoming(plan: Plan, count: number): number {
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += plan.cycle[i % plan.cycle.length]!;
+    return Math.min(this.spec.maxBatch, sum);
+  }
+
+  /** Items from the scheduled end to the predicted request boundary BATCH_REQUESTS requests (at most maxBatch) ahead. */
   private planned(plan: Plan): number {
-    const total = plan.cycle.reduce((a, b) => a + b, 0);
-    const target = this.scheduled + Math.min(this.spec.maxBatch, total);
+    const target = this.scheduled + this.upcoming(plan, BATCH_REQUESTS);
     let pos = this.reserved;
     for (let i = 0; pos < target; i = (i + 1) % plan.cycle.length) pos += plan.cycle[i]!;
     return Math.max(1, Math.min(this.spec.maxBatch, pos - this.scheduled));
