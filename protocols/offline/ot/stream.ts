@@ -3,8 +3,13 @@
  * Requests reserve consecutive item ranges synchronously, in call order; since every party makes
  * the same requests in the same order, every party cuts the same batches at the same places and
  * so runs the same extensions, without negotiating. Batches of one stream are generated one after
- * another (bounded memory), growing from `firstBatch` to `maxBatch`; once a stream has been used
- * twice, the next batch is started before it is needed (prefetch), overlapping the online phase.
+ * another (bounded memory). A training job asks for the same sizes every step, so once the
+ * history of request sizes shows a repeating cycle, each batch holds exactly the next
+ * BATCH_REQUESTS predicted requests and the next KEEP_AHEAD are kept generated before they are
+ * asked for (prefetch, overlapping the online phase): little is left over when the job ends.
+ * Without a cycle, batches grow from `firstBatch` to `maxBatch` (doubling) and, once the stream
+ * has been used twice, the next one is started when less than half a batch is left.
+ * A wrong prediction only costs a wait or a later use of the surplus, never correctness.
  */
 
 /** How a stream makes, cuts and joins its items. */
