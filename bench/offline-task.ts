@@ -4,9 +4,8 @@
  * runs the base OTs once (timed apart), then generates the requested items `reps` times after
  * a one-element barrier. Reports per repetition: wall seconds, CPU seconds, bytes sent, rounds.
  */
-import { Ring } from '../src/ring/ring.js';
 import type { Session } from '../src/session/session.js';
-import { open } from '../protocols/arithmetic/open.js';
+import { measure as measureIn, type PartyTiming } from './party-run.js';
 import { createOtPreprocessing } from '../protocols/offline/ot/preprocessing.js';
 
 export interface OfflineBenchArgs {
@@ -15,37 +14,20 @@ export interface OfflineBenchArgs {
   reps: number;
 }
 
-export interface OfflineTiming {
-  seconds: number;
-  cpuSeconds: number;
-  bytes: number;
-  rounds: number;
-}
+/** One timed repetition (the shared bench timing). */
+export type OfflineTiming = PartyTiming;
 
 export interface OfflineBenchOut {
   setup: OfflineTiming;
   reps: OfflineTiming[];
 }
 
-const now = () => performance.now() / 1000;
-
 export async function task(s: Session, raw: unknown): Promise<OfflineBenchOut> {
   const { kind, size, reps } = raw as OfflineBenchArgs;
   // Batches no larger than one request, so no repetition is served from items left over by the
   // set-up or a previous repetition (which measured 0 bytes for sizes below the batch size).
   const prep = createOtPreprocessing(s, { prefetch: false, maxBatch: Math.max(1, Math.min(16384, size)), firstBatch: 1, matrixBatch: 1 });
-  const barrier = () => open(s, Ring.zeros([1]));
-  async function measure(body: () => Promise<unknown>): Promise<OfflineTiming> {
-    await barrier();
-    const s0 = s.stats();
-    const c0 = process.cpuUsage();
-    const t0 = now();
-    await body();
-    const seconds = now() - t0;
-    const c = process.cpuUsage(c0);
-    const s1 = s.stats();
-    return { seconds, cpuSeconds: (c.user + c.system) / 1e6, bytes: s1.bytesSent - s0.bytesSent, rounds: s1.rounds - s0.rounds };
-  }
+  const measure = (body: () => Promise<unknown>): Promise<OfflineTiming> => measureIn(s, body);
   const one = (): Promise<unknown> => {
     switch (kind) {
       case 'triples': return prep.triple(s.tag(), [size]);
