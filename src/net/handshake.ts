@@ -103,6 +103,8 @@ export async function dialHandshake(wire: Wire, peer: PeerKey, setup: LinkSetup)
   const m2 = await nextMessage(wire, setup.deadline, timeout, (code, reason) => {
     if (code === CLOSE_CODES.handshake) return new ConcordError('E_HANDSHAKE', keyMismatch(peer.id, setup.myId) + ' (rejected by the peer)', { party: peer.id });
     if (code === CLOSE_CODES.unknownPeer) return new ConcordError('E_HANDSHAKE', `party ${peer.id} does not know us as ${setup.myId}: ${reason}`, { party: peer.id });
+    // The peer gave up its own start-up; its reason names the root cause (e.g. a job mismatch with a third party).
+    if (code === CLOSE_CODES.aborted) return new ConcordError('E_ABORTED', `party ${peer.id} stopped during start-up: ${reason || 'no reason given'}`, { party: peer.id });
     return new ConcordError('E_HANDSHAKE', `party ${peer.id} closed the connection during the handshake (code ${code}${reason ? `: ${reason}` : ''})`, { party: peer.id });
   });
   let payload: Uint8Array;

@@ -10,7 +10,7 @@ const EMPTY = new Uint8Array(0);
 /** Control message a link sends before a clean close; delivered to the consumer as {tag 0, kind 'bye'}. */
 export const BYE_KIND = 'bye';
 /** WebSocket close codes used between Concord nodes. */
-export const CLOSE_CODES = { normal: 1000, handshake: 4001, unknownPeer: 4002, jobMismatch: 4003, protocol: 4005 } as const;
+export const CLOSE_CODES = { normal: 1000, handshake: 4001, unknownPeer: 4002, jobMismatch: 4003, protocol: 4005, aborted: 4006 } as const;
 const CLOSE_WAIT_MS = 2000;
 
 /**

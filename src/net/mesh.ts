@@ -28,7 +28,7 @@ import { DH25519 } from '../crypto/noise-suites.js';
 import { NOISE_MAX_MESSAGE } from '../crypto/noise.js';
 import type { FrameLimits } from './frame.js';
 import { acceptHandshake, dialHandshake, StrangerError, type LinkSetup } from './handshake.js';
-import type { SecureLink } from './link.js';
+import { CLOSE_CODES, type SecureLink } from './link.js';
 import { WsWire } from './wire.js';
 import { WsTransport } from './ws-transport.js';
 
@@ -148,12 +148,28 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
     return links;
   } catch (e) {
     await Promise.all([...links.values()].map((l) => l.close()));
+    // Tell peers still in a handshake with us why we stop, so their error names the root cause.
+    const reason = startupAbortReason(e);
+    for (const ws of sockets) {
+      try {
+        ws.close(CLOSE_CODES.aborted, reason);
+      } catch {
+        /* already closing */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
     for (const ws of sockets) ws.terminate();
     throw e;
   } finally {
     clearTimeout(timer);
     server?.close();
   }
+}
+
+/** A WebSocket close reason (≤ 123 bytes) summarising why start-up failed: code and party. */
+function startupAbortReason(e: unknown): string {
+  const why = e instanceof ConcordError ? `${e.code}${e.party !== undefined ? ` with ${e.party}` : ''}` : 'internal error';
+  return Buffer.from(why).subarray(0, 123).toString('utf8');
 }
 
 /** Listen on my address; port in use and similar are E_CONFIG naming the address. */
