@@ -92,6 +92,29 @@ describe('dealer offline phase (in memory)', () => {
     expect(server.stats().pushed).to.be.at.least(steps - 4);
   });
 
+  it('a loop body with same-shape items at consecutive tags (ltz) stops waiting from its third run', async () => {
+    // One ltz-like step: a daBit, three same-shape bit triples at consecutive tags (which first
+    // look like period 1), then shrinking ones; 65 tags per step. The period is only learned in
+    // the middle of the second step's batch: its earlier items must be predicted again.
+    const n = 3;
+    const { preps } = memoryDealer(n, 'ltz-period');
+    const last = preps[n - 1]!;
+    const waits: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      const t = 2 + 65 * step;
+      const before = last.stats().waits;
+      const items: Promise<unknown>[] = [last.daBits(t, [64])];
+      for (let j = 1; j <= 3; j++) items.push(last.bitTriple(t + j, [64]));
+      for (let j = 4; j <= 8; j++) items.push(last.bitTriple(t + j, [64 >> (j - 3)]));
+      await Promise.all(items);
+      waits.push(last.stats().waits - before);
+      await new Promise((r) => setTimeout(r, 20)); // the dealer pushes between steps
+    }
+    await Promise.all(preps.map((p) => p.close()));
+    expect(waits.slice(0, 2)).to.deep.equal([9, 9]);
+    expect(waits.slice(2)).to.deep.equal([0, 0]);
+  });
+
   it('PeriodPredictor finds the period of a loop with repeated shapes inside a step', () => {
     const p = new PeriodPredictor();
     const step = ['a', 'b', 'a', 'c']; // 'a' twice per step at offsets 0 and 2
