@@ -65,3 +65,35 @@ describe('concord dealer command: usage and config errors', function () {
     }
   });
 });
+
+describe('concord dealer: idle timeout', function () {
+  this.timeout(30_000);
+  it('parties that connect and then stay silent make the dealer stop with E_TIMEOUT instead of waiting forever', async () => {
+    const { spawn } = await import('node:child_process');
+    const { writeClusterFiles, cliScript } = await import('../src/cli/cluster.js');
+    const { connectNodes } = await import('../src/net/mesh.js');
+    const { readKeyFile } = await import('../src/config/keys.js');
+    const { loadConsortium } = await import('../src/config/consortium.js');
+    const { DEALER_LINK_HASH } = await import('../src/cli/dealer.js');
+    const { rmSync } = await import('node:fs');
+    const files = await writeClusterFiles({ parties: 2, dealer: true });
+    try {
+      const dealer = spawn(process.execPath, [cliScript('main.js'), 'dealer', '--config', files.consortiumPath, '--key', files.dealer!.keyPath, '--idle-timeout', '1500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      dealer.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => dealer.on('close', (code) => r(code)));
+      const c = loadConsortium(files.consortiumPath);
+      const links = await Promise.all(
+        c.parties.map((p, i) => connectNodes({ me: p, privateKey: readKeyFile(files.keyPaths[i]!).privateKey, peers: [c.dealer!], dials: () => true, jobHash: DEALER_LINK_HASH, startupTimeoutMs: 10_000 })),
+      );
+      const t0 = Date.now();
+      const code = await exited;
+      expect(code, stderr).to.equal(1);
+      expect(stderr).to.match(/E_TIMEOUT: no party sent the dealer anything for 1500 ms/);
+      expect(Date.now() - t0).to.be.below(10_000);
+      await Promise.all(links.flatMap((m) => [...m.values()].map((l) => l.close())));
+    } finally {
+      rmSync(files.dir, { recursive: true, force: true });
+    }
+  });
+});

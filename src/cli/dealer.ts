@@ -13,18 +13,20 @@ export const DEALER_SEED_LABEL = 'dealer-seed';
 export const DEALER_LINK_HASH = 'dealer';
 
 /**
- * `concord dealer --config <consortium.json> --key <file> [--json] [--startup-timeout ms]`:
+ * `concord dealer --config <consortium.json> --key <file> [--json] [--startup-timeout ms] [--idle-timeout ms]`:
  * accept a Noise link from every party (parties dial the dealer), derive one seed per party from
- * its link, serve party n−1's corrections until every party has closed, then exit 0.
+ * its link, serve party n−1's corrections until every party has closed, then exit 0. A session
+ * in which no party sends anything for --idle-timeout (default 10 min) ends with E_TIMEOUT.
  * Prints its trust assumption first. With --json the last stdout line is its counters.
  */
 export const command: Command = {
   summary: 'dealer',
   async run(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, ['config', 'key', 'startup-timeout'], ['json'], 'dealer');
+    const args = parseArgs(argv, ['config', 'key', 'startup-timeout', 'idle-timeout'], ['json'], 'dealer');
     const configFile = required(args, 'config', 'dealer');
     const keyFile = required(args, 'key', 'dealer');
     const startupTimeoutMs = intFlag(args, 'startup-timeout', 30_000, 100, 3_600_000, 'dealer');
+    const idleTimeoutMs = intFlag(args, 'idle-timeout', 600_000, 100, 86_400_000, 'dealer');
     const consortium = loadConsortium(configFile);
     const key = readKeyFile(keyFile);
     const me = dealerNode(consortium, key, keyFile);
@@ -43,9 +45,18 @@ export const command: Command = {
     const outcome = await new Promise<ConcordError | undefined>((resolve) => {
       server = new DealerServer({ seeds, link: parties[parties.length - 1]!, attach: false, onFail: (e) => resolve(e), ...(logFile ? { trace: (ev, q) => appendFileSync(logFile, `${ev} ${JSON.stringify(q)}\n`) } : {}) });
       let open = parties.length;
+      // Every wait on the network is bounded: a session where no party says anything for this long is stuck.
+      let idle: NodeJS.Timeout | undefined;
+      const touch = (): void => {
+        clearTimeout(idle);
+        idle = setTimeout(() => resolve(new ConcordError('E_TIMEOUT', `no party sent the dealer anything for ${idleTimeoutMs} ms; the parties are stuck or gone (raise --idle-timeout for long pauses)`)), idleTimeoutMs);
+        idle.unref();
+      };
+      touch();
       parties.forEach((l, i) => {
         const last = i === parties.length - 1;
         l.onMessage((m) => {
+          touch();
           if (m.tag === 0 && m.kind === 'bye') {
             if (--open === 0) resolve(undefined);
           } else if (last) server.handle(m);

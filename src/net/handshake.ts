@@ -1,5 +1,5 @@
 import { ConcordError } from '../errors.js';
-import { HandshakeState, NoiseError, type KeyPair } from '../crypto/noise.js';
+import { HandshakeState, type KeyPair } from '../crypto/noise.js';
 import { CONCORD_SUITE } from '../crypto/noise-suites.js';
 import type { FrameLimits } from './frame.js';
 import { CLOSE_CODES, SecureLink } from './link.js';
@@ -107,20 +107,29 @@ export async function dialHandshake(wire: Wire, peer: PeerKey, setup: LinkSetup)
     if (code === CLOSE_CODES.aborted) return new ConcordError('E_ABORTED', `party ${peer.id} stopped during start-up: ${reason || 'no reason given'}`, { party: peer.id });
     return new ConcordError('E_HANDSHAKE', `party ${peer.id} closed the connection during the handshake (code ${code}${reason ? `: ${reason}` : ''})`, { party: peer.id });
   });
-  let payload: Uint8Array;
+  const payload = readPeerMessage(hs, wire, m2, peer.id, setup);
+  return finishLink(hs, wire, payload, peer.id, setup);
+}
+
+/** Read the peer's handshake message; a failure means the keys do not match (E_HANDSHAKE). */
+function readPeerMessage(hs: HandshakeState, wire: Wire, message: Uint8Array, peerId: string, setup: LinkSetup): Uint8Array {
   try {
-    payload = hs.readMessage(m2);
+    return hs.readMessage(message);
   } catch (e) {
     wire.close(CLOSE_CODES.handshake, 'handshake failed');
-    throw new ConcordError('E_HANDSHAKE', keyMismatch(peer.id, setup.myId), { party: peer.id, cause: e });
+    throw new ConcordError('E_HANDSHAKE', keyMismatch(peerId, setup.myId), { party: peerId, cause: e });
   }
+}
+
+/** Check the peer's job hash (E_JOB_MISMATCH closes the wire) and open the transport link. */
+function finishLink(hs: HandshakeState, wire: Wire, payload: Uint8Array, peerId: string, setup: LinkSetup): SecureLink {
   try {
-    checkJob(peer.id, setup.jobHash, payload);
+    checkJob(peerId, setup.jobHash, payload);
   } catch (e) {
     wire.close(CLOSE_CODES.jobMismatch, 'job mismatch');
     throw e;
   }
-  return new SecureLink(peer.id, wire, hs.result, setup.limits);
+  return new SecureLink(peerId, wire, hs.result, setup.limits);
 }
 
 /** Parse the dialer's hello; undefined if it is not one. */
@@ -161,19 +170,7 @@ export async function acceptHandshake(wire: Wire, lookup: (id: string) => PeerKe
     throw new StrangerError(`unexpected hello from ${hello.from} to ${hello.to}`);
   }
   const hs = new HandshakeState(CONCORD_SUITE, { pattern: 'KK', initiator: false, prologue: prologue(peer.id, setup.myId), s: setup.myKey, rs: peer.publicKey });
-  let payload: Uint8Array;
-  try {
-    payload = hs.readMessage(hello.m1);
-  } catch (e) {
-    wire.close(CLOSE_CODES.handshake, 'handshake failed');
-    throw new ConcordError('E_HANDSHAKE', keyMismatch(peer.id, setup.myId), { party: peer.id, cause: e instanceof NoiseError ? e : undefined });
-  }
+  const payload = readPeerMessage(hs, wire, hello.m1, peer.id, setup);
   wire.send(hs.writeMessage(encodeJob(setup.jobHash)));
-  try {
-    checkJob(peer.id, setup.jobHash, payload);
-  } catch (e) {
-    wire.close(CLOSE_CODES.jobMismatch, 'job mismatch');
-    throw e;
-  }
-  return new SecureLink(peer.id, wire, hs.result, setup.limits);
+  return finishLink(hs, wire, payload, peer.id, setup);
 }
