@@ -74,7 +74,7 @@ describe('concord dealer: idle timeout', function () {
     const { connectNodes } = await import('../src/net/mesh.js');
     const { readKeyFile } = await import('../src/config/keys.js');
     const { loadConsortium } = await import('../src/config/consortium.js');
-    const { DEALER_LINK_HASH } = await import('../src/cli/dealer.js');
+    const { dealerSessionHash } = await import('../src/net/dealer-session.js');
     const { rmSync } = await import('node:fs');
     const files = await writeClusterFiles({ parties: 2, dealer: true });
     try {
@@ -84,7 +84,7 @@ describe('concord dealer: idle timeout', function () {
       const exited = new Promise<number | null>((r) => dealer.on('close', (code) => r(code)));
       const c = loadConsortium(files.consortiumPath);
       const links = await Promise.all(
-        c.parties.map((p, i) => connectNodes({ me: p, privateKey: readKeyFile(files.keyPaths[i]!).privateKey, peers: [c.dealer!], dials: () => true, jobHash: DEALER_LINK_HASH, startupTimeoutMs: 10_000 })),
+        c.parties.map((p, i) => connectNodes({ me: p, privateKey: readKeyFile(files.keyPaths[i]!).privateKey, peers: [c.dealer!], dials: () => true, jobHash: dealerSessionHash(c.parties, c.dealer!, 'job'), startupTimeoutMs: 10_000 })),
       );
       const t0 = Date.now();
       const code = await exited;

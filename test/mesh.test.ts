@@ -6,6 +6,7 @@ import { freePorts } from '../src/cli/cluster.js';
 import { isConcordError, type ConcordError } from '../src/errors.js';
 import { connectNodes, connectParties, type NodeInfo } from '../src/net/mesh.js';
 import type { SecureLink } from '../src/net/link.js';
+import { acceptsDealerSession } from '../src/net/dealer-session.js';
 
 async function nodes(n: number): Promise<{ infos: NodeInfo[]; keys: KeyPair[] }> {
   const ports = await freePorts(n);
@@ -89,7 +90,7 @@ describe('mesh over WebSockets on 127.0.0.1', function () {
     const [m0, m1, d] = await Promise.all([
       connectParties({ parties, myIndex: 0, privateKey: keys[0]!.privateKey, jobHash: 'j', dealer, startupTimeoutMs: 3000 }),
       connectParties({ parties, myIndex: 1, privateKey: keys[1]!.privateKey, jobHash: 'j', dealer, startupTimeoutMs: 3000 }),
-      connectNodes({ me: dealer, privateKey: keys[2]!.privateKey, peers: parties, dials: () => false, jobHash: 'dealer', startupTimeoutMs: 3000 }),
+      connectNodes({ me: dealer, privateKey: keys[2]!.privateKey, peers: parties, dials: () => false, jobHash: 'dealer/none', acceptJob: acceptsDealerSession(parties, dealer), startupTimeoutMs: 3000 }),
     ]);
     expect([...d.keys()].sort()).to.deep.equal(['n0', 'n1']);
     expect(Buffer.from(m0.dealerLink!.exportKey('dealer-seed')).equals(Buffer.from(d.get('n0')!.exportKey('dealer-seed')))).to.equal(true);

@@ -3,14 +3,13 @@ import { ConcordError } from '../errors.js';
 import { loadConsortium, dealerNode } from '../config/consortium.js';
 import { readKeyFile } from '../config/keys.js';
 import { connectNodes } from '../net/mesh.js';
+import { acceptsDealerSession } from '../net/dealer-session.js';
 import { DEALER_TRUST, DealerServer } from '../../protocols/offline/dealer.js';
 import { parseArgs, required, intFlag } from './args.js';
 import type { Command } from './main.js';
 
 /** Label of the per-party dealer seed exported from each Noise link (parties use the same). */
 export const DEALER_SEED_LABEL = 'dealer-seed';
-/** Job hash on dealer links: the dealer has no job file (matches connectParties' default). */
-export const DEALER_LINK_HASH = 'dealer';
 
 /**
  * `concord dealer --config <consortium.json> --key <file> [--json] [--startup-timeout ms] [--idle-timeout ms]`:
@@ -37,8 +36,16 @@ export const command: Command = {
       if (logFile) appendFileSync(logFile, `[dealer] ${line}\n`);
     };
     process.stdout.write(`offline: dealer — ${DEALER_TRUST}\n`);
-    const links = await connectNodes({ me, privateKey: key.privateKey, peers: consortium.parties, dials: () => false, jobHash: DEALER_LINK_HASH, startupTimeoutMs, log });
+    // Links are bound to this consortium and to the parties' job (src/net/dealer-session.ts).
+    const accept = acceptsDealerSession(consortium.parties, me);
+    const links = await connectNodes({ me, privateKey: key.privateKey, peers: consortium.parties, dials: () => false, jobHash: 'dealer/none', acceptJob: accept, startupTimeoutMs, log });
     const parties = consortium.parties.map((p) => links.get(p.id)!);
+    const first = parties[0]!;
+    const odd = parties.find((l) => l.session !== first.session);
+    if (odd) {
+      await Promise.all(parties.map((l) => l.close()));
+      throw new ConcordError('E_JOB_MISMATCH', `parties ${first.peerId} and ${odd.peerId} named different jobs on their dealer links (${first.session.split('/').pop()!.slice(0, 16)}… vs ${odd.session.split('/').pop()!.slice(0, 16)}…); every party must run the same job file`, { party: odd.peerId });
+    }
     const seeds = parties.map((l) => l.exportKey(DEALER_SEED_LABEL, 32));
     const t0 = performance.now();
     let server!: DealerServer;

@@ -28,6 +28,8 @@ export class SecureLink {
   /** 16-byte pairwise PRG key (HKDF over the split keys, salted with the handshake hash); never sent. */
   readonly prgKey: Uint8Array;
   readonly handshakeHash: Uint8Array;
+  /** The job (session) hash both ends agreed on in the handshake. */
+  session = '';
   private readonly tx: CipherState;
   private readonly rx: CipherState;
   private readonly secret: Uint8Array;

@@ -11,9 +11,11 @@
  *       (`partyDials(ids, me)`); every party dials the dealer; the dealer dials nobody.
  *     jobHash: string (or per peer: (peerId) => string); both ends of a link must pass the same
  *       string, else E_JOB_MISMATCH. Parties pass the job hash among themselves and, with the
- *       dealer (which has no job file), `dealerLinkHash(consortium)` — see connectParties.
+ *       dealer (which has no job file), `dealerSessionHash(parties, dealer, jobHash)`; the dealer
+ *       passes `acceptJob: acceptsDealerSession(parties, dealer)` (src/net/dealer-session.ts).
  *     Dialing retries with backoff until startupTimeoutMs, then E_UNREACHABLE naming every node
- *       never reached; port in use → E_CONFIG; wrong keys → E_HANDSHAKE naming the peer.
+ *       never reached; port in use → E_CONFIG; wrong keys → E_HANDSHAKE naming the peer at the
+ *       deadline (until a peer proves its keys in this session, its failures may be a stranger's).
  *   SecureLink (src/net/link.ts): send(msg: Message), onMessage(cb), onError(cb), close(),
  *     stats(), prgKey (16 bytes, same at both ends, never sent), exportKey(label, len) for
  *     further link-bound keys (e.g. the dealer's per-party seed: exportKey('dealer-seed', 32)).
@@ -29,6 +31,7 @@ import { NOISE_MAX_MESSAGE } from '../crypto/noise.js';
 import type { FrameLimits } from './frame.js';
 import { acceptHandshake, dialHandshake, StrangerError, type LinkSetup } from './handshake.js';
 import { CLOSE_CODES, type SecureLink } from './link.js';
+import { dealerSessionHash } from './dealer-session.js';
 import { WsWire } from './wire.js';
 import { WsTransport } from './ws-transport.js';
 
@@ -48,6 +51,8 @@ export interface ConnectOptions {
   /** True if I dial this peer (else it dials me). */
   dials: (peer: NodeInfo) => boolean;
   jobHash: string | ((peerId: string) => string);
+  /** Listener only: also accept these job hashes from dialers (the dealer accepts any session of its consortium). */
+  acceptJob?: (theirs: string) => boolean;
   /** Give up on start-up after this long (default 30 s). */
   startupTimeoutMs?: number;
   limits?: FrameLimits;
@@ -77,13 +82,31 @@ const zeroMask = (mask: Uint8Array): void => {
   mask.fill(0);
 };
 
-/** Connect to every peer (dial or accept), run the Noise handshakes, compare job hashes. */
+/** How telling a pre-authentication failure is, for the message at the deadline (higher wins). */
+const NOTE_RANK: Record<StrangerError['kind'] | 'dial', number> = { dial: 0, timeout: 1, closed: 2, hello: 3, confirm: 4, aborted: 5, handshake: 6 };
+/** Most handshakes a listener keeps open at once before it turns new connections away (a flood of strangers). */
+const MAX_PENDING_ACCEPTS = 64;
+/** Stranger log lines printed per start-up (the rest are only counted). */
+const MAX_STRANGER_LOGS = 5;
+
+interface Note {
+  kind: StrangerError['kind'] | 'dial';
+  message: string;
+  count: number;
+}
+
+/**
+ * Connect to every peer (dial or accept), run the Noise handshakes, compare job hashes.
+ * Until a peer has proved its keys in this session (handshake.ts), every failure is a
+ * stranger's: logged (a few lines), counted, and waited out until the start-up deadline; only
+ * then does start-up fail, naming what was seen for each missing peer.
+ */
 export async function connectNodes(opts: ConnectOptions): Promise<Map<string, SecureLink>> {
   const timeoutMs = opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const myKey = { privateKey: opts.privateKey, publicKey: DH25519.publicKey(opts.privateKey) };
   const jobFor = (id: string): string => (typeof opts.jobHash === 'string' ? opts.jobHash : opts.jobHash(id));
-  const setupFor = (id: string): LinkSetup => ({ myId: opts.me.id, myKey, jobHash: jobFor(id), deadline, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const setupFor = (id: string): LinkSetup => ({ myId: opts.me.id, myKey, jobHash: jobFor(id), deadline, ...(opts.acceptJob ? { acceptJob: opts.acceptJob } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
   const seen = new Set<string>();
   for (const p of opts.peers) {
     if (p.id === opts.me.id || seen.has(p.id)) throw new ConcordError('E_INTERNAL', `connectNodes: peer ${p.id} listed twice or equal to me`);
@@ -92,10 +115,12 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
   const toDial = opts.peers.filter((p) => opts.dials(p));
   const toAccept = new Map(opts.peers.filter((p) => !opts.dials(p)).map((p) => [p.id, p]));
   const links = new Map<string, SecureLink>();
-  const lastError = new Map<string, string>();
+  const notes = new Map<string, Note>();
+  let strangers = 0;
   let failed: ConcordError | undefined;
   let server: WebSocketServer | undefined;
   const sockets = new Set<WebSocket>();
+  let pendingAccepts = 0;
 
   let settle!: { resolve: () => void; reject: (e: ConcordError) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -103,6 +128,19 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
     if (failed) return;
     failed = e;
     settle.reject(e);
+  };
+  /** Keep the most telling note per peer (and how many failures it summarises). */
+  const note = (peer: string, kind: Note['kind'], message: string): void => {
+    const prev = notes.get(peer);
+    const count = (prev?.count ?? 0) + (kind === 'dial' ? 0 : 1);
+    if (!prev || NOTE_RANK[kind] >= NOTE_RANK[prev.kind]) notes.set(peer, { kind, message, count });
+    else prev.count = count;
+  };
+  const stranger = (e: StrangerError): void => {
+    strangers++;
+    if (strangers <= MAX_STRANGER_LOGS) opts.log?.(`ignored a connection that did not authenticate: ${e.message}`);
+    else if (strangers === MAX_STRANGER_LOGS + 1) opts.log?.('ignoring further unauthenticated connections (counted, not logged)');
+    if (e.claimed !== undefined && toAccept.has(e.claimed)) note(e.claimed, e.kind, e.message);
   };
   const added = (link: SecureLink): void => {
     if (failed || links.has(link.peerId)) {
@@ -116,35 +154,40 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
 
   if (toAccept.size > 0) {
     server = await listen(opts.me, (ws) => {
+      if (failed || pendingAccepts >= MAX_PENDING_ACCEPTS) {
+        ws.terminate();
+        return;
+      }
       sockets.add(ws);
+      pendingAccepts++;
       const wire = new WsWire(ws);
-      acceptHandshake(wire, (id) => (links.has(id) ? undefined : toAccept.get(id)), setupFor, deadline).then(
-        (link) => added(link),
-        (e: unknown) => {
-          if (e instanceof StrangerError) opts.log?.(`ignored a connection: ${e.message}`);
-          else if (e instanceof ConcordError) fail(e);
-          else fail(new ConcordError('E_HANDSHAKE', `handshake failed: ${String(e)}`));
-        },
-      );
+      acceptHandshake(wire, (id) => (links.has(id) ? undefined : toAccept.get(id)), setupFor, deadline)
+        .then(
+          (link) => {
+            sockets.delete(ws); // a link now: closed through the link, not as a pending handshake
+            added(link);
+          },
+          (e: unknown) => {
+            sockets.delete(ws);
+            if (e instanceof StrangerError) stranger(e);
+            else if (e instanceof ConcordError) fail(e);
+            else fail(new ConcordError('E_HANDSHAKE', `handshake failed: ${String(e)}`));
+          },
+        )
+        .finally(() => pendingAccepts--);
     });
   }
-  for (const peer of toDial) {
-    void dialLoop(peer, deadline, sockets, (msg) => lastError.set(peer.id, msg), () => failed !== undefined || links.has(peer.id))
-      .then((ws) => (ws ? dialHandshake(new WsWire(ws), peer, setupFor(peer.id)) : undefined))
-      .then(
-        (link) => link && added(link),
-        (e: unknown) => fail(e instanceof ConcordError ? e : new ConcordError('E_HANDSHAKE', `handshake with party ${peer.id} failed: ${String(e)}`, { party: peer.id })),
-      );
-  }
+  const stopDialing = (peer: NodeInfo) => (): boolean => failed !== undefined || links.has(peer.id) || Date.now() >= deadline;
+  for (const peer of toDial) void dialPeer(peer, setupFor(peer.id), sockets, note, stopDialing(peer)).then(
+    (link) => link && added(link),
+    (e: unknown) => fail(e instanceof ConcordError ? e : new ConcordError('E_HANDSHAKE', `handshake with party ${peer.id} failed: ${String(e)}`, { party: peer.id })),
+  );
   if (opts.peers.length === 0) settle.resolve();
 
-  const timer = setTimeout(() => {
-    const missing = opts.peers.filter((p) => !links.has(p.id));
-    const parts = missing.map((p) => (opts.dials(p) ? `${p.id} at ${addr(p)} (${lastError.get(p.id) ?? 'no answer'})` : `${p.id} (it should have dialed us at ${addr(opts.me)})`));
-    fail(new ConcordError('E_UNREACHABLE', `${opts.me.id}: could not connect within ${timeoutMs} ms to ${parts.join('; ')}; check that every node is running with this consortium file and that the addresses are reachable`, missing.length === 1 ? { party: missing[0]!.id } : undefined));
-  }, timeoutMs);
+  const timer = setTimeout(() => fail(startupTimeout(opts, links, notes, strangers, timeoutMs)), timeoutMs);
   try {
     await done;
+    if (strangers > 0) opts.log?.(`start-up ignored ${strangers} unauthenticated connection${strangers === 1 ? '' : 's'}`);
     return links;
   } catch (e) {
     await Promise.all([...links.values()].map((l) => l.close()));
@@ -163,7 +206,50 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
   } finally {
     clearTimeout(timer);
     server?.close();
+    // Handshakes still pending (strangers, replays) end with start-up.
+    for (const ws of sockets) ws.terminate();
   }
+}
+
+/** The start-up deadline's error: per missing peer, the most telling thing seen (E_HANDSHAKE when keys failed). */
+function startupTimeout(opts: ConnectOptions, links: Map<string, SecureLink>, notes: Map<string, Note>, strangers: number, timeoutMs: number): ConcordError {
+  const missing = opts.peers.filter((p) => !links.has(p.id));
+  const parts = missing.map((p) => {
+    const n = notes.get(p.id);
+    const times = n && n.count > 1 ? ` (${n.count} attempts)` : '';
+    if (opts.dials(p)) return `${p.id} at ${addr(p)} (${n ? n.message + times : 'no answer'})`;
+    return n ? `${p.id}: ${n.message}${times}` : `${p.id} (it should have dialed us at ${addr(opts.me)})`;
+  });
+  const kinds = missing.map((p) => notes.get(p.id)?.kind);
+  const code = kinds.includes('handshake') ? 'E_HANDSHAKE' : kinds.includes('aborted') ? 'E_ABORTED' : 'E_UNREACHABLE';
+  const extra = strangers > 0 ? ` (${strangers} unauthenticated connection${strangers === 1 ? ' was' : 's were'} ignored)` : '';
+  return new ConcordError(code, `${opts.me.id}: could not connect within ${timeoutMs} ms to ${parts.join('; ')}${extra}; check that every node is running with this consortium file and that the addresses are reachable`, missing.length === 1 ? { party: missing[0]!.id } : undefined);
+}
+
+/**
+ * Dial a peer and run the handshake, again and again until it authenticates or `stop()`:
+ * whoever answers before message 2 decrypts is unauthenticated, so its failures are only noted.
+ * Resolves undefined when stopped; rejects only on an authenticated failure (job mismatch).
+ */
+async function dialPeer(peer: NodeInfo, setup: LinkSetup, sockets: Set<WebSocket>, note: (peer: string, kind: Note['kind'], msg: string) => void, stop: () => boolean): Promise<SecureLink | undefined> {
+  let wait = BACKOFF_MIN_MS;
+  while (!stop()) {
+    const ws = await dialLoop(peer, setup.deadline, sockets, (msg) => note(peer.id, 'dial', msg), stop);
+    if (!ws) return undefined;
+    try {
+      const link = await dialHandshake(new WsWire(ws), peer, setup);
+      sockets.delete(ws);
+      return link;
+    } catch (e) {
+      sockets.delete(ws);
+      ws.terminate();
+      if (!(e instanceof StrangerError)) throw e;
+      note(peer.id, e.kind, e.message);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, setup.deadline - Date.now()))));
+    wait = Math.min(BACKOFF_MAX_MS, wait * 2);
+  }
+  return undefined;
 }
 
 /** A WebSocket close reason (≤ 123 bytes) summarising why start-up failed: code and party. */
@@ -234,8 +320,6 @@ export interface PartyMeshOptions {
   jobHash: string;
   /** The dealer node, when the dealer offline phase is used: every party dials it. */
   dealer?: NodeInfo;
-  /** Job hash used on the dealer link (the dealer has no job file); default 'dealer'. */
-  dealerHash?: string;
   startupTimeoutMs?: number;
   limits?: FrameLimits;
   log?: (line: string) => void;
@@ -263,7 +347,7 @@ export async function connectParties(o: PartyMeshOptions): Promise<PartyMesh> {
     privateKey: o.privateKey,
     peers,
     dials: (p) => (p.id === dealerId ? true : partyRule(p)),
-    jobHash: (id) => (id === dealerId ? (o.dealerHash ?? 'dealer') : o.jobHash),
+    jobHash: (id) => (id === dealerId ? dealerSessionHash(o.parties, o.dealer!, o.jobHash) : o.jobHash),
     ...(o.startupTimeoutMs !== undefined ? { startupTimeoutMs: o.startupTimeoutMs } : {}),
     ...(o.limits ? { limits: o.limits } : {}),
     ...(o.log ? { log: o.log } : {}),
