@@ -17,7 +17,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ConcordError } from '../../../src/errors.js';
 import type { Prg } from '../../../src/crypto/prg.js';
 
-const Point = ristretto255.Point;
+// Annotated so the declaration emit (package "types") can name the point type.
+const Point: typeof ristretto255.Point = ristretto255.Point;
 type RPoint = InstanceType<typeof Point>;
 const ORDER = Point.Fn.ORDER;
 const POINT_BYTES = 32;
