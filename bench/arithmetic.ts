@@ -13,8 +13,8 @@
  * arithmetic measured alone; the rest of `seconds` is the network (framing, encryption, waiting).
  */
 import { ConcordError } from '../src/errors.js';
-import type { Benchmark, BenchContext, BenchResult } from './types.js';
-import { summarize } from './types.js';
+import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
+import { summarize } from '../src/cli/bench/types.js';
 import type { ArithBenchArgs, ArithBenchOut } from './arithmetic-task.js';
 import { runPartyTask, type PartyTiming } from './party-run.js';
 

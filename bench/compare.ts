@@ -13,8 +13,8 @@ import { ConcordError } from '../src/errors.js';
 import { ltzCost } from '../protocols/compare/ltz.js';
 import { reluCost } from '../protocols/compare/relu.js';
 import { sigmoidCost } from '../protocols/nonlinear/sigmoid.js';
-import type { Benchmark, BenchContext, BenchResult } from './types.js';
-import { summarize } from './types.js';
+import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
+import { summarize } from '../src/cli/bench/types.js';
 import type { CompareBenchArgs, CompareBenchOut } from './compare-task.js';
 
 const COST = { ltz: ltzCost, relu: reluCost, sigmoid: sigmoidCost };

@@ -9,7 +9,7 @@
  */
 import { runPartyTask } from './party-run.js';
 import type { NetBenchArgs, NetBenchOut } from './net-task.js';
-import { summarize, type Benchmark, type BenchContext, type BenchResult } from './types.js';
+import { summarize, type Benchmark, type BenchContext, type BenchResult } from '../src/cli/bench/types.js';
 
 async function measure(name: string, ctx: BenchContext, op: NetBenchArgs['op']): Promise<{ out: NetBenchOut; receiver: NetBenchOut; peak: number; parties: number }> {
   const parties = Math.max(2, ctx.parties);

@@ -10,8 +10,8 @@
  * parties, one repetition. The `--offline` flag does not apply: these always measure mode ot.
  */
 import { runPartyTask } from './party-run.js';
-import type { Benchmark, BenchContext, BenchResult } from './types.js';
-import { summarize } from './types.js';
+import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
+import { summarize } from '../src/cli/bench/types.js';
 import type { OfflineBenchArgs, OfflineBenchOut, OfflineTiming } from './offline-task.js';
 
 async function runKind(ctx: BenchContext, kind: OfflineBenchArgs['kind'], size: number): Promise<{ outs: OfflineBenchOut[]; peak: number }> {

@@ -8,7 +8,8 @@ import { readCsv, selectRows } from '../src/ml/csv.js';
 import { stratifiedSplit, shardSizes } from '../src/ml/partition.js';
 import { trainSecure } from '../src/ml/train.js';
 import { secureOps } from '../src/ml/nonlinear.js';
-import { memorySessions, testSeed } from '../test/helpers/parties.js';
+import { deriveKey } from '../src/crypto/prg.js';
+import { memorySessions } from '../src/cli/in-memory.js';
 import { createOtPreprocessing, type OtPreprocessing } from '../protocols/offline/ot/preprocessing.js';
 
 const DATA = fileURLToPath(new URL('../../parties/data/', import.meta.url));
@@ -18,10 +19,12 @@ const { train } = stratifiedSplit(ds.y, 0.2, 0);
 const tr = selectRows(ds, train);
 const sizes = shardSizes(tr.rows, n);
 const bytes = new Map<string, number>();
-const ss = memorySessions(n, { seed: 'traffic' });
+// Fixed OT seeds, so two runs generate the same items (the byte counts do not depend on them).
+const seed = (label: string): Uint8Array => deriveKey(new TextEncoder().encode(`concord-bench/${label}`.padEnd(16, '.')), 'seed', 32);
+const ss = memorySessions(n, { offline: 'none' });
 const preps: OtPreprocessing[] = [];
 for (const s of ss) {
-  const p = createOtPreprocessing(s, { seed: testSeed(`traffic/${s.me}`) });
+  const p = createOtPreprocessing(s, { seed: seed(`traffic/${s.me}`) });
   preps.push(p);
   s.prep = p;
   const orig = s.sendBytes.bind(s);

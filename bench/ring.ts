@@ -6,7 +6,7 @@
 import { Prg } from '../src/crypto/prg.js';
 import * as Ref from '../src/ring/reference.js';
 import * as W from '../src/ring/wasm.js';
-import { summarize, timeReps, type BenchContext, type BenchResult, type Benchmark } from './types.js';
+import { summarize, timeReps, type BenchContext, type BenchResult, type Benchmark } from '../src/cli/bench/types.js';
 
 const SEED = new TextEncoder().encode('concord ring benchmark seed....');
 
@@ -149,5 +149,5 @@ const prgBench: Benchmark = {
   },
 };
 
-/** The ring-engine benchmarks, by name (see bench/registry.ts). */
+/** The ring-engine benchmarks, by name (see src/cli/bench/registry.ts). */
 export const benchmarks: Benchmark[] = [matmulBench, mulBench, prgBench];

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { Benchmark, BenchContext, BenchResult } from './types.js';
-import { summarize } from './types.js';
+import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
+import { summarize } from '../src/cli/bench/types.js';
 import { readCsv, selectRows, type Dataset } from '../src/ml/csv.js';
 import { stratifiedSplit } from '../src/ml/partition.js';
 import { validateJob } from '../src/ml/job.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Prg } from '../src/crypto/prg.js';
-import { checkSteps, fitLinear, fitPowerLaw } from '../bench/scale-fit.js';
+import { checkSteps, fitLinear, fitPowerLaw } from '../src/cli/bench/scale-fit.js';
 import { testSeed } from './helpers/parties.js';
 
 /** Uniform noise factors in [1 - a, 1 + a] from a seeded PRG. */
@@ -11,7 +11,7 @@ function noise(n: number, a: number, label: string): number[] {
   return out;
 }
 
-describe('bench: scaling fit (bench/scale-fit.ts)', () => {
+describe('bench: scaling fit (src/cli/bench/scale-fit.ts)', () => {
   it('recovers a known exponent from synthetic timings (exact and with ±10 % noise)', () => {
     const xs = [16, 32, 64, 128, 256, 512];
     for (const k of [1, 2, 3, 0.5]) {

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConcordError } from '../src/errors.js';
-import { BENCH_NAMES } from '../bench/registry.js';
-import { loadSuite, Progress, runBenchmark, runBenchmarks, tinySize } from '../bench/harness.js';
-import { markdownTable, textTable } from '../bench/report-table.js';
-import { renderCharts, renderMarkdown } from '../bench/report-render.js';
-import { writeReport, type ReportData } from '../bench/report.js';
-import { normalize, NUMERIC_FIELDS, STRING_FIELDS, summarize, timeReps, type Benchmark, type NormalizedResult } from '../bench/types.js';
+import { BENCH_NAMES } from '../src/cli/bench/registry.js';
+import { loadSuite, Progress, runBenchmark, runBenchmarks, tinySize } from '../src/cli/bench/harness.js';
+import { markdownTable, textTable } from '../src/cli/bench/report-table.js';
+import { renderCharts, renderMarkdown, type ReportData } from '../src/cli/bench/report-render.js';
+import { writeReport } from '../src/cli/bench/report.js';
+import { normalize, NUMERIC_FIELDS, STRING_FIELDS, summarize, timeReps, type Benchmark, type NormalizedResult } from '../src/cli/bench/types.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -41,7 +41,7 @@ function expectWellFormed(r: NormalizedResult, name: string): void {
 const sample = (over: Partial<NormalizedResult> = {}): NormalizedResult =>
   normalize({ name: 'mul', parties: 3, size: 1000, seconds: 0.02, minSeconds: 0.018, maxSeconds: 0.03, opsPerSecond: 5e4, bytesSent: 96_000, bytesPerParty: 32_000, rounds: 1, offline: 'dealer', peakMemory: 80e6, plainSeconds: 0.001, ...over });
 
-describe('bench: harness (bench/types.ts, bench/harness.ts, bench/report*.ts)', () => {
+describe('bench: harness (src/cli/bench/: types, harness, report*)', () => {
   it('normalize fills every missing field with 0, derives plainRatio and keeps extras', () => {
     const r = normalize({ name: 'ring.mul', size: 10, seconds: 2, plainSeconds: 0.5, plainReference: 'Float64' } as never);
     for (const f of NUMERIC_FIELDS) expect(r[f], f).to.be.a('number');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { barChart, compact, lineChart, xmlEscape } from '../bench/svg.js';
+import { barChart, compact, lineChart, xmlEscape } from '../src/cli/bench/svg.js';
 
 /** Minimal well-formedness check: balanced tags, one root <svg>, no stray '<' or '&'. */
 function checkXml(svg: string): void {
@@ -23,7 +23,7 @@ function checkXml(svg: string): void {
   expect(stack).to.deep.equal([]);
 }
 
-describe('bench: SVG charts (bench/svg.ts)', () => {
+describe('bench: SVG charts (src/cli/bench/svg.ts)', () => {
   it('draws a log-log line chart with one marker per point and valid XML', () => {
     const svg = lineChart(
       [

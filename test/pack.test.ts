@@ -82,6 +82,8 @@ describe('npm pack: the tarball in an empty project (README "Use as a library")'
     }
     expect(files.filter((f) => f.startsWith('dist/test/') || f.startsWith('test/'))).to.deep.equal([]);
     expect(files.filter((f) => f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).to.deep.equal([]);
+    // Every compiled file has its source: a file moved or deleted since an old build would ship stale (rebuild from a clean dist/).
+    expect(files.filter((f) => f.startsWith('dist/') && f.endsWith('.js') && !existsSync(join(ROOT, f.slice('dist/'.length).replace(/\.js$/, '.ts'))))).to.deep.equal([]);
     // What was installed is the package alone with its runtime dependencies: no build tooling.
     expect(existsSync(join(app, 'node_modules/concord-mpc/dist/src/index.js'))).to.equal(true);
     for (const dev of ['typescript', 'wabt', 'mocha']) expect(existsSync(join(app, 'node_modules', dev)), dev).to.equal(false);

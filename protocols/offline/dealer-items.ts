@@ -22,6 +22,12 @@ import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
 import * as W from '../../src/ring/wasm.js';
 import type { DaBits, MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
 
+/**
+ * Label of the per-party seed both ends export from their Noise link (never sent): the dealer
+ * derives every party's seed with it, the party its own.
+ */
+export const DEALER_SEED_LABEL = 'dealer-seed';
+
 /** One item of correlated randomness, as requested by the online phase. */
 export type ItemRequest =
   | { kind: 'triple'; tag: number; shape: Shape }

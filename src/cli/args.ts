@@ -1,5 +1,14 @@
 import { ConcordError } from '../errors.js';
 
+/**
+ * One `concord` sub-command: its one-line summary and its entry point (argv after the name).
+ * Here, not in main.ts, so the commands main.ts loads do not import main.ts back.
+ */
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
 /** Parsed `--flag value` / `--switch` arguments. */
 export interface Args {
   flags: Map<string, string>;

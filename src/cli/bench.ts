@@ -1,12 +1,12 @@
 import { ConcordError } from '../errors.js';
 import { parseNetProfile, type NetProfile } from '../net/shaper.js';
 import { parseArgs, intFlag, numFlag, type Args } from './args.js';
-import type { Command } from './main.js';
-import { BENCH_NAMES, loadBenchmark } from '../../bench/registry.js';
-import { Progress, runSuite, type SuiteOptions } from '../../bench/harness.js';
-import { textTable } from '../../bench/report-table.js';
-import { defaultPlan, runScale, scaleSummary } from '../../bench/scale.js';
-import { reportMain } from '../../bench/report.js';
+import type { Command } from './args.js';
+import { BENCH_NAMES, loadBenchmark } from './bench/registry.js';
+import { Progress, runSuite, type SuiteOptions } from './bench/harness.js';
+import { textTable } from './bench/report-table.js';
+import { defaultPlan, runScale, scaleSummary } from './bench/scale.js';
+import { reportMain } from './bench/report.js';
 
 const USAGE = `usage: concord bench <name|all|scale|report|list> [options]
   all                 every benchmark of DESIGN.md §7 at its default size, then a table

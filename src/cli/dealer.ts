@@ -5,11 +5,9 @@ import { readKeyFile } from '../config/keys.js';
 import { connectNodes } from '../net/mesh.js';
 import { acceptsDealerSession } from '../net/dealer-session.js';
 import { DEALER_TRUST, DealerServer } from '../../protocols/offline/dealer.js';
+import { DEALER_SEED_LABEL } from '../../protocols/offline/dealer-items.js';
 import { parseArgs, required, intFlag } from './args.js';
-import type { Command } from './main.js';
-
-/** Label of the per-party dealer seed exported from each Noise link (parties use the same). */
-export const DEALER_SEED_LABEL = 'dealer-seed';
+import type { Command } from './args.js';
 
 /**
  * `concord dealer --config <consortium.json> --key <file> [--json] [--startup-timeout ms] [--idle-timeout ms]`:

@@ -1,6 +1,6 @@
 import { generateKey, toHex, writeKeyFile } from '../config/keys.js';
 import { parseArgs, required } from './args.js';
-import type { Command } from './main.js';
+import type { Command } from './args.js';
 
 /** `concord keygen --out <file> [--force]`: write a private key file (0600), print the public key. */
 export const command: Command = {

@@ -1,10 +1,5 @@
 import { ConcordError } from '../errors.js';
-
-/** One `concord` sub-command: its one-line summary and its entry point (argv after the name). */
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { Command } from './args.js';
 
 /** Sub-commands, loaded lazily so `concord keygen` does not pay for the training code. */
 const commands: Record<string, () => Promise<Command>> = {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { ConcordError, isConcordError } from '../errors.js';
 import { parseArgs, required, intFlag } from './args.js';
-import type { Command } from './main.js';
+import type { Command } from './args.js';
 import { loadConsortium, partyIndex } from '../config/consortium.js';
 import { readKeyFile } from '../config/keys.js';
 import { connectParties } from '../net/mesh.js';

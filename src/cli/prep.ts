@@ -4,7 +4,7 @@ import type { SecureLink } from '../net/link.js';
 import type { Preprocessing } from '../session/preprocessing.js';
 import type { Session } from '../session/session.js';
 import { DealerPreprocessing } from '../../protocols/offline/dealer-client.js';
-import { DEALER_SEED_LABEL } from './dealer.js';
+import { DEALER_SEED_LABEL } from '../../protocols/offline/dealer-items.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 
 /** Offline modes a party process can run. 'none': no preprocessing (tasks that need none). */

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConcordError } from '../errors.js';
 import { parseArgs, intFlag, numFlag } from './args.js';
-import type { Command } from './main.js';
+import type { Command } from './args.js';
 import { makeSimDir, runConsortium, errorLine } from './sim-cluster.js';
 import { readCsv, selectRows, toCsv, type Dataset } from '../ml/csv.js';
 import { stratifiedSplit, shardSizes } from '../ml/partition.js';

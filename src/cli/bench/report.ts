@@ -3,47 +3,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConcordError } from '../src/errors.js';
-import { NET_PROFILES, type NetProfile } from '../src/net/shaper.js';
-import { allNames, loadSuite, runBenchmark, runSuite, fmtSeconds, tinySize, Progress, type SuiteOptions, type SuiteOutcome } from './harness.js';
+import { ConcordError } from '../../errors.js';
+import { NET_PROFILES, type NetProfile } from '../../net/shaper.js';
+import { allNames, loadSuite, runBenchmark, runSuite, fmtSeconds, tinySize, Progress, type SuiteOptions } from './harness.js';
 import { defaultPlan, runScale, type SweepResult } from './scale.js';
-import { renderCharts, renderMarkdown } from './report-render.js';
+import { renderCharts, renderMarkdown, type MachineInfo, type ReportData } from './report-render.js';
 import type { NormalizedResult } from './types.js';
 
 /**
- * `concord bench report` (or `node dist/bench/report.js`): runs `bench all`, `bench scale` and
+ * `concord bench report` (or `node dist/src/cli/bench/report.js`): runs `bench all`, `bench scale` and
  * the LAN/WAN comparison, then writes bench/RESULTS.md, its SVG charts and the raw figures
  * (bench/report-data.json). `--from <report-data.json>` re-renders without measuring.
  */
-
-/** The machine and moment a report was measured on. */
-export interface MachineInfo {
-  cpu: string;
-  cores: number;
-  memoryBytes: number;
-  node: string;
-  os: string;
-  commit: string;
-  dirty: boolean;
-  startedAt: string;
-  finishedAt: string;
-  wallSeconds: number;
-  /** 1/5/15-minute load averages at start and end. */
-  loadBefore: number[];
-  loadAfter: number[];
-  /** Highest 1-minute load average seen between benchmarks. */
-  loadPeak: number;
-}
-
-/** Everything RESULTS.md is rendered from. */
-export interface ReportData {
-  version: 1;
-  machine: MachineInfo;
-  options: { parties: number; offline: string; reps: number; quick: boolean };
-  suite: SuiteOutcome;
-  sweeps: SweepResult[];
-  network: { results: NormalizedResult[]; failures: { name: string; net: string; error: string }[]; missing: string[] };
-}
 
 /** Benchmarks measured under each network profile, with sizes kept small enough for WAN. */
 export function networkPlan(quick: boolean): { name: string; size?: number }[] {
@@ -126,9 +97,9 @@ export async function collect(opts: { parties: number; offline: 'dealer' | 'ot';
   return { version: 1, machine, options: { ...opts }, suite, sweeps, network };
 }
 
-/** The repository's bench/ folder (this file runs from dist/bench/). */
+/** The repository's bench/ folder (this file runs from dist/src/cli/bench/). */
 export function benchDir(): string {
-  return fileURLToPath(new URL('../../bench/', import.meta.url));
+  return fileURLToPath(new URL('../../../../bench/', import.meta.url));
 }
 
 /** Write RESULTS.md, the charts and report-data.json into `dir`; returns the paths written. */
@@ -165,7 +136,7 @@ export function readReportData(path: string): ReportData {
   return d as ReportData;
 }
 
-/** Entry point shared by `concord bench report` and `node dist/bench/report.js`. */
+/** Entry point shared by `concord bench report` and `node dist/src/cli/bench/report.js`. */
 export async function reportMain(opts: { parties: number; offline: 'dealer' | 'ot'; reps: number; quick: boolean; outDir?: string; from?: string }): Promise<number> {
   const dir = opts.outDir ?? benchDir();
   const progress = new Progress();

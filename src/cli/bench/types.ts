@@ -1,4 +1,4 @@
-import { ConcordError } from '../src/errors.js';
+import { ConcordError } from '../../errors.js';
 
 /** One benchmark measurement: the JSON line `concord bench --json` prints (DESIGN.md §7). */
 export interface BenchResult {

@@ -1,12 +1,40 @@
-import { NET_PROFILES } from '../src/net/shaper.js';
-import { fmtSeconds } from './harness.js';
+import { NET_PROFILES } from '../../net/shaper.js';
+import { fmtSeconds, type SuiteOutcome } from './harness.js';
 import { fmtBytes, fmtRate, markdownTable, opsUnit } from './report-table.js';
-import type { ReportData } from './report.js';
 import type { SweepResult } from './scale.js';
 import { barChart, compact, lineChart, type Series } from './svg.js';
 import type { NormalizedResult } from './types.js';
 
 /** Rendering of bench/RESULTS.md and its charts from measured ReportData (pure: no I/O). */
+
+/** The machine and moment a report was measured on. */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryBytes: number;
+  node: string;
+  os: string;
+  commit: string;
+  dirty: boolean;
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  /** 1/5/15-minute load averages at start and end. */
+  loadBefore: number[];
+  loadAfter: number[];
+  /** Highest 1-minute load average seen between benchmarks. */
+  loadPeak: number;
+}
+
+/** Everything RESULTS.md is rendered from. */
+export interface ReportData {
+  version: 1;
+  machine: MachineInfo;
+  options: { parties: number; offline: string; reps: number; quick: boolean };
+  suite: SuiteOutcome;
+  sweeps: SweepResult[];
+  network: { results: NormalizedResult[]; failures: { name: string; net: string; error: string }[]; missing: string[] };
+}
 
 /** One chart file. */
 export interface Chart {

@@ -1,4 +1,4 @@
-import { ConcordError } from '../src/errors.js';
+import { ConcordError } from '../../errors.js';
 import { loadBenchmark } from './registry.js';
 import { runBenchmark, fmtSeconds, type Progress, type SuiteOptions } from './harness.js';
 import { checkSteps, fitLinear, fitPowerLaw, type LinearFit, type PowerFit, type StepCheck } from './scale-fit.js';

@@ -1,5 +1,5 @@
-import { ConcordError } from '../src/errors.js';
-import { NET_ENV, netProfileSpec, type NetProfile } from '../src/net/shaper.js';
+import { ConcordError } from '../../errors.js';
+import { NET_ENV, netProfileSpec, type NetProfile } from '../../net/shaper.js';
 import { BENCH_NAMES, loadBenchmark } from './registry.js';
 import { normalize, type Benchmark, type BenchContext, type NormalizedResult } from './types.js';
 
