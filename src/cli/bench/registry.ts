@@ -22,6 +22,7 @@ export const BENCH_MODULES: Record<string, string> = {
   'offline.triples': '../../../bench/offline.js',
   'offline.matrix': '../../../bench/offline.js',
   'offline.bits': '../../../bench/offline.js',
+  psi: '../../../bench/psi.js',
 };
 
 /** Names in the order `bench all` runs them. */
