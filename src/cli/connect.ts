@@ -1,4 +1,4 @@
-import { ConcordError } from '../errors.js';
+import { ConcordError, isConcordError } from '../errors.js';
 import { loadConsortium, partyIndex, type Consortium } from '../config/consortium.js';
 import { readKeyFile } from '../config/keys.js';
 import type { KeyPair } from '../crypto/noise.js';
@@ -72,6 +72,8 @@ export async function startSession(who: PartyIdentity, o: StartOptions): Promise
     prep = await createPreprocessing(o.offline, { session, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), log });
     if (!prep && o.offline !== 'none') throw new ConcordError('E_INTERNAL', `offline mode ${o.offline} gave no preprocessing source`);
   } catch (e) {
+    // Tell the others why (best effort), so they stop with this cause instead of a lost peer.
+    session.abort(isConcordError(e) ? e : new ConcordError('E_PREP', `offline phase ${o.offline} did not start: ${e instanceof Error ? e.message : String(e)}`));
     await session.close().catch(() => {});
     throw e;
   }

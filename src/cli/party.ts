@@ -2,13 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { ConcordError, isConcordError } from '../errors.js';
 import { parseArgs, required, intFlag } from './args.js';
 import type { Command } from './args.js';
-import { loadConsortium, partyIndex } from '../config/consortium.js';
-import { readKeyFile } from '../config/keys.js';
-import { connectParties } from '../net/mesh.js';
-import { netProfileFromEnv, shapeTransport } from '../net/shaper.js';
-import { Session } from '../session/session.js';
-import type { Preprocessing } from '../session/preprocessing.js';
-import { createPreprocessing } from './prep.js';
+import { loadIdentity, startSession } from './connect.js';
 import { loadJob, jobHash, type Job } from '../ml/job.js';
 import { readCsv, selectColumns, DataError, type Dataset } from '../ml/csv.js';
 import { agreeOnData } from '../ml/agree.js';
@@ -60,10 +54,8 @@ export const command: Command = {
     const id = required(args, 'id', 'party');
     const jobFile = required(args, 'job', 'party');
     const job = loadJob(jobFile);
-    const consortium = loadConsortium(required(args, 'config', 'party'));
-    const keyFile = required(args, 'key', 'party');
-    const key = readKeyFile(keyFile);
-    const me = partyIndex(consortium, id, key, keyFile);
+    const who = loadIdentity(required(args, 'config', 'party'), id, required(args, 'key', 'party'));
+    const { consortium, index: me } = who;
     const timeoutMs = intFlag(args, 'timeout', 30, 1, 3600, 'party') * 1000;
     const json = args.switches.has('json');
     const log = (line: string) => process.stderr.write(`[${id}] ${line}\n`);
@@ -90,29 +82,9 @@ export const command: Command = {
 
     const hash = jobHash(job);
     log(`job "${job.name}" (${job.model}, hash ${hash.slice(0, 16)}…), party ${me + 1} of ${consortium.parties.length}; connecting`);
-    const mesh = await connectParties({
-      parties: consortium.parties,
-      myIndex: me,
-      privateKey: key.privateKey,
-      jobHash: hash,
-      ...(job.offline === 'dealer' ? { dealer: consortium.dealer! } : {}),
-      startupTimeoutMs: timeoutMs,
-    });
-    // Benchmarks simulate LAN/WAN links by setting CONCORD_NET (src/net/shaper.ts); unset = no shaping.
-    const net = netProfileFromEnv();
-    if (net) log(`simulated network ${net.name}: ${net.rttMs} ms RTT, ${net.mbps} Mbit/s per link`);
-    const s = new Session({ transport: shapeTransport(mesh.transport, net), ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs });
-    let prep: Preprocessing | undefined;
+    const { session: s, prep } = await startSession(who, { offline: job.offline, jobHash: hash, timeoutMs, log });
     try {
-      prep = await createPreprocessing(job.offline, { session: s, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), log });
-    } catch (e) {
-      await s.close().catch(() => {});
-      throw e;
-    }
-    if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${job.offline} gave no preprocessing source`);
-    s.prep = prep;
-    log(prep.trust.startsWith('offline:') ? prep.trust : `offline: ${prep.mode} — ${prep.trust}`);
-    try {
+      if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${job.offline} gave no preprocessing source`);
       const partyRows = await agreeOnData(s, {
         ok: dataError === undefined,
         rows: data?.rows ?? 0,
@@ -124,7 +96,7 @@ export const command: Command = {
       });
       const ds = data!;
       const total = partyRows.reduce((a, b) => a + b, 0);
-      log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${mesh.ids[i]} ${r}`).join(', ')}), ${ds.features.length} features`);
+      log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${s.ids[i]} ${r}`).join(', ')}), ${ds.features.length} features`);
       const res = await trainSecure(s, ds, partyRows, {
         arch: { kind: job.model, features: ds.features.length, hidden: job.hidden },
         hp: job,

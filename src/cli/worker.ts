@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConcordError } from '../errors.js';
-import { loadConsortium, partyIndex } from '../config/consortium.js';
-import { readKeyFile } from '../config/keys.js';
-import { connectParties } from '../net/mesh.js';
-import { netProfileFromEnv, shapeTransport } from '../net/shaper.js';
-import { Session } from '../session/session.js';
-import { createPreprocessing, type OfflineMode } from './prep.js';
+import type { Session } from '../session/session.js';
+import { loadIdentity, startSession } from './connect.js';
+import type { OfflineMode } from './prep.js';
 
 /**
  * One party process of the local cluster harness (src/cli/cluster.ts):
@@ -38,30 +35,12 @@ const jsonSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v
 async function runWorker(specFile: string): Promise<void> {
   const spec = JSON.parse(readFileSync(specFile, 'utf8')) as WorkerSpec;
   const log = (line: string): void => void process.stderr.write(`[${spec.id}] ${line}\n`);
-  const consortium = loadConsortium(spec.consortium);
-  const key = readKeyFile(spec.keyFile);
-  const myIndex = partyIndex(consortium, spec.id, key, spec.keyFile);
+  const who = loadIdentity(spec.consortium, spec.id, spec.keyFile);
   const taskUrl = spec.task.startsWith('file:') ? spec.task : pathToFileURL(spec.task).href;
   const mod = (await import(taskUrl)) as { task?: ClusterTask };
   if (typeof mod.task !== 'function') throw new ConcordError('E_USAGE', `task module ${spec.task} does not export a function "task(session, args)"`);
-  const mesh = await connectParties({
-    parties: consortium.parties,
-    myIndex,
-    privateKey: key.privateKey,
-    jobHash: spec.jobHash,
-    ...(spec.offline === 'dealer' && consortium.dealer ? { dealer: consortium.dealer } : {}),
-    startupTimeoutMs: spec.startupTimeoutMs,
-  });
-  // Benchmarks simulate LAN/WAN links by setting CONCORD_NET (src/net/shaper.ts); unset = no shaping.
-  const net = netProfileFromEnv();
-  if (net) log(`simulated network ${net.name}: ${net.rttMs} ms RTT, ${net.mbps} Mbit/s per link`);
-  const session = new Session({ transport: shapeTransport(mesh.transport, net), ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs: spec.timeoutMs });
+  const { session } = await startSession(who, { offline: spec.offline, jobHash: spec.jobHash, timeoutMs: spec.timeoutMs, startupTimeoutMs: spec.startupTimeoutMs, log });
   try {
-    const prep = await createPreprocessing(spec.offline, { session, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), log });
-    if (prep) {
-      log(`offline: ${prep.mode} — ${prep.trust}`);
-      session.prep = prep;
-    }
     const result = await mod.task(session, spec.args);
     if (session.error) throw session.error;
     const stats = session.stats();
