@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { runParties } from './helpers/parties.js';
 import { task } from './helpers/matrix-example.js';
 
-describe('README example: three parties multiply secret matrices', () => {
+describe('the README library example (three parties, Y = X·W + b) on the test preprocessing', () => {
   it('computes X·W + b', async () => {
     const write = process.stderr.write.bind(process.stderr);
     const lines: string[] = [];

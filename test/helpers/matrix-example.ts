@@ -2,7 +2,7 @@ import type { Session } from '../../src/session/session.js';
 import { Secret } from '../../src/ml/secret.js';
 
 /**
- * The README example: three organizations multiply their secret matrices. Party 0 holds X (2×3),
+ * The computation of the README "Use as a library" example: three organizations multiply secret matrices. Party 0 holds X (2×3),
  * party 1 holds W (3×2), party 2 holds a bias b (2×2); all learn only Y = X·W + b.
  */
 export async function task(s: Session): Promise<number[]> {
