@@ -1,5 +1,6 @@
 import { ConcordError } from '../errors.js';
 import type { Command } from './args.js';
+import { StoppedError } from './signals.js';
 
 /** Sub-commands, loaded lazily so `concord keygen` does not pay for the training code. */
 const commands: Record<string, () => Promise<Command>> = {
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + '\n');
     return name === undefined ? 2 : 0;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) throw new ConcordError('E_USAGE', `unknown command "${name}"\n${usage()}`);
   return (await load()).run(rest);
 }
@@ -42,7 +43,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConcordError) {
       process.stderr.write(`concord: error ${err.code}: ${err.message}\n`);
-      process.exitCode = err.code === 'E_USAGE' ? 2 : 1;
+      process.exitCode = err.code === 'E_USAGE' ? 2 : err instanceof StoppedError ? err.exitCode : 1;
     } else {
       process.stderr.write(`concord: internal error (please report): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
       process.exitCode = 70;

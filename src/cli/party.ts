@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../config/private-file.js';
 import { ConcordError, isConcordError } from '../errors.js';
 import { parseArgs, required, intFlag } from './args.js';
 import type { Command } from './args.js';
+import { onStopSignal, StoppedError } from './signals.js';
 import { loadIdentity, startSession } from './connect.js';
 import { loadJob, jobHash, type Job } from '../ml/job.js';
 import { readCsv, selectColumns, DataError, type Dataset } from '../ml/csv.js';
@@ -38,7 +39,10 @@ export interface PartyReport {
   test?: Metrics & { file: string; rows: number };
 }
 
-const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--test <csv>] [--out <model.json>] [--timeout <seconds>] [--json]';
+const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--test <csv>] [--out <model.json>] [--timeout <seconds>] [--json] [--unsafe-reveal-checkpoints]';
+
+/** The override a `party` needs to run a job with revealCheckpoints (simulate --check passes it to its own children). */
+export const UNSAFE_CHECKPOINTS_SWITCH = 'unsafe-reveal-checkpoints';
 
 /**
  * `concord party`: one organization's process. Loads the job, the consortium and its key, loads
@@ -49,11 +53,12 @@ const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --j
 export const command: Command = {
   summary: 'party',
   async run(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, ['config', 'id', 'key', 'job', 'data', 'test', 'out', 'timeout'], ['json'], 'party');
+    const args = parseArgs(argv, ['config', 'id', 'key', 'job', 'data', 'test', 'out', 'timeout'], ['json', UNSAFE_CHECKPOINTS_SWITCH], 'party');
     if (args.positional.length > 0) throw new ConcordError('E_USAGE', `party: unexpected argument "${args.positional[0]}"\nusage: concord ${USAGE}`);
     const id = required(args, 'id', 'party');
     const jobFile = required(args, 'job', 'party');
     const job = loadJob(jobFile);
+    checkCheckpointOverride(job, jobFile, args.switches.has(UNSAFE_CHECKPOINTS_SWITCH), (l) => process.stderr.write(l + '\n'));
     const who = loadIdentity(required(args, 'config', 'party'), id, required(args, 'key', 'party'));
     const { consortium, index: me } = who;
     const timeoutMs = intFlag(args, 'timeout', 30, 1, 3600, 'party') * 1000;
@@ -83,6 +88,13 @@ export const command: Command = {
     const hash = jobHash(job);
     log(`job "${job.name}" (${job.model}, hash ${hash.slice(0, 16)}…), party ${me + 1} of ${consortium.parties.length}; connecting`);
     const { session: s, prep } = await startSession(who, { offline: job.offline, jobHash: hash, timeoutMs, log });
+    // SIGINT/SIGTERM: abort the session (the peers learn why instead of seeing a lost connection) and exit 128+n.
+    let stoppedBy: NodeJS.Signals | undefined;
+    const unhook = onStopSignal((sig) => {
+      stoppedBy = sig;
+      log(`${sig}: aborting the session`);
+      s.abort(new ConcordError('E_ABORTED', `party ${id} was stopped (${sig})`, { party: id }));
+    });
     try {
       if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${job.offline} gave no preprocessing source`);
       const partyRows = await agreeOnData(s, {
@@ -117,7 +129,12 @@ export const command: Command = {
       if (res.checkpoints) report.checkpoints = res.checkpoints.map((c) => Array.from(c));
       if (res.model) {
         const out = args.flags.get('out') ?? `model-${id}.json`;
-        writeFileSync(out, JSON.stringify(res.model, null, 1) + '\n');
+        // The model is an output only the recipients may see: created 0600 (then renamed into place).
+        try {
+          writePrivateFile(out, JSON.stringify(res.model, null, 1) + '\n');
+        } catch (e) {
+          throw new ConcordError('E_CONFIG', `cannot write the model file ${out}: ${(e as Error).message}`);
+        }
         report.model = res.model;
         report.modelFile = out;
         log(`model saved to ${out}`);
@@ -142,10 +159,27 @@ export const command: Command = {
       const err = isConcordError(e) ? e : new ConcordError('E_INTERNAL', `party ${id}: ${(e as Error).message}`);
       s.abort(err);
       await s.close().catch(() => {});
+      if (stoppedBy) throw new StoppedError(stoppedBy, `party ${id} aborted its session`);
       throw e;
+    } finally {
+      unhook();
     }
   },
 };
+
+/**
+ * revealCheckpoints opens the weights after every step to every party: with batchSize 1 the
+ * logistic-regression update is −η·e·[x, 1], so each row is recovered as Δw / Δw_bias. It is a
+ * debugging aid of `simulate --check`; a real party refuses it unless explicitly overridden.
+ */
+function checkCheckpointOverride(job: Job, jobFile: string, override: boolean, warn: (line: string) => void): void {
+  if (!job.revealCheckpoints) return;
+  if (!override) {
+    throw new ConcordError('E_CONFIG', `${jobFile}: field "revealCheckpoints" is true: it opens the weights after every step to every party, from which the other parties can reconstruct training rows (with batchSize 1, exactly). It is a debugging aid for "concord simulate --check"; remove it from the job, or pass --${UNSAFE_CHECKPOINTS_SWITCH} if every party accepts revealing its rows`);
+  }
+  const bar = '!'.repeat(78);
+  warn(`${bar}\nWARNING: --${UNSAFE_CHECKPOINTS_SWITCH}: this job reveals the weights after EVERY step to EVERY party.\nThe other parties can reconstruct this party's training rows from them (exactly with batchSize 1).\nUse it only on test data, never on records that must stay private.\n${bar}`)
+}
 
 /** Party indices of the job's recipients (all parties when the list is empty). */
 function recipientIndices(job: Job, ids: string[], jobFile: string): number[] {

@@ -87,8 +87,11 @@ export async function runConsortium(o: {
   partyArgs: (id: string) => string[];
   deadlineMs: number;
   onLine?: (id: string, line: string) => void;
+  /** Aborting it stops every child (SIGTERM, then SIGKILL after a grace period); the call then resolves with their outcomes. */
+  signal?: AbortSignal;
 }): Promise<{ parties: ProcOutcome[]; dealer?: ProcOutcome }> {
   const procs: ChildProcess[] = [];
+  if (o.signal?.aborted) return { parties: [] };
   let dealer: { child: ChildProcess; done: Promise<ProcOutcome> } | undefined;
   if (o.sim.dealerId) {
     dealer = watchChild(o.sim.dealerId, spawnDealer(o.sim.files, childEnv()), o.onLine);
@@ -101,6 +104,14 @@ export async function runConsortium(o: {
     timedOut = true;
     for (const c of procs) c.kill('SIGKILL');
   }, o.deadlineMs);
+  let graceKill: NodeJS.Timeout | undefined;
+  const stopAll = (): void => {
+    for (const c of procs) c.kill('SIGTERM');
+    graceKill = setTimeout(() => {
+      for (const c of procs) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+  };
+  o.signal?.addEventListener('abort', stopAll, { once: true });
   try {
     const outs = await Promise.all(parties.map((p) => p.done));
     if (dealer) {
@@ -114,8 +125,13 @@ export async function runConsortium(o: {
     return { parties: outs };
   } finally {
     clearTimeout(timer);
+    clearTimeout(graceKill);
+    o.signal?.removeEventListener('abort', stopAll);
   }
 }
+
+/** How long a stopped child may take to exit on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 2000;
 
 /** The "concord: error E_…: message" line a failed child printed, or its last stderr line. */
 export function errorLine(p: ProcOutcome): string {

@@ -5,13 +5,14 @@ import { ConcordError } from '../errors.js';
 import { parseArgs, intFlag, numFlag } from './args.js';
 import type { Command } from './args.js';
 import { makeSimDir, runConsortium, errorLine } from './sim-cluster.js';
+import { onStopSignal, StoppedError } from './signals.js';
 import { readCsv, selectRows, toCsv, type Dataset } from '../ml/csv.js';
 import { stratifiedSplit, shardSizes } from '../ml/partition.js';
 import { validateJob, type Job } from '../ml/job.js';
 import { binaryMetrics, type Metrics } from '../ml/metrics.js';
 import { predict, forwardF, standardize, withOnes, fromModelFile } from '../ml/model.js';
 import { trainPlain } from '../ml/plain.js';
-import type { PartyReport } from './party.js';
+import { UNSAFE_CHECKPOINTS_SWITCH, type PartyReport } from './party.js';
 
 /** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
 export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
@@ -142,8 +143,18 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
     ? '  offline: dealer — a separate dealer process supplies correlated randomness; it must not collude with any party and never sees data'
     : '  offline: ot — dealer-free oblivious-transfer preprocessing; secure against up to n−1 colluding (semi-honest) parties');
   say(`  hyper-parameters: ${job.epochs} epochs, batch ${job.batchSize}, lr ${job.lr}${job.momentum ? `, momentum ${job.momentum}` : ''}, fixed point f=${job.fracBits}`);
+  if (job.revealCheckpoints) say('  --check: the weights are revealed to every party after every step (rows can be reconstructed from them): a debugging aid for test data only');
   const timeoutS = o.timeoutS;
     const sim = await makeSimDir(consortium, ids, job.offline === 'dealer');
+    // SIGINT/SIGTERM: stop the party processes, then the finally below removes the directory (keys, shards).
+    const stop = new AbortController();
+    let stoppedBy: NodeJS.Signals | undefined;
+    const unhook = onStopSignal((sig) => {
+      stoppedBy = sig;
+      process.stderr.write(`simulate: ${sig}: stopping the party processes and removing ${sim.dir}\n`);
+      stop.abort();
+    });
+    const stopped = (): StoppedError => new StoppedError(stoppedBy!, `the simulation was interrupted; its party processes were stopped and its temporary directory removed`);
     const t0 = performance.now();
     try {
       const jobFile = join(sim.dir, 'job.json');
@@ -159,11 +170,13 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       const run = await runConsortium({
         sim,
         deadlineMs: (timeoutS * 4 + 120) * 1000,
-        partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', jobFile, '--data', shards.get(id)!, '--out', join(sim.dir, `model-${id}.json`), '--timeout', String(timeoutS), '--json'],
+        partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', jobFile, '--data', shards.get(id)!, '--out', join(sim.dir, `model-${id}.json`), '--timeout', String(timeoutS), '--json', ...(job.revealCheckpoints ? [`--${UNSAFE_CHECKPOINTS_SWITCH}`] : [])],
+        signal: stop.signal,
         onLine: (id, line) => {
           if ((id === ids[0] && /epoch \d+\//.test(line)) || /offline: waited/.test(line)) o.progress?.(line);
         },
       });
+      if (stoppedBy) throw stopped();
       const failed = run.parties.filter((p) => p.exitCode !== 0);
       if (failed.length > 0) {
         for (const p of failed) process.stderr.write(`simulate: party ${p.id} exited with code ${p.exitCode}: ${errorLine(p)}\n`);
@@ -223,8 +236,10 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         maxWeightDiff, maxPredictionDiff, wallSeconds, peakMemory: Math.max(...reports.map((r) => r.maxRssKiB)) * 1024,
       };
       if (checkRows) report.check = checkRows;
+      if (stoppedBy) throw stopped();
       return report;
     } finally {
+      unhook();
       if (o.keep) process.stderr.write(`simulate: kept ${sim.dir} (contains private keys: delete it when done)\n`);
       else sim.remove();
     }

@@ -42,7 +42,7 @@ function show(v: unknown): string {
 
 function checkKeys(file: string, field: string, o: Record<string, unknown>, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) throw err(file, `${field}${field ? '.' : ''}${k}`, `unknown field (allowed: ${allowed.join(', ')})`);
-  for (const k of allowed) if (!(k in o) && k !== 'dealer') throw err(file, `${field}${field ? '.' : ''}${k}`, 'missing');
+  for (const k of allowed) if (!Object.hasOwn(o, k) && k !== 'dealer') throw err(file, `${field}${field ? '.' : ''}${k}`, 'missing');
 }
 
 /** Split "host:port" (IPv6 as "[::1]:port"); throws naming the field. */

@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { writePrivateFile } from './private-file.js';
 import { ConcordError } from '../errors.js';
 import { DH25519 } from '../crypto/noise-suites.js';
 import type { KeyPair } from '../crypto/noise.js';
@@ -37,22 +38,28 @@ export function keyFileText(k: KeyPair): string {
   return JSON.stringify({ type: KEY_FILE_TYPE, version: 1, privateKey: toHex(k.privateKey), publicKey: toHex(k.publicKey) }) + '\n';
 }
 
-/** Write a key file with mode 0600; refuses an existing file unless `force`. */
+/**
+ * Write a key file with mode 0600; refuses an existing file unless `force`. A new file is
+ * created 0600 from the start (O_EXCL: never through a symlink); with `force` the new file is
+ * renamed over the old one (a symlink there is replaced, not followed; the old mode does not matter).
+ */
 export function writeKeyFile(file: string, k: KeyPair, force = false): void {
-  let fd: number;
   try {
-    fd = openSync(file, force ? 'w' : 'wx', 0o600);
+    if (force) {
+      writePrivateFile(file, keyFileText(k));
+      return;
+    }
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, keyFileText(k));
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EEXIST') throw new ConcordError('E_KEY', `key file ${file} already exists; refusing to overwrite a key (use --force to replace it)`);
+    if (err.code === 'EEXIST' && !force) throw new ConcordError('E_KEY', `key file ${file} already exists; refusing to overwrite a key (use --force to replace it)`);
     throw new ConcordError('E_KEY', `cannot create key file ${file}: ${err.message}`);
   }
-  try {
-    writeSync(fd, keyFileText(k));
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(file, 0o600); // an overwritten file keeps its old mode otherwise
 }
 
 /** Read and check a key file written by keygen. */

@@ -18,12 +18,21 @@ export function deriveKey(seed: Uint8Array, label: string, length = 16): Uint8Ar
   return hkdf(sha256, seed, undefined, new TextEncoder().encode(`concord/${label}`), length);
 }
 
+/** Largest stream tag or sub: each has a 32-bit field of the IV. */
+export const MAX_STREAM_ID = 0xffffffff;
+
+/** A stream id must fit its 32-bit field exactly: a wrapped id would silently reuse another stream. */
+function checkStreamId(what: string, x: number): number {
+  if (!Number.isInteger(x) || x < 0 || x > MAX_STREAM_ID) throw new ConcordError('E_RANGE', `PRG stream ${what} ${x} does not fit its 32-bit field (0..${MAX_STREAM_ID}); a wrapped value would reuse another stream's randomness`);
+  return x;
+}
+
 /** 16-byte IV for stream (tag, sub): bytes 0..3 sub, 4..7 tag, 8..15 the block counter from 0. */
 function streamIv(tag: number, sub: number): Uint8Array {
   const iv = new Uint8Array(16);
   const v = new DataView(iv.buffer);
-  v.setUint32(0, sub >>> 0);
-  v.setUint32(4, tag >>> 0);
+  v.setUint32(0, checkStreamId('sub', sub));
+  v.setUint32(4, checkStreamId('tag', tag));
   return iv;
 }
 

@@ -94,7 +94,8 @@ export function validateJob(obj: unknown, file: string): Job {
   const out: Record<string, unknown> = { ...JOB_DEFAULTS };
   for (const [k, v] of Object.entries(obj)) {
     if (k === '$comment') continue;
-    const check = SCHEMA[k as keyof Job];
+    // Own fields only: a job may name "__proto__", "valueOf" or "isPrototypeOf", which an object lookup would find on Object.prototype.
+    const check = Object.hasOwn(SCHEMA, k) ? SCHEMA[k as keyof Job] : undefined;
     if (!check) throw new ConcordError('E_CONFIG', `${file}: unknown field "${k}" (known: ${Object.keys(SCHEMA).join(', ')})`);
     const problem = check(v);
     if (problem) throw new ConcordError('E_CONFIG', `${file}: field "${k}" ${problem}, got ${JSON.stringify(v)?.slice(0, 60)}`);

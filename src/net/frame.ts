@@ -15,7 +15,10 @@ import type { Message } from './transport.js';
  * fresh Noise message, the decoder does not rely on it.
  * The decoder is an explicit state machine (`FrameDecoder.push(bytes)`), strict and
  * length-capped: a header longer than `maxHeaderBytes` or a payload announcing more than
- * `maxFrameBytes` is E_FRAME before any allocation.
+ * `maxFrameBytes` is E_FRAME before any allocation. Memory follows the bytes that arrived, not
+ * the length a peer announced: a payload above EAGER_PAYLOAD_BYTES is kept as the received chunks
+ * until half of it is in, and only then gets its own buffer (so a peer that announces 1 GiB and
+ * sends 10 bytes costs 10 bytes; every byte is still copied once).
  */
 
 /** Largest plaintext in one Noise transport message (65535 − 16-byte tag). */
@@ -24,8 +27,13 @@ export const MAX_CHUNK = 65535 - 16;
 export const DEFAULT_MAX_FRAME_BYTES = 1 << 30;
 /** Default cap on a frame header. */
 export const DEFAULT_MAX_HEADER_BYTES = 4096;
-/** Cap on JSON payloads (control traffic only). */
-export const DEFAULT_MAX_JSON_BYTES = 16 << 20;
+/**
+ * Cap on JSON payloads: control traffic only (data announcements, dealer requests, aborts), a few
+ * KiB in practice; 1 MiB leaves room for ~10^4 column names and bounds JSON.parse to ~0.1 s.
+ */
+export const DEFAULT_MAX_JSON_BYTES = 1 << 20;
+/** Payloads up to this size get their buffer when the header arrives (bounded eager allocation). */
+export const EAGER_PAYLOAD_BYTES = 1 << 20;
 
 const FRAME_VERSION = 1;
 const BODY_NONE = 0;
@@ -117,6 +125,8 @@ export class FrameDecoder {
   private headerBuf: Uint8Array = new Uint8Array(0);
   private pending: { tag: number; kind: string; body: number; shape: number[] } | undefined;
   private payload: Uint8Array = new Uint8Array(0);
+  /** Received payload pieces (views of the pushed bytes) while `payload` is not yet allocated. */
+  private pieces: Uint8Array[] = [];
   private failed: ConcordError | undefined;
   private readonly maxFrame: number;
   private readonly maxHeader: number;
@@ -133,7 +143,10 @@ export class FrameDecoder {
     return this.state === 'len' && this.have === 0 && !this.failed;
   }
 
-  /** Consume bytes; returns the messages completed by them. Throws E_FRAME on malformed input. */
+  /**
+   * Consume bytes; returns the messages completed by them. Throws E_FRAME on malformed input.
+   * The decoder may keep views of `bytes` until their frame completes: do not modify them after.
+   */
   push(bytes: Uint8Array): Message[] {
     if (this.failed) throw this.failed;
     const out: Message[] = [];
@@ -144,7 +157,7 @@ export class FrameDecoder {
         const src = bytes.subarray(off, off + n);
         if (this.state === 'len') this.lenBuf.set(src, this.have);
         else if (this.state === 'header') this.headerBuf.set(src, this.have);
-        else this.payload.set(src, this.have);
+        else this.takePayload(src);
         this.have += n;
         off += n;
         if (this.have === this.need) this.advance(out);
@@ -167,8 +180,7 @@ export class FrameDecoder {
       }
       if (this.state === 'header') {
         const payloadLen = this.parseHeader();
-        // Not zero-filled: every byte is written before the message is delivered. Own ArrayBuffer, offset 0: 8-aligned for BigUint64Array.
-        this.payload = payloadLen > 0 ? Buffer.allocUnsafeSlow(payloadLen) : new Uint8Array(0);
+        this.payload = payloadLen > 0 && payloadLen <= EAGER_PAYLOAD_BYTES ? allocPayload(payloadLen) : new Uint8Array(0);
         this.goto('payload', payloadLen);
         if (payloadLen > 0) return;
         continue;
@@ -177,6 +189,23 @@ export class FrameDecoder {
       this.goto('len', 4);
       return;
     }
+  }
+
+  /** Payload bytes: into the buffer once there is one; before that, kept as pieces until half the frame is in. */
+  private takePayload(src: Uint8Array): void {
+    if (this.payload.length > 0) {
+      this.payload.set(src, this.have);
+      return;
+    }
+    this.pieces.push(src);
+    if (2 * (this.have + src.length) < this.need) return;
+    this.payload = allocPayload(this.need);
+    let o = 0;
+    for (const p of this.pieces) {
+      this.payload.set(p, o);
+      o += p.length;
+    }
+    this.pieces = [];
   }
 
   private goto(state: State, need: number): void {
@@ -234,6 +263,11 @@ export class FrameDecoder {
     this.payload = new Uint8Array(0);
     return msg;
   }
+}
+
+/** Not zero-filled: every byte is written before the message is delivered. Own ArrayBuffer, offset 0: 8-aligned for BigUint64Array. */
+function allocPayload(len: number): Uint8Array {
+  return Buffer.allocUnsafeSlow(len);
 }
 
 function isUint(x: unknown): x is number {
