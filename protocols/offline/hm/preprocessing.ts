@@ -1,0 +1,179 @@
+/**
+ * The honest-majority offline phase for exactly three parties (DESIGN.md §5, mode `hm`): the
+ * `Preprocessing` interface served by replicated randomness from the pairwise PRG keys, with no
+ * dealer. Secure against one semi-honest party, i.e. while no two parties collude.
+ *
+ *   item kind          file           rounds  bytes per item (all links together)
+ *   element triple     triples.ts     0       0
+ *   bit triple (word)  triples.ts     0       0
+ *   matrix triple      matrix.ts      0       0
+ *   mask, masked trip. matrix.ts      0       0
+ *   daBit              dabits.ts      1       8    (party 0 → party 1)
+ *   truncation pair    trunc.ts       1       512  (party 0 → party 1)
+ *
+ * Free items are computed on request (local PRG expansion and products). daBits and truncation
+ * pairs run in batches ahead of need, one stream per kind (and shift f), with the OT mode's
+ * batching and prefetch (ot/stream.ts): every party requests the same items in the same order,
+ * so all cut the same batches without negotiating. A batch's message goes under the tag of the
+ * request that caused it with kind `hm/<batch>`, never colliding with the online protocol's kinds;
+ * like every session receive it has the session's timeout.
+ * Rounds seen by the online phase: 0, except when a daBit / truncation batch is not ready yet
+ * (then party 1 waits for one message from party 0).
+ */
+import { ConcordError } from '../../../src/errors.js';
+import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
+import type { Session } from '../../../src/session/session.js';
+import type { DaBits, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
+import { ItemStream, type StreamStats } from '../ot/stream.js';
+import { ItemPrgs, hmSeeds, type HmLeak, type HmSeeds, type Pieces } from './replicated.js';
+import { bitTriple, elementTriple } from './triples.js';
+import { matrixMask, matrixTriple, maskedTriple } from './matrix.js';
+import { daBits } from './dabits.js';
+import { truncPairs } from './trunc.js';
+
+/** Whom the hm mode trusts (processes print `offline: hm — <this>`, i.e. HM_TRUST_LINE). */
+export const HM_TRUST = 'no dealer; secure while no two parties collude (semi-honest)';
+/** The full trust line of the hm mode. */
+export const HM_TRUST_LINE = `offline: hm — ${HM_TRUST}`;
+
+/** Options of the hm preprocessing. */
+export interface HmPrepOptions {
+  /** Largest batch of daBits / truncation pairs (default 16384). */
+  maxBatch?: number;
+  /** First batch of a stream (default 256). */
+  firstBatch?: number;
+  /** Generate the next batch of a stream in repeated use before it is requested (default true). */
+  prefetch?: boolean;
+  /** TESTS ONLY: a deliberately leaky variant (see HmLeak), for view tests that must fail on it. */
+  leak?: HmLeak;
+  /** TESTS ONLY: called with both pieces this party holds of each random operand it draws (its own knowledge). */
+  onPieces?: (label: string, pieces: Pieces) => void;
+}
+
+const zeros3 = (shape: Shape): Triple => ({ a: Ring.zeros(shape), b: Ring.zeros(shape), c: Ring.zeros(shape) });
+
+/** Preprocessing from replicated randomness among three parties. */
+export class HmPreprocessing implements Preprocessing {
+  readonly mode = 'hm';
+  readonly trust = HM_TRUST;
+  private readonly seeds: HmSeeds;
+  private readonly used = new Set<string>();
+  private readonly masks = new Map<number, Pieces>();
+  private readonly streams = new Map<string, ItemStream<unknown>>();
+  private batchIndex = 0;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly firstBatch: number;
+  private readonly prefetch: boolean;
+
+  constructor(private readonly s: Session, private readonly opts: HmPrepOptions = {}) {
+    this.seeds = hmSeeds(s);
+    this.maxBatch = opts.maxBatch ?? 16384;
+    this.firstBatch = opts.firstBatch ?? 256;
+    this.prefetch = opts.prefetch ?? true;
+  }
+
+  /** Counters per batched stream (requests, items, batches, waits). */
+  stats(): Record<string, StreamStats> {
+    return Object.fromEntries([...this.streams].map(([k, v]) => [k, { ...v.stats }]));
+  }
+
+  /** The PRG pair of a fresh item; one label is never handed out twice (that would reuse randomness). */
+  private prgs(label: string): ItemPrgs {
+    if (this.closed) throw new ConcordError('E_INTERNAL', 'hm preprocessing used after close');
+    if (this.used.has(label)) throw new ConcordError('E_INTERNAL', `preprocessing item ${label} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`);
+    this.used.add(label);
+    const p = new ItemPrgs(this.seeds, label, this.opts.leak);
+    const hook = this.opts.onPieces;
+    if (hook) {
+      const pieces = p.pieces.bind(p);
+      p.pieces = (shape) => {
+        const r = pieces(shape);
+        hook(label, r);
+        return r;
+      };
+    }
+    return p;
+  }
+
+  async triple(tag: number, shape: Shape): Promise<Triple> {
+    if (sizeOf(shape) === 0) return zeros3(shape);
+    return elementTriple(this.prgs(`triple/${tag}/${shape.join('x')}`), shape);
+  }
+
+  async bitTriple(tag: number, shape: Shape): Promise<Triple> {
+    if (sizeOf(shape) === 0) return zeros3(shape);
+    return bitTriple(this.prgs(`bit/${tag}/${shape.join('x')}`), shape);
+  }
+
+  async matrixTriple(tag: number, n: number, k: number, m: number): Promise<Triple> {
+    for (const [name, d] of [['n', n], ['k', k], ['m', m]] as const) {
+      if (!Number.isInteger(d) || d < 1) throw new ConcordError('E_SHAPE', `matrixTriple: dimension ${name}=${d} must be a positive integer`);
+    }
+    return matrixTriple(this.prgs(`matrix/${tag}/${n}x${k}x${m}`), n, k, m);
+  }
+
+  async matrixMask(tag: number, shape: Shape): Promise<Ring> {
+    if (shape.length !== 2) throw new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`);
+    if (this.masks.has(tag)) throw new ConcordError('E_PREP', `matrixMask: a mask was already made under tag ${tag}; each mask needs its own tag`);
+    const mask = matrixMask(this.prgs(`mask/${tag}/${shape.join('x')}`), shape[0]!, shape[1]!);
+    this.masks.set(tag, mask);
+    return mask.mine;
+  }
+
+  async maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple> {
+    const mask = this.masks.get(maskTag);
+    if (!mask) throw new ConcordError('E_PREP', `maskedTriple: no mask was made under tag ${maskTag}; call matrixMask first`);
+    const r = mask.mine.shape[0]!;
+    const start = use.start ?? 0, end = use.end ?? r, tr = use.transpose ?? false;
+    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= r)) {
+      throw new ConcordError('E_SHAPE', `maskedTriple: rows [${start}, ${end}) out of range for a mask of ${r} rows`);
+    }
+    if (!Number.isInteger(use.m) || use.m < 1) throw new ConcordError('E_SHAPE', `maskedTriple: m=${use.m} must be a positive integer`);
+    return maskedTriple(this.prgs(`masked/${tag}/${maskTag}/${start}-${end}/${tr ? 'T' : 'N'}/${use.m}`), mask, start, end, tr, use.m);
+  }
+
+  async daBits(tag: number, shape: Shape): Promise<DaBits> {
+    const n = sizeOf(shape);
+    if (n === 0) return { arith: Ring.zeros(shape), bin: Ring.zeros(shape) };
+    const st = this.stream<DaBits>('daBits', (count, t, index) => daBits(this.s, this.prgs(`dabit/b${index}`), count, t, `hm/${index}`),
+      (v, a, b) => ({ arith: v.arith.slice(a, b), bin: v.bin.slice(a, b) }),
+      (vs) => ({ arith: Ring.concat(vs.map((v) => v.arith)), bin: Ring.concat(vs.map((v) => v.bin)) }));
+    const d = await this.take(st, tag, n);
+    return { arith: d.arith.reshape(shape), bin: d.bin.reshape(shape) };
+  }
+
+  async truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair> {
+    if (!Number.isInteger(f) || f < 0 || f > 62) throw new ConcordError('E_RANGE', `truncPair: shift f=${f} outside 0..62`);
+    const n = sizeOf(shape);
+    if (n === 0) return { r: Ring.zeros(shape), rLowShifted: Ring.zeros(shape), rTop: Ring.zeros(shape) };
+    const st = this.stream<TruncPair>(`trunc/${f}`, (count, t, index) => truncPairs(this.s, this.prgs(`trunc/f${f}/b${index}`), count, f, t, `hm/${index}`),
+      (v, a, b) => ({ r: v.r.slice(a, b), rLowShifted: v.rLowShifted.slice(a, b), rTop: v.rTop.slice(a, b) }),
+      (vs) => ({ r: Ring.concat(vs.map((v) => v.r)), rLowShifted: Ring.concat(vs.map((v) => v.rLowShifted)), rTop: Ring.concat(vs.map((v) => v.rTop)) }));
+    const t = await this.take(st, tag, n);
+    return { r: t.r.reshape(shape), rLowShifted: t.rLowShifted.reshape(shape), rTop: t.rTop.reshape(shape) };
+  }
+
+  private stream<T>(key: string, generate: (count: number, tag: number, index: number) => Promise<T>, slice: (v: T, a: number, b: number) => T, concat: (vs: T[]) => T): ItemStream<T> {
+    let st = this.streams.get(key) as ItemStream<T> | undefined;
+    if (!st) {
+      st = new ItemStream<T>({ generate, slice, concat, firstBatch: this.firstBatch, maxBatch: this.maxBatch, prefetch: this.prefetch }, () => ++this.batchIndex);
+      this.streams.set(key, st as ItemStream<unknown>);
+    }
+    return st;
+  }
+
+  private take<T>(st: ItemStream<T>, tag: number, count: number): Promise<T> {
+    if (this.closed) return Promise.reject(new ConcordError('E_INTERNAL', 'hm preprocessing used after close'));
+    return st.take(tag, count);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** The hm preprocessing for a three-party session (attach with `session.prep = ...`); E_CONFIG for n ≠ 3. */
+export function createHmPreprocessing(session: Session, opts: HmPrepOptions = {}): HmPreprocessing {
+  return new HmPreprocessing(session, opts);
+}

@@ -1,0 +1,81 @@
+/**
+ * Replicated randomness for exactly three parties from the pairwise PRG keys of the Noise
+ * handshakes [AFLNO16: Araki, Furukawa, Lindell, Nof, Ohara, CCS 2016; ABY3: Mohassel, Rindal,
+ * CCS 2018, §3.1]. Every random value is r = r_0 + r_1 + r_2 (or r_0 ⊕ r_1 ⊕ r_2); piece j is
+ * expanded from the key k_{j−1,j} that parties j−1 and j share, so party i holds pieces i (with
+ * party i−1) and i+1 (with party i+1) and lacks piece i+2, which only the other two know.
+ * Party i's additive (or XOR) share of r is its piece r_i. A zero-sharing comes the same way:
+ * z_i = PRG(k_{i,i+1}) − PRG(k_{i−1,i}), which sums to 0 and is uniform to every single party.
+ *
+ * Streams: one PRG per (pair, item), keyed by HKDF(pair seed, "hm/<item label>"); the label names
+ * the item kind, tag and parameters, so two items never share randomness. Both parties of a
+ * pair read a stream in the same order (every helper reads both of its streams in step).
+ * Rounds 0, bytes 0. Security: semi-honest, honest majority (no two parties collude): a single
+ * party misses one piece of every value, which is uniform to it.
+ */
+import { ConcordError } from '../../../src/errors.js';
+import { Prg, deriveKey } from '../../../src/crypto/prg.js';
+import { Ring, type Shape } from '../../../src/ring/ring.js';
+import type { Session } from '../../../src/session/session.js';
+
+/**
+ * TESTS ONLY: deliberately broken variants, so view tests can prove they would catch a leak.
+ * 'short-mask': every random piece keeps only its low 40 bits (a mask with too few random bits);
+ * 'no-zero-share': the zero-sharing is left out of every product. Never reachable from the CLI.
+ */
+export type HmLeak = 'short-mask' | 'no-zero-share';
+
+/** 32-byte seeds this party shares with its neighbours: `prev` with party i−1, `next` with i+1. */
+export interface HmSeeds {
+  prev: Uint8Array;
+  next: Uint8Array;
+}
+
+/** The session's pair-PRG stream reserved for hm seeds (tag 0 is never handed out by Session.tag()). */
+const HM_TAG = 0;
+const HM_SUB = 0x686d0001;
+
+/** Index of the party before / after `me` in the ring of three. */
+export const prevOf = (me: number): number => (me + 2) % 3;
+export const nextOf = (me: number): number => (me + 1) % 3;
+
+/** This party's hm seeds, derived from the session's pairwise keys (nothing is sent). */
+export function hmSeeds(s: Session): HmSeeds {
+  if (s.n !== 3) throw new ConcordError('E_CONFIG', `offline mode "hm" needs exactly 3 parties, this session has ${s.n}; use "ot" (no dealer) or "dealer"`);
+  return { prev: s.pairPrg(prevOf(s.me), HM_TAG, HM_SUB).bytes(32), next: s.pairPrg(nextOf(s.me), HM_TAG, HM_SUB).bytes(32) };
+}
+
+/** The two pieces a party holds of one replicated random tensor. */
+export interface Pieces {
+  /** Piece i: this party's additive (or XOR) share. */
+  mine: Ring;
+  /** Piece i+1 (shared with party i+1). */
+  other: Ring;
+}
+
+/** The pair of PRG streams of one item (see the file comment). */
+export class ItemPrgs {
+  /** Stream shared with party i−1: expands piece i. */
+  readonly prev: Prg;
+  /** Stream shared with party i+1: expands piece i+1. */
+  readonly next: Prg;
+
+  constructor(seeds: HmSeeds, label: string, private readonly leak?: HmLeak) {
+    this.prev = new Prg(deriveKey(seeds.prev, `hm/${label}`));
+    this.next = new Prg(deriveKey(seeds.next, `hm/${label}`));
+  }
+
+  /** Both held pieces of a fresh random tensor (r = r_0 + r_1 + r_2, or the XOR of the three). */
+  pieces(shape: Shape): Pieces {
+    const mine = this.prev.ring(shape), other = this.next.ring(shape);
+    if (this.leak === 'short-mask') return { mine: mine.shl(24).shr(24), other: other.shl(24).shr(24) };
+    return { mine, other };
+  }
+
+  /** This party's share of a fresh sharing of zero: PRG(k_{i,i+1}) − PRG(k_{i−1,i}) (XOR when `xor`). */
+  zero(shape: Shape, xor = false): Ring {
+    const down = this.prev.ring(shape), up = this.next.ring(shape);
+    if (this.leak === 'no-zero-share') return Ring.zeros(shape);
+    return xor ? up.xor(down) : up.sub(down);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Truncation pairs with the mask's top bit shared separately (DESIGN.md §4, [EGKRS20]) for three
+ * parties: shares of r, of r_low >> f and of the bit r_top, where r = r_low + 2^63·r_top.
+ *
+ * Recipe: r = w_0 ⊕ w_1 ⊕ w_2 is a replicated random 64-bit word (no traffic), so every bit of r
+ * is uniform to each party (each misses one piece). Its 64 bits v_k get arithmetic shares by
+ * convert.ts (party 0 → party 1, one masked word per bit), and the three outputs are exact
+ * integer combinations of them, one local 3×64 by 64×count product:
+ *   r = Σ_{k<64} 2^k·v_k,   r_low >> f = Σ_{f≤k<63} 2^(k−f)·v_k,   r_top = v_63.
+ * So r is uniform mod 2^64, r_low < 2^63 and [r_low >> f] is exact: trunc is off by at most
+ * 1 ulp, with no failure probability, for |x| < 2^62.
+ * Rounds: 1, generated in batches ahead of use (see preprocessing.ts). Bytes: 64·8 = 512 per
+ * pair, party 0 to party 1 only. Security: semi-honest, no two parties collude.
+ */
+import { Ring } from '../../../src/ring/ring.js';
+import type { Session } from '../../../src/session/session.js';
+import type { TruncPair } from '../../../src/session/preprocessing.js';
+import { bitsToArith } from './convert.js';
+import type { ItemPrgs } from './replicated.js';
+
+/** Weights taking the 64 arithmetic bits to (r, r_low >> f, r_top): a 3×64 matrix. */
+function weights(f: number): Ring {
+  const w = new Ring([3, 64]);
+  for (let k = 0; k < 64; k++) {
+    w.data[k] = 1n << BigInt(k);
+    if (k >= f && k < 63) w.data[64 + k] = 1n << BigInt(k - f);
+  }
+  w.data[2 * 64 + 63] = 1n;
+  return w;
+}
+
+/** `count` truncation pairs for shifting by f bits. The conversion message goes under (tag, kind). */
+export async function truncPairs(s: Session, p: ItemPrgs, count: number, f: number, tag: number, kind: string): Promise<TruncPair> {
+  const w = p.pieces([count]);
+  const bits = await bitsToArith(s, p, w, 64, tag, kind);
+  const out = weights(f).matmul(bits);
+  return { r: out.slice(0, 1).reshape([count]), rLowShifted: out.slice(1, 2).reshape([count]), rTop: out.slice(2, 3).reshape([count]) };
+}
