@@ -1,17 +1,20 @@
 /**
- * Runs inside each party process (runCluster) for bench/offline.ts: builds its own OT
+ * Runs inside each party process (runCluster) for bench/offline.ts: builds its own OT or hm
  * preprocessing on the session (prefetch off, so each repetition measures generation alone),
- * runs the base OTs once (timed apart), then generates the requested items `reps` times after
+ * runs the set-up once (timed apart: the base OTs for ot, nothing for hm), then generates the requested items `reps` times after
  * a one-element barrier. Reports per repetition: wall seconds, CPU seconds, bytes sent, rounds.
  */
 import type { Session } from '../src/session/session.js';
 import { measure as measureIn, type PartyTiming } from './party-run.js';
 import { createOtPreprocessing } from '../protocols/offline/ot/preprocessing.js';
+import { createHmPreprocessing } from '../protocols/offline/hm/preprocessing.js';
 
 export interface OfflineBenchArgs {
   kind: 'triples' | 'matrix' | 'bits' | 'dabits' | 'trunc';
   size: number;
   reps: number;
+  /** Which dealer-free mode generates the items (default ot). */
+  mode?: 'ot' | 'hm';
 }
 
 /** One timed repetition (the shared bench timing). */
@@ -23,10 +26,13 @@ export interface OfflineBenchOut {
 }
 
 export async function task(s: Session, raw: unknown): Promise<OfflineBenchOut> {
-  const { kind, size, reps } = raw as OfflineBenchArgs;
+  const { kind, size, reps, mode } = raw as OfflineBenchArgs;
   // Batches no larger than one request, so no repetition is served from items left over by the
   // set-up or a previous repetition (which measured 0 bytes for sizes below the batch size).
-  const prep = createOtPreprocessing(s, { prefetch: false, maxBatch: Math.max(1, Math.min(16384, size)), firstBatch: 1, matrixBatch: 1 });
+  const batch = Math.max(1, Math.min(16384, size));
+  const prep = mode === 'hm'
+    ? createHmPreprocessing(s, { prefetch: false, maxBatch: batch, firstBatch: batch })
+    : createOtPreprocessing(s, { prefetch: false, maxBatch: batch, firstBatch: 1, matrixBatch: 1 });
   const measure = (body: () => Promise<unknown>): Promise<OfflineTiming> => measureIn(s, body);
   const one = (): Promise<unknown> => {
     switch (kind) {

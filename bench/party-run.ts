@@ -43,7 +43,7 @@ export async function measure(s: Session, body: () => Promise<unknown>): Promise
  */
 export async function runPartyTask<T>(
   label: string,
-  opts: { parties: number; offline?: 'none' | 'dealer' | 'ot'; task: string; args: unknown; timeoutMs: number },
+  opts: { parties: number; offline?: 'none' | 'dealer' | 'ot' | 'hm'; task: string; args: unknown; timeoutMs: number },
 ): Promise<{ outs: T[]; peakMemory: number }> {
   const run = await runClusterDetailed({
     parties: opts.parties,

@@ -4,14 +4,15 @@ import type { OfflineMode } from '../src/cli/prep.js';
 import type { AllProtocolsResult, AllProtocolsTaskArgs } from './helpers/all-protocols-task.js';
 
 /**
- * Real party processes over the Noise/WebSocket mesh, both offline modes: every protocol that
+ * Real party processes over the Noise/WebSocket mesh, every offline mode (dealer, ot, hm): every protocol that
  * test/arithmetic-mesh, test/compare-mesh and test/ot/mesh leave out in some mode (open, revealTo,
  * truncMany, openWithTrunc, transposed matmul/matmulFx, matmulMaskedFx, and/andMany, a2b, msb,
  * b2a/b2aMul, openBinary(Many), ltz, relu, lt/le/gt/ge/eq with secret and public right operands,
  * max/argmax/maxWithIndex, sigmoid (also untruncated input), exp, reciprocal, rsqrt, softmax)
  * checked against plaintext inside the task (test/helpers/all-protocols-task.ts).
  * Costs: with the dealer the online phase alone uses the session, so rounds and bytes to each peer
- * must equal the documented formulas; in mode ot the OT extensions run over the same session
+ * must equal the documented formulas; in modes ot and hm the preprocessing's own messages (OT
+ * extensions; hm's daBit and truncation batches, party 0 → party 1) run over the same session
  * (their rounds and bytes are counted too, and background batches can land inside or just before
  * a call), so there only the whole run's rounds are bounded below.
  */
@@ -50,9 +51,9 @@ describe('every protocol over the WebSocket mesh against plaintext', function ()
     });
   }
 
-  it('offline ot (n=3): results match plaintext; the session ran at least the documented rounds in total', async () => {
-    const results = await run(3, 'ot', 'all-ot-3');
-    expectCorrect(results, 'ot');
+  for (const mode of ['ot', 'hm'] as const) it(`offline ${mode} (n=3): results match plaintext; the session ran at least the documented rounds in total`, async () => {
+    const results = await run(3, mode, `all-${mode}-3`);
+    expectCorrect(results, mode);
     // The OT batches' own messages (also background prefetch) move the session's round counter, so
     // a single call's count can even fall short of its formula; the whole run's count cannot.
     for (const [i, r] of results.entries()) {

@@ -16,7 +16,7 @@ const USAGE = `usage: concord bench <name|all|scale|report|list> [options]
 options:
   --parties N         party processes for multi-party benchmarks (2..8, default 3)
   --size S            elements / matrix side / training rows (default per benchmark)
-  --offline MODE      dealer | ot (default dealer)
+  --offline MODE      dealer | ot | hm (default dealer; hm needs --parties 3)
   --reps N            measured runs per figure, median reported (default 5; 3 for scale)
   --warmup N          unmeasured runs first (default 1)
   --epochs N          training benchmarks: epochs (default the benchmark's own)
@@ -27,9 +27,9 @@ options:
   --from FILE         report: re-render from a saved report-data.json without measuring
   --out DIR           report: where to write RESULTS.md and charts (default bench/)`;
 
-function offlineOf(args: Args): 'dealer' | 'ot' {
+function offlineOf(args: Args): 'dealer' | 'ot' | 'hm' {
   const offline = args.flags.get('offline') ?? 'dealer';
-  if (offline !== 'dealer' && offline !== 'ot') throw new ConcordError('E_USAGE', `bench: --offline must be dealer or ot, got "${offline}"`);
+  if (offline !== 'dealer' && offline !== 'ot' && offline !== 'hm') throw new ConcordError('E_USAGE', `bench: --offline must be dealer, ot or hm, got "${offline}"`);
   return offline;
 }
 

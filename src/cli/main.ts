@@ -18,9 +18,9 @@ function usage(): string {
     '  keygen    --out <file>                      write a private key (0600), print the public key',
     '  party     --config --id --key --job [--data] run one organization\'s party process',
     '  dealer    --config --key                     run the dealer (offline phase, trusted third party)',
-    '  simulate  [--parties 3] [--model logreg|mlp] [--offline ot|dealer] [--check] [--json]',
+    '  simulate  [--parties 3] [--model logreg|mlp] [--offline hm|ot|dealer] [--check] [--json]',
     '                                              local multi-process simulation of a training job',
-    '  bench     <name|all|scale|report|list> [--parties N] [--offline dealer|ot] [--json]',
+    '  bench     <name|all|scale|report|list> [--parties N] [--offline dealer|ot|hm] [--json]',
     '                                              protocol benchmarks',
   ].join('\n');
 }

@@ -4,6 +4,7 @@ import { parseArgs, required, intFlag } from './args.js';
 import type { Command } from './args.js';
 import { onStopSignal, StoppedError } from './signals.js';
 import { loadIdentity, startSession } from './connect.js';
+import { resolveOffline } from './prep.js';
 import { loadJob, jobHash, type Job } from '../ml/job.js';
 import { readCsv, selectColumns, DataError, type Dataset } from '../ml/csv.js';
 import { agreeOnData } from '../ml/agree.js';
@@ -65,7 +66,8 @@ export const command: Command = {
     const json = args.switches.has('json');
     const log = (line: string) => process.stderr.write(`[${id}] ${line}\n`);
     const recipients = recipientIndices(job, consortium.parties.map((p) => p.id), jobFile);
-    if (job.offline === 'dealer' && !consortium.dealer) {
+    const offline = resolveOffline(job.offline, consortium.parties.length, `${jobFile}: field "offline"`);
+    if (offline === 'dealer' && !consortium.dealer) {
       throw new ConcordError('E_CONFIG', `${consortium.file}: dealer: missing, but the job ${jobFile} uses "offline": "dealer"; add the dealer entry or use "offline": "ot"`);
     }
 
@@ -87,7 +89,7 @@ export const command: Command = {
 
     const hash = jobHash(job);
     log(`job "${job.name}" (${job.model}, hash ${hash.slice(0, 16)}…), party ${me + 1} of ${consortium.parties.length}; connecting`);
-    const { session: s, prep } = await startSession(who, { offline: job.offline, jobHash: hash, timeoutMs, log });
+    const { session: s, prep } = await startSession(who, { offline, jobHash: hash, timeoutMs, log });
     // SIGINT/SIGTERM: abort the session (the peers learn why instead of seeing a lost connection) and exit 128+n.
     let stoppedBy: NodeJS.Signals | undefined;
     const unhook = onStopSignal((sig) => {
@@ -96,7 +98,7 @@ export const command: Command = {
       s.abort(new ConcordError('E_ABORTED', `party ${id} was stopped (${sig})`, { party: id }));
     });
     try {
-      if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${job.offline} gave no preprocessing source`);
+      if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${offline} gave no preprocessing source`);
       const partyRows = await agreeOnData(s, {
         ok: dataError === undefined,
         rows: data?.rows ?? 0,

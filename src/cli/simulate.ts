@@ -13,6 +13,8 @@ import { binaryMetrics, type Metrics } from '../ml/metrics.js';
 import { predict, forwardF, standardize, withOnes, fromModelFile } from '../ml/model.js';
 import { trainPlain } from '../ml/plain.js';
 import { UNSAFE_CHECKPOINTS_SWITCH, type PartyReport } from './party.js';
+import { resolveOffline } from './prep.js';
+import { HM_TRUST_LINE } from '../../protocols/offline/hm/preprocessing.js';
 
 /** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
 export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
@@ -133,19 +135,22 @@ export interface SimulationOptions {
 /** Run a whole local consortium on `train`, evaluate on `test`, compare with the plaintext loop. */
 export async function runSimulation(o: SimulationOptions): Promise<SimulateReport> {
   const { job, n, train, test, say, check } = o;
+  const offline = resolveOffline(job.offline, n, 'simulate: --offline');
   const { ids, consortium } = partyIds(o.dataset, n);
   const sizes = shardSizes(train.rows, n);
   if (sizes.some((r) => r === 0)) throw new ConcordError('E_USAGE', `simulate: ${train.rows} training rows cannot be shared among ${n} parties`);
 
   say(`Concord simulation: ${n} parties (${ids.join(', ')}) train a ${job.model === 'mlp' ? `${job.hidden}-unit MLP` : 'logistic regression'} on ${o.dataset}`);
   say(`  each party holds only its own rows (${sizes.join(' / ')} of ${train.rows}); test set ${test.rows} rows`);
-  say(job.offline === 'dealer'
+  say(offline === 'dealer'
     ? '  offline: dealer — a separate dealer process supplies correlated randomness; it must not collude with any party and never sees data'
-    : '  offline: ot — dealer-free oblivious-transfer preprocessing; secure against up to n−1 colluding (semi-honest) parties');
+    : offline === 'hm'
+      ? `  ${HM_TRUST_LINE}`
+      : '  offline: ot — dealer-free oblivious-transfer preprocessing; secure against up to n−1 colluding (semi-honest) parties');
   say(`  hyper-parameters: ${job.epochs} epochs, batch ${job.batchSize}, lr ${job.lr}${job.momentum ? `, momentum ${job.momentum}` : ''}, fixed point f=${job.fracBits}`);
   if (job.revealCheckpoints) say('  --check: the weights are revealed to every party after every step (rows can be reconstructed from them): a debugging aid for test data only');
   const timeoutS = o.timeoutS;
-    const sim = await makeSimDir(consortium, ids, job.offline === 'dealer');
+    const sim = await makeSimDir(consortium, ids, offline === 'dealer');
     // SIGINT/SIGTERM: stop the party processes, then the finally below removes the directory (keys, shards).
     const stop = new AbortController();
     let stoppedBy: NodeJS.Signals | undefined;
@@ -224,13 +229,15 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         say(`    largest divergence at step ${worst + 1} of ${stepDiff.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
       }
       say(`  the model (weights + scaling) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
-      say(job.offline === 'ot'
+      say(offline === 'ot'
         ? '  next: --offline dealer (faster, needs a neutral dealer), --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md'
+        : offline === 'hm'
+          ? '  next: --offline ot (no honest-majority assumption, slower), --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md'
         : '  next: --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md');
       const report: SimulateReport = {
         parties: n, model: job.model, epochs: job.epochs, trainRows: train.rows, testRows: test.rows,
         accuracy: secure.accuracy, auc: secure.auc, precision: secure.precision, recall: secure.recall, f1: secure.f1,
-        trainSeconds: r0.trainSeconds, bytesSent, rounds: r0.rounds, offline: job.offline, trainRounds: r0.trainRounds, steps: r0.steps,
+        trainSeconds: r0.trainSeconds, bytesSent, rounds: r0.rounds, offline, trainRounds: r0.trainRounds, steps: r0.steps,
         dataset: o.dataset,
         plain: { accuracy: plain.accuracy, auc: plain.auc, precision: plain.precision, recall: plain.recall, f1: plain.f1, seconds: plainSeconds },
         maxWeightDiff, maxPredictionDiff, wallSeconds, peakMemory: Math.max(...reports.map((r) => r.maxRssKiB)) * 1024,

@@ -23,7 +23,8 @@ export interface Job extends HyperParams {
   partitioning: 'horizontal';
   /** Fixed-point fractional bits of the secret values. */
   fracBits: number;
-  offline: 'dealer' | 'ot';
+  /** Offline mode; "auto" = hm for three parties, ot otherwise (resolved by src/cli/prep.ts resolveOffline). */
+  offline: 'auto' | 'hm' | 'ot' | 'dealer';
   /** Party ids that receive the trained model; empty = every party. */
   recipients: string[];
   /** Reveal the per-epoch Brier loss to every party (a declared output; off by default). */
@@ -50,7 +51,7 @@ export const JOB_DEFAULTS: Job = {
   positiveWeight: 1,
   seed: 1,
   fracBits: 16,
-  offline: 'ot',
+  offline: 'auto',
   recipients: [],
   revealLoss: false,
   revealCheckpoints: false,
@@ -79,7 +80,7 @@ const SCHEMA: Record<keyof Job, Check> = {
   positiveWeight: num(0, 1000, true),
   seed: int(0, 2 ** 31 - 1),
   fracBits: int(8, 24),
-  offline: oneOf('dealer', 'ot'),
+  offline: oneOf('auto', 'hm', 'ot', 'dealer'),
   recipients: strList,
   revealLoss: bool,
   revealCheckpoints: bool,

@@ -18,16 +18,17 @@ import type { SimulateReport } from '../../src/cli/simulate.js';
 
 const DATA = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
-async function simulate(args: string[]): Promise<SimulateReport> {
+async function simulateOut(args: string[]): Promise<{ report: SimulateReport; stdout: string }> {
   const { done } = spawnConcord('simulate', ['simulate', '--json', '--timeout', '20', ...args]);
   const out = await done;
   expect(out.exitCode, out.stderr).to.equal(0);
-  return out.json as SimulateReport;
+  return { report: out.json as SimulateReport, stdout: out.stdout };
 }
+const simulate = async (args: string[]): Promise<SimulateReport> => (await simulateOut(args)).report;
 
 /** A 3-hospital consortium dir with shards of the breast-cancer training split and a job. */
 async function consortium(jobOver: object = {}): Promise<{ sim: SimDir; job: string; shard: (id: string) => string }> {
-  // Dealer-free (ot) so these process tests need only the party processes.
+  // Default offline mode (hm for three parties) so these process tests need only the party processes.
   const sim = await makeSimDir('test-diagnosis', ['hospital-a', 'hospital-b', 'hospital-c'], false);
   const ds = readCsv(join(DATA, 'breast_cancer.csv'), 'label');
   const tr = selectRows(ds, stratifiedSplit(ds.y, 0.2, 0).train);
@@ -38,7 +39,7 @@ async function consortium(jobOver: object = {}): Promise<{ sim: SimDir; job: str
     off += sizes[i]!;
   });
   const job = join(sim.dir, 'job.json');
-  writeFileSync(job, JSON.stringify(validateJob({ epochs: 2, offline: 'ot', ...jobOver }, 'test')));
+  writeFileSync(job, JSON.stringify(validateJob({ epochs: 2, ...jobOver }, 'test')));
   return { sim, job, shard: (id) => join(sim.dir, `${id}.csv`) };
 }
 
@@ -66,10 +67,28 @@ describe('training end to end (party processes over the Noise mesh)', function (
     expect(r.rounds).to.be.below(2000 + 100); // + one checkpoint opening per step under --check
   });
 
-  it('simulate with no flags uses the dealer-free ot mode (the default) at the dealer\'s accuracy', async () => {
-    const r = await simulate([]);
-    expect(r.offline).to.equal('ot');
+  it('simulate with no flags uses the honest-majority hm mode (the default for 3 parties) at the dealer\'s accuracy', async () => {
+    const { report: r, stdout } = await simulateOut([]);
+    expect(r.offline).to.equal('hm');
+    expect(stdout).to.include('offline: hm — no dealer; secure while no two parties collude (semi-honest)');
     expect([r.trainRows, r.testRows]).to.deep.equal([455, 114]);
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+    expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
+    expect(r.maxWeightDiff).to.be.below(0.05);
+  });
+
+  it('simulate --offline ot (dealer-free, dishonest majority) at the dealer\'s accuracy', async () => {
+    const r = await simulate(['--offline', 'ot']);
+    expect(r.offline).to.equal('ot');
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+    expect(r.maxWeightDiff).to.be.below(0.05);
+  });
+
+  it('simulate with 2 parties defaults to ot; MLP with hm matches the plaintext loop', async () => {
+    const two = await simulate(['--parties', '2', '--epochs', '2']);
+    expect(two.offline).to.equal('ot');
+    const r = await simulate(['--model', 'mlp', '--offline', 'hm']);
+    expect(r.offline).to.equal('hm');
     expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
     expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
   });
@@ -92,6 +111,9 @@ describe('training end to end (party processes over the Noise mesh)', function (
       [['simulate', '--partition', 'vertical'], 2, /E_USAGE: simulate: --partition vertical is not supported yet/],
       [['simulate', '--train', '/nonexistent/x.csv'], 1, /E_DATA: \/nonexistent\/x\.csv: cannot read the file/],
       [['simulate', '--model', 'svm'], 1, /E_CONFIG: simulate options: field "model" must be one of/],
+      [['simulate', '--parties', '2', '--offline', 'hm'], 1, /E_CONFIG: simulate: --offline: offline mode "hm" needs exactly 3 parties, but there are 2; with 2 parties use "ot" .* or "dealer"/],
+      [['simulate', '--parties', '4', '--offline', 'hm'], 1, /E_CONFIG: simulate: --offline: offline mode "hm" needs exactly 3 parties, but there are 4/],
+      [['simulate', '--offline', 'fast'], 1, /E_CONFIG: simulate options: field "offline" must be one of "auto", "hm", "ot", "dealer"/],
       [['simulate', '--epochs', '0'], 2, /E_USAGE: simulate: --epochs must be an integer/],
       [['party', '--id', 'x'], 2, /E_USAGE: party: --job is required/],
     ];

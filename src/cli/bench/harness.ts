@@ -12,7 +12,7 @@ import { normalize, type Benchmark, type BenchContext, type NormalizedResult } f
 /** How to run benchmarks. */
 export interface SuiteOptions {
   parties: number;
-  offline: 'dealer' | 'ot';
+  offline: 'dealer' | 'ot' | 'hm';
   reps: number;
   /** Overrides every benchmark's default size. */
   size?: number;

@@ -80,7 +80,7 @@ async function runNetwork(quick: boolean, base: SuiteOptions, progress: Progress
 }
 
 /** Measure everything a report shows. */
-export async function collect(opts: { parties: number; offline: 'dealer' | 'ot'; reps: number; quick: boolean }, progress: Progress): Promise<ReportData> {
+export async function collect(opts: { parties: number; offline: 'dealer' | 'ot' | 'hm'; reps: number; quick: boolean }, progress: Progress): Promise<ReportData> {
   const machine = machineStart();
   const t0 = performance.now();
   const base: SuiteOptions = { parties: opts.parties, offline: opts.offline, reps: opts.reps };
@@ -137,7 +137,7 @@ export function readReportData(path: string): ReportData {
 }
 
 /** Entry point shared by `concord bench report` and `node dist/src/cli/bench/report.js`. */
-export async function reportMain(opts: { parties: number; offline: 'dealer' | 'ot'; reps: number; quick: boolean; outDir?: string; from?: string }): Promise<number> {
+export async function reportMain(opts: { parties: number; offline: 'dealer' | 'ot' | 'hm'; reps: number; quick: boolean; outDir?: string; from?: string }): Promise<number> {
   const dir = opts.outDir ?? benchDir();
   const progress = new Progress();
   const data = opts.from ? readReportData(opts.from) : await collect(opts, progress);

@@ -84,7 +84,7 @@ export function normalize(raw: Partial<BenchResult> & { name: string }): Normali
 export interface BenchContext {
   parties: number;
   size: number;
-  offline: 'dealer' | 'ot';
+  offline: 'dealer' | 'ot' | 'hm';
   reps: number;
   /** Warm-up runs before the measured ones (default 1; `bench scale` passes 0 for its largest sizes). */
   warmup?: number;
