@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { MemoryTransport } from '../../src/net/memory.js';
+import { Prg } from '../../src/crypto/prg.js';
+import { Ring } from '../../src/ring/ring.js';
+import { Session } from '../../src/session/session.js';
+import type { Pieces, HmLeak } from '../../protocols/offline/hm/replicated.js';
+import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
+import { input } from '../../protocols/arithmetic/input.js';
+import { mul } from '../../protocols/arithmetic/mul.js';
+import { trunc } from '../../protocols/arithmetic/trunc.js';
+
+/**
+ * View of party 1 in hm preprocessing plus an online protocol (test/hm/view.test.ts; reusable by
+ * privacy mutation scripts: pass a leak to hmViewDistance).
+ *
+ * Protocol: party 0 inputs x, party 1 inputs y; z = mul(x, y); t = trunc(z) (one truncation
+ * pair: hm's conversion message from party 0 to party 1). All randomness is fresh per run (pair
+ * keys from the OS). Party 1's view = every tensor it receives (by peer, tag, kind), every value
+ * it can open from those and its own sent shares (sum and XOR), its pieces of every item, and
+ * what a curious party 1 computes: party 0's product share z_0 (the trunc opening minus party
+ * 0's mask share, which party 1 knows from the conversion message) solved for party 0's triple
+ * piece a_0, giving an estimate x̂ of party 0's input. Without the zero-sharing x̂ = x wherever
+ * the divisor is odd; with it x̂ is noise.
+ */
+
+export const N = 20_000;
+const F = 16;
+
+/** Features of one run: name → values (elements of the view). */
+type View = Map<string, Ring>;
+
+function sessions(leak: HmLeak | undefined, hook: (label: string, p: Pieces) => void): Session[] {
+  const ts = MemoryTransport.mesh(3);
+  const ids = ['p0', 'p1', 'p2'];
+  const keys = new Map<string, Uint8Array>();
+  const key = (i: number, j: number): Uint8Array => {
+    const k = `${Math.min(i, j)}/${Math.max(i, j)}`;
+    if (!keys.has(k)) keys.set(k, new Uint8Array(randomBytes(16)));
+    return keys.get(k)!;
+  };
+  return ts.map((t, me) => {
+    const s = new Session({ transport: t, ids, pairKeys: ids.map((_, j) => (j === me ? undefined : key(me, j))) });
+    s.prep = createHmPreprocessing(s, { prefetch: false, firstBatch: N, maxBatch: N, ...(leak ? { leak } : {}), ...(me === 1 ? { onPieces: hook } : {}) });
+    return s;
+  });
+}
+
+/** Multiplicative inverse mod 2^64 of every element (meaningful for odd ones). Newton: y ← y·(2 − d·y). */
+function inverse(d: Ring): Ring {
+  let y = d.clone();
+  for (let i = 0; i < 6; i++) y = y.mul(Ring.fill(d.shape, 2n).sub(d.mul(y)));
+  return y;
+}
+
+/** Uniform integers in [−2^bits, 2^bits) from the OS. */
+function randomSigned(count: number, bits: number): Ring {
+  const r = new Prg(new Uint8Array(randomBytes(16))).ring([count]);
+  return r.shr(63 - bits).addScalar(-(1n << BigInt(bits)) & ((1n << 64n) - 1n));
+}
+
+/** Party 1's view of one run with party 0's secret input x. */
+export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
+  const pieces = new Map<string, Pieces[]>();
+  const ss = sessions(leak, (label, p) => { pieces.set(label, [...(pieces.get(label) ?? []), p]); });
+  const s1 = ss[1]!;
+  const view: View = new Map();
+  const received = new Map<string, Ring[]>();
+  const sent = new Map<string, Ring>();
+  const recv = s1.recv.bind(s1);
+  s1.recv = async (peer, tag, kind = '') => {
+    const r = await recv(peer, tag, kind);
+    view.set(`recv/${peer}/${tag}/${kind}`, r);
+    received.set(`${tag}/${kind}`, [...(received.get(`${tag}/${kind}`) ?? []), r]);
+    return r;
+  };
+  const send = s1.send.bind(s1);
+  s1.send = (peer, tag, ring, kind = '') => {
+    sent.set(`${tag}/${kind}`, ring);
+    send(peer, tag, ring, kind);
+  };
+  const y = randomSigned(N, 10);
+  const tags: number[] = [];
+  await Promise.all(ss.map(async (s) => {
+    const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
+    const yTag = s.tag() + 1; // input takes the next tag
+    const ys = input(s, 1, [N], s.me === 1 ? y : undefined);
+    const mulTag = s.tag(), truncTag = s.tag();
+    if (s.me === 1) tags.push(yTag, mulTag, truncTag);
+    const z = await mul(s, xs, ys, mulTag);
+    return trunc(s, z, F, truncTag);
+  }));
+  const [yTag, mulTag, truncTag] = tags as [number, number, number];
+  // values party 1 can open: its own share plus what it received, as sums and as XORs
+  for (const [k, own] of sent) {
+    const rs = received.get(k) ?? [];
+    view.set(`open+/${k}`, rs.reduce((a, r) => a.add(r.reshape(own.shape)), own));
+    view.set(`open^/${k}`, rs.reduce((a, r) => a.xor(r.reshape(own.shape)), own));
+  }
+  for (const [label, ps] of pieces) ps.forEach((p, i) => { view.set(`piece/${label}/${i}/mine`, p.mine); view.set(`piece/${label}/${i}/other`, p.other); });
+
+  // the curious party: strip party 0's trunc share of everything party 1 knows, solve for a_0
+  const [a, b] = pieces.get(`triple/${mulTag}/${N}`)!;
+  const ef = view.get(`open+/${mulTag}/o`)!;
+  const e = ef.slice(0, N), f = ef.slice(N, 2 * N);
+  const m = view.get(`recv/0/${truncTag}/hm/1`)!.reshape([64, N]);
+  const pow = new Ring([1, 64]);
+  for (let k = 0; k < 64; k++) pow.data[k] = 1n << BigInt(k);
+  const r0 = pow.matmul(m).reshape([N]); // party 0's share of the truncation mask r
+  const z0 = view.get(`recv/0/${truncTag}/o`)!.sub(r0).addScalar(-(1n << 62n) & ((1n << 64n) - 1n));
+  const y0 = s1.pairPrg(0, yTag).ring([N]);
+  const b0 = y.sub(f).sub(b!.mine).sub(b!.other);
+  // z_0 = a_0·(b_0 + b_1 + f) + a_1·b_0 + y_0·e  (+ the zero-sharing, unknown to party 1)
+  const a0 = z0.sub(a!.mine.mul(b0)).sub(y0.mul(e)).mul(inverse(b0.add(b!.mine).add(f)));
+  view.set('curious/x-estimate', e.add(a0).add(a!.mine).add(a!.other));
+  await Promise.all(ss.map((s) => s.close()));
+  return view;
+}
+
+/** Ones per bit position (64 counts) over the elements of a tensor. */
+function bitCounts(r: Ring): Float64Array {
+  const out = new Float64Array(64);
+  const w = new Uint32Array(r.data.buffer, r.data.byteOffset, r.size * 2);
+  for (let i = 0; i < w.length; i += 2) {
+    let lo = w[i]!, hi = w[i + 1]!;
+    for (let k = 0; lo !== 0; k++, lo >>>= 1) out[k]! += lo & 1;
+    for (let k = 32; hi !== 0; k++, hi >>>= 1) out[k]! += hi & 1;
+  }
+  return out;
+}
+
+/** Largest two-proportion z statistic over every feature and bit position between two views, and where. */
+export function viewDistance(va: View, vb: View): { z: number; at: string; tests: number } {
+  let best = { z: 0, at: '' };
+  let tests = 0;
+  for (const [name, ra] of va) {
+    const rb = vb.get(name);
+    if (!rb || rb.size !== ra.size) throw new Error(`view feature ${name} missing or of another size in the second run`);
+    const ca = bitCounts(ra), cb = bitCounts(rb), n = ra.size;
+    for (let k = 0; k < 64; k++) {
+      tests++;
+      const p = (ca[k]! + cb[k]!) / (2 * n);
+      if (p === 0 || p === 1) continue;
+      const z = Math.abs(ca[k]! - cb[k]!) / n / Math.sqrt((p * (1 - p) * 2) / n);
+      if (z > best.z) best = { z, at: `${name} bit ${k}` };
+    }
+  }
+  return { ...best, tests };
+}
+
+/**
+ * Distance between party 1's views with party 0's input all zero and uniform in [−2^50, 2^50)
+ * (fresh randomness in each run); a second pair of runs with the same input distribution gives
+ * the noise level. `leak` selects a deliberately broken variant (HmLeak).
+ */
+export async function hmViewDistance(leak?: HmLeak): Promise<{ differentInputs: ReturnType<typeof viewDistance>; sameInputs: ReturnType<typeof viewDistance> }> {
+  const zero = Ring.zeros([N]);
+  const v0 = await viewOfParty1(zero, leak);
+  const v1 = await viewOfParty1(randomSigned(N, 50), leak);
+  const v2 = await viewOfParty1(zero, leak);
+  return { differentInputs: viewDistance(v0, v1), sameInputs: viewDistance(v0, v2) };
+}
