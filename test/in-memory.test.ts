@@ -4,15 +4,20 @@ import { ConcordError, memorySessions, runInMemory, Secret, type Session } from 
 describe('runInMemory: every party in one process (for trying things)', function () {
   this.timeout(60_000);
 
-  it('three parties multiply with the OT offline phase; each has its own id and fresh pairwise keys', async () => {
+  it('three parties multiply with the default offline phase (hm for three); each has its own id and fresh pairwise keys', async () => {
     const out = await runInMemory(3, async (s: Session) => {
       const x = Secret.input(s, 0, [3], s.me === 0 ? [1.5, -2, 0] : undefined);
       const y = Secret.input(s, 2, [3], s.me === 2 ? [4, 0.25, -7] : undefined);
       const z = await x.mul(y);
       return { id: s.id, prep: s.prep.mode, z: Array.from((await z.reveal()) as Float64Array) };
     });
-    expect(out.map((o) => [o.id, o.prep])).to.deep.equal([['p0', 'ot'], ['p1', 'ot'], ['p2', 'ot']]);
+    expect(out.map((o) => [o.id, o.prep])).to.deep.equal([['p0', 'hm'], ['p1', 'hm'], ['p2', 'hm']]);
     for (const o of out) o.z.forEach((v, i) => expect(v).to.be.closeTo([6, -0.5, 0][i]!, 2 ** -15));
+    // ot on request, and for two parties by default; hm refused for n ≠ 3
+    const ot = await runInMemory(3, async (s: Session) => s.prep.mode, { offline: 'ot' });
+    expect(ot).to.deep.equal(['ot', 'ot', 'ot']);
+    expect(await runInMemory(2, async (s: Session) => s.prep.mode)).to.deep.equal(['ot', 'ot']);
+    expect(() => memorySessions(2, { offline: 'hm' })).to.throw(ConcordError, /"hm" needs exactly 3 parties/);
   });
 
   it('a party that fails stops the others at once with its cause, not after a timeout', async () => {

@@ -6,7 +6,7 @@ import { connectParties } from '../net/mesh.js';
 import { netProfileFromEnv, shapeTransport } from '../net/shaper.js';
 import type { Preprocessing } from '../session/preprocessing.js';
 import { Session } from '../session/session.js';
-import { createPreprocessing, type OfflineMode } from './prep.js';
+import { createPreprocessing, defaultOffline, type OfflineMode } from './prep.js';
 
 /**
  * The one start-up of a party process (DESIGN §6), shared by `concord party`, the cluster worker
@@ -31,7 +31,7 @@ export function loadIdentity(consortium: string | Consortium, id: string, keyFil
 
 /** How to connect once the identity is known. */
 export interface StartOptions {
-  /** Offline phase: 'ot' (no trusted party), 'dealer' (the consortium's dealer), or 'none'. */
+  /** Offline phase: 'hm' (3 parties, no two collude), 'ot' (no trusted party), 'dealer' (the consortium's dealer), or 'none'. */
   offline: OfflineMode;
   /** The same string at every party (e.g. a job's hash): the handshake refuses a peer that runs anything else. */
   jobHash: string;
@@ -96,12 +96,12 @@ export interface ConnectPartyOptions extends Partial<StartOptions> {
 
 /**
  * Connect this organization's party to the others of a consortium and return its Session, with
- * the offline phase attached (default 'ot'). Every party calls it with the same `jobHash`
+ * the offline phase attached (default: hm for three parties, ot otherwise). Every party calls it with the same `jobHash`
  * (default 'library'); it resolves once all Noise links are up. Close the session when done.
  */
 export async function connectParty(o: ConnectPartyOptions): Promise<Session> {
   const who = loadIdentity(o.consortium, o.id, o.key);
-  const start: StartOptions = { offline: o.offline ?? 'ot', jobHash: o.jobHash ?? 'library' };
+  const start: StartOptions = { offline: o.offline ?? defaultOffline(who.consortium.parties.length), jobHash: o.jobHash ?? 'library' };
   if (o.timeoutMs !== undefined) start.timeoutMs = o.timeoutMs;
   if (o.startupTimeoutMs !== undefined) start.startupTimeoutMs = o.startupTimeoutMs;
   if (o.log) start.log = o.log;
