@@ -6,7 +6,7 @@ import { connectParties } from '../net/mesh.js';
 import { netProfileFromEnv, shapeTransport } from '../net/shaper.js';
 import type { Preprocessing } from '../session/preprocessing.js';
 import { Session } from '../session/session.js';
-import { createPreprocessing, defaultOffline, type OfflineMode } from './prep.js';
+import { createPreprocessing, defaultOffline, resolveOffline, type OfflineMode } from './prep.js';
 
 /**
  * The one start-up of a party process (DESIGN §6), shared by `concord party`, the cluster worker
@@ -53,6 +53,7 @@ export interface StartedParty {
 export async function startSession(who: PartyIdentity, o: StartOptions): Promise<StartedParty> {
   const log = o.log ?? ((line: string) => void process.stderr.write(`[${who.id}] ${line}\n`));
   const { consortium } = who;
+  if (o.offline === 'hm') resolveOffline('hm', consortium.parties.length, consortium.file); // E_CONFIG before connecting
   if (o.offline === 'dealer' && !consortium.dealer) throw new ConcordError('E_CONFIG', `${consortium.file}: dealer: missing, but offline mode "dealer" needs a "dealer" entry in the consortium file; add it or use "ot"`);
   const timeoutMs = o.timeoutMs ?? 30_000;
   const mesh = await connectParties({

@@ -86,7 +86,7 @@ describe('training end to end (party processes over the Noise mesh)', function (
   });
 
   it('simulate with 2 parties defaults to ot; MLP with hm matches the plaintext loop', async () => {
-    const two = await simulate(['--parties', '2', '--epochs', '2']);
+    const two = await simulate(['--parties', '2', '--epochs', '1']);
     expect(two.offline).to.equal('ot');
     const r = await simulate(['--model', 'mlp', '--offline', 'hm']);
     expect(r.offline).to.equal('hm');
