@@ -8,6 +8,8 @@ import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.
 import { input } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
+import { unpackRows } from '../../protocols/offline/hm/bitpack.js';
+import { truncWidths } from '../../protocols/offline/hm/trunc.js';
 
 /**
  * View of party 1 in hm preprocessing plus an online protocol (test/hm/view.test.ts; reusable by
@@ -73,6 +75,13 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
     received.set(`${tag}/${kind}`, [...(received.get(`${tag}/${kind}`) ?? []), r]);
     return r;
   };
+  const recvBytes = s1.recvBytes.bind(s1);
+  s1.recvBytes = async (peer, tag, kind = '') => {
+    const b = await recvBytes(peer, tag, kind);
+    // hm's conversion message (bitpack.ts): the masked bits of the truncation pair, unpacked
+    view.set(`recv/${peer}/${tag}/${kind}`, unpackRows(b, truncWidths(F), N));
+    return b;
+  };
   const send = s1.send.bind(s1);
   s1.send = (peer, tag, ring, kind = '') => {
     sent.set(`${tag}/${kind}`, ring);
@@ -105,7 +114,7 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
   const m = view.get(`recv/0/${truncTag}/hm/1`)!.reshape([64, N]);
   const pow = new Ring([1, 64]);
   for (let k = 0; k < 64; k++) pow.data[k] = 1n << BigInt(k);
-  const r0 = pow.matmul(m).reshape([N]); // party 0's share of the truncation mask r
+  const r0 = pow.matmul(m).reshape([N]); // party 0's share of the truncation mask r (but maybe its top bit)
   const z0 = view.get(`recv/0/${truncTag}/o`)!.sub(r0).addScalar(-(1n << 62n) & ((1n << 64n) - 1n));
   const y0 = s1.pairPrg(0, yTag).ring([N]);
   const b0 = y.sub(f).sub(b!.mine).sub(b!.other);

@@ -11,15 +11,21 @@
  *   party 1:  ρ_1 + y − 2·y·(m + ρ_1)
  *   party 2:  ρ_2 − 2·y·ρ_2
  * which sum to u + y − 2·y·u = v.
- * Rounds: 1 (party 0 → party 1 only; parties 0 and 2 never wait). Bytes: 8 per bit, on that link.
+ * Party 1 uses m only in −2·y·m, and the callers weight bit k by at least 2^e_k, so row k of m
+ * travels cut to widths[k] = 63 − e_k bits (bitpack.ts): the dropped high bits change party 1's
+ * share only by a multiple of 2^(widths[k]+1), which the weight sends to 0 mod 2^64.
+ * Rounds: 1 (party 0 → party 1 only; parties 0 and 2 never wait). Bytes: Σ widths / 8 per item
+ * (at most 63 bits per bit), on that link.
  * Security: semi-honest, no two parties collude. Party 1 sees m = u − ρ_1 − ρ_2, uniform to it
  * because it lacks ρ_2; parties 0 and 2 receive nothing; each party misses one piece w_j of
  * every bit, so v is uniform to it. Input: pieces whose bits 0..nbits−1 are the random bits.
+ * Output: shares that are exact mod 2^(widths[k]+1) per row k (exact mod 2^64 once weighted).
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
 import type { ItemPrgs, Pieces } from './replicated.js';
+import { packRows, packedBytes, unpackRows } from './bitpack.js';
 
 /** Bits 0..nbits−1 of every word of a [count] tensor, bit-major: [nbits, count] of 0/1. */
 export function bitRows(w: Ring, nbits: number): Ring {
@@ -31,30 +37,33 @@ export function bitRows(w: Ring, nbits: number): Ring {
 
 /**
  * Arithmetic shares, bit-major [nbits, count], of bits 0..nbits−1 of the XOR-replicated words
- * `w` (both held pieces, shape [count]). Reads one ρ tensor from each stream the recipe needs,
- * after the pieces. The message goes under (tag, kind) from party 0 to party 1.
+ * `w` (both held pieces, shape [count]), nbits = widths.length (see the file comment for widths).
+ * Reads one ρ tensor from each stream the recipe needs, after the pieces. The message goes under
+ * (tag, kind) from party 0 to party 1.
  */
-export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, nbits: number, tag: number, kind: string): Promise<Ring> {
-  const shape = [nbits, w.mine.size];
+export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, widths: readonly number[], tag: number, kind: string): Promise<Ring> {
+  const nbits = widths.length, count = w.mine.size;
+  const shape = [nbits, count];
   if (s.me === 0) {
     // pieces 0 (mine) and 1 (other); ρ_1 from the stream with party 1 (next), ρ_2 with party 2 (prev)
     const u = bitRows(w.mine.xor(w.other), nbits);
     const rho1 = p.next.ring(shape), rho2 = p.prev.ring(shape);
     const m = u.sub(rho1).sub(rho2);
-    s.send(1, tag, m, kind);
+    s.sendBytes(1, tag, packRows(m, widths), kind);
     return m;
   }
   if (s.me === 1) {
     // pieces 1 (mine) and 2 (other = y); ρ_1 from the stream with party 0 (prev)
     const y = bitRows(w.other, nbits);
     const rho1 = p.prev.ring(shape);
-    const m = await s.recv(0, tag, kind);
-    if (m.size !== rho1.size) {
-      const e = new ConcordError('E_FRAME', `party ${s.ids[0]} sent ${m.size} elements for hm bit conversion ${kind} (tag ${tag}), expected ${rho1.size}; it is faulty or runs a different version`, { party: s.ids[0]! });
+    const bytes = await s.recvBytes(0, tag, kind);
+    if (bytes.length !== packedBytes(widths, count)) {
+      const e = new ConcordError('E_FRAME', `party ${s.ids[0]} sent ${bytes.length} bytes for hm bit conversion ${kind} (tag ${tag}), expected ${packedBytes(widths, count)}; it is faulty or runs a different version`, { party: s.ids[0]! });
       s.abort(e);
       throw e;
     }
-    return rho1.add(y).sub(y.mul(m.reshape(shape).add(rho1)).scale(2n));
+    const m = unpackRows(bytes, widths, count);
+    return rho1.add(y).sub(y.mul(m.add(rho1)).scale(2n));
   }
   // party 2: pieces 2 (mine = y) and 0; ρ_2 from the stream with party 0 (next)
   const y = bitRows(w.mine, nbits);

@@ -8,8 +8,8 @@
  *   bit triple (word)  triples.ts     0       0
  *   matrix triple      matrix.ts      0       0
  *   mask, masked trip. matrix.ts      0       0
- *   daBit              dabits.ts      1       8    (party 0 → party 1)
- *   truncation pair    trunc.ts       1       512  (party 0 → party 1)
+ *   daBit              dabits.ts      1       7.9  (party 0 → party 1)
+ *   truncation pair    trunc.ts       1       354 at f = 16, 384 at f = 30 (party 0 → party 1)
  *
  * Free items are computed on request (local PRG expansion and products). daBits and truncation
  * pairs run in batches ahead of need, one stream per kind (and shift f), with the OT mode's

@@ -9,8 +9,10 @@
  *   r = Σ_{k<64} 2^k·v_k,   r_low >> f = Σ_{f≤k<63} 2^(k−f)·v_k,   r_top = v_63.
  * So r is uniform mod 2^64, r_low < 2^63 and [r_low >> f] is exact: trunc is off by at most
  * 1 ulp, with no failure probability, for |x| < 2^62.
- * Rounds: 1, generated in batches ahead of use (see preprocessing.ts). Bytes: 64·8 = 512 per
- * pair, party 0 to party 1 only. Security: semi-honest, no two parties collude.
+ * Rounds: 1, generated in batches ahead of use (see preprocessing.ts). Bytes per pair, party 0
+ * to party 1 only: Σ truncWidths(f) / 8 = (Σ_{k<f}(63−k) + Σ_{j≤62−f}(63−j) + 63) / 8, e.g.
+ * 354 at f = 16, 384 at f = 30 (was 512 with whole words). Security: semi-honest, no two parties
+ * collude.
  */
 import { Ring } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
@@ -29,10 +31,18 @@ function weights(f: number): Ring {
   return w;
 }
 
+/**
+ * Bits of bit k's conversion message (convert.ts): 63 − the smallest exponent weighting it, i.e.
+ * k < f: 63 − k (only in r); f ≤ k < 63: 63 − (k − f) (r_low >> f); k = 63: 63 (r_top).
+ */
+export function truncWidths(f: number): number[] {
+  return Array.from({ length: 64 }, (_, k) => (k < f ? 63 - k : k < 63 ? 63 - (k - f) : 63));
+}
+
 /** `count` truncation pairs for shifting by f bits. The conversion message goes under (tag, kind). */
 export async function truncPairs(s: Session, p: ItemPrgs, count: number, f: number, tag: number, kind: string): Promise<TruncPair> {
   const w = p.pieces([count]);
-  const bits = await bitsToArith(s, p, w, 64, tag, kind);
+  const bits = await bitsToArith(s, p, w, truncWidths(f), tag, kind);
   const out = weights(f).matmul(bits);
   return { r: out.slice(0, 1).reshape([count]), rLowShifted: out.slice(1, 2).reshape([count]), rTop: out.slice(2, 3).reshape([count]) };
 }
