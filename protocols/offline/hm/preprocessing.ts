@@ -25,7 +25,7 @@ import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
 import type { DaBits, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
 import { ItemStream, type StreamStats } from '../ot/stream.js';
-import { ItemPrgs, hmSeeds, type HmLeak, type HmSeeds, type Pieces } from './replicated.js';
+import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type Pieces } from './replicated.js';
 import { bitTriple, elementTriple } from './triples.js';
 import { matrixMask, matrixTriple, maskedTriple } from './matrix.js';
 import { daBits } from './dabits.js';
@@ -57,7 +57,8 @@ export class HmPreprocessing implements Preprocessing {
   readonly mode = 'hm';
   readonly trust = HM_TRUST;
   private readonly seeds: HmSeeds;
-  private readonly used = new Set<string>();
+  /** Stream name (tag/sub) → the label that took it. */
+  private readonly used = new Map<string, string>();
   private readonly masks = new Map<number, Pieces>();
   private readonly streams = new Map<string, ItemStream<unknown>>();
   private batchIndex = 0;
@@ -78,12 +79,22 @@ export class HmPreprocessing implements Preprocessing {
     return Object.fromEntries([...this.streams].map(([k, v]) => [k, { ...v.stats }]));
   }
 
-  /** The PRG pair of a fresh item; one label is never handed out twice (that would reuse randomness). */
-  private prgs(label: string): ItemPrgs {
+  /**
+   * The PRG pair of a fresh item named (tag, label); a stream is never handed out twice (that
+   * would reuse randomness): the same label twice, or two labels whose hashes collide, is E_INTERNAL.
+   */
+  private prgs(tag: number, label: string): ItemPrgs {
     if (this.closed) throw new ConcordError('E_INTERNAL', 'hm preprocessing used after close');
-    if (this.used.has(label)) throw new ConcordError('E_INTERNAL', `preprocessing item ${label} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`);
-    this.used.add(label);
-    const p = new ItemPrgs(this.seeds, label, this.opts.leak);
+    const sub = labelHash(label);
+    const name = `${tag}/${sub}`;
+    const prior = this.used.get(name);
+    if (prior !== undefined) {
+      throw new ConcordError('E_INTERNAL', prior === label
+        ? `preprocessing item ${label} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`
+        : `preprocessing items ${prior} and ${label} would share a PRG stream (hash collision); refusing rather than reusing randomness`);
+    }
+    this.used.set(name, label);
+    const p = new ItemPrgs(this.seeds, tag, sub, this.opts.leak);
     const hook = this.opts.onPieces;
     if (hook) {
       const pieces = p.pieces.bind(p);
@@ -98,25 +109,25 @@ export class HmPreprocessing implements Preprocessing {
 
   async triple(tag: number, shape: Shape): Promise<Triple> {
     if (sizeOf(shape) === 0) return zeros3(shape);
-    return elementTriple(this.prgs(`triple/${tag}/${shape.join('x')}`), shape);
+    return elementTriple(this.prgs(tag, `triple/${tag}/${shape.join('x')}`), shape);
   }
 
   async bitTriple(tag: number, shape: Shape): Promise<Triple> {
     if (sizeOf(shape) === 0) return zeros3(shape);
-    return bitTriple(this.prgs(`bit/${tag}/${shape.join('x')}`), shape);
+    return bitTriple(this.prgs(tag, `bit/${tag}/${shape.join('x')}`), shape);
   }
 
   async matrixTriple(tag: number, n: number, k: number, m: number): Promise<Triple> {
     for (const [name, d] of [['n', n], ['k', k], ['m', m]] as const) {
       if (!Number.isInteger(d) || d < 1) throw new ConcordError('E_SHAPE', `matrixTriple: dimension ${name}=${d} must be a positive integer`);
     }
-    return matrixTriple(this.prgs(`matrix/${tag}/${n}x${k}x${m}`), n, k, m);
+    return matrixTriple(this.prgs(tag, `matrix/${tag}/${n}x${k}x${m}`), n, k, m);
   }
 
   async matrixMask(tag: number, shape: Shape): Promise<Ring> {
     if (shape.length !== 2) throw new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`);
     if (this.masks.has(tag)) throw new ConcordError('E_PREP', `matrixMask: a mask was already made under tag ${tag}; each mask needs its own tag`);
-    const mask = matrixMask(this.prgs(`mask/${tag}/${shape.join('x')}`), shape[0]!, shape[1]!);
+    const mask = matrixMask(this.prgs(tag, `mask/${tag}/${shape.join('x')}`), shape[0]!, shape[1]!);
     this.masks.set(tag, mask);
     return mask.mine;
   }
@@ -130,13 +141,13 @@ export class HmPreprocessing implements Preprocessing {
       throw new ConcordError('E_SHAPE', `maskedTriple: rows [${start}, ${end}) out of range for a mask of ${r} rows`);
     }
     if (!Number.isInteger(use.m) || use.m < 1) throw new ConcordError('E_SHAPE', `maskedTriple: m=${use.m} must be a positive integer`);
-    return maskedTriple(this.prgs(`masked/${tag}/${maskTag}/${start}-${end}/${tr ? 'T' : 'N'}/${use.m}`), mask, start, end, tr, use.m);
+    return maskedTriple(this.prgs(tag, `masked/${tag}/${maskTag}/${start}-${end}/${tr ? 'T' : 'N'}/${use.m}`), mask, start, end, tr, use.m);
   }
 
   async daBits(tag: number, shape: Shape): Promise<DaBits> {
     const n = sizeOf(shape);
     if (n === 0) return { arith: Ring.zeros(shape), bin: Ring.zeros(shape) };
-    const st = this.stream<DaBits>('daBits', (count, t, index) => daBits(this.s, this.prgs(`dabit/b${index}`), count, t, `hm/${index}`),
+    const st = this.stream<DaBits>('daBits', (count, t, index) => daBits(this.s, this.prgs(index, `dabit/b${index}`), count, t, `hm/${index}`),
       (v, a, b) => ({ arith: v.arith.slice(a, b), bin: v.bin.slice(a, b) }),
       (vs) => ({ arith: Ring.concat(vs.map((v) => v.arith)), bin: Ring.concat(vs.map((v) => v.bin)) }));
     const d = await this.take(st, tag, n);
@@ -147,7 +158,7 @@ export class HmPreprocessing implements Preprocessing {
     if (!Number.isInteger(f) || f < 0 || f > 62) throw new ConcordError('E_RANGE', `truncPair: shift f=${f} outside 0..62`);
     const n = sizeOf(shape);
     if (n === 0) return { r: Ring.zeros(shape), rLowShifted: Ring.zeros(shape), rTop: Ring.zeros(shape) };
-    const st = this.stream<TruncPair>(`trunc/${f}`, (count, t, index) => truncPairs(this.s, this.prgs(`trunc/f${f}/b${index}`), count, f, t, `hm/${index}`),
+    const st = this.stream<TruncPair>(`trunc/${f}`, (count, t, index) => truncPairs(this.s, this.prgs(index, `trunc/f${f}/b${index}`), count, f, t, `hm/${index}`),
       (v, a, b) => ({ r: v.r.slice(a, b), rLowShifted: v.rLowShifted.slice(a, b), rTop: v.rTop.slice(a, b) }),
       (vs) => ({ r: Ring.concat(vs.map((v) => v.r)), rLowShifted: Ring.concat(vs.map((v) => v.rLowShifted)), rTop: Ring.concat(vs.map((v) => v.rTop)) }));
     const t = await this.take(st, tag, n);
