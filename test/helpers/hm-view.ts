@@ -7,22 +7,26 @@ import type { Pieces, HmLeak } from '../../protocols/offline/hm/replicated.js';
 import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
 import { input } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
-import { trunc } from '../../protocols/arithmetic/trunc.js';
+import { finishTrunc, trunc } from '../../protocols/arithmetic/trunc.js';
 import { unpackRows } from '../../protocols/offline/hm/bitpack.js';
-import { truncWidths } from '../../protocols/offline/hm/trunc.js';
+import { truncWeights, truncWidths } from '../../protocols/offline/hm/trunc.js';
 
 /**
  * View of party 1 in hm preprocessing plus an online protocol (test/hm/view.test.ts; reusable by
  * privacy mutation scripts: pass a leak to hmViewDistance).
  *
- * Protocol: party 0 inputs x, party 1 inputs y; z = mul(x, y); t = trunc(z) (one truncation
- * pair: hm's conversion message from party 0 to party 1). All randomness is fresh per run (pair
- * keys from the OS). Party 1's view = every tensor it receives (by peer, tag, kind), every value
- * it can open from those and its own sent shares (sum and XOR), its pieces of every item, and
- * what a curious party 1 computes: party 0's product share z_0 (the trunc opening minus party
- * 0's mask share, which party 1 knows from the conversion message) solved for party 0's triple
- * piece a_0, giving an estimate x̂ of party 0's input. Without the zero-sharing x̂ = x wherever
- * the divisor is odd; with it x̂ is noise.
+ * Protocol: party 0 inputs x, party 1 inputs y, party 2 inputs v; z = mul(x, y); t = trunc(z)
+ * (one truncation pair: hm's conversion message from party 0 to party 1); mul(t, v). All
+ * randomness is fresh per run (pair keys from the OS). Party 1's view = every tensor it receives
+ * (by peer, tag, kind), every value it can open from those and its own sent shares (sum and
+ * XOR), its pieces of every item, and what a curious party 1 computes:
+ *   x̂: party 0's product share z_0 (the trunc opening minus party 0's mask share as the
+ *      conversion message gives it) solved for party 0's triple piece a_0, giving x — exact
+ *      without the triples' zero-sharing wherever the divisor is odd;
+ *   t̂: t_0 (party 0's trunc output, from the conversion message) + t_1 (its own) + t_2 (from
+ *      party 2's Beaver opening in mul(t, v), whose mask piece a_2 party 1 holds) — exactly t
+ *      when the converted shares are not re-randomized.
+ * With the real protocol both are noise.
  */
 
 export const N = 20_000;
@@ -87,18 +91,22 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
     sent.set(`${tag}/${kind}`, ring);
     send(peer, tag, ring, kind);
   };
-  const y = randomSigned(N, 10);
+  const y = randomSigned(N, 10), v = randomSigned(N, 20);
   const tags: number[] = [];
+  let t1: Ring | undefined;
   await Promise.all(ss.map(async (s) => {
     const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
     const yTag = s.tag() + 1; // input takes the next tag
     const ys = input(s, 1, [N], s.me === 1 ? y : undefined);
-    const mulTag = s.tag(), truncTag = s.tag();
-    if (s.me === 1) tags.push(yTag, mulTag, truncTag);
+    const vs = input(s, 2, [N], s.me === 2 ? v : undefined);
+    const mulTag = s.tag(), truncTag = s.tag(), mul2Tag = s.tag();
+    if (s.me === 1) tags.push(yTag, mulTag, truncTag, mul2Tag);
     const z = await mul(s, xs, ys, mulTag);
-    return trunc(s, z, F, truncTag);
+    const t = await trunc(s, z, F, truncTag);
+    if (s.me === 1) t1 = t;
+    return mul(s, t, vs, mul2Tag);
   }));
-  const [yTag, mulTag, truncTag] = tags as [number, number, number];
+  const [yTag, mulTag, truncTag, mul2Tag] = tags as [number, number, number, number];
   // values party 1 can open: its own share plus what it received, as sums and as XORs
   for (const [k, own] of sent) {
     const rs = received.get(k) ?? [];
@@ -121,6 +129,13 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
   // z_0 = a_0·(b_0 + b_1 + f) + a_1·b_0 + y_0·e  (+ the zero-sharing, unknown to party 1)
   const a0 = z0.sub(a!.mine.mul(b0)).sub(y0.mul(e)).mul(inverse(b0.add(b!.mine).add(f)));
   view.set('curious/x-estimate', e.add(a0).add(a!.mine).add(a!.other));
+  // t̂ = t_0 (as the conversion message gives party 0's trunc pair) + t_1 + t_2 (Beaver opening)
+  const p0 = truncWeights(F).matmul(m);
+  const c = view.get(`open+/${truncTag}/o`)!;
+  const t0 = finishTrunc({ me: 0 } as Session, c, { r: p0.slice(0, 1).reshape([N]), rLowShifted: p0.slice(1, 2).reshape([N]), rTop: p0.slice(2, 3).reshape([N]) }, F);
+  const [a2] = pieces.get(`triple/${mul2Tag}/${N}`)!;
+  const t2 = view.get(`recv/2/${mul2Tag}/o`)!.slice(0, N).add(a2!.other);
+  view.set('curious/t-estimate', t0.add(t1!).add(t2));
   await Promise.all(ss.map((s) => s.close()));
   return view;
 }

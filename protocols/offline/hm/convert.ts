@@ -10,7 +10,11 @@
  *   party 0:  m
  *   party 1:  ρ_1 + y − 2·y·(m + ρ_1)
  *   party 2:  ρ_2 − 2·y·ρ_2
- * which sum to u + y − 2·y·u = v.
+ * which sum to u + y − 2·y·u = v. These shares are not yet fit to hand out: party 1 knows party
+ * 0's (m), and parties 0 and 1 know party 1's up to the bits y. So callers add a fresh
+ * zero-sharing (ItemPrgs.rerandomizer) to every output they derive: then each party's share is
+ * masked by the key of the other two, as every hm share must be, since a party also learns its
+ * successor's share of any value opened through a Beaver mask (it holds that mask piece).
  * Party 1 uses m only in −2·y·m, and the callers weight bit k by at least 2^e_k, so row k of m
  * travels cut to widths[k] = 63 − e_k bits (bitpack.ts): the dropped high bits change party 1's
  * share only by a multiple of 2^(widths[k]+1), which the weight sends to 0 mod 2^64.

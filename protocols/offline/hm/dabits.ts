@@ -3,7 +3,7 @@
  * [Rotaru, Wood, "MArBled circuits", INDOCRYPT 2019 (daBits); conversion as in convert.ts]
  *
  * Recipe: b = b_0 ⊕ b_1 ⊕ b_2 with b_j bit 0 of a replicated random word (no traffic); party i's
- * XOR share is b_i. Its arithmetic share comes from convert.ts (party 0 → party 1: one masked
+ * XOR share is b_i. Its arithmetic share comes from convert.ts, re-randomized by a zero-sharing (party 0 → party 1: one masked
  * value per bit, 63 bits: the share is used with weight 1).
  * Rounds: 1, generated in batches ahead of use (see preprocessing.ts). Bytes: 63/8 per daBit,
  * party 0 to party 1 only. Security: semi-honest, no two parties collude; b is uniform to each party.
@@ -17,6 +17,6 @@ import type { ItemPrgs } from './replicated.js';
 export async function daBits(s: Session, p: ItemPrgs, count: number, tag: number, kind: string): Promise<DaBits> {
   const w = p.pieces([count]);
   const arith = await bitsToArith(s, p, w, [63], tag, kind);
-  return { arith: arith.reshape([count]), bin: w.mine.bit(0) };
+  return { arith: arith.reshape([count]).add(p.rerandomizer([count])), bin: w.mine.bit(0) }; // see convert.ts
 }
 

@@ -23,9 +23,11 @@ import type { Session } from '../../../src/session/session.js';
 /**
  * TESTS ONLY: deliberately broken variants, so view tests can prove they would catch a leak.
  * 'short-mask': every random piece keeps only its low 40 bits (a mask with too few random bits);
- * 'no-zero-share': the zero-sharing is left out of every product. Never reachable from the CLI.
+ * 'no-zero-share': the zero-sharing is left out of every product;
+ * 'no-rerandomize': the converted shares (truncation pairs, daBits) are not re-randomized, so
+ * party 1 knows party 0's shares of them (from the conversion message). Never reachable from the CLI.
  */
-export type HmLeak = 'short-mask' | 'no-zero-share';
+export type HmLeak = 'short-mask' | 'no-zero-share' | 'no-rerandomize';
 
 /** 16-byte AES keys this party shares with its neighbours: `prev` with party i−1, `next` with i+1. */
 export interface HmSeeds {
@@ -87,5 +89,11 @@ export class ItemPrgs {
     const down = this.prev.ring(shape), up = this.next.ring(shape);
     if (this.leak === 'no-zero-share') return Ring.zeros(shape);
     return xor ? up.xor(down) : up.sub(down);
+  }
+
+  /** A zero-sharing that re-randomizes converted shares (convert.ts); the 'no-rerandomize' leak drops it. */
+  rerandomizer(shape: Shape): Ring {
+    const z = this.zero(shape);
+    return this.leak === 'no-rerandomize' ? Ring.zeros(shape) : z;
   }
 }

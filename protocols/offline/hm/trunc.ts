@@ -7,6 +7,7 @@
  * convert.ts (party 0 → party 1, one masked word per bit), and the three outputs are exact
  * integer combinations of them, one local 3×64 by 64×count product:
  *   r = Σ_{k<64} 2^k·v_k,   r_low >> f = Σ_{f≤k<63} 2^(k−f)·v_k,   r_top = v_63.
+ * The three outputs get a fresh zero-sharing (convert.ts explains why).
  * So r is uniform mod 2^64, r_low < 2^63 and [r_low >> f] is exact: trunc is off by at most
  * 1 ulp, with no failure probability, for |x| < 2^62.
  * Rounds: 1, generated in batches ahead of use (see preprocessing.ts). Bytes per pair, party 0
@@ -21,7 +22,7 @@ import { bitsToArith } from './convert.js';
 import type { ItemPrgs } from './replicated.js';
 
 /** Weights taking the 64 arithmetic bits to (r, r_low >> f, r_top): a 3×64 matrix. */
-function weights(f: number): Ring {
+export function truncWeights(f: number): Ring {
   const w = new Ring([3, 64]);
   for (let k = 0; k < 64; k++) {
     w.data[k] = 1n << BigInt(k);
@@ -43,6 +44,6 @@ export function truncWidths(f: number): number[] {
 export async function truncPairs(s: Session, p: ItemPrgs, count: number, f: number, tag: number, kind: string): Promise<TruncPair> {
   const w = p.pieces([count]);
   const bits = await bitsToArith(s, p, w, truncWidths(f), tag, kind);
-  const out = weights(f).matmul(bits);
+  const out = truncWeights(f).matmul(bits).add(p.rerandomizer([3, count])); // see convert.ts
   return { r: out.slice(0, 1).reshape([count]), rLowShifted: out.slice(1, 2).reshape([count]), rTop: out.slice(2, 3).reshape([count]) };
 }
