@@ -10,11 +10,17 @@
  *   party 0:  m
  *   party 1:  ρ_1 + y − 2·y·(m + ρ_1)
  *   party 2:  ρ_2 − 2·y·ρ_2
- * which sum to u + y − 2·y·u = v.
+ * which sum to u + y − 2·y·u = v. Every party then adds its share of a fresh zero-sharing
+ * (replicated.ts): without it party 1 would know party 0's share m, and since every Beaver
+ * opening on hm triples already shows party i−1 the share of party i, party 1 would then hold
+ * all three shares of anything computed linearly from these bits (trunc's output, b2a's) as soon
+ * as it is multiplied (test/hm/share-knowledge.test.ts runs that attack). After it, no party
+ * knows any other party's share of the result.
  * Rounds: 1 (party 0 → party 1 only; parties 0 and 2 never wait). Bytes: 8 per bit, on that link.
  * Security: semi-honest, no two parties collude. Party 1 sees m = u − ρ_1 − ρ_2, uniform to it
  * because it lacks ρ_2; parties 0 and 2 receive nothing; each party misses one piece w_j of
- * every bit, so v is uniform to it. Input: pieces whose bits 0..nbits−1 are the random bits.
+ * every bit, so v is uniform to it, and the zero-sharing makes every output share uniform to
+ * the other two parties. Input: pieces whose bits 0..nbits−1 are the random bits.
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring } from '../../../src/ring/ring.js';
@@ -42,7 +48,7 @@ export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, nbits: num
     const rho1 = p.next.ring(shape), rho2 = p.prev.ring(shape);
     const m = u.sub(rho1).sub(rho2);
     s.send(1, tag, m, kind);
-    return m;
+    return rerandomize(p, m);
   }
   if (s.me === 1) {
     // pieces 1 (mine) and 2 (other = y); ρ_1 from the stream with party 0 (prev)
@@ -54,10 +60,16 @@ export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, nbits: num
       s.abort(e);
       throw e;
     }
-    return rho1.add(y).sub(y.mul(m.reshape(shape).add(rho1)).scale(2n));
+    return rerandomize(p, rho1.add(y).sub(y.mul(m.reshape(shape).add(rho1)).scale(2n)));
   }
   // party 2: pieces 2 (mine = y) and 0; ρ_2 from the stream with party 0 (next)
   const y = bitRows(w.mine, nbits);
   const rho2 = p.next.ring(shape);
-  return rho2.sub(y.mul(rho2).scale(2n));
+  return rerandomize(p, rho2.sub(y.mul(rho2).scale(2n)));
+}
+
+/** Adds this party's share of a fresh zero-sharing (read from both streams after the recipe's ρ). */
+function rerandomize(p: ItemPrgs, share: Ring): Ring {
+  const z = p.zero(share.shape);
+  return p.leak === 'no-rerandomize' ? share : share.add(z);
 }

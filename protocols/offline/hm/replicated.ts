@@ -21,9 +21,11 @@ import type { Session } from '../../../src/session/session.js';
 /**
  * TESTS ONLY: deliberately broken variants, so view tests can prove they would catch a leak.
  * 'short-mask': every random piece keeps only its low 40 bits (a mask with too few random bits);
- * 'no-zero-share': the zero-sharing is left out of every product. Never reachable from the CLI.
+ * 'no-zero-share': the zero-sharing is left out of every product;
+ * 'no-rerandomize': daBits and truncation pairs keep the shares the conversion makes (party 1
+ * then knows party 0's share). Never reachable from the CLI.
  */
-export type HmLeak = 'short-mask' | 'no-zero-share';
+export type HmLeak = 'short-mask' | 'no-zero-share' | 'no-rerandomize';
 
 /** 32-byte seeds this party shares with its neighbours: `prev` with party i−1, `next` with i+1. */
 export interface HmSeeds {
@@ -60,7 +62,7 @@ export class ItemPrgs {
   /** Stream shared with party i+1: expands piece i+1. */
   readonly next: Prg;
 
-  constructor(seeds: HmSeeds, label: string, private readonly leak?: HmLeak) {
+  constructor(seeds: HmSeeds, label: string, readonly leak?: HmLeak) {
     this.prev = new Prg(deriveKey(seeds.prev, `hm/${label}`));
     this.next = new Prg(deriveKey(seeds.next, `hm/${label}`));
   }
