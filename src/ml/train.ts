@@ -8,9 +8,11 @@ import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { trunc, truncMany } from '../../protocols/arithmetic/trunc.js';
 import { publicShare } from '../../protocols/arithmetic/linear.js';
-import { initParams, toModelFile, withOnes, standardize, type Arch, type ModelFile } from './model.js';
+import { initParams, toModelFile, withOnes, type Arch, type ModelFile } from './model.js';
 import { trainingOrder, batchRanges } from './partition.js';
-import { jointStandardize } from './scaling.js';
+import { fitNumeric, type Fitted } from './preprocess.js';
+import { scaleAndClip } from './encode.js';
+import { DEFAULT_CLIP } from './job.js';
 import { SharedData } from './data-matrix.js';
 import type { HyperParams } from './hyper.js';
 
@@ -58,6 +60,12 @@ export interface SecureTrainOptions {
   revealLoss: boolean;
   /** Open the parameters to every party after every step (declared debugging output). */
   revealCheckpoints?: boolean;
+  /**
+   * The joint preprocessing already applied to local.x (src/ml/preprocess.ts: imputed, one-hot,
+   * standardized, clipped). Absent: local.x is raw numeric and is standardized jointly here
+   * (clipped at DEFAULT_CLIP).
+   */
+  prepared?: Fitted;
   ops: NonlinearOps;
   onEpoch?: (e: EpochReport) => void;
 }
@@ -111,9 +119,10 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
   const N = rowCounts.reduce((a, b) => a + b, 0);
   if (rowCounts[s.me] !== local.rows) throw new ConcordError('E_INTERNAL', `party ${s.id}: row count ${local.rows} differs from the announced ${rowCounts[s.me]}`);
 
-  const { mean, std } = await jointStandardize(s, local.x, local.rows, d, rowCounts, o.features, f);
-  const scaled = standardize(local.x, local.rows, mean, std);
-  checkScaled(s, scaled, d, o.features);
+  const fitted = o.prepared ?? (await fitNumeric(s, local.x, local.rows, rowCounts, o.features, DEFAULT_CLIP, o.label));
+  const { mean, std } = fitted;
+  const scaled = o.prepared ? local.x : scaleAndClip(local.x, local.rows, mean, std, DEFAULT_CLIP).x;
+  checkScaled(scaled);
 
   // Inputs: each party's rows [x', 1], labels and (if weighted) row weights, concatenated in party order.
   const xs: Ring[] = [], ys: Ring[] = [], ws: Ring[] = [];
@@ -181,7 +190,7 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
         throw new ConcordError('E_RANGE', `the trained ${p.name} has values beyond 2^20: training diverged or overflowed; lower lr`, { party: s.id });
       }
     }
-    model = toModelFile(arch, plain, o.features, o.label, mean, std);
+    model = toModelFile(arch, plain, o.features, o.label, mean, std, fitted.preprocessing);
   }
   const opened = await Promise.all(checkpoints);
   return { ...(model ? { model } : {}), ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
@@ -205,13 +214,13 @@ function addMomentum(gScaled: Ring, v: Ring, mu: bigint): Ring {
   return mu === 0n ? gScaled : gScaled.add(v.scale(mu));
 }
 
-/** Every party checks its own standardized values (outliers beyond MAX_SCALED std would overflow). */
-function checkScaled(s: Session, x: Float64Array, d: number, features: readonly string[]): void {
-  for (let i = 0; i < x.length; i++) {
-    if (!(Math.abs(x[i]!) <= MAX_SCALED)) {
-      throw new ConcordError('E_RANGE', `party ${s.id}: row ${Math.floor(i / d) + 1} of column "${features[i % d]}" lies more than ${MAX_SCALED} standard deviations from the joint mean; clip or fix that outlier`, { party: s.id });
-    }
-  }
+/**
+ * The preprocessing clips standardized values to ±clip ≤ MAX_SCALED (the bound the update
+ * factors rely on); a value outside is a bug, reported without its row (outliers are clipped,
+ * never named).
+ */
+function checkScaled(x: Float64Array): void {
+  if (!x.every((v) => Math.abs(v) <= MAX_SCALED)) throw new ConcordError('E_INTERNAL', `a standardized value is beyond ±${MAX_SCALED} or not finite after clipping`);
 }
 
 type Step = (s: Session, o: SecureTrainOptions, X: SharedData, start: number, end: number, params: Ring[], yb: Ring, wb: Ring | undefined) => Promise<{ grads: Ring[]; err: Ring }>;
