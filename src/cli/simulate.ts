@@ -21,7 +21,7 @@ import { HM_TRUST_LINE } from '../../protocols/offline/hm/preprocessing.js';
 /** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
 export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
-const VALUED = ['job', 'parties', 'train', 'test', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
+const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
 const SWITCHES = ['check', 'json', 'keep'];
 
 /** Party ids of the demo consortia: hospitals for the diagnosis data, banks for the fraud data. */
@@ -113,7 +113,8 @@ export const command: Command = {
       train = tableRows(full, sp.train);
       test = tableRows(full, sp.test);
     }
-    const report = await runSimulation({ job, n, train, test, dataset: basename(trainFile), timeoutS, check, keep: args.switches.has('keep'), say, progress: (l) => process.stderr.write(`  ${l}\n`) });
+    const out = args.flags.get('out');
+    const report = await runSimulation({ job, n, train, test, dataset: basename(trainFile), timeoutS, check, ...(out ? { out } : {}), keep: args.switches.has('keep'), say, progress: (l) => process.stderr.write(`  ${l}\n`) });
     if (json) say(JSON.stringify(report));
     return 0;
   },
@@ -130,6 +131,8 @@ export interface SimulationOptions {
   timeoutS: number;
   check: boolean;
   keep?: boolean;
+  /** Save the trained model (with its preprocessing) here, for `concord predict`. */
+  out?: string;
   /** Readable summary lines (stdout in the CLI). */
   say: (line: string) => void;
   /** Progress lines of the first party (epochs). */
@@ -198,6 +201,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       const r0 = reports[0]!;
       if (!r0?.model) throw new ConcordError('E_INTERNAL', `party ${ids[0]} reported no model`);
       const model = r0.model;
+      if (o.out) writeFileSync(o.out, JSON.stringify(model, null, 1) + '\n');
       const evalTest = predictTable(model, test, 'required');
       const secure = binaryMetrics(evalTest.p, evalTest.y!);
 
@@ -236,7 +240,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         const worst = stepDiff.indexOf(Math.max(...stepDiff));
         say(`    largest divergence at step ${worst + 1} of ${stepDiff.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
       }
-      say(`  the model (weights + scaling) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
+      if (o.out) say(`  model saved to ${o.out}: \`concord predict --model ${o.out} --data <csv>\` applies it (and its preprocessing) to new rows`);
+      say(`  the model (weights + preprocessing) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
       say(offline === 'ot'
         ? '  next: --offline dealer (faster, needs a neutral dealer), --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md'
         : offline === 'hm'

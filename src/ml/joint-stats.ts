@@ -71,7 +71,8 @@ export async function jointColumnStats(s: Session, cols: readonly Float64Array[]
   const second = await wideSum(s, cols.map((_, j) => toFixedBig(sq[2 * j]!, sq[2 * j + 1]!)));
   return cols.map((_, j) => {
     const sd = Math.sqrt(Math.max(0, Number(second[j]!) / SCALE) / total);
-    // A constant column (std 0 up to float rounding) is left unscaled, like StandardScaler.
-    return { observed: observed[j]!, mean: mean[j]!, std: sd > 1e-12 * Math.max(1, Math.abs(mean[j]!)) ? sd : 1 };
+    // A constant column is left unscaled, like StandardScaler. The sums are exact, so the only
+    // noise is the mean's float rounding (≤ 1 ulp): a std within 2 ulps of the mean is constant.
+    return { observed: observed[j]!, mean: mean[j]!, std: sd > 2 * Number.EPSILON * Math.abs(mean[j]!) && sd > 0 ? sd : 1 };
   });
 }

@@ -9,6 +9,15 @@ describe('ml/job', () => {
     expect(jobHash(a)).to.equal(jobHash(b)).and.to.match(/^[0-9a-f]{64}$/);
     expect(jobHash(a)).to.not.equal(jobHash(validateJob({ model: 'mlp', epochs: 4 }, 'j.json')));
   });
+  it('preprocessing fields: defaults, and nested values (categorical levels) enter the hash', () => {
+    const j = validateJob({}, 'j.json');
+    expect([j.positiveClass, j.categorical, j.unknownLevel, j.missing, j.impute, j.clip]).to.deep.equal([null, {}, 'error', ['', '?', 'NA', 'N/A', 'NaN', 'null'], 'mean', 10]);
+    const c1 = validateJob({ categorical: { kind: ['A', 'B'] } }, 'j.json');
+    const c2 = validateJob({ categorical: { kind: ['A', 'C'] } }, 'j.json');
+    expect(jobHash(c1)).to.not.equal(jobHash(c2));
+    expect(jobHash(c1)).to.not.equal(jobHash(validateJob({ categorical: { other: ['A', 'B'] } }, 'j.json')));
+    expect(validateJob({ positiveClass: 'present', missing: ['-'], impute: 'error', unknownLevel: 'zeros', clip: 64 }, 'j.json').clip).to.equal(64);
+  });
   const bad: [unknown, RegExp][] = [
     [{ modle: 'logreg' }, /j\.json: unknown field "modle"/],
     [{ model: 'svm' }, /field "model" must be one of "logreg", "mlp"/],
@@ -20,6 +29,18 @@ describe('ml/job', () => {
     [{ partitioning: 'vertical' }, /field "partitioning"/],
     [[1, 2], /must hold one JSON object/],
     [{ model: 'mlp', fracBits: 20 }, /the MLP is exact only up to fracBits 17/],
+    [{ positiveClass: '' }, /field "positiveClass" must be null or a non-empty trimmed string/],
+    [{ categorical: ['a'] }, /field "categorical" must be an object/],
+    [{ categorical: { c: [] } }, /field "categorical" entry "c" must be a non-empty list/],
+    [{ categorical: { c: ['x', 'x'] } }, /entry "c" must be a non-empty list of distinct/],
+    [{ features: ['a'], categorical: { b: ['x'] } }, /"categorical" declares "b", which is not in "features"/],
+    [{ label: 'y', categorical: { y: ['x'] } }, /declares the label column "y"; use "positiveClass"/],
+    [{ features: ['label'] }, /"features" lists the label column "label"/],
+    [{ categorical: { c: ['?'] } }, /level "\?" of "c" is also listed in "missing"/],
+    [{ missing: 'NA' }, /field "missing" must be a list of strings/],
+    [{ impute: 'median' }, /field "impute" must be one of "mean", "error"/],
+    [{ unknownLevel: 'ignore' }, /field "unknownLevel" must be one of "error", "zeros"/],
+    [{ clip: 100 }, /field "clip" must be a number in \[1, 64\]/],
   ];
   for (const [obj, re] of bad) it(`rejects ${JSON.stringify(obj)}`, () => expect(() => validateJob(obj, 'j.json')).to.throw(re));
 });
