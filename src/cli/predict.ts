@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConcordError } from '../errors.js';
-import { parseArgs, required } from './args.js';
-import type { Command } from './main.js';
+import { parseArgs, required, type Command } from './args.js';
 import { readTable } from '../ml/table.js';
 import { fromModelFile, type ModelFile } from '../ml/model.js';
 import { modelPreprocessing, predictTable } from '../ml/predict.js';
