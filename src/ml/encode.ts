@@ -1,7 +1,6 @@
 import { ConcordError } from '../errors.js';
 import { DataError } from './csv.js';
 import { isNumberText, type RawTable } from './table.js';
-import type { Job } from './job.js';
 
 /**
  * Table encoding: from the text cells of one party's CSV (src/ml/table.ts) to its numeric
@@ -45,14 +44,26 @@ export interface Preprocessing {
   clip: number;
 }
 
+/** The job fields that say how to read a table (src/ml/job.ts; a structural type keeps this module free of the job loader). */
+export interface TableFields {
+  label: string;
+  positiveClass: string | null;
+  features: readonly string[];
+  categorical: Readonly<Record<string, readonly string[]>>;
+  missing: readonly string[];
+  impute: 'mean' | 'error';
+  unknownLevel: 'error' | 'zeros';
+  clip: number;
+}
+
 /** The TableSpec of a job: its `features` (or every header column but the label, in file order). */
-export function tableSpec(job: Pick<Job, 'label' | 'positiveClass' | 'features' | 'categorical' | 'missing' | 'impute' | 'unknownLevel' | 'clip'>, header: readonly string[]): TableSpec {
+export function tableSpec(job: TableFields, header: readonly string[]): TableSpec {
   const names = job.features.length > 0 ? job.features : header.filter((h) => h !== job.label);
   return {
     label: job.label,
     positiveClass: job.positiveClass,
-    columns: names.map((name) => (Object.hasOwn(job.categorical, name) ? { name, levels: job.categorical[name]! } : { name })),
-    missing: job.missing,
+    columns: names.map((name) => (Object.hasOwn(job.categorical, name) ? { name, levels: [...job.categorical[name]!] } : { name })),
+    missing: [...job.missing],
     impute: job.impute,
     unknownLevel: job.unknownLevel,
     clip: job.clip,

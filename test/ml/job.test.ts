@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { validateJob, jobHash, JOB_DEFAULTS } from '../../src/ml/job.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { validateJob, jobHash, JOB_DEFAULTS, loadJob } from '../../src/ml/job.js';
 
 describe('ml/job', () => {
   it('fills defaults and hashes canonically (key order does not matter)', () => {
@@ -17,6 +19,15 @@ describe('ml/job', () => {
     expect(jobHash(c1)).to.not.equal(jobHash(c2));
     expect(jobHash(c1)).to.not.equal(jobHash(validateJob({ categorical: { other: ['A', 'B'] } }, 'j.json')));
     expect(validateJob({ positiveClass: 'present', missing: ['-'], impute: 'error', unknownLevel: 'zeros', clip: 64 }, 'j.json').clip).to.equal(64);
+  });
+  it('the README\'s raw fraud job example and every bundled job file validate', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const m = /```json\n(\{\n {2}"name": "card fraud, raw export"[\s\S]*?)```/.exec(readme);
+    expect(m, 'README example').to.not.equal(null);
+    expect(validateJob(JSON.parse(m![1]!), 'README.md').positiveClass).to.equal('yes');
+    const colic = loadJob(fileURLToPath(new URL('../../../config/jobs/colic-surgical.json', import.meta.url)));
+    expect(Object.keys(colic.categorical)).to.have.length(13);
+    expect(colic.features).to.not.include('hospital_number').and.not.include('lesion_site').and.not.include('cp_data');
   });
   const bad: [unknown, RegExp][] = [
     [{ modle: 'logreg' }, /j\.json: unknown field "modle"/],
