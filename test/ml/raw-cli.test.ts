@@ -92,7 +92,7 @@ describe('raw tables end to end (simulate --job, predict, party processes)', fun
       const badFile = join(sim.dir, 'bank-c-private-ledger-bad.csv');
       writeFileSync(badFile, readFileSync(files[2]!, 'utf8').replace(/^(T-[^,]*,[^,]*,)[^,]*,/m, `$1${secret},`));
       const job = join(sim.dir, 'job.json');
-      writeFileSync(job, JSON.stringify(validateJob({ ...JOB, epochs: 1, offline: 'ot' }, 'test')));
+      writeFileSync(job, JSON.stringify(validateJob({ ...JOB, epochs: 1 }, 'test')));
       const run = (data: (id: string) => string) =>
         runConsortium({ sim, deadlineMs: 90_000, partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', job, '--data', data(id), '--out', join(sim.dir, `m-${id}.json`), '--timeout', '20', '--json'] });
       // 1. Training succeeds; the ignored note column of bank-c never travels.
