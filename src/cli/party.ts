@@ -12,37 +12,15 @@ import { encodeLocal, tableSpec, type LocalTable } from '../ml/encode.js';
 import { fitJoint, transform } from '../ml/preprocess.js';
 import { predictTable } from '../ml/predict.js';
 import { agreeOnData } from '../ml/agree.js';
+import { readVerticalCsv, type VerticalTable } from '../ml/vertical-csv.js';
+import { runVerticalParty } from './party-vertical.js';
+import type { PartyReport } from './party-report.js';
 import { trainSecure, type EpochReport } from '../ml/train.js';
 import { secureOps } from '../ml/nonlinear.js';
 import type { ModelFile } from '../ml/model.js';
 import { binaryMetrics, type Metrics } from '../ml/metrics.js';
 
-/** The `--json` line of `concord party` (stable fields; the model only at recipients). */
-export interface PartyReport {
-  party: string;
-  index: number;
-  job: string;
-  jobHash: string;
-  model?: ModelFile;
-  modelFile?: string;
-  trainRows: number;
-  partyRows: number[];
-  epochs: EpochReport[];
-  trainSeconds: number;
-  /** Rounds of the training steps only. */
-  trainRounds: number;
-  steps: number;
-  /** All rounds of this party's session (agreement, scaling, training, reveal). */
-  rounds: number;
-  bytesSent: number;
-  offline: string;
-  /** Peak resident set of this process, KiB. */
-  maxRssKiB: number;
-  /** With the job's revealCheckpoints: every parameter (flattened) after every step. */
-  checkpoints?: number[][];
-  /** With --test at a recipient: metrics of the model on that local CSV. */
-  test?: Metrics & { file: string; rows: number };
-}
+export type { PartyReport } from './party-report.js';
 
 const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--test <csv>] [--out <model.json>] [--timeout <seconds>] [--json] [--unsafe-reveal-checkpoints]';
 
@@ -77,12 +55,18 @@ export const command: Command = {
 
     // Load the data before connecting, but report a failure to the others instead of vanishing.
     const dataFile = args.flags.get('data');
+    const vertical = job.partitioning === 'vertical';
     let data: LocalTable | undefined;
+    let vtable: VerticalTable | undefined;
     let dataError: ConcordError | undefined;
     try {
-      if (!dataFile) throw new DataError('(no file)', 'no --data given: every party of a horizontal job holds training rows', 'no training data given');
-      const table = readTable(dataFile);
-      data = encodeLocal(table, tableSpec(job, table.header), 'required');
+      if (!dataFile) throw new DataError('(no file)', `no --data given: every party of a ${job.partitioning} job holds training rows`, 'no training data given');
+      if (vertical) {
+        vtable = readVerticalCsv(dataFile, job.id!, job.label, job.features);
+      } else {
+        const table = readTable(dataFile);
+        data = encodeLocal(table, tableSpec(job, table.header), 'required');
+      }
     } catch (e) {
       if (!isConcordError(e)) throw e;
       dataError = e;
@@ -91,7 +75,8 @@ export const command: Command = {
     // A test CSV is checked before connecting: a local mistake should not waste a training run.
     const testFile = args.flags.get('test');
     let testSet: RawTable | undefined;
-    if (testFile) {
+    const testTable = testFile && vertical ? readVerticalCsv(testFile, job.id!, job.label, job.features) : undefined;
+    if (testFile && !vertical) {
       testSet = readTable(testFile);
       encodeLocal(testSet, tableSpec(job, testSet.header), 'required');
     }
@@ -108,6 +93,19 @@ export const command: Command = {
     });
     try {
       if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${offline} gave no preprocessing source`);
+      if (vertical) {
+        const v = await runVerticalParty(s, {
+          job, hash, me, recipients, log, out: args.flags.get('out') ?? `model-${id}.json`,
+          ...(vtable ? { table: vtable } : {}), ...(dataError ? { tableError: dataError } : {}), ...(testTable ? { test: testTable, testFile: testFile! } : {}),
+        });
+        const st = s.stats();
+        const report: PartyReport = { party: id, index: me, job: job.name, jobHash: hash, ...v, rounds: st.rounds, bytesSent: st.bytesSent, offline: prep.mode, maxRssKiB: process.resourceUsage().maxRSS };
+        log(`trained in ${v.trainSeconds.toFixed(2)} s, ${v.trainRounds} rounds for ${v.steps} steps, ${(st.bytesSent / 1e6).toFixed(1)} MB sent`);
+        await s.close();
+        if (json) process.stdout.write(JSON.stringify(report) + '\n');
+        else process.stdout.write(`${id}: trained ${job.model} on ${v.trainRows} aligned rows in ${v.trainSeconds.toFixed(2)} s${report.modelFile ? `; model in ${report.modelFile}` : ''}\n`);
+        return 0;
+      }
       const partyRows = await agreeOnData(s, {
         ok: dataError === undefined,
         rows: data?.rows ?? 0,

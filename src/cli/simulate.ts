@@ -16,12 +16,14 @@ import { forwardF, scaleForModel, withOnes, fromModelFile } from '../ml/model.js
 import { trainPlain } from '../ml/plain.js';
 import { UNSAFE_CHECKPOINTS_SWITCH, type PartyReport } from './party.js';
 import { resolveOffline } from './prep.js';
+import { runVerticalSimulation } from './simulate-vertical.js';
+import type { SimulateReport } from './simulate-types.js';
 import { HM_TRUST_LINE } from '../../protocols/offline/hm/preprocessing.js';
 
 /** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
 export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
-const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
+const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'id', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
 const SWITCHES = ['check', 'json', 'keep'];
 
 /** Party ids of the demo consortia: hospitals for the diagnosis data, banks for the fraud data. */
@@ -33,34 +35,7 @@ function partyIds(trainFile: string, n: number): { ids: string[]; consortium: st
   return { ids: Array.from({ length: n }, (_, i) => `party-${i + 1}`), consortium: 'simulation' };
 }
 
-/** The JSON line of `concord simulate --json` (DESIGN.md §7 fields first). */
-export interface SimulateReport {
-  parties: number;
-  model: string;
-  epochs: number;
-  trainRows: number;
-  testRows: number;
-  accuracy: number;
-  auc: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  trainSeconds: number;
-  bytesSent: number;
-  rounds: number;
-  offline: string;
-  trainRounds: number;
-  steps: number;
-  dataset: string;
-  plain: { accuracy: number; auc: number; precision: number; recall: number; f1: number; seconds: number };
-  maxWeightDiff: number;
-  maxPredictionDiff: number;
-  wallSeconds: number;
-  /** Largest peak resident set of a party process, bytes. */
-  peakMemory: number;
-  /** With --check: per-epoch Brier loss of the secure run (revealed) and of the plaintext loop. */
-  check?: { epoch: number; loss: number; plainLoss: number; maxWeightDiff: number }[];
-}
+export type { SimulateReport } from './simulate-types.js';
 
 /**
  * `concord simulate`: a whole consortium on this machine, one OS process per party (plus the
@@ -73,7 +48,8 @@ export const command: Command = {
     const args = parseArgs(argv, VALUED, SWITCHES, 'simulate');
     const n = intFlag(args, 'parties', 3, 2, 8, 'simulate');
     const partition = args.flags.get('partition') ?? 'horizontal';
-    if (partition !== 'horizontal') throw new ConcordError('E_USAGE', `simulate: --partition ${partition} is not supported yet; only horizontal (each party holds some rows) is`);
+    if (partition !== 'horizontal' && partition !== 'vertical') throw new ConcordError('E_USAGE', `simulate: --partition must be horizontal (each party holds some rows) or vertical (each party holds some columns), got "${partition}"`);
+    if (args.flags.has('id') && partition !== 'vertical') throw new ConcordError('E_USAGE', 'simulate: --id applies only to --partition vertical');
     const json = args.switches.has('json');
     const check = args.switches.has('check');
     const trainFile = args.flags.get('train') ?? join(DATA_DIR, 'breast_cancer.csv');
@@ -99,6 +75,15 @@ export const command: Command = {
     const timeoutS = intFlag(args, 'timeout', 30, 1, 3600, 'simulate');
     const say = (line: string) => process.stdout.write(line + '\n');
 
+    if (partition === 'vertical') {
+      if (check) throw new ConcordError('E_USAGE', 'simulate: --check is not available with --partition vertical (the report compares with the plaintext loop on the same intersection anyway)');
+      const report = await runVerticalSimulation({
+        job, n, trainFile, ...(args.flags.has('test') ? { testFile: args.flags.get('test')! } : {}), timeoutS, keep: args.switches.has('keep'), say,
+        progress: (l) => process.stderr.write(`  ${l}\n`), ...partyIds(trainFile, n), ...(args.flags.has('id') ? { idColumn: args.flags.get('id')! } : {}),
+      });
+      if (json) say(JSON.stringify(report));
+      return 0;
+    }
     // Data: the training CSV (and test CSV, or a fixed stratified 80/20 split of the training CSV),
     // read as raw text; checked here with the job's rules so a bad cell stops before any process starts.
     const full = readTable(trainFile);

@@ -32,7 +32,10 @@ export interface Job extends HyperParams {
   impute: 'mean' | 'error';
   /** Standardized values are clipped to ±clip (outlier policy; each party logs its own clipped counts). */
   clip: number;
-  partitioning: 'horizontal';
+  /** horizontal: each party holds some rows; vertical: each party holds some columns of the same records, aligned by PSI on `id`. */
+  partitioning: 'horizontal' | 'vertical';
+  /** Vertical jobs: the record-ID column every party's file has (required there, absent otherwise). */
+  id?: string;
   /** Fixed-point fractional bits of the secret values. */
   fracBits: number;
   /** Offline mode; "auto" = hm for three parties, ot otherwise (resolved by src/cli/prep.ts resolveOffline). */
@@ -114,7 +117,8 @@ const SCHEMA: Record<keyof Job, Check> = {
   missing: textList,
   impute: oneOf('mean', 'error'),
   clip: num(1, 64),
-  partitioning: oneOf('horizontal'),
+  partitioning: oneOf('horizontal', 'vertical'),
+  id: str,
   epochs: int(1, 10_000),
   batchSize: int(1, 1_000_000),
   lr: num(0, 100, true),
@@ -144,6 +148,8 @@ export function validateJob(obj: unknown, file: string): Job {
     if (problem) throw new ConcordError('E_CONFIG', `${file}: field "${k}" ${problem}, got ${JSON.stringify(v)?.slice(0, 60)}`);
     out[k] = v;
   }
+  if (out.partitioning === 'vertical' && out.id === undefined) throw new ConcordError('E_CONFIG', `${file}: field "id" is missing: a vertical job names the record-ID column the parties align on (e.g. "id": "customer_id")`);
+  if (out.partitioning !== 'vertical' && out.id !== undefined) throw new ConcordError('E_CONFIG', `${file}: field "id" applies only to "partitioning": "vertical"`);
   // The MLP feeds σ its output-layer product at 3f bits; above f = 17 that leaves the ring's exact range.
   if (out.model === 'mlp' && (out.fracBits as number) > MLP_MAX_FRAC_BITS) {
     throw new ConcordError('E_CONFIG', `${file}: field "fracBits" is ${String(out.fracBits)}, but the MLP is exact only up to fracBits ${MLP_MAX_FRAC_BITS} (its output-layer product carries 3·fracBits fractional bits); use ${MLP_MAX_FRAC_BITS} or fewer`);

@@ -11,7 +11,7 @@ import { publicShare } from '../../protocols/arithmetic/linear.js';
 import { initParams, toModelFile, withOnes, type Arch, type ModelFile } from './model.js';
 import { trainingOrder, batchRanges } from './partition.js';
 import { fitNumeric, type Fitted } from './preprocess.js';
-import { scaleAndClip } from './encode.js';
+import { scaleAndClip, type Preprocessing } from './encode.js';
 import { DEFAULT_CLIP } from './job.js';
 import { SharedData } from './data-matrix.js';
 import type { HyperParams } from './hyper.js';
@@ -92,6 +92,8 @@ export interface SecureTrainResult {
   steps: number;
   /** With revealCheckpoints: all parameters (flattened, in order) after every step. */
   checkpoints?: Float64Array[];
+  /** The trained parameters as this party's shares (for predictions computed in MPC). */
+  shares: Ring[];
 }
 
 /** Largest standardized feature magnitude accepted (z-score); bounds the gradient for the ring. */
@@ -136,10 +138,30 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
     if (weighted) ws.push(input(s, p, [r, 1], own ? encodeFixed(local.y.map((v) => (v === 1 ? hp.positiveWeight : 1)), [r, 1], f) : undefined));
   }
   const order = trainingOrder(N, hp.seed);
-  const X = new SharedData(s, Ring.concat(xs).gather(order));
+  return trainOnShares(s, { X: Ring.concat(xs).gather(order), Y: Ring.concat(ys).gather(order), ...(weighted ? { W: Ring.concat(ws).gather(order) } : {}) }, fitted, o, t0);
+}
+
+/** The joint training data as shares: rows [x', 1] in the public training order, labels, row weights. */
+export interface TrainingShares {
+  X: Ring;
+  Y: Ring;
+  W?: Ring;
+}
+
+/**
+ * The training loop proper, on data already input as shares (horizontal: trainInner above;
+ * vertical: src/ml/vertical-train.ts). `scaling` goes into the recipients' model file; `t0`
+ * is when the caller started (so trainSeconds covers its scaling and input too).
+ */
+export async function trainOnShares(s: Session, data: TrainingShares, scaling: { mean: Float64Array; std: Float64Array; preprocessing?: Preprocessing }, o: SecureTrainOptions, t0 = performance.now()): Promise<SecureTrainResult> {
+  const { arch, hp } = o;
+  const f = o.fracBits;
+  const { mean, std } = scaling;
+  const N = data.X.shape[0]!;
+  const X = new SharedData(s, data.X);
   await X.mask();
-  const Y = Ring.concat(ys).gather(order);
-  const W = weighted ? Ring.concat(ws).gather(order) : undefined;
+  const Y = data.Y;
+  const W = data.W;
 
   let params = initParams(arch, hp.seed).map((p) => publicShare(s, encodeFixed(p.data, p.shape, f)));
   let vel = params.map((p) => Ring.zeros(p.shape));
@@ -190,10 +212,10 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
         throw new ConcordError('E_RANGE', `the trained ${p.name} has values beyond 2^20: training diverged or overflowed; lower lr`, { party: s.id });
       }
     }
-    model = toModelFile(arch, plain, o.features, o.label, mean, std, fitted.preprocessing);
+    model = toModelFile(arch, plain, o.features, o.label, mean, std, scaling.preprocessing);
   }
   const opened = await Promise.all(checkpoints);
-  return { ...(model ? { model } : {}), ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
+  return { ...(model ? { model } : {}), shares: params, ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
 }
 
 /** Public update factors: η_e = round(lr/b·2^e) with ≥ 7 significant bits, μ_e = round(μ·2^(f+e)). */
@@ -219,7 +241,7 @@ function addMomentum(gScaled: Ring, v: Ring, mu: bigint): Ring {
  * factors rely on); a value outside is a bug, reported without its row (outliers are clipped,
  * never named).
  */
-function checkScaled(x: Float64Array): void {
+export function checkScaled(x: Float64Array): void {
   if (!x.every((v) => Math.abs(v) <= MAX_SCALED)) throw new ConcordError('E_INTERNAL', `a standardized value is beyond ±${MAX_SCALED} or not finite after clipping`);
 }
 

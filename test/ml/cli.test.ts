@@ -109,7 +109,7 @@ describe('training end to end (party processes over the Noise mesh)', function (
 
   it('bad options and inputs stop with one clear error and a non-zero exit', async () => {
     const cases: [string[], number, RegExp][] = [
-      [['simulate', '--partition', 'vertical'], 2, /E_USAGE: simulate: --partition vertical is not supported yet/],
+      [['simulate', '--partition', 'diagonal'], 2, /E_USAGE: simulate: --partition must be horizontal .* or vertical/],
       [['simulate', '--train', '/nonexistent/x.csv'], 1, /E_DATA: \/nonexistent\/x\.csv: cannot read the file/],
       [['simulate', '--model', 'svm'], 1, /E_CONFIG: simulate options: field "model" must be one of/],
       [['simulate', '--parties', '2', '--offline', 'hm'], 1, /E_CONFIG: simulate: --offline: offline mode "hm" needs exactly 3 parties, but there are 2; with 2 parties use "ot" .* or "dealer"/],
