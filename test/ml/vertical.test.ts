@@ -44,6 +44,7 @@ async function failingRun(files: (ds: Dataset) => Record<string, string>): Promi
       partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', job, '--data', join(sim.dir, `${id}.csv`), '--out', join(sim.dir, `m-${id}.json`), '--timeout', '10'],
     });
     for (const p of run.parties) expect(p.exitCode, `${p.id} should fail`).to.not.equal(0);
+    if (process.env.SHOW_ERRS) console.log(run.parties.map(errorLine));
     return run.parties.map(errorLine);
   } finally {
     sim.remove();
