@@ -74,6 +74,13 @@ describe('vertical jobs: PSI-aligned columns (party processes over the Noise mes
     expect(r.maxPredictionDiff).to.be.below(0.02);
   });
 
+  it('simulate --partition vertical (hm, the default for three parties, mlp) trains and scores', async () => {
+    const r = await simulate(['--model', 'mlp', '--epochs', '2']);
+    expect(r.offline).to.equal('hm');
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.02);
+    expect(r.maxPredictionDiff).to.be.below(0.02);
+  });
+
   it('bad layouts stop every party with one clear E_DATA naming the party', async () => {
     const a = ['mean_radius', 'mean_texture'], b = ['mean_perimeter', 'mean_area'], c = ['mean_smoothness'];
     const missingId = await failingRun((ds) => ({ 'hospital-a': shard(ds, a, true), 'hospital-b': shard(ds, b, false), 'hospital-c': shard(ds, c, false).replace('record_id', 'patient') }));
