@@ -3,13 +3,24 @@
  * Noise-encrypted WebSockets on 127.0.0.1. `size` = IDs per party (default 100,000);
  * opsPerSecond = IDs per second per party (size / seconds); seconds = median over reps of the
  * slowest party's wall time; bytesSent = all parties, one run; rounds = the largest party's.
- * plainSeconds: the same intersection in the clear (hash sets, one process). Adds
+ * plainSeconds: the same intersection in the clear (hash sets, in this process; the secure
+ * result must equal it). Adds
  * `intersection` (its size) and cpuSecondsPerParty. No offline phase is involved.
  */
 import { runPartyTask } from './party-run.js';
 import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
 import { summarize } from '../src/cli/bench/types.js';
-import type { PsiBenchArgs, PsiBenchOut } from './psi-task.js';
+import { benchIds, type PsiBenchArgs, type PsiBenchOut } from './psi-task.js';
+import { ConcordError } from '../src/errors.js';
+
+/** The same intersection in the clear (hash sets of trimmed IDs): its size and seconds. */
+function plainIntersection(parties: number, size: number): { size: number; seconds: number } {
+  const sets = Array.from({ length: parties }, (_, i) => benchIds(i, size));
+  const t0 = performance.now();
+  const others = sets.slice(1).map((x) => new Set(x.map((v) => v.trim())));
+  const common = sets[0]!.filter((v) => others.every((o) => o.has(v.trim()))).length;
+  return { size: common, seconds: (performance.now() - t0) / 1000 };
+}
 
 export const benchmarks: Benchmark[] = [{
   name: 'psi',
@@ -19,6 +30,8 @@ export const benchmarks: Benchmark[] = [{
     const reps = Math.max(1, Math.min(ctx.reps, ctx.size >= 500_000 ? 1 : ctx.reps));
     const args: PsiBenchArgs = { size: ctx.size, reps };
     const { outs, peakMemory } = await runPartyTask<PsiBenchOut>('psi', { parties: ctx.parties, offline: 'none', task: './psi-task.js', args, timeoutMs: 3_600_000 });
+    const plain = plainIntersection(ctx.parties, ctx.size);
+    if (outs.some((o) => o.intersection !== plain.size)) throw new ConcordError('E_INTERNAL', `bench psi: the secure intersection (${outs.map((o) => o.intersection).join(' / ')}) differs from the plaintext one (${plain.size})`);
     const seconds = Array.from({ length: reps }, (_, r) => Math.max(...outs.map((o) => o.reps[r]!.seconds)));
     const t = summarize(seconds);
     const last = outs.map((o) => o.reps[reps - 1]!);
@@ -29,7 +42,7 @@ export const benchmarks: Benchmark[] = [{
       bytesPerParty: Math.max(...last.map((x) => x.bytes)),
       rounds: Math.max(...last.map((x) => x.rounds)),
       offline: 'none', peakMemory, reps,
-      plainSeconds: Math.max(...outs.map((o) => o.plainSeconds)),
+      plainSeconds: plain.seconds,
       intersection: outs[0]!.intersection,
       cpuSecondsPerParty: last.reduce((a, x) => a + x.cpuSeconds, 0) / last.length,
     };

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
 import { summarize } from '../src/cli/bench/types.js';
-import { readCsv, selectRows, type Dataset } from '../src/ml/csv.js';
+import { readTable, tableRows, type RawTable } from '../src/ml/table.js';
+import { encodeLocal, tableSpec } from '../src/ml/encode.js';
 import { stratifiedSplit } from '../src/ml/partition.js';
 import { validateJob } from '../src/ml/job.js';
 import { runSimulation, DATA_DIR, type SimulateReport } from '../src/cli/simulate.js';
@@ -16,11 +17,12 @@ import { runSimulation, DATA_DIR, type SimulateReport } from '../src/cli/simulat
 
 const EPOCHS = 10;
 
-function data(size: number): { train: Dataset; test: Dataset } {
-  const full = readCsv(join(DATA_DIR, 'breast_cancer.csv'), 'label');
-  const sp = stratifiedSplit(full.y, 0.2, 0);
+function data(size: number): { train: RawTable; test: RawTable } {
+  const full = readTable(join(DATA_DIR, 'breast_cancer.csv'));
+  const y = encodeLocal(full, tableSpec(validateJob({}, 'bench'), full.header), 'required').y!;
+  const sp = stratifiedSplit(y, 0.2, 0);
   const idx = Array.from({ length: size }, (_, i) => sp.train[i % sp.train.length]!);
-  return { train: selectRows(full, idx), test: selectRows(full, sp.test) };
+  return { train: tableRows(full, idx), test: tableRows(full, sp.test) };
 }
 
 function bench(name: string, model: 'logreg' | 'mlp'): Benchmark {

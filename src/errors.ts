@@ -21,13 +21,33 @@ export class ConcordError extends Error {
   readonly code: ErrorCode;
   /** Party id this error concerns, when there is one. */
   readonly party?: string;
+  /** The same diagnosis without any cell content or local path: what may be sent to peers. */
+  readonly shareable?: string;
 
-  constructor(code: ErrorCode, message: string, options?: { party?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { party?: string; cause?: unknown; shareable?: string }) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'ConcordError';
     this.code = code;
     if (options?.party !== undefined) this.party = options.party;
+    if (options?.shareable !== undefined) this.shareable = options.shareable;
   }
+}
+
+/**
+ * Codes whose messages the runtime composes only from party ids, tags, sizes and codes (network,
+ * handshake, framing, timeouts, relayed aborts): safe to send to peers as they are.
+ */
+const PEER_SAFE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_PEER_LOST', 'E_UNREACHABLE', 'E_TIMEOUT', 'E_FRAME', 'E_ABORTED', 'E_HANDSHAKE', 'E_JOB_MISMATCH']);
+
+/**
+ * What a peer may be told about an error (the abort channel, the data announcement): its
+ * `shareable` form, the message of a network-level code, or for anything else (data, config,
+ * range, internal errors, whose messages may quote a cell, a value or a local path) only the code.
+ */
+export function peerMessage(e: ConcordError): string {
+  if (e.shareable !== undefined) return e.shareable;
+  if (PEER_SAFE.has(e.code)) return e.message;
+  return `it stopped with ${e.code} (the details stay in its own log)`;
 }
 
 /** True if `e` is a ConcordError (optionally with the given code). */

@@ -7,7 +7,8 @@
  * - Secret tensors: `Secret` (input, add, mul, matmul, reveal; prints only its shape).
  * - Protocols on ring tensors (`Ring`, fixed point at FRAC_BITS): open, mul, matmul, trunc,
  *   comparisons and the fixed-point non-linear functions, each taking the Session first.
- * - Training: `trainSecure` with `secureOps`, job files, CSV loading, models and metrics.
+ * - Training: `trainSecure` with `secureOps`, job files, CSV loading, raw-table preprocessing
+ *   (`encodeLocal`, `fitJoint`, `transform`), models, `predictTable` and metrics.
  * - Errors: every deliberate failure is a `ConcordError` with a stable `code`.
  */
 
@@ -57,4 +58,11 @@ export { loadJob, validateJob, jobHash, JOB_DEFAULTS, type Job } from './ml/job.
 export type { HyperParams } from './ml/hyper.js';
 export { readCsv, parseCsv, selectRows, selectColumns, type Dataset } from './ml/csv.js';
 export { predict, type ModelFile, type Arch } from './ml/model.js';
+// Raw tables: reading, encoding, joint preprocessing, prediction with a saved model
+export { readTable, parseTable, type RawTable } from './ml/table.js';
+export { tableSpec, encodeLocal, encodeMatrix, scaleAndClip, encodedNames, type TableSpec, type LocalTable, type Preprocessing as TablePreprocessing } from './ml/encode.js';
+export { jointColumnStats, type ColumnStats } from './ml/joint-stats.js';
+export { fitJoint, transform, type Fitted } from './ml/preprocess.js';
+export { predictTable } from './ml/predict.js';
+export { wideSum } from '../protocols/arithmetic/wide-sum.js';
 export { binaryMetrics, rocAuc, type Metrics } from './ml/metrics.js';

@@ -48,15 +48,28 @@ describe('Session over the WebSocket mesh: failure handling', function () {
     await ss[0]!.close();
   });
 
-  it('an abort on one party reaches the others with its reason', async () => {
+  it('an abort on one party reaches the others with its peer-safe reason only (never the local message)', async () => {
     const ss = await wsSessions(3);
     const waits = [0, 1].map((i) => ss[i]!.recv(2, 99).then(() => undefined, (e: unknown) => e));
-    ss[2]!.abort(new (await import('../src/errors.js')).ConcordError('E_DATA', 'bad CSV at line 3'));
+    const { ConcordError } = await import('../src/errors.js');
+    ss[2]!.abort(new ConcordError('E_DATA', '/home/clinic/patients.csv: line 3, column "card": "4111-1111-1111-1111" is not a number', { shareable: 'line 3, column "card": a cell is not a number' }));
     for (const w of waits) {
       const e = await w;
       expect(isConcordError(e, 'E_ABORTED'), String(e)).to.equal(true);
-      expect((e as Error).message).to.match(/party p2 aborted the session: bad CSV at line 3/);
+      expect((e as Error).message).to.match(/party p2 aborted the session: line 3, column "card": a cell is not a number/);
+      expect((e as Error).message).to.not.match(/4111|patients|clinic/);
     }
+    await Promise.all(ss.map((s) => s.close()));
+  });
+
+  it('an abort with a data, range or internal error and no shareable form sends only its code', async () => {
+    const ss = await wsSessions(2);
+    const wait = ss[0]!.recv(1, 99).then(() => undefined, (e: unknown) => e);
+    const { ConcordError } = await import('../src/errors.js');
+    ss[1]!.abort(new ConcordError('E_RANGE', 'value 123456.75 of row 17 at /srv/data.csv is too large'));
+    const e = (await wait) as Error;
+    expect(e.message).to.match(/party p1 aborted the session: it stopped with E_RANGE/);
+    expect(e.message).to.not.match(/123456|row 17|srv/);
     await Promise.all(ss.map((s) => s.close()));
   });
 

@@ -176,9 +176,14 @@ async function run(s: Session, tag: number, rawIds: readonly string[], o: PsiOpt
     if (positions.some((p) => p >= m)) throw frameError(s, C, 'a position beyond this party\'s set');
   }
   const size = positions.length;
-  if (size === 0) throw new ConcordError('E_DATA', `the parties share no IDs: the private set intersection of ${n} sets of ${sizes.join(' / ')} IDs is empty; check that every party uses the same ID column and format`);
+  if (size === 0) throw dataError(`the parties share no IDs: the private set intersection of ${n} sets of ${sizes.join(' / ')} IDs is empty; check that every party uses the same ID column and format`);
   say(`psi: intersection of ${size} IDs`);
   return { rows: positions.map((p) => pi[p]!), size, sizes };
+}
+
+/** An E_DATA error whose message (rows, sizes, party ids; never an ID) peers may see whole. */
+function dataError(message: string): ConcordError {
+  return new ConcordError('E_DATA', message, { shareable: message });
 }
 
 /** Trim every ID; E_DATA naming both rows at the first duplicate, and at an empty ID. */
@@ -187,9 +192,9 @@ export function normalizeIds(raw: readonly string[], describeRow: (row: number) 
   const out = new Array<string>(raw.length);
   for (let r = 0; r < raw.length; r++) {
     const id = raw[r]!.trim();
-    if (id === '') throw new ConcordError('E_DATA', `${describeRow(r)}: empty ID; every row needs an ID`);
+    if (id === '') throw dataError(`${describeRow(r)}: empty ID; every row needs an ID`);
     const first = seen.get(id);
-    if (first !== undefined) throw new ConcordError('E_DATA', `${describeRow(r)}: duplicate ID (the same as ${describeRow(first)} after trimming spaces); IDs must be unique within a party's file`);
+    if (first !== undefined) throw dataError(`${describeRow(r)}: duplicate ID (the same as ${describeRow(first)} after trimming spaces); IDs must be unique within a party's file`);
     seen.set(id, r);
     out[r] = id;
   }
@@ -211,9 +216,9 @@ async function announceSizes(s: Session, tag: number, mine: { ok: boolean; size:
     sizes[p] = v.size as number;
   }));
   if (!mine.ok) return sizes;
-  if (failed.length > 0) throw new ConcordError('E_DATA', `${failed[0]}; the set intersection did not start`);
+  if (failed.length > 0) throw dataError(`${failed[0]}; the set intersection did not start`);
   const empty = sizes.findIndex((z) => z === 0);
-  if (empty >= 0) throw new ConcordError('E_DATA', `party ${s.ids[empty]} has no IDs, so the set intersection is empty`);
+  if (empty >= 0) throw dataError(`party ${s.ids[empty]} has no IDs, so the set intersection is empty`);
   return sizes;
 }
 

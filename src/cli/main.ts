@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   party: async () => (await import('./party.js')).command,
   dealer: async () => (await import('./dealer.js')).command,
   simulate: async () => (await import('./simulate.js')).command,
+  predict: async () => (await import('./predict.js')).command,
   bench: async () => (await import('./bench.js')).command,
 };
 
@@ -18,8 +19,10 @@ function usage(): string {
     '  keygen    --out <file>                      write a private key (0600), print the public key',
     '  party     --config --id --key --job [--data] run one organization\'s party process',
     '  dealer    --config --key                     run the dealer (offline phase, trusted third party)',
-    '  simulate  [--parties 3] [--model logreg|mlp] [--offline hm|ot|dealer] [--check] [--json]',
+    '  simulate  [--job <job.json>] [--parties 3] [--model logreg|mlp] [--offline hm|ot|dealer] [--check] [--json]',
     '                                              local multi-process simulation of a training job',
+    '  predict   --model <model.json> --data <csv> [--out <csv>] [--id <column>] [--json]',
+    '                                              apply a saved model (and its preprocessing) to new rows, locally',
     '  bench     <name|all|scale|report|list> [--parties N] [--offline dealer|ot|hm] [--json]',
     '                                              protocol benchmarks',
   ].join('\n');

@@ -1,44 +1,26 @@
 import { writePrivateFile } from '../config/private-file.js';
-import { ConcordError, isConcordError } from '../errors.js';
+import { ConcordError, isConcordError, peerMessage } from '../errors.js';
 import { parseArgs, required, intFlag } from './args.js';
 import type { Command } from './args.js';
 import { onStopSignal, StoppedError } from './signals.js';
 import { loadIdentity, startSession } from './connect.js';
 import { resolveOffline } from './prep.js';
 import { loadJob, jobHash, type Job } from '../ml/job.js';
-import { readCsv, selectColumns, DataError, type Dataset } from '../ml/csv.js';
+import { DataError } from '../ml/csv.js';
+import { readTable, type RawTable } from '../ml/table.js';
+import { encodeLocal, tableSpec, type LocalTable } from '../ml/encode.js';
+import { fitJoint, transform } from '../ml/preprocess.js';
+import { predictTable } from '../ml/predict.js';
 import { agreeOnData } from '../ml/agree.js';
+import { readVerticalCsv, type VerticalTable } from '../ml/vertical-csv.js';
+import { runVerticalParty } from './party-vertical.js';
+import type { PartyReport } from './party-report.js';
 import { trainSecure, type EpochReport } from '../ml/train.js';
 import { secureOps } from '../ml/nonlinear.js';
-import { predict, type ModelFile } from '../ml/model.js';
+import type { ModelFile } from '../ml/model.js';
 import { binaryMetrics, type Metrics } from '../ml/metrics.js';
 
-/** The `--json` line of `concord party` (stable fields; the model only at recipients). */
-export interface PartyReport {
-  party: string;
-  index: number;
-  job: string;
-  jobHash: string;
-  model?: ModelFile;
-  modelFile?: string;
-  trainRows: number;
-  partyRows: number[];
-  epochs: EpochReport[];
-  trainSeconds: number;
-  /** Rounds of the training steps only. */
-  trainRounds: number;
-  steps: number;
-  /** All rounds of this party's session (agreement, scaling, training, reveal). */
-  rounds: number;
-  bytesSent: number;
-  offline: string;
-  /** Peak resident set of this process, KiB. */
-  maxRssKiB: number;
-  /** With the job's revealCheckpoints: every parameter (flattened) after every step. */
-  checkpoints?: number[][];
-  /** With --test at a recipient: metrics of the model on that local CSV. */
-  test?: Metrics & { file: string; rows: number };
-}
+export type { PartyReport } from './party-report.js';
 
 const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--test <csv>] [--out <model.json>] [--timeout <seconds>] [--json] [--unsafe-reveal-checkpoints]';
 
@@ -73,11 +55,18 @@ export const command: Command = {
 
     // Load the data before connecting, but report a failure to the others instead of vanishing.
     const dataFile = args.flags.get('data');
-    let data: Dataset | undefined;
+    const vertical = job.partitioning === 'vertical';
+    let data: LocalTable | undefined;
+    let vtable: VerticalTable | undefined;
     let dataError: ConcordError | undefined;
     try {
-      if (!dataFile) throw new DataError('(no file)', 'no --data given: every party of a horizontal job holds training rows', 'no training data given');
-      data = selectColumns(readCsv(dataFile, job.label), job.features);
+      if (!dataFile) throw new DataError('(no file)', `no --data given: every party of a ${job.partitioning} job holds training rows`, 'no training data given');
+      if (vertical) {
+        vtable = readVerticalCsv(dataFile, job.id!, job.label, job.features);
+      } else {
+        const table = readTable(dataFile);
+        data = encodeLocal(table, tableSpec(job, table.header), 'required');
+      }
     } catch (e) {
       if (!isConcordError(e)) throw e;
       dataError = e;
@@ -85,7 +74,12 @@ export const command: Command = {
 
     // A test CSV is checked before connecting: a local mistake should not waste a training run.
     const testFile = args.flags.get('test');
-    const testSet = testFile ? selectColumns(readCsv(testFile, job.label), job.features) : undefined;
+    let testSet: RawTable | undefined;
+    const testTable = testFile && vertical ? readVerticalCsv(testFile, job.id!, job.label, job.features) : undefined;
+    if (testFile && !vertical) {
+      testSet = readTable(testFile);
+      encodeLocal(testSet, tableSpec(job, testSet.header), 'required');
+    }
 
     const hash = jobHash(job);
     log(`job "${job.name}" (${job.model}, hash ${hash.slice(0, 16)}…), party ${me + 1} of ${consortium.parties.length}; connecting`);
@@ -99,23 +93,43 @@ export const command: Command = {
     });
     try {
       if (!prep) throw new ConcordError('E_INTERNAL', `offline mode ${offline} gave no preprocessing source`);
+      if (vertical) {
+        const v = await runVerticalParty(s, {
+          job, hash, me, recipients, log, out: args.flags.get('out') ?? `model-${id}.json`,
+          ...(vtable ? { table: vtable } : {}), ...(dataError ? { tableError: dataError } : {}), ...(testTable ? { test: testTable, testFile: testFile! } : {}),
+        });
+        const st = s.stats();
+        const report: PartyReport = { party: id, index: me, job: job.name, jobHash: hash, ...v, rounds: st.rounds, bytesSent: st.bytesSent, offline: prep.mode, maxRssKiB: process.resourceUsage().maxRSS };
+        log(`trained in ${v.trainSeconds.toFixed(2)} s, ${v.trainRounds} rounds for ${v.steps} steps, ${(st.bytesSent / 1e6).toFixed(1)} MB sent`);
+        await s.close();
+        if (json) process.stdout.write(JSON.stringify(report) + '\n');
+        else process.stdout.write(`${id}: trained ${job.model} on ${v.trainRows} aligned rows in ${v.trainSeconds.toFixed(2)} s${report.modelFile ? `; model in ${report.modelFile}` : ''}\n`);
+        return 0;
+      }
       const partyRows = await agreeOnData(s, {
         ok: dataError === undefined,
         rows: data?.rows ?? 0,
-        features: data?.features ?? [],
+        features: data?.spec.columns.map((c) => c.name) ?? [],
         label: job.label,
-        ...(dataError ? { problem: dataError instanceof DataError ? dataError.shareable : dataError.message } : {}),
+        ...(dataError ? { problem: peerMessage(dataError) } : {}),
       }).catch((e: unknown) => {
         throw dataError ?? e;
       });
       const ds = data!;
       const total = partyRows.reduce((a, b) => a + b, 0);
-      log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${s.ids[i]} ${r}`).join(', ')}), ${ds.features.length} features`);
-      const res = await trainSecure(s, ds, partyRows, {
-        arch: { kind: job.model, features: ds.features.length, hidden: job.hidden },
+      // Joint preprocessing: opens per numeric column the observed-cell count, mean and std.
+      const fitted = await fitJoint(s, ds, partyRows);
+      const { x, clipped } = transform(ds, fitted);
+      log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${s.ids[i]} ${r}`).join(', ')}), ${ds.spec.columns.length} columns → ${fitted.features.length} features`);
+      // Local only, never sent: how many of THIS party's cells the outlier bound clipped.
+      const clips = fitted.features.map((f, j) => [f, clipped[j]!] as const).filter(([, c]) => c > 0);
+      if (clips.length > 0) log(`outliers: clipped to ±${job.clip} std (local count, not sent): ${clips.map(([f, c]) => `${f} ${c}`).join(', ')}`);
+      const res = await trainSecure(s, { x, y: ds.y!, rows: ds.rows }, partyRows, {
+        arch: { kind: job.model, features: fitted.features.length, hidden: job.hidden },
         hp: job,
         fracBits: job.fracBits,
-        features: ds.features,
+        features: fitted.features,
+        prepared: fitted,
         label: job.label,
         recipients,
         revealLoss: job.revealLoss,
@@ -142,10 +156,10 @@ export const command: Command = {
         log(`model saved to ${out}`);
         if (testFile && testSet) {
           // Local evaluation by a recipient on its own held-out rows (nothing leaves this party).
-          const t = selectColumns(testSet, ds.features);
-          report.test = { file: testFile, rows: t.rows, ...binaryMetrics(predict(res.model, t.x, t.rows), t.y) };
+          const t = predictTable(res.model, testSet, 'required');
+          report.test = { file: testFile, rows: t.p.length, ...binaryMetrics(t.p, t.y!) };
           const m = report.test;
-          log(`test ${testFile} (${t.rows} rows): accuracy ${m.accuracy.toFixed(4)}, ROC AUC ${m.auc.toFixed(4)}, precision ${m.precision.toFixed(4)}, recall ${m.recall.toFixed(4)}, F1 ${m.f1.toFixed(4)}`);
+          log(`test ${testFile} (${t.p.length} rows): accuracy ${m.accuracy.toFixed(4)}, ROC AUC ${m.auc.toFixed(4)}, precision ${m.precision.toFixed(4)}, recall ${m.recall.toFixed(4)}, F1 ${m.f1.toFixed(4)}`);
         }
       } else {
         log('this party is not a recipient of the model');
@@ -159,7 +173,9 @@ export const command: Command = {
       return 0;
     } catch (e) {
       const err = isConcordError(e) ? e : new ConcordError('E_INTERNAL', `party ${id}: ${(e as Error).message}`);
-      s.abort(err);
+      // The abort carries only the peer-safe form (Session.abort → peerMessage), worded like the
+      // data announcement, so a peer that reads the abort first learns the same: line and column.
+      s.abort(e === dataError ? new ConcordError(err.code, err.message, { shareable: `could not load its training data: ${peerMessage(err)}` }) : err);
       await s.close().catch(() => {});
       if (stoppedBy) throw new StoppedError(stoppedBy, `party ${id} aborted its session`);
       throw e;

@@ -139,3 +139,13 @@ export function errorLine(p: ProcOutcome): string {
   const err = lines.find((l) => /error E_[A-Z_]+/.test(l)) ?? lines.find((l) => /internal error/.test(l)) ?? lines.pop() ?? `exit code ${p.exitCode}`;
   return err.replace(/^concord: /, '');
 }
+
+/** The parties' last JSON lines, or E_ABORTED after printing each failed party's error line. */
+export function partyJsonOrThrow<T>(parties: ProcOutcome[]): T[] {
+  const failed = parties.filter((p) => p.exitCode !== 0);
+  if (failed.length > 0) {
+    for (const p of failed) process.stderr.write(`simulate: party ${p.id} exited with code ${p.exitCode}: ${errorLine(p)}\n`);
+    throw new ConcordError('E_ABORTED', `${failed.length} of ${parties.length} parties failed (${failed.map((p) => p.id).join(', ')}); see the messages above`);
+  }
+  return parties.map((p) => p.json as T);
+}

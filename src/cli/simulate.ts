@@ -6,58 +6,36 @@ import { parseArgs, intFlag, numFlag } from './args.js';
 import type { Command } from './args.js';
 import { makeSimDir, runConsortium, errorLine } from './sim-cluster.js';
 import { onStopSignal, StoppedError } from './signals.js';
-import { readCsv, selectRows, toCsv, type Dataset } from '../ml/csv.js';
+import { readTable, tableRows, tableCsv, type RawTable } from '../ml/table.js';
+import { encodeLocal, tableSpec } from '../ml/encode.js';
+import { encodeForModel, predictTable } from '../ml/predict.js';
 import { stratifiedSplit, shardSizes } from '../ml/partition.js';
-import { validateJob, type Job } from '../ml/job.js';
+import { loadJob, validateJob, type Job } from '../ml/job.js';
 import { binaryMetrics, type Metrics } from '../ml/metrics.js';
-import { predict, forwardF, standardize, withOnes, fromModelFile } from '../ml/model.js';
+import { forwardF, scaleForModel, withOnes, fromModelFile } from '../ml/model.js';
 import { trainPlain } from '../ml/plain.js';
 import { UNSAFE_CHECKPOINTS_SWITCH, type PartyReport } from './party.js';
 import { resolveOffline } from './prep.js';
+import { runVerticalSimulation } from './simulate-vertical.js';
+import type { SimulateReport } from './simulate-types.js';
 import { HM_TRUST_LINE } from '../../protocols/offline/hm/preprocessing.js';
 
 /** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
 export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
-const VALUED = ['parties', 'train', 'test', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
+const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'id', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
 const SWITCHES = ['check', 'json', 'keep'];
 
 /** Party ids of the demo consortia: hospitals for the diagnosis data, banks for the fraud data. */
 function partyIds(trainFile: string, n: number): { ids: string[]; consortium: string } {
   const letter = (i: number) => String.fromCharCode(97 + i);
   if (/fraud|credit/i.test(basename(trainFile))) return { ids: Array.from({ length: n }, (_, i) => `bank-${letter(i)}`), consortium: 'demo-fraud' };
+  if (/colic|horse/i.test(basename(trainFile))) return { ids: Array.from({ length: n }, (_, i) => `clinic-${letter(i)}`), consortium: 'demo-colic' };
   if (/breast|cancer/i.test(basename(trainFile))) return { ids: Array.from({ length: n }, (_, i) => `hospital-${letter(i)}`), consortium: 'demo-diagnosis' };
   return { ids: Array.from({ length: n }, (_, i) => `party-${i + 1}`), consortium: 'simulation' };
 }
 
-/** The JSON line of `concord simulate --json` (DESIGN.md §7 fields first). */
-export interface SimulateReport {
-  parties: number;
-  model: string;
-  epochs: number;
-  trainRows: number;
-  testRows: number;
-  accuracy: number;
-  auc: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  trainSeconds: number;
-  bytesSent: number;
-  rounds: number;
-  offline: string;
-  trainRounds: number;
-  steps: number;
-  dataset: string;
-  plain: { accuracy: number; auc: number; precision: number; recall: number; f1: number; seconds: number };
-  maxWeightDiff: number;
-  maxPredictionDiff: number;
-  wallSeconds: number;
-  /** Largest peak resident set of a party process, bytes. */
-  peakMemory: number;
-  /** With --check: per-epoch Brier loss of the secure run (revealed) and of the plaintext loop. */
-  check?: { epoch: number; loss: number; plainLoss: number; maxWeightDiff: number }[];
-}
+export type { SimulateReport } from './simulate-types.js';
 
 /**
  * `concord simulate`: a whole consortium on this machine, one OS process per party (plus the
@@ -70,47 +48,58 @@ export const command: Command = {
     const args = parseArgs(argv, VALUED, SWITCHES, 'simulate');
     const n = intFlag(args, 'parties', 3, 2, 8, 'simulate');
     const partition = args.flags.get('partition') ?? 'horizontal';
-    if (partition !== 'horizontal') throw new ConcordError('E_USAGE', `simulate: --partition ${partition} is not supported yet; only horizontal (each party holds some rows) is`);
+    if (partition !== 'horizontal' && partition !== 'vertical') throw new ConcordError('E_USAGE', `simulate: --partition must be horizontal (each party holds some rows) or vertical (each party holds some columns), got "${partition}"`);
+    if (args.flags.has('id') && partition !== 'vertical') throw new ConcordError('E_USAGE', 'simulate: --id applies only to --partition vertical');
     const json = args.switches.has('json');
     const check = args.switches.has('check');
     const trainFile = args.flags.get('train') ?? join(DATA_DIR, 'breast_cancer.csv');
-    const label = args.flags.get('label') ?? 'label';
-    const job: Job = validateJob(
-      {
-        name: `simulate ${basename(trainFile)}`,
-        label,
-        ...(args.flags.has('model') ? { model: args.flags.get('model') } : {}),
-        ...(args.flags.has('offline') ? { offline: args.flags.get('offline') } : {}),
-        epochs: intFlag(args, 'epochs', 10, 1, 10_000, 'simulate'),
-        batchSize: intFlag(args, 'batch', 64, 1, 1_000_000, 'simulate'),
-        lr: numFlag(args, 'lr', 0.5, 0, 100, 'simulate'),
-        hidden: intFlag(args, 'hidden', 16, 1, 1024, 'simulate'),
-        momentum: args.flags.has('momentum') ? Number(args.flags.get('momentum')) : 0,
-        positiveWeight: numFlag(args, 'pos-weight', 1, 0, 1000, 'simulate'),
-        seed: intFlag(args, 'seed', 1, 0, 2 ** 31 - 1, 'simulate'),
-        revealLoss: check,
-        revealCheckpoints: check,
-      },
-      'simulate options',
-    );
+    // The job: a job file (every field) or the defaults; flags given alongside override the file.
+    const jobFile = args.flags.get('job');
+    const base: Record<string, unknown> = jobFile ? { ...loadJob(jobFile) } : { name: `simulate ${basename(trainFile)}` };
+    const over: Record<string, unknown> = {};
+    const flag = (name: string, field: string, parse: () => unknown) => {
+      if (args.flags.has(name)) over[field] = parse();
+    };
+    flag('label', 'label', () => args.flags.get('label'));
+    flag('model', 'model', () => args.flags.get('model'));
+    flag('offline', 'offline', () => args.flags.get('offline'));
+    flag('epochs', 'epochs', () => intFlag(args, 'epochs', 10, 1, 10_000, 'simulate'));
+    flag('batch', 'batchSize', () => intFlag(args, 'batch', 64, 1, 1_000_000, 'simulate'));
+    flag('lr', 'lr', () => numFlag(args, 'lr', 0.5, 0, 100, 'simulate'));
+    flag('hidden', 'hidden', () => intFlag(args, 'hidden', 16, 1, 1024, 'simulate'));
+    flag('momentum', 'momentum', () => Number(args.flags.get('momentum')));
+    flag('pos-weight', 'positiveWeight', () => numFlag(args, 'pos-weight', 1, 0, 1000, 'simulate'));
+    flag('seed', 'seed', () => intFlag(args, 'seed', 1, 0, 2 ** 31 - 1, 'simulate'));
+    if (check) Object.assign(over, { revealLoss: true, revealCheckpoints: true });
+    const job: Job = validateJob({ ...base, ...over }, jobFile ? `${jobFile} (with the simulate options)` : 'simulate options');
     const timeoutS = intFlag(args, 'timeout', 30, 1, 3600, 'simulate');
     const say = (line: string) => process.stdout.write(line + '\n');
 
-    // Data: the training CSV (and test CSV, or a fixed stratified 80/20 split of the training CSV).
-    const full = readCsv(trainFile, label);
-    let train: Dataset, test: Dataset;
+    if (partition === 'vertical') {
+      if (check) throw new ConcordError('E_USAGE', 'simulate: --check is not available with --partition vertical (the report compares with the plaintext loop on the same intersection anyway)');
+      const report = await runVerticalSimulation({
+        job, n, trainFile, ...(args.flags.has('test') ? { testFile: args.flags.get('test')! } : {}), timeoutS, keep: args.switches.has('keep'), say,
+        progress: (l) => process.stderr.write(`  ${l}\n`), ...partyIds(trainFile, n), ...(args.flags.has('id') ? { idColumn: args.flags.get('id')! } : {}),
+      });
+      if (json) say(JSON.stringify(report));
+      return 0;
+    }
+    // Data: the training CSV (and test CSV, or a fixed stratified 80/20 split of the training CSV),
+    // read as raw text; checked here with the job's rules so a bad cell stops before any process starts.
+    const full = readTable(trainFile);
+    const y = encodeLocal(full, tableSpec(job, full.header), 'required').y!;
+    let train: RawTable, test: RawTable;
     if (args.flags.has('test')) {
       train = full;
-      test = readCsv(args.flags.get('test')!, label);
-      if (test.features.join(',') !== train.features.join(',')) {
-        throw new ConcordError('E_DATA', `${test.file}: its columns differ from ${train.file}; the test CSV needs the same feature columns in the same order`);
-      }
+      test = readTable(args.flags.get('test')!);
+      encodeLocal(test, tableSpec(job, full.header), 'required');
     } else {
-      const sp = stratifiedSplit(full.y, 0.2, 0);
-      train = selectRows(full, sp.train);
-      test = selectRows(full, sp.test);
+      const sp = stratifiedSplit(y, 0.2, 0);
+      train = tableRows(full, sp.train);
+      test = tableRows(full, sp.test);
     }
-    const report = await runSimulation({ job, n, train, test, dataset: basename(trainFile), timeoutS, check, keep: args.switches.has('keep'), say, progress: (l) => process.stderr.write(`  ${l}\n`) });
+    const out = args.flags.get('out');
+    const report = await runSimulation({ job, n, train, test, dataset: basename(trainFile), timeoutS, check, ...(out ? { out } : {}), keep: args.switches.has('keep'), say, progress: (l) => process.stderr.write(`  ${l}\n`) });
     if (json) say(JSON.stringify(report));
     return 0;
   },
@@ -120,12 +109,15 @@ export const command: Command = {
 export interface SimulationOptions {
   job: Job;
   n: number;
-  train: Dataset;
-  test: Dataset;
+  /** Raw tables (text cells); the job's preprocessing reads them at each party. */
+  train: RawTable;
+  test: RawTable;
   dataset: string;
   timeoutS: number;
   check: boolean;
   keep?: boolean;
+  /** Save the trained model (with its preprocessing) here, for `concord predict`. */
+  out?: string;
   /** Readable summary lines (stdout in the CLI). */
   say: (line: string) => void;
   /** Progress lines of the first party (epochs). */
@@ -137,11 +129,13 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
   const { job, n, train, test, say, check } = o;
   const offline = resolveOffline(job.offline, n, 'simulate: --offline');
   const { ids, consortium } = partyIds(o.dataset, n);
-  const sizes = shardSizes(train.rows, n);
-  if (sizes.some((r) => r === 0)) throw new ConcordError('E_USAGE', `simulate: ${train.rows} training rows cannot be shared among ${n} parties`);
+  const trainRows = train.rows.length;
+  const testRows = test.rows.length;
+  const sizes = shardSizes(trainRows, n);
+  if (sizes.some((r) => r === 0)) throw new ConcordError('E_USAGE', `simulate: ${trainRows} training rows cannot be shared among ${n} parties`);
 
   say(`Concord simulation: ${n} parties (${ids.join(', ')}) train a ${job.model === 'mlp' ? `${job.hidden}-unit MLP` : 'logistic regression'} on ${o.dataset}`);
-  say(`  each party holds only its own rows (${sizes.join(' / ')} of ${train.rows}); test set ${test.rows} rows`);
+  say(`  each party holds only its own rows (${sizes.join(' / ')} of ${trainRows}); test set ${testRows} rows`);
   say(offline === 'dealer'
     ? '  offline: dealer — a separate dealer process supplies correlated randomness; it must not collude with any party and never sees data'
     : offline === 'hm'
@@ -168,7 +162,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       const shards = new Map<string, string>();
       ids.forEach((id, i) => {
         const file = join(sim.dir, `${id}.csv`);
-        writeFileSync(file, toCsv(train, Array.from({ length: sizes[i]! }, (_, k) => off + k)));
+        writeFileSync(file, tableCsv(train, Array.from({ length: sizes[i]! }, (_, k) => off + k)));
         off += sizes[i]!;
         shards.set(id, file);
       });
@@ -192,20 +186,23 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       const r0 = reports[0]!;
       if (!r0?.model) throw new ConcordError('E_INTERNAL', `party ${ids[0]} reported no model`);
       const model = r0.model;
-      const secure = binaryMetrics(predict(model, test.x, test.rows), test.y);
+      if (o.out) writeFileSync(o.out, JSON.stringify(model, null, 1) + '\n');
+      const evalTest = predictTable(model, test, 'required');
+      const secure = binaryMetrics(evalTest.p, evalTest.y!);
 
-      // The plaintext run of the same loop on the same (union) rows, same scaling.
+      // The plaintext run of the same loop on the same (union) rows, same preprocessing.
       const { arch } = fromModelFile(model);
       const d = arch.features;
       const tp = performance.now();
-      const x1 = withOnes(standardize(train.x, train.rows, model.mean, model.std), train.rows, d);
+      const enc = encodeForModel(model, train, 'required');
+      const x1 = withOnes(scaleForModel(model, enc.x, trainRows), trainRows, d);
       const plainSteps: Float64Array[] = [];
-      const plainRun = trainPlain(arch, x1, train.y, train.rows, job, check ? (ps) => plainSteps.push(Float64Array.from(ps.flatMap((p) => Array.from(p.data)))) : undefined);
+      const plainRun = trainPlain(arch, x1, enc.local.y!, trainRows, job, check ? (ps) => plainSteps.push(Float64Array.from(ps.flatMap((p) => Array.from(p.data)))) : undefined);
       const plainSeconds = (performance.now() - tp) / 1000;
-      const xt = withOnes(standardize(test.x, test.rows, model.mean, model.std), test.rows, d);
-      const pPlain = forwardF(arch, plainRun.params, xt, test.rows);
-      const plain = binaryMetrics(pPlain, test.y);
-      const pSecure = predict(model, test.x, test.rows);
+      const encT = encodeForModel(model, test, 'required');
+      const pPlain = forwardF(arch, plainRun.params, withOnes(scaleForModel(model, encT.x, testRows), testRows, d), testRows);
+      const plain = binaryMetrics(pPlain, evalTest.y!);
+      const pSecure = evalTest.p;
       let maxWeightDiff = 0, maxPredictionDiff = 0;
       plainRun.params.forEach((p, k) => p.data.forEach((v, i) => (maxWeightDiff = Math.max(maxWeightDiff, Math.abs(v - model.params[k]!.values[i]!)))));
       pPlain.forEach((v, i) => (maxPredictionDiff = Math.max(maxPredictionDiff, Math.abs(v - pSecure[i]!))));
@@ -228,14 +225,15 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         const worst = stepDiff.indexOf(Math.max(...stepDiff));
         say(`    largest divergence at step ${worst + 1} of ${stepDiff.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
       }
-      say(`  the model (weights + scaling) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
+      if (o.out) say(`  model saved to ${o.out}: \`concord predict --model ${o.out} --data <csv>\` applies it (and its preprocessing) to new rows`);
+      say(`  the model (weights + preprocessing) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
       say(offline === 'ot'
         ? '  next: --offline dealer (faster, needs a neutral dealer), --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md'
         : offline === 'hm'
           ? '  next: --offline ot (no honest-majority assumption, slower), --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md'
         : '  next: --model mlp, --check, the bank demo (--train parties/data/creditcard_fraud.csv); deploying on real machines: README.md');
       const report: SimulateReport = {
-        parties: n, model: job.model, epochs: job.epochs, trainRows: train.rows, testRows: test.rows,
+        parties: n, model: job.model, epochs: job.epochs, trainRows, testRows,
         accuracy: secure.accuracy, auc: secure.auc, precision: secure.precision, recall: secure.recall, f1: secure.f1,
         trainSeconds: r0.trainSeconds, bytesSent, rounds: r0.rounds, offline, trainRounds: r0.trainRounds, steps: r0.steps,
         dataset: o.dataset,

@@ -18,6 +18,11 @@ export interface DataAnnouncement {
   problem?: string;
 }
 
+/** An agreement error: composed only of party ids, column names and peer-safe problems, so it may be relayed. */
+function agreeError(msg: string, party?: string): ConcordError {
+  return new ConcordError('E_DATA', msg, { ...(party !== undefined ? { party } : {}), shareable: msg });
+}
+
 function parseAnnouncement(v: unknown, from: string): DataAnnouncement {
   const o = v as Partial<DataAnnouncement> | null;
   const valid = typeof o === 'object' && o !== null && typeof o.ok === 'boolean' && Number.isInteger(o.rows) && o.rows! >= 0 && o.rows! <= 1e8 &&
@@ -42,22 +47,22 @@ export async function agreeOnData(s: Session, mine: DataAnnouncement): Promise<n
   const failed = all.map((a, p) => [a, p] as const).filter(([a, p]) => !a.ok && p !== s.me);
   if (failed.length > 0) {
     const [a, p] = failed[0]!;
-    throw new ConcordError('E_DATA', `party ${s.ids[p]} could not load its training data: ${a.problem ?? 'no reason given'}; training did not start`, { party: s.ids[p]! });
+    throw agreeError(`party ${s.ids[p]} could not load its training data: ${a.problem ?? 'no reason given'}; training did not start`, s.ids[p]!);
   }
-  if (!mine.ok) throw new ConcordError('E_DATA', `this party (${s.id}) could not load its training data: ${mine.problem ?? ''}`, { party: s.id });
+  if (!mine.ok) throw agreeError(`this party (${s.id}) could not load its training data: ${mine.problem ?? ''}`, s.id);
   for (let p = 0; p < s.n; p++) {
     const a = all[p]!;
     if (p === s.me) continue;
-    if (a.label !== mine.label) throw new ConcordError('E_DATA', `party ${s.ids[p]} uses label column "${a.label}", this party "${mine.label}"`, { party: s.ids[p]! });
+    if (a.label !== mine.label) throw agreeError(`party ${s.ids[p]} uses label column "${a.label}", this party "${mine.label}"`, s.ids[p]!);
     const missing = mine.features.find((c) => !a.features.includes(c));
     const extra = a.features.find((c) => !mine.features.includes(c));
     if (missing !== undefined || extra !== undefined || a.features.length !== mine.features.length) {
       const what = missing !== undefined ? `has no column "${missing}"` : extra !== undefined ? `has an extra column "${extra}"` : 'has the columns in a different order';
-      throw new ConcordError('E_DATA', `party ${s.ids[p]} ${what} (its columns differ from this party's ${mine.features.length} columns); all parties must hold the same columns`, { party: s.ids[p]! });
+      throw agreeError(`party ${s.ids[p]} ${what} (its columns differ from this party's ${mine.features.length} columns); all parties must hold the same columns`, s.ids[p]!);
     }
-    if (a.features.some((c, j) => c !== mine.features[j])) throw new ConcordError('E_DATA', `party ${s.ids[p]} has the same columns in a different order; reorder its CSV or list "features" in the job`, { party: s.ids[p]! });
+    if (a.features.some((c, j) => c !== mine.features[j])) throw agreeError(`party ${s.ids[p]} has the same columns in a different order; reorder its CSV or list "features" in the job`, s.ids[p]!);
   }
   const counts = all.map((a) => a.rows);
-  if (counts.reduce((x, y) => x + y, 0) === 0) throw new ConcordError('E_DATA', 'no party has any training rows');
+  if (counts.reduce((x, y) => x + y, 0) === 0) throw agreeError('no party has any training rows');
   return counts;
 }

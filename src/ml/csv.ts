@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { ConcordError } from '../errors.js';
 
 /**
@@ -27,10 +26,10 @@ export interface Dataset {
  * other parties (they learn which file/line/column is broken, never a value).
  */
 export class DataError extends ConcordError {
-  readonly shareable: string;
+  declare readonly shareable: string;
   constructor(file: string, msg: string, shareable?: string) {
-    super('E_DATA', `${file}: ${msg}`);
-    this.shareable = `${basename(file)}: ${shareable ?? msg}`;
+    // No file name in the shareable form: a peer learns the line and column, never a local path or name.
+    super('E_DATA', `${file}: ${msg}`, { shareable: shareable ?? msg });
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConcordError } from '../errors.js';
 import { SeededRandom } from './partition.js';
+import type { Preprocessing } from './encode.js';
 
 /**
  * Model parameters in plaintext (float64) and the shared architecture description used by the
@@ -95,14 +96,20 @@ export interface ModelFile {
   hidden?: number;
   features: string[];
   label: string;
-  /** Standardization: x' = (x − mean) / std, fitted on the union of the parties' training rows. */
+  /** Standardization per encoded feature: x' = (x − mean) / std, fitted on the union of the parties' training rows. */
   mean: number[];
   std: number[];
+  /**
+   * How raw CSV rows become `features` (src/ml/encode.ts): input columns in order, imputation
+   * values, categorical levels, missing texts, the label's positive class and the clip bound.
+   * Absent in models saved before it existed: every feature is a numeric column, no clipping.
+   */
+  preprocessing?: Preprocessing;
   params: { name: string; shape: [number, number]; values: number[] }[];
 }
 
 /** Build the saved form of a model. */
-export function toModelFile(arch: Arch, params: Param[], features: string[], label: string, mean: ArrayLike<number>, std: ArrayLike<number>): ModelFile {
+export function toModelFile(arch: Arch, params: Param[], features: string[], label: string, mean: ArrayLike<number>, std: ArrayLike<number>, preprocessing?: Preprocessing): ModelFile {
   return {
     format: 'concord-model/1',
     model: arch.kind,
@@ -111,6 +118,7 @@ export function toModelFile(arch: Arch, params: Param[], features: string[], lab
     label,
     mean: Array.from(mean),
     std: Array.from(std),
+    ...(preprocessing ? { preprocessing } : {}),
     params: params.map((p) => ({ name: p.name, shape: p.shape, values: Array.from(p.data) })),
   };
 }
@@ -137,8 +145,16 @@ export function standardize(x: Float64Array, r: number, mean: ArrayLike<number>,
   return out;
 }
 
-/** Probabilities of a saved model on raw feature rows x[r×d]. */
+/** Standardize and clip encoded rows x[r×d] the way the model's training did (no clipping for models without preprocessing). */
+export function scaleForModel(m: ModelFile, x: Float64Array, r: number): Float64Array {
+  const z = standardize(x, r, m.mean, m.std);
+  const clip = m.preprocessing?.clip;
+  if (clip !== undefined) for (let i = 0; i < z.length; i++) z[i] = Math.max(-clip, Math.min(clip, z[i]!));
+  return z;
+}
+
+/** Probabilities of a saved model on encoded (imputed, one-hot), unscaled feature rows x[r×d]. */
 export function predict(m: ModelFile, x: Float64Array, r: number): Float64Array {
   const { arch, params } = fromModelFile(m);
-  return forwardF(arch, params, withOnes(standardize(x, r, m.mean, m.std), r, arch.features), r);
+  return forwardF(arch, params, withOnes(scaleForModel(m, x, r), r, arch.features), r);
 }

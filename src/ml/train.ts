@@ -8,9 +8,11 @@ import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { trunc, truncMany } from '../../protocols/arithmetic/trunc.js';
 import { publicShare } from '../../protocols/arithmetic/linear.js';
-import { initParams, toModelFile, withOnes, standardize, type Arch, type ModelFile } from './model.js';
+import { initParams, toModelFile, withOnes, type Arch, type ModelFile } from './model.js';
 import { trainingOrder, batchRanges } from './partition.js';
-import { jointStandardize } from './scaling.js';
+import { fitNumeric, type Fitted } from './preprocess.js';
+import { scaleAndClip, type Preprocessing } from './encode.js';
+import { DEFAULT_CLIP } from './job.js';
 import { SharedData } from './data-matrix.js';
 import type { HyperParams } from './hyper.js';
 
@@ -58,6 +60,12 @@ export interface SecureTrainOptions {
   revealLoss: boolean;
   /** Open the parameters to every party after every step (declared debugging output). */
   revealCheckpoints?: boolean;
+  /**
+   * The joint preprocessing already applied to local.x (src/ml/preprocess.ts: imputed, one-hot,
+   * standardized, clipped). Absent: local.x is raw numeric and is standardized jointly here
+   * (clipped at DEFAULT_CLIP).
+   */
+  prepared?: Fitted;
   ops: NonlinearOps;
   onEpoch?: (e: EpochReport) => void;
 }
@@ -84,6 +92,8 @@ export interface SecureTrainResult {
   steps: number;
   /** With revealCheckpoints: all parameters (flattened, in order) after every step. */
   checkpoints?: Float64Array[];
+  /** The trained parameters as this party's shares (for predictions computed in MPC). */
+  shares: Ring[];
 }
 
 /** Largest standardized feature magnitude accepted (z-score); bounds the gradient for the ring. */
@@ -111,9 +121,10 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
   const N = rowCounts.reduce((a, b) => a + b, 0);
   if (rowCounts[s.me] !== local.rows) throw new ConcordError('E_INTERNAL', `party ${s.id}: row count ${local.rows} differs from the announced ${rowCounts[s.me]}`);
 
-  const { mean, std } = await jointStandardize(s, local.x, local.rows, d, rowCounts, o.features, f);
-  const scaled = standardize(local.x, local.rows, mean, std);
-  checkScaled(s, scaled, d, o.features);
+  const fitted = o.prepared ?? (await fitNumeric(s, local.x, local.rows, rowCounts, o.features, DEFAULT_CLIP, o.label));
+  const { mean, std } = fitted;
+  const scaled = o.prepared ? local.x : scaleAndClip(local.x, local.rows, mean, std, DEFAULT_CLIP).x;
+  checkScaled(scaled);
 
   // Inputs: each party's rows [x', 1], labels and (if weighted) row weights, concatenated in party order.
   const xs: Ring[] = [], ys: Ring[] = [], ws: Ring[] = [];
@@ -127,10 +138,30 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
     if (weighted) ws.push(input(s, p, [r, 1], own ? encodeFixed(local.y.map((v) => (v === 1 ? hp.positiveWeight : 1)), [r, 1], f) : undefined));
   }
   const order = trainingOrder(N, hp.seed);
-  const X = new SharedData(s, Ring.concat(xs).gather(order));
+  return trainOnShares(s, { X: Ring.concat(xs).gather(order), Y: Ring.concat(ys).gather(order), ...(weighted ? { W: Ring.concat(ws).gather(order) } : {}) }, fitted, o, t0);
+}
+
+/** The joint training data as shares: rows [x', 1] in the public training order, labels, row weights. */
+export interface TrainingShares {
+  X: Ring;
+  Y: Ring;
+  W?: Ring;
+}
+
+/**
+ * The training loop proper, on data already input as shares (horizontal: trainInner above;
+ * vertical: src/ml/vertical-train.ts). `scaling` goes into the recipients' model file; `t0`
+ * is when the caller started (so trainSeconds covers its scaling and input too).
+ */
+export async function trainOnShares(s: Session, data: TrainingShares, scaling: { mean: Float64Array; std: Float64Array; preprocessing?: Preprocessing }, o: SecureTrainOptions, t0 = performance.now()): Promise<SecureTrainResult> {
+  const { arch, hp } = o;
+  const f = o.fracBits;
+  const { mean, std } = scaling;
+  const N = data.X.shape[0]!;
+  const X = new SharedData(s, data.X);
   await X.mask();
-  const Y = Ring.concat(ys).gather(order);
-  const W = weighted ? Ring.concat(ws).gather(order) : undefined;
+  const Y = data.Y;
+  const W = data.W;
 
   let params = initParams(arch, hp.seed).map((p) => publicShare(s, encodeFixed(p.data, p.shape, f)));
   let vel = params.map((p) => Ring.zeros(p.shape));
@@ -181,10 +212,10 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
         throw new ConcordError('E_RANGE', `the trained ${p.name} has values beyond 2^20: training diverged or overflowed; lower lr`, { party: s.id });
       }
     }
-    model = toModelFile(arch, plain, o.features, o.label, mean, std);
+    model = toModelFile(arch, plain, o.features, o.label, mean, std, scaling.preprocessing);
   }
   const opened = await Promise.all(checkpoints);
-  return { ...(model ? { model } : {}), ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
+  return { ...(model ? { model } : {}), shares: params, ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
 }
 
 /** Public update factors: η_e = round(lr/b·2^e) with ≥ 7 significant bits, μ_e = round(μ·2^(f+e)). */
@@ -205,13 +236,13 @@ function addMomentum(gScaled: Ring, v: Ring, mu: bigint): Ring {
   return mu === 0n ? gScaled : gScaled.add(v.scale(mu));
 }
 
-/** Every party checks its own standardized values (outliers beyond MAX_SCALED std would overflow). */
-function checkScaled(s: Session, x: Float64Array, d: number, features: readonly string[]): void {
-  for (let i = 0; i < x.length; i++) {
-    if (!(Math.abs(x[i]!) <= MAX_SCALED)) {
-      throw new ConcordError('E_RANGE', `party ${s.id}: row ${Math.floor(i / d) + 1} of column "${features[i % d]}" lies more than ${MAX_SCALED} standard deviations from the joint mean; clip or fix that outlier`, { party: s.id });
-    }
-  }
+/**
+ * The preprocessing clips standardized values to ±clip ≤ MAX_SCALED (the bound the update
+ * factors rely on); a value outside is a bug, reported without its row (outliers are clipped,
+ * never named).
+ */
+export function checkScaled(x: Float64Array): void {
+  if (!x.every((v) => Math.abs(v) <= MAX_SCALED)) throw new ConcordError('E_INTERNAL', `a standardized value is beyond ±${MAX_SCALED} or not finite after clipping`);
 }
 
 type Step = (s: Session, o: SecureTrainOptions, X: SharedData, start: number, end: number, params: Ring[], yb: Ring, wb: Ring | undefined) => Promise<{ grads: Ring[]; err: Ring }>;

@@ -1,4 +1,4 @@
-import { ConcordError } from '../errors.js';
+import { ConcordError, peerMessage } from '../errors.js';
 import { Prg } from '../crypto/prg.js';
 import type { Ring } from '../ring/ring.js';
 import type { Message, Transport } from '../net/transport.js';
@@ -162,14 +162,17 @@ export class Session {
     return this.failure;
   }
 
-  /** Abort: fail locally and tell every peer (best effort) so nobody hangs. */
+  /**
+   * Abort: fail locally and tell every peer (best effort) so nobody hangs. Peers get the code
+   * and only the peer-safe form of the message (errors.ts peerMessage: never a cell or a path).
+   */
   abort(err: ConcordError): void {
     if (this.failure || this.closed) return;
     // Fail first: a send error raised while notifying (a peer already gone) must not replace the cause.
     this.fail(err);
     for (const p of this.peers) {
       try {
-        this.transport.send(p, { tag: 0, kind: 'abort', json: { code: err.code, message: err.message, ...(err.party !== undefined ? { party: err.party } : {}) } });
+        this.transport.send(p, { tag: 0, kind: 'abort', json: { code: err.code, message: peerMessage(err), ...(err.party !== undefined ? { party: err.party } : {}) } });
       } catch {
         /* best effort */
       }

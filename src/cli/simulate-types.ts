@@ -1,0 +1,32 @@
+/** The JSON line of `concord simulate --json` (DESIGN.md §7 fields first). */
+export interface SimulateReport {
+  parties: number;
+  model: string;
+  epochs: number;
+  trainRows: number;
+  testRows: number;
+  accuracy: number;
+  auc: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  trainSeconds: number;
+  bytesSent: number;
+  rounds: number;
+  offline: string;
+  trainRounds: number;
+  steps: number;
+  dataset: string;
+  plain: { accuracy: number; auc: number; precision: number; recall: number; f1: number; seconds: number };
+  maxWeightDiff: number;
+  maxPredictionDiff: number;
+  wallSeconds: number;
+  /** Largest peak resident set of a party process, bytes. */
+  peakMemory: number;
+  /** Vertical runs: the partitioning, |intersection| of the training IDs and the PSI's seconds. */
+  partitioning?: 'vertical';
+  intersection?: number;
+  psiSeconds?: number;
+  /** With --check: per-epoch Brier loss of the secure run (revealed) and of the plaintext loop. */
+  check?: { epoch: number; loss: number; plainLoss: number; maxWeightDiff: number }[];
+}
