@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_DATA' // bad CSV / training data
   | 'E_PREP' // preprocessing (offline phase) failure
   | 'E_ABORTED' // another party aborted the session
+  | 'E_CHECKPOINT' // a training checkpoint is missing, corrupt, or from another job/run
   | 'E_INTERNAL'; // a bug: please report
 
 /** The one error type Concord throws on purpose: a stable code, what happened, what to do. */
