@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCsv, selectRows, type Dataset } from '../src/ml/csv.js';
+import { readTable, tableRows, type RawTable } from '../src/ml/table.js';
+import { encodeLocal, tableSpec } from '../src/ml/encode.js';
 import { stratifiedSplit, SeededRandom } from '../src/ml/partition.js';
 import { validateJob, type Job } from '../src/ml/job.js';
 import { runSimulation, DATA_DIR, type SimulateReport } from '../src/cli/simulate.js';
@@ -16,7 +17,7 @@ import { runSimulation, DATA_DIR, type SimulateReport } from '../src/cli/simulat
  *   node dist/bench/checkpoint-cost.js [--rows 24000] [--features 32] [--epochs 3] [--offline dealer]
  */
 
-function synthetic(rows: number, d: number, seed: number): Dataset {
+function synthetic(rows: number, d: number, seed: number): { table: RawTable; y: Float64Array } {
   const rng = new SeededRandom(seed, 'synthetic');
   const w = Float64Array.from({ length: d }, () => 2 * rng.uniform() - 1);
   const x = new Float64Array(rows * d);
@@ -31,11 +32,13 @@ function synthetic(rows: number, d: number, seed: number): Dataset {
     }
     y[i] = rng.uniform() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
   }
-  return { file: `synthetic ${rows}x${d}`, features: Array.from({ length: d }, (_, j) => `f${j + 1}`), label: 'label', rows, x, y };
+  const header = [...Array.from({ length: d }, (_, j) => `f${j + 1}`), 'label'];
+  const cells = Array.from({ length: rows }, (_, i) => [...Array.from(x.subarray(i * d, (i + 1) * d), (v) => v.toFixed(6)), String(y[i])]);
+  return { table: { file: `synthetic ${rows}x${d}`, header, rows: cells, lines: cells.map((_, i) => i + 2) }, y };
 }
 
-async function measure(name: string, job: Job, train: Dataset, test: Dataset): Promise<void> {
-  const timeoutS = 60 + Math.ceil((train.rows * job.epochs) / 500);
+async function measure(name: string, job: Job, train: RawTable, test: RawTable): Promise<void> {
+  const timeoutS = 60 + Math.ceil((train.rows.length * job.epochs) / 500);
   const base = { job, n: 3, train, test, dataset: name, timeoutS, check: false, say: () => {} };
   const plain: SimulateReport = await runSimulation(base);
   const dir = join(mkdtempSync(join(tmpdir(), 'concord-ckbench-')), 'ck');
@@ -43,7 +46,7 @@ async function measure(name: string, job: Job, train: Dataset, test: Dataset): P
     const ck: SimulateReport = await runSimulation({ ...base, checkpoint: { dir, resume: false, keep: false } });
     const c = ck.checkpoint!;
     process.stdout.write(JSON.stringify({
-      name: 'checkpoint', table: name, rows: train.rows, features: train.features.length, model: job.model, epochs: job.epochs, offline: job.offline,
+      name: 'checkpoint', table: name, rows: train.rows.length, features: train.header.length - 1, model: job.model, epochs: job.epochs, offline: job.offline,
       writes: c.writes, secondsPerWrite: c.secondsPerWrite, bytes: c.bytes,
       epochSeconds: ck.trainSeconds / job.epochs, writeShareOfEpoch: c.secondsPerWrite / (ck.trainSeconds / job.epochs),
       trainSecondsWith: ck.trainSeconds, trainSecondsWithout: plain.trainSeconds,
@@ -62,9 +65,9 @@ const offline = arg('offline', 'dealer');
 const rows = Number(arg('rows', '24000'));
 const d = Number(arg('features', '32'));
 
-const demo = readCsv(join(DATA_DIR, 'breast_cancer.csv'), 'label');
-const sp = stratifiedSplit(demo.y, 0.2, 0);
-await measure('breast_cancer.csv', validateJob({ epochs: 10, offline }, 'bench'), selectRows(demo, sp.train), selectRows(demo, sp.test));
+const demo = readTable(join(DATA_DIR, 'breast_cancer.csv'));
+const sp = stratifiedSplit(encodeLocal(demo, tableSpec(validateJob({}, 'bench'), demo.header), 'required').y!, 0.2, 0);
+await measure('breast_cancer.csv', validateJob({ epochs: 10, offline }, 'bench'), tableRows(demo, sp.train), tableRows(demo, sp.test));
 const syn = synthetic(rows + Math.round(rows / 4), d, 7);
 const ss = stratifiedSplit(syn.y, 0.2, 0);
-await measure(`synthetic ${rows}x${d}`, validateJob({ epochs, offline, batchSize: 64 }, 'bench'), selectRows(syn, ss.train.slice(0, rows)), selectRows(syn, ss.test));
+await measure(`synthetic ${rows}x${d}`, validateJob({ epochs, offline, batchSize: 64 }, 'bench'), tableRows(syn.table, ss.train.slice(0, rows)), tableRows(syn.table, ss.test));

@@ -243,7 +243,8 @@ export function epochSaver(s: Session, store: CheckpointStore, o: CheckpointOpti
     try {
       stats.bytes = store.save(meta, tensors);
     } catch (e) {
-      throw new ConcordError('E_CHECKPOINT', `party ${s.id} could not write its checkpoint of epoch ${st.epoch}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { party: s.id });
+      // The errno code only: the full message names a local path, and this error goes to the peers.
+      throw new ConcordError('E_CHECKPOINT', `party ${s.id} could not write its checkpoint of epoch ${st.epoch} (${(e as NodeJS.ErrnoException).code ?? 'I/O error'}); check the --checkpoint directory's space and permissions`, { party: s.id });
     }
     stats.writes++;
     stats.seconds += (performance.now() - t0) / 1000;
