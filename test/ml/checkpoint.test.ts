@@ -178,7 +178,7 @@ describe('kill a party mid-training, restart every party with --resume (real pro
         const reps = second.map((p) => p.json as PartyReport);
         for (const [i, r] of reps.entries()) {
           expect(second[i]!.stderr).to.match(/--resume: every party holds epoch 2 of run .*continuing with epoch 3/);
-          expect(r.checkpoint.resumedFrom).to.equal(2);
+          expect(r.checkpoint!.resumedFrom).to.equal(2);
           expect(r.epochs.map((e) => e.epoch)).to.deep.equal([3, 4]);
           expect(r.steps).to.equal(ref[i]!.steps / 2);
           expect(maxDiff(weights(r), weights(ref[i]!)), 'resumed vs uninterrupted').to.be.below(1e-3);
