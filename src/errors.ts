@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_DATA' // bad CSV / training data
   | 'E_PREP' // preprocessing (offline phase) failure
   | 'E_ABORTED' // another party aborted the session
+  | 'E_CHECKPOINT' // a training checkpoint is missing, corrupt, or from another job/run
   | 'E_INTERNAL'; // a bug: please report
 
 /** The one error type Concord throws on purpose: a stable code, what happened, what to do. */
@@ -35,9 +36,10 @@ export class ConcordError extends Error {
 
 /**
  * Codes whose messages the runtime composes only from party ids, tags, sizes and codes (network,
- * handshake, framing, timeouts, relayed aborts): safe to send to peers as they are.
+ * handshake, framing, timeouts, relayed aborts, checkpoint verdicts: epochs, digests, errno codes,
+ * never a path): safe to send to peers as they are.
  */
-const PEER_SAFE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_PEER_LOST', 'E_UNREACHABLE', 'E_TIMEOUT', 'E_FRAME', 'E_ABORTED', 'E_HANDSHAKE', 'E_JOB_MISMATCH']);
+const PEER_SAFE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_PEER_LOST', 'E_UNREACHABLE', 'E_TIMEOUT', 'E_FRAME', 'E_ABORTED', 'E_HANDSHAKE', 'E_JOB_MISMATCH', 'E_CHECKPOINT']);
 
 /**
  * What a peer may be told about an error (the abort channel, the data announcement): its

@@ -8,6 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ConcordError } from '../errors.js';
 import { consortiumJson } from '../config/consortium.js';
 import { generateKey, toHex, writeKeyFile } from '../config/keys.js';
+import type { KeyPair } from '../crypto/noise.js';
 import type { SessionStats } from '../session/session.js';
 import type { OfflineMode } from './prep.js';
 import type { WorkerSpec } from './worker.js';
@@ -88,21 +89,23 @@ export async function freePorts(k: number): Promise<number[]> {
 }
 
 /** Write fresh keys and a consortium file (parties p0..p{n-1}, optional dealer) into a new temp dir. */
-export async function writeClusterFiles(opts: { parties: number; dealer?: boolean; ids?: string[]; name?: string; dir?: string }): Promise<ClusterFiles> {
+export async function writeClusterFiles(opts: { parties: number; dealer?: boolean; ids?: string[]; name?: string; dir?: string; keyOf?: (id: string) => KeyPair }): Promise<ClusterFiles> {
   const n = opts.parties;
   if (!Number.isInteger(n) || n < 2) throw new ConcordError('E_USAGE', `a cluster needs at least 2 parties, got ${n}`);
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'concord-cluster-'));
   const ids = opts.ids ?? Array.from({ length: n }, (_, i) => `p${i}`);
   const ports = await freePorts(n + (opts.dealer ? 1 : 0));
+  // keyOf: keys that outlive the temp dir (a resumable simulation keeps its identities); default fresh.
+  const keyOf = opts.keyOf ?? (() => generateKey());
   const nodes = ids.map((id, i) => {
-    const k = generateKey();
+    const k = keyOf(id);
     const keyPath = join(dir, `${id}.key`);
     writeKeyFile(keyPath, k, true);
     return { id, address: `${HOST}:${ports[i]}`, publicKey: k.publicKey, keyPath };
   });
   let dealer: (typeof nodes)[number] | undefined;
   if (opts.dealer) {
-    const k = generateKey();
+    const k = keyOf('dealer');
     const keyPath = join(dir, 'dealer.key');
     writeKeyFile(keyPath, k, true);
     dealer = { id: 'dealer', address: `${HOST}:${ports[n]}`, publicKey: k.publicKey, keyPath };

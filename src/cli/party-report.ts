@@ -1,6 +1,7 @@
 import type { EpochReport } from '../ml/train.js';
 import type { ModelFile } from '../ml/model.js';
 import type { Metrics } from '../ml/metrics.js';
+import type { CheckpointReport } from './party-checkpoint.js';
 
 /** The `--json` line of `concord party` (stable fields; the model only at recipients). */
 export interface PartyReport {
@@ -25,6 +26,8 @@ export interface PartyReport {
   maxRssKiB: number;
   /** With the job's revealCheckpoints: every parameter (flattened) after every step. */
   checkpoints?: number[][];
+  /** Horizontal jobs: the epoch resumed after (--resume) and the cost of the per-epoch checkpoint writes. */
+  checkpoint?: CheckpointReport;
   /** With --test at a recipient: metrics of the model on that local CSV (vertical: on the aligned test rows, scored in MPC). */
   test?: Metrics & { file: string; rows: number };
   /** Vertical jobs: |intersection| of the ID columns, the PSI's seconds, this party's own row indices in the agreed order. */

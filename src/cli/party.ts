@@ -19,10 +19,11 @@ import { trainSecure, type EpochReport } from '../ml/train.js';
 import { secureOps } from '../ml/nonlinear.js';
 import type { ModelFile } from '../ml/model.js';
 import { binaryMetrics, type Metrics } from '../ml/metrics.js';
+import { checkpointFlags, partyCheckpoints } from './party-checkpoint.js';
 
 export type { PartyReport } from './party-report.js';
 
-const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--test <csv>] [--out <model.json>] [--timeout <seconds>] [--json] [--unsafe-reveal-checkpoints]';
+const USAGE = 'party --config <consortium.json> --id <party-id> --key <file> --job <job.json> [--data <csv>] [--test <csv>] [--out <model.json>] [--checkpoint <dir> [--resume] [--keep-checkpoints]] [--timeout <seconds>] [--json] [--unsafe-reveal-checkpoints]';
 
 /** The override a `party` needs to run a job with revealCheckpoints (simulate --check passes it to its own children). */
 export const UNSAFE_CHECKPOINTS_SWITCH = 'unsafe-reveal-checkpoints';
@@ -36,7 +37,7 @@ export const UNSAFE_CHECKPOINTS_SWITCH = 'unsafe-reveal-checkpoints';
 export const command: Command = {
   summary: 'party',
   async run(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, ['config', 'id', 'key', 'job', 'data', 'test', 'out', 'timeout'], ['json', UNSAFE_CHECKPOINTS_SWITCH], 'party');
+    const args = parseArgs(argv, ['config', 'id', 'key', 'job', 'data', 'test', 'out', 'timeout', 'checkpoint'], ['json', UNSAFE_CHECKPOINTS_SWITCH, 'resume', 'keep-checkpoints'], 'party');
     if (args.positional.length > 0) throw new ConcordError('E_USAGE', `party: unexpected argument "${args.positional[0]}"\nusage: concord ${USAGE}`);
     const id = required(args, 'id', 'party');
     const jobFile = required(args, 'job', 'party');
@@ -46,6 +47,7 @@ export const command: Command = {
     const { consortium, index: me } = who;
     const timeoutMs = intFlag(args, 'timeout', 30, 1, 3600, 'party') * 1000;
     const json = args.switches.has('json');
+    const ckptFlags = checkpointFlags(args);
     const log = (line: string) => process.stderr.write(`[${id}] ${line}\n`);
     const recipients = recipientIndices(job, consortium.parties.map((p) => p.id), jobFile);
     const offline = resolveOffline(job.offline, consortium.parties.length, `${jobFile}: field "offline"`);
@@ -56,6 +58,7 @@ export const command: Command = {
     // Load the data before connecting, but report a failure to the others instead of vanishing.
     const dataFile = args.flags.get('data');
     const vertical = job.partitioning === 'vertical';
+    if (vertical && ckptFlags.dir) throw new ConcordError('E_USAGE', 'party: --checkpoint is not supported for vertically partitioned jobs yet (the PSI order is agreed afresh on every run); run without it');
     let data: LocalTable | undefined;
     let vtable: VerticalTable | undefined;
     let dataError: ConcordError | undefined;
@@ -124,8 +127,11 @@ export const command: Command = {
       // Local only, never sent: how many of THIS party's cells the outlier bound clipped.
       const clips = fitted.features.map((f, j) => [f, clipped[j]!] as const).filter(([, c]) => c > 0);
       if (clips.length > 0) log(`outliers: clipped to ±${job.clip} std (local count, not sent): ${clips.map(([f, c]) => `${f} ${c}`).join(', ')}`);
+      // Checkpoint flags and holdings are compared on every run (1 round), so mismatched commands are named.
+      const arch = { kind: job.model, features: fitted.features.length, hidden: job.hidden };
+      const ckpt = await partyCheckpoints(s, { flags: ckptFlags, hash, consortium, arch, log });
       const res = await trainSecure(s, { x, y: ds.y!, rows: ds.rows }, partyRows, {
-        arch: { kind: job.model, features: fitted.features.length, hidden: job.hidden },
+        arch,
         hp: job,
         fracBits: job.fracBits,
         features: fitted.features,
@@ -135,12 +141,14 @@ export const command: Command = {
         revealLoss: job.revealLoss,
         revealCheckpoints: job.revealCheckpoints,
         ops: secureOps,
+        ...ckpt.train,
         onEpoch: (e) => log(`epoch ${e.epoch}/${job.epochs}  ${e.seconds.toFixed(3)} s${e.loss !== undefined ? `  loss (Brier) ${e.loss.toFixed(5)}` : ''}  rounds ${e.rounds}`),
       });
       const st = s.stats();
       const report: PartyReport = {
         party: id, index: me, job: job.name, jobHash: hash, trainRows: total, partyRows, epochs: res.epochs,
         trainSeconds: res.trainSeconds, trainRounds: res.trainRounds, steps: res.steps, rounds: st.rounds, bytesSent: st.bytesSent, offline: prep.mode, maxRssKiB: process.resourceUsage().maxRSS,
+        checkpoint: ckpt.report(res.resumedFrom),
       };
       if (res.checkpoints) report.checkpoints = res.checkpoints.map((c) => Array.from(c));
       if (res.model) {
@@ -168,6 +176,7 @@ export const command: Command = {
       const ps = (prep as { stats?: () => { items: number; waits: number; waitMs: number } }).stats?.();
       if (ps && ps.waits > 0) log(`offline: waited ${ps.waits} times for preprocessing (${ps.waitMs.toFixed(0)} ms of ${ps.items} items)`);
       await s.close();
+      ckpt.finish();
       if (json) process.stdout.write(JSON.stringify(report) + '\n');
       else process.stdout.write(`${id}: trained ${job.model} on ${total} joint rows in ${res.trainSeconds.toFixed(2)} s${report.modelFile ? `; model in ${report.modelFile}` : ''}\n`);
       return 0;

@@ -6,6 +6,9 @@ import { fromModelFile, type ModelFile } from '../ml/model.js';
 import { modelPreprocessing, predictTable } from '../ml/predict.js';
 import { binaryMetrics, type Metrics } from '../ml/metrics.js';
 
+/** Column names that look like a record ID: `id`, `…_id`, `…_number`, `…_no`, `key`, camelCase `…Id`. */
+const looksLikeId = (h: string): boolean => /(^|[_\s.-])(id|number|no|nr|key)$|^id[_\s.-]/i.test(h) || /[a-z](Id|ID)$/.test(h);
+
 const USAGE = 'predict --model <model.json> --data <csv> [--out <csv>] [--id <column>] [--json]';
 
 /** The `--json` line of `concord predict`. */
@@ -23,7 +26,8 @@ export interface PredictReport {
  * `concord predict`: apply a saved model to new raw rows, locally (nothing is sent anywhere).
  * The model's preprocessing reads the CSV with the training rules (missing texts, imputation
  * values, categorical levels, standardization, clip bound) and the same errors. Writes one row
- * per input row: the ID column (--id, default the first column the model does not use),
+ * per input row: the ID column (--id; default the first column the model does not use whose name
+ * looks like an ID, else the first column it does not use),
  * `probability`, `class` (1 when probability ≥ 0.5). With the label column present, prints
  * accuracy, ROC AUC, precision, recall and F1.
  */
@@ -38,7 +42,8 @@ export const command: Command = {
     const table = readTable(dataFile);
     const pre = modelPreprocessing(model);
     const used = new Set([...pre.columns.map((c) => c.name), pre.label]);
-    const idColumn = args.flags.get('id') ?? table.header.find((h) => !used.has(h));
+    const unused = table.header.filter((h) => !used.has(h));
+    const idColumn = args.flags.get('id') ?? unused.find(looksLikeId) ?? unused[0];
     const idIdx = idColumn === undefined ? -1 : table.header.indexOf(idColumn);
     if (idColumn !== undefined && idIdx < 0) throw new ConcordError('E_USAGE', `predict: --id ${idColumn}: ${dataFile} has no such column (columns: ${table.header.join(', ')})`);
     const { p, y } = predictTable(model, table);

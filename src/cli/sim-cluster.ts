@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConcordError } from '../errors.js';
 import { writeClusterFiles, spawnDealer, childEnv, type ClusterFiles } from './cluster.js';
+import type { KeyPair } from '../crypto/noise.js';
 
 /**
  * The local consortium of `concord simulate` (and the training tests/benchmarks): a temporary
@@ -25,8 +26,8 @@ export interface SimDir {
 }
 
 /** Make the temp dir, keys and consortium file for `ids` (+ a dealer when asked), via the cluster harness. */
-export async function makeSimDir(name: string, ids: string[], withDealer: boolean): Promise<SimDir> {
-  const files = await writeClusterFiles({ parties: ids.length, ids, name, dealer: withDealer, dir: mkdtempSync(join(tmpdir(), 'concord-sim-')) });
+export async function makeSimDir(name: string, ids: string[], withDealer: boolean, keyOf?: (id: string) => KeyPair): Promise<SimDir> {
+  const files = await writeClusterFiles({ parties: ids.length, ids, name, dealer: withDealer, dir: mkdtempSync(join(tmpdir(), 'concord-sim-')), ...(keyOf ? { keyOf } : {}) });
   const keys = new Map<string, string>(ids.map((id, i) => [id, files.keyPaths[i]!]));
   if (files.dealer) keys.set(files.dealer.id, files.dealer.keyPath);
   return { dir: files.dir, ids, consortium: files.consortiumPath, keys, files, ...(files.dealer ? { dealerId: files.dealer.id } : {}), remove: () => rmSync(files.dir, { recursive: true, force: true }) };

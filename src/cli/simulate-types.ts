@@ -29,4 +29,8 @@ export interface SimulateReport {
   psiSeconds?: number;
   /** With --check: per-epoch Brier loss of the secure run (revealed) and of the plaintext loop. */
   check?: { epoch: number; loss: number; plainLoss: number; maxWeightDiff: number }[];
+  /** With --checkpoint: the epoch the run continued after (0: it started at epoch 1). */
+  resumedFrom?: number;
+  /** With --checkpoint: per-epoch writes, slowest party's mean seconds per write (digest round + atomic write), bytes of one file. */
+  checkpoint?: { writes: number; secondsPerWrite: number; bytes: number };
 }

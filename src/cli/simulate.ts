@@ -15,6 +15,7 @@ import { binaryMetrics, type Metrics } from '../ml/metrics.js';
 import { forwardF, scaleForModel, withOnes, fromModelFile } from '../ml/model.js';
 import { trainPlain } from '../ml/plain.js';
 import { UNSAFE_CHECKPOINTS_SWITCH, type PartyReport } from './party.js';
+import { simCheckpointFlags, persistentKeys, partyCheckpointArgs, finishSimCheckpoint, type SimCheckpoint } from './sim-checkpoint.js';
 import { resolveOffline } from './prep.js';
 import { runVerticalSimulation } from './simulate-vertical.js';
 import type { SimulateReport } from './simulate-types.js';
@@ -23,8 +24,8 @@ import { HM_TRUST_LINE } from '../../protocols/offline/hm/preprocessing.js';
 /** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
 export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
-const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'id', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout'];
-const SWITCHES = ['check', 'json', 'keep'];
+const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'id', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout', 'checkpoint'];
+const SWITCHES = ['check', 'json', 'keep', 'resume', 'keep-checkpoints'];
 
 /** Party ids of the demo consortia: hospitals for the diagnosis data, banks for the fraud data. */
 function partyIds(trainFile: string, n: number): { ids: string[]; consortium: string } {
@@ -51,6 +52,7 @@ export const command: Command = {
     if (partition !== 'horizontal' && partition !== 'vertical') throw new ConcordError('E_USAGE', `simulate: --partition must be horizontal (each party holds some rows) or vertical (each party holds some columns), got "${partition}"`);
     if (args.flags.has('id') && partition !== 'vertical') throw new ConcordError('E_USAGE', 'simulate: --id applies only to --partition vertical');
     const json = args.switches.has('json');
+    const checkpoint = simCheckpointFlags(args);
     const check = args.switches.has('check');
     const trainFile = args.flags.get('train') ?? join(DATA_DIR, 'breast_cancer.csv');
     // The job: a job file (every field) or the defaults; flags given alongside override the file.
@@ -76,6 +78,7 @@ export const command: Command = {
     const say = (line: string) => process.stdout.write(line + '\n');
 
     if (partition === 'vertical') {
+      if (checkpoint) throw new ConcordError('E_USAGE', 'simulate: --checkpoint is not supported with --partition vertical yet');
       if (check) throw new ConcordError('E_USAGE', 'simulate: --check is not available with --partition vertical (the report compares with the plaintext loop on the same intersection anyway)');
       const report = await runVerticalSimulation({
         job, n, trainFile, ...(args.flags.has('test') ? { testFile: args.flags.get('test')! } : {}), timeoutS, keep: args.switches.has('keep'), say,
@@ -99,7 +102,7 @@ export const command: Command = {
       test = tableRows(full, sp.test);
     }
     const out = args.flags.get('out');
-    const report = await runSimulation({ job, n, train, test, dataset: basename(trainFile), timeoutS, check, ...(out ? { out } : {}), keep: args.switches.has('keep'), say, progress: (l) => process.stderr.write(`  ${l}\n`) });
+    const report = await runSimulation({ job, n, train, test, dataset: basename(trainFile), timeoutS, check, ...(out ? { out } : {}), keep: args.switches.has('keep'), ...(checkpoint ? { checkpoint } : {}), say, progress: (l) => process.stderr.write(`  ${l}\n`) });
     if (json) say(JSON.stringify(report));
     return 0;
   },
@@ -116,6 +119,8 @@ export interface SimulationOptions {
   timeoutS: number;
   check: boolean;
   keep?: boolean;
+  /** --checkpoint <dir> [--resume] [--keep-checkpoints]: resumable after Ctrl-C (src/cli/sim-checkpoint.ts). */
+  checkpoint?: SimCheckpoint;
   /** Save the trained model (with its preprocessing) here, for `concord predict`. */
   out?: string;
   /** Readable summary lines (stdout in the CLI). */
@@ -144,13 +149,15 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
   say(`  hyper-parameters: ${job.epochs} epochs, batch ${job.batchSize}, lr ${job.lr}${job.momentum ? `, momentum ${job.momentum}` : ''}, fixed point f=${job.fracBits}`);
   if (job.revealCheckpoints) say('  --check: the weights are revealed to every party after every step (rows can be reconstructed from them): a debugging aid for test data only');
   const timeoutS = o.timeoutS;
-    const sim = await makeSimDir(consortium, ids, offline === 'dealer');
+    const ck = o.checkpoint;
+    const sim = await makeSimDir(consortium, ids, offline === 'dealer', ck ? persistentKeys(ck) : undefined);
     // SIGINT/SIGTERM: stop the party processes, then the finally below removes the directory (keys, shards).
     const stop = new AbortController();
     let stoppedBy: NodeJS.Signals | undefined;
     const unhook = onStopSignal((sig) => {
       stoppedBy = sig;
       process.stderr.write(`simulate: ${sig}: stopping the party processes and removing ${sim.dir}\n`);
+      if (ck) process.stderr.write(`simulate: the checkpoints stay in ${ck.dir}: run the same command with --resume to continue\n`);
       stop.abort();
     });
     const stopped = (): StoppedError => new StoppedError(stoppedBy!, `the simulation was interrupted; its party processes were stopped and its temporary directory removed`);
@@ -169,19 +176,22 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       const run = await runConsortium({
         sim,
         deadlineMs: (timeoutS * 4 + 120) * 1000,
-        partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', jobFile, '--data', shards.get(id)!, '--out', join(sim.dir, `model-${id}.json`), '--timeout', String(timeoutS), '--json', ...(job.revealCheckpoints ? [`--${UNSAFE_CHECKPOINTS_SWITCH}`] : [])],
+        partyArgs: (id) => ['--config', sim.consortium, '--id', id, '--key', sim.keys.get(id)!, '--job', jobFile, '--data', shards.get(id)!, '--out', join(sim.dir, `model-${id}.json`), '--timeout', String(timeoutS), '--json', ...(job.revealCheckpoints ? [`--${UNSAFE_CHECKPOINTS_SWITCH}`] : []), ...(ck ? partyCheckpointArgs(ck, id) : [])],
         signal: stop.signal,
         onLine: (id, line) => {
-          if ((id === ids[0] && /epoch \d+\//.test(line)) || /offline: waited/.test(line)) o.progress?.(line);
+          if ((id === ids[0] && /epoch \d+\/|--resume:/.test(line)) || /offline: waited/.test(line)) o.progress?.(line);
         },
       });
       if (stoppedBy) throw stopped();
       const failed = run.parties.filter((p) => p.exitCode !== 0);
       if (failed.length > 0) {
         for (const p of failed) process.stderr.write(`simulate: party ${p.id} exited with code ${p.exitCode}: ${errorLine(p)}\n`);
+        if (ck) process.stderr.write(`simulate: the checkpoints stay in ${ck.dir}; fix the cause, then run the same command with --resume\n`);
         throw new ConcordError('E_ABORTED', `${failed.length} of ${n} parties failed (${failed.map((p) => p.id).join(', ')}); see the messages above`);
       }
       const reports = run.parties.map((p) => p.json as PartyReport);
+      if (ck) finishSimCheckpoint(ck, ids);
+      const resumedFrom = reports[0]?.checkpoint?.resumedFrom ?? 0;
       const wallSeconds = (performance.now() - t0) / 1000;
       const r0 = reports[0]!;
       if (!r0?.model) throw new ConcordError('E_INTERNAL', `party ${ids[0]} reported no model`);
@@ -214,16 +224,18 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       say(fmtRow('plaintext, same loop', plain));
       say(`  largest difference to the plaintext loop: weights ${maxWeightDiff.toExponential(2)}, test probabilities ${maxPredictionDiff.toExponential(2)}`);
       // --check: largest |secure − plaintext| over all parameters after each step, and the per-epoch losses.
-      const stepDiff = (r0.checkpoints ?? []).map((c, i) => c.reduce((m, v, j) => Math.max(m, Math.abs(v - plainSteps[i]![j]!)), 0));
-      const perEpoch = stepDiff.length / job.epochs;
+      // After --resume the secure run reports only the steps of the epochs it ran.
+      const perEpoch = plainSteps.length / job.epochs;
+      const skip = resumedFrom * perEpoch;
+      const stepDiff = (r0.checkpoints ?? []).map((c, i) => c.reduce((m, v, j) => Math.max(m, Math.abs(v - plainSteps[skip + i]![j]!)), 0));
       const checkRows = check
-        ? r0.epochs.map((e, i) => ({ epoch: e.epoch, loss: e.loss ?? NaN, plainLoss: plainRun.epochs[i]!.brier, maxWeightDiff: Math.max(...stepDiff.slice(i * perEpoch, (i + 1) * perEpoch)) }))
+        ? r0.epochs.map((e, i) => ({ epoch: e.epoch, loss: e.loss ?? NaN, plainLoss: plainRun.epochs[e.epoch - 1]!.brier, maxWeightDiff: Math.max(...stepDiff.slice(i * perEpoch, (i + 1) * perEpoch)) }))
         : undefined;
       if (checkRows) {
         say('  --check: per epoch, Brier loss secure (revealed) vs plaintext, and the largest weight divergence over its steps:');
         for (const c of checkRows) say(`    epoch ${String(c.epoch).padStart(3)}: loss ${c.loss.toFixed(5)} vs ${c.plainLoss.toFixed(5)}   max |Δw| ${c.maxWeightDiff.toExponential(2)}`);
         const worst = stepDiff.indexOf(Math.max(...stepDiff));
-        say(`    largest divergence at step ${worst + 1} of ${stepDiff.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
+        say(`    largest divergence at step ${skip + worst + 1} of ${plainSteps.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
       }
       if (o.out) say(`  model saved to ${o.out}: \`concord predict --model ${o.out} --data <csv>\` applies it (and its preprocessing) to new rows`);
       say(`  the model (weights + preprocessing) went to ${job.recipients.length ? job.recipients.join(', ') : 'every party'}; no party saw another's rows`);
@@ -241,6 +253,11 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
         maxWeightDiff, maxPredictionDiff, wallSeconds, peakMemory: Math.max(...reports.map((r) => r.maxRssKiB)) * 1024,
       };
       if (checkRows) report.check = checkRows;
+      if (ck) {
+        report.resumedFrom = resumedFrom;
+        const w = r0.checkpoint?.writes ?? 0;
+        report.checkpoint = { writes: w, secondsPerWrite: w ? Math.max(...reports.map((r) => (r.checkpoint?.seconds ?? 0) / w)) : 0, bytes: Math.max(...reports.map((r) => r.checkpoint?.bytes ?? 0)) };
+      }
       if (stoppedBy) throw stopped();
       return report;
     } finally {

@@ -15,6 +15,7 @@ import { scaleAndClip, type Preprocessing } from './encode.js';
 import { DEFAULT_CLIP } from './job.js';
 import { SharedData } from './data-matrix.js';
 import type { HyperParams } from './hyper.js';
+import type { EpochState, PublicState } from './checkpoint.js';
 
 /**
  * Joint training on horizontally partitioned data: logistic regression or a one-hidden-layer
@@ -68,6 +69,10 @@ export interface SecureTrainOptions {
   prepared?: Fitted;
   ops: NonlinearOps;
   onEpoch?: (e: EpochReport) => void;
+  /** Continue after a checkpointed epoch: its shares (params, then velocities) and a check of the public state. */
+  resume?: { epoch: number; tensors: Ring[]; check?: (pub: PublicState) => void };
+  /** Awaited after every epoch with this party's shares of the state (src/ml/checkpoint.ts writes them). */
+  onEpochState?: (st: EpochState) => Promise<void>;
 }
 
 /** Progress of one epoch (the loss only when the job reveals it). */
@@ -94,6 +99,8 @@ export interface SecureTrainResult {
   checkpoints?: Float64Array[];
   /** The trained parameters as this party's shares (for predictions computed in MPC). */
   shares: Ring[];
+  /** The epoch this run continued after (0: started from the initial parameters). */
+  resumedFrom: number;
 }
 
 /** Largest standardized feature magnitude accepted (z-score); bounds the gradient for the ring. */
@@ -138,7 +145,7 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
     if (weighted) ws.push(input(s, p, [r, 1], own ? encodeFixed(local.y.map((v) => (v === 1 ? hp.positiveWeight : 1)), [r, 1], f) : undefined));
   }
   const order = trainingOrder(N, hp.seed);
-  return trainOnShares(s, { X: Ring.concat(xs).gather(order), Y: Ring.concat(ys).gather(order), ...(weighted ? { W: Ring.concat(ws).gather(order) } : {}) }, fitted, o, t0);
+  return trainOnShares(s, { X: Ring.concat(xs).gather(order), Y: Ring.concat(ys).gather(order), ...(weighted ? { W: Ring.concat(ws).gather(order) } : {}), order }, fitted, o, t0);
 }
 
 /** The joint training data as shares: rows [x', 1] in the public training order, labels, row weights. */
@@ -146,6 +153,8 @@ export interface TrainingShares {
   X: Ring;
   Y: Ring;
   W?: Ring;
+  /** The public row order (horizontal: the seeded permutation), for the checkpoints' public-state digest. */
+  order?: readonly number[];
 }
 
 /**
@@ -166,11 +175,17 @@ export async function trainOnShares(s: Session, data: TrainingShares, scaling: {
   let params = initParams(arch, hp.seed).map((p) => publicShare(s, encodeFixed(p.data, p.shape, f)));
   let vel = params.map((p) => Ring.zeros(p.shape));
   const batches = batchRanges(N, hp.batchSize);
+  const pub = { rows: N, order: data.order ?? [], mean, std, batches: batches.length };
+  const first = o.resume ? resumeState(o.resume, pub, params, hp.epochs) : 1;
+  if (o.resume) {
+    params = o.resume.tensors.slice(0, params.length);
+    vel = o.resume.tensors.slice(params.length);
+  }
   const epochs: EpochReport[] = [];
   const checkpoints: Promise<Ring>[] = [];
   const roundsBefore = s.stats().rounds;
 
-  for (let epoch = 1; epoch <= hp.epochs; epoch++) {
+  for (let epoch = first; epoch <= hp.epochs; epoch++) {
     const te = performance.now();
     let sq = Ring.zeros([1]);
     for (const [start, end] of batches) {
@@ -199,6 +214,7 @@ export async function trainOnShares(s: Session, data: TrainingShares, scaling: {
       report.loss = loss;
     }
     epochs.push(report);
+    if (o.onEpochState) await o.onEpochState({ epoch, epochs: hp.epochs, steps: epoch * batches.length, params, vel, pub });
     o.onEpoch?.(report);
   }
   const trainRounds = s.stats().rounds - roundsBefore;
@@ -215,7 +231,17 @@ export async function trainOnShares(s: Session, data: TrainingShares, scaling: {
     model = toModelFile(arch, plain, o.features, o.label, mean, std, scaling.preprocessing);
   }
   const opened = await Promise.all(checkpoints);
-  return { ...(model ? { model } : {}), shares: params, ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: hp.epochs * batches.length };
+  return { ...(model ? { model } : {}), shares: params, ...(o.revealCheckpoints ? { checkpoints: opened.map((c) => decodeFixed(c, f)) } : {}), epochs, mean, std, trainSeconds: (performance.now() - t0) / 1000, trainRounds, steps: (hp.epochs - first + 1) * batches.length, resumedFrom: first - 1 };
+}
+
+/** First epoch to run after a checkpoint, once its public state and tensor shapes are checked. */
+function resumeState(r: NonNullable<SecureTrainOptions['resume']>, pub: PublicState, init: readonly Ring[], epochs: number): number {
+  r.check?.(pub);
+  const shapes = [...init, ...init].map((p) => p.shape.join('x'));
+  if (r.tensors.length !== shapes.length || r.tensors.some((t, i) => t.shape.join('x') !== shapes[i]) || r.epoch < 1 || r.epoch > epochs) {
+    throw new ConcordError('E_CHECKPOINT', `the checkpoint of epoch ${r.epoch} does not fit this job (${r.tensors.length} tensors for a model of ${init.length} parameters, ${epochs} epochs)`);
+  }
+  return r.epoch + 1;
 }
 
 /** Public update factors: η_e = round(lr/b·2^e) with ≥ 7 significant bits, μ_e = round(μ·2^(f+e)). */

@@ -238,6 +238,8 @@ export class Session {
       // A peer that lost another party relays it as such, so every survivor names the lost party.
       const lost = j.code === 'E_PEER_LOST' && typeof j.party === 'string' && this.ids.includes(j.party) && j.party !== this.id;
       if (lost) this.fail(new ConcordError('E_PEER_LOST', `party ${this.ids[peer]} reports: ${String(j.message ?? '')}`, { party: j.party as string }));
+      // A checkpoint verdict is one every party reaches from the same announcements: keep its code.
+      else if (j.code === 'E_CHECKPOINT') this.fail(new ConcordError('E_CHECKPOINT', String(j.message ?? 'checkpoint agreement failed').slice(0, 2000), typeof j.party === 'string' && this.ids.includes(j.party) ? { party: j.party } : undefined));
       else this.fail(new ConcordError('E_ABORTED', `party ${this.ids[peer]} aborted the session: ${j.message ?? 'no reason given'}`, { party: this.ids[peer] }));
       return;
     }

@@ -77,10 +77,10 @@ describe('raw tables end to end (simulate --job, predict, party processes)', fun
   it('a secret-looking cell at one party never appears in another party\'s output; peers learn party, line and column', async () => {
     const sim = await makeSimDir('test-raw', ['bank-a', 'bank-b', 'bank-c'], false);
     try {
-      const rows = messyCsv(90, 23).trim().split('\n');
+      const rows = messyCsv(300, 23).trim().split('\n');
       const header = rows[0]!;
       const secret = 'SECRET-4111-1111-1111-1111';
-      const shard = (k: number) => [header, ...rows.slice(1 + 30 * k, 31 + 30 * k)];
+      const shard = (k: number) => [header, ...rows.slice(1 + 100 * k, 101 + 100 * k)];
       const files = sim.ids.map((id, k) => {
         const lines = shard(k);
         // bank-c: the secret in the free-text note (ignored) and, in the second run, in a numeric column.
@@ -99,6 +99,9 @@ describe('raw tables end to end (simulate --job, predict, party processes)', fun
       const ok = await run((id) => files[sim.ids.indexOf(id)]!);
       for (const p of ok.parties) expect(p.exitCode, p.stderr).to.equal(0);
       for (const p of ok.parties.slice(0, 2)) expect(p.stdout + p.stderr).to.not.contain('SECRET').and.not.contain('ledger');
+      // bank-b holds the 10^4-std outlier (row 150): it logs its own clipped count; nobody else hears of it.
+      expect(ok.parties[1]!.stderr).to.match(/outliers: clipped to ±10 std \(local count, not sent\): score 1\n/);
+      for (const i of [0, 2]) expect(ok.parties[i]!.stderr).to.not.match(/outliers|clipped/);
       // 2. The secret in a numeric cell stops everyone; peers learn the party, line and column only.
       const bad = await run((id) => (id === 'bank-c' ? badFile : files[sim.ids.indexOf(id)]!));
       for (const p of bad.parties) expect(p.exitCode).to.not.equal(0);
