@@ -4,14 +4,13 @@
  * conversion, cf. ABY3 §5.3 bit injection; MP-SPDZ rep3 daBits]
  *
  * Let v = w_0 ⊕ w_1 ⊕ w_2 be bits replicated as in replicated.ts. Party 0 knows u = w_0 ⊕ w_1,
- * parties 1 and 2 know y = w_2, and v = u + y − 2·u·y over the integers. Party 0 shares u
- * additively with the pair streams: ρ_1 (with party 1), ρ_2 (with party 2), u_0 = u − ρ_1 − ρ_2,
- * and sends m = u_0 to party 1. Then the shares of v are
+ * parties 1 and 2 know y = w_2, and v = u + y − 2·u·y over the integers. Party 0 shares u with
+ * ρ from the stream it shares with party 2: u = m + ρ, and sends m = u − ρ to party 1. Then
  *   party 0:  m
- *   party 1:  ρ_1 + y − 2·y·(m + ρ_1)
- *   party 2:  ρ_2 − 2·y·ρ_2
- * which sum to u + y − 2·y·u = v. These shares are not yet fit to hand out: party 1 knows party
- * 0's (m), and parties 0 and 1 know party 1's up to the bits y. So callers add a fresh
+ *   party 1:  y − 2·y·m
+ *   party 2:  ρ − 2·y·ρ
+ * sum to u + y − 2·y·(m + ρ) = v. These shares are not yet fit to hand out: party 1 knows party
+ * 0's (m), and party 0 knows party 1's up to the bits y. So callers add a fresh
  * zero-sharing (ItemPrgs.rerandomizer) to every output they derive: then each party's share is
  * masked by the key of the other two, as every hm share must be, since a party also learns its
  * successor's share of any value opened through a Beaver mask (it holds that mask piece).
@@ -20,13 +19,14 @@
  * share only by a multiple of 2^(widths[k]+1), which the weight sends to 0 mod 2^64.
  * Rounds: 1 (party 0 → party 1 only; parties 0 and 2 never wait). Bytes: Σ widths / 8 per item
  * (at most 63 bits per bit), on that link.
- * Security: semi-honest, no two parties collude. Party 1 sees m = u − ρ_1 − ρ_2, uniform to it
- * because it lacks ρ_2; parties 0 and 2 receive nothing; each party misses one piece w_j of
+ * Security: semi-honest, no two parties collude. Party 1 sees m = u − ρ, uniform to it because
+ * it lacks ρ; parties 0 and 2 receive nothing; each party misses one piece w_j of
  * every bit, so v is uniform to it. Input: pieces whose bits 0..nbits−1 are the random bits.
  * Output: shares that are exact mod 2^(widths[k]+1) per row k (exact mod 2^64 once weighted).
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring } from '../../../src/ring/ring.js';
+import * as W from '../../../src/ring/wasm.js';
 import type { Session } from '../../../src/session/session.js';
 import type { ItemPrgs, Pieces } from './replicated.js';
 import { packRows, packedBytes, unpackRows } from './bitpack.js';
@@ -35,31 +35,29 @@ import { packRows, packedBytes, unpackRows } from './bitpack.js';
 export function bitRows(w: Ring, nbits: number): Ring {
   const count = w.size;
   const out = new Ring([nbits, count]);
-  for (let k = 0; k < nbits; k++) out.data.set(w.bit(k).data, k * count);
+  for (let k = 0; k < nbits; k++) W.shift('bit', w.data, k, out.data.subarray(k * count, (k + 1) * count));
   return out;
 }
 
 /**
  * Arithmetic shares, bit-major [nbits, count], of bits 0..nbits−1 of the XOR-replicated words
  * `w` (both held pieces, shape [count]), nbits = widths.length (see the file comment for widths).
- * Reads one ρ tensor from each stream the recipe needs, after the pieces. The message goes under
+ * Parties 0 and 2 read ρ from their common stream after the pieces. The message goes under
  * (tag, kind) from party 0 to party 1.
  */
 export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, widths: readonly number[], tag: number, kind: string): Promise<Ring> {
   const nbits = widths.length, count = w.mine.size;
   const shape = [nbits, count];
   if (s.me === 0) {
-    // pieces 0 (mine) and 1 (other); ρ_1 from the stream with party 1 (next), ρ_2 with party 2 (prev)
+    // pieces 0 (mine) and 1 (other); ρ from the stream with party 2 (prev)
     const u = bitRows(w.mine.xor(w.other), nbits);
-    const rho1 = p.next.ring(shape), rho2 = p.prev.ring(shape);
-    const m = u.sub(rho1).sub(rho2);
+    const m = u.sub(p.prev.ring(shape));
     s.sendBytes(1, tag, packRows(m, widths), kind);
     return m;
   }
   if (s.me === 1) {
-    // pieces 1 (mine) and 2 (other = y); ρ_1 from the stream with party 0 (prev)
+    // pieces 1 (mine) and 2 (other = y)
     const y = bitRows(w.other, nbits);
-    const rho1 = p.prev.ring(shape);
     const bytes = await s.recvBytes(0, tag, kind);
     if (bytes.length !== packedBytes(widths, count)) {
       const e = new ConcordError('E_FRAME', `party ${s.ids[0]} sent ${bytes.length} bytes for hm bit conversion ${kind} (tag ${tag}), expected ${packedBytes(widths, count)}; it is faulty or runs a different version`, { party: s.ids[0]! });
@@ -67,10 +65,10 @@ export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, widths: re
       throw e;
     }
     const m = unpackRows(bytes, widths, count);
-    return rho1.add(y).sub(y.mul(m.add(rho1)).scale(2n));
+    return y.sub(y.mul(m).scale(2n));
   }
-  // party 2: pieces 2 (mine = y) and 0; ρ_2 from the stream with party 0 (next)
+  // party 2: pieces 2 (mine = y) and 0; ρ from the stream with party 0 (next)
   const y = bitRows(w.mine, nbits);
-  const rho2 = p.next.ring(shape);
-  return rho2.sub(y.mul(rho2).scale(2n));
+  const rho = p.next.ring(shape);
+  return rho.sub(y.mul(rho).scale(2n));
 }
