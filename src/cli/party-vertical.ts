@@ -6,10 +6,10 @@ import { Ring } from '../ring/ring.js';
 import { psi, type PsiResult } from '../../protocols/psi/ecdh-psi.js';
 import type { Job } from '../ml/job.js';
 import { DataError } from '../ml/csv.js';
-import { selectVerticalRows, type VerticalTable } from '../ml/vertical-csv.js';
+import { localRows, fitLocal, type VerticalTable } from '../ml/vertical-table.js';
+import { transform, type Fitted } from '../ml/preprocess.js';
 import { agreeOnVerticalLayout, type VerticalLayout } from '../ml/vertical-agree.js';
-import { localScaling, predictVertical, trainVertical } from '../ml/vertical-train.js';
-import { scaleAndClip } from '../ml/encode.js';
+import { predictVertical, trainVertical } from '../ml/vertical-train.js';
 import type { PartyReport } from './party-report.js';
 import { secureOps } from '../ml/nonlinear.js';
 import { binaryMetrics } from '../ml/metrics.js';
@@ -43,7 +43,7 @@ export async function runVerticalParty(s: Session, r: VerticalRun): Promise<Vert
   const layout = await agreeOnVerticalLayout(s, {
     ok: r.tableError === undefined,
     features: r.table?.features ?? [],
-    hasLabel: r.table?.y !== undefined,
+    hasLabel: r.table?.local.y !== undefined,
     hasTest: r.test !== undefined,
     ...(r.tableError ? { problem: peerMessage(r.tableError) } : {}),
   }, job.label).catch((e: unknown) => {
@@ -56,7 +56,13 @@ export async function runVerticalParty(s: Session, r: VerticalRun): Promise<Vert
   const inter = await align(s, table, salt, file, log);
   const psiSeconds = (performance.now() - tp) / 1000;
   log(`private set intersection: ${inter.size} common IDs (set sizes ${inter.sizes.join(' / ')}) in ${psiSeconds.toFixed(2)} s`);
-  const local = selectVerticalRows(table, inter.rows);
+  // This party's own preprocessing, fitted locally on the aligned rows (it owns whole columns).
+  const aligned = localRows(table.local, inter.rows);
+  const fitted = fitLocal(aligned);
+  const { x, clipped } = transform(aligned, fitted);
+  const clips = fitted.features.map((f, j) => [f, clipped[j]!] as const).filter(([, c]) => c > 0);
+  if (clips.length > 0) log(`outliers: clipped to ±${job.clip} std (local count, not sent): ${clips.map(([f, c]) => `${f} ${c}`).join(', ')}`);
+  const local = { x, rows: aligned.rows, fitted, ...(aligned.y ? { y: aligned.y } : {}) };
   const features = layout.features.flat();
   const res = await trainVertical(s, local, layout, {
     arch: { kind: job.model, features: features.length, hidden: job.hidden },
@@ -67,7 +73,6 @@ export async function runVerticalParty(s: Session, r: VerticalRun): Promise<Vert
     recipients: r.recipients,
     revealLoss: job.revealLoss,
     revealCheckpoints: job.revealCheckpoints,
-    clip: job.clip,
     ops: secureOps,
     onEpoch: (e: EpochReport) => log(`epoch ${e.epoch}/${job.epochs}  ${e.seconds.toFixed(3)} s${e.loss !== undefined ? `  loss (Brier) ${e.loss.toFixed(5)}` : ''}  rounds ${e.rounds}`),
   });
@@ -89,7 +94,7 @@ export async function runVerticalParty(s: Session, r: VerticalRun): Promise<Vert
   } else {
     log('this party is not a recipient of the model');
   }
-  if (r.test) await scoreTest(s, r, layout, res.shares, table, salt, report);
+  if (r.test) await scoreTest(s, r, layout, res.shares, fitted, table, salt, report);
   return report;
 }
 
@@ -99,23 +104,23 @@ function align(s: Session, t: VerticalTable, salt: Uint8Array, file: string, log
 }
 
 /** The --test rows: aligned by their own PSI, scored in MPC, revealed (with the labels) to the recipients. */
-async function scoreTest(s: Session, r: VerticalRun, layout: VerticalLayout, shares: Ring[], train: VerticalTable, salt: Uint8Array, report: VerticalReport): Promise<void> {
+async function scoreTest(s: Session, r: VerticalRun, layout: VerticalLayout, shares: Ring[], fitted: Fitted, train: VerticalTable, salt: Uint8Array, report: VerticalReport): Promise<void> {
   const test = r.test!;
   if (test.features.join(',') !== train.features.join(',')) throw new DataError(test.file, `the test file's columns (${test.features.join(', ')}) differ from the training file's (${train.features.join(', ')})`, 'the test file has other columns than the training file');
   const testSalt = new Uint8Array([...salt, ...new TextEncoder().encode('/test')]);
   const inter = await align(s, test, testSalt, basename(test.file), r.log);
-  const rows = selectVerticalRows(test, inter.rows);
-  const trainRows = selectVerticalRows(train, report.alignedRows);
-  const { mean, std } = localScaling(trainRows.x, trainRows.rows, train.features.length);
+  const aligned = localRows(test.local, inter.rows);
+  const { x } = transform(aligned, fitted);
   const dims = layout.features.map((c) => c.length);
   const job = r.job;
-  const probs = await predictVertical(s, { kind: job.model, features: dims.reduce((a, b) => a + b, 0), hidden: job.hidden }, shares, scaleAndClip(rows.x, rows.rows, mean, std, job.clip).x, rows.rows, dims, job.fracBits, secureOps, r.recipients);
+  const probs = await predictVertical(s, { kind: job.model, features: dims.reduce((a, b) => a + b, 0), hidden: job.hidden }, shares, x, aligned.rows, dims, job.fracBits, secureOps, r.recipients);
   // The label party sends its test labels to the recipients (declared output of the evaluation).
   const tag = s.tag();
   const L = layout.labelParty;
-  if (s.me === L) for (const q of r.recipients) if (q !== s.me) s.sendJson(q, tag, Array.from(rows.y!), 'test-labels');
+  if (s.me === L && !aligned.y) throw new DataError(test.file, `the test file has no label column "${job.label}" (this party holds the labels)`, `the label party's test file has no label column`);
+  if (s.me === L) for (const q of r.recipients) if (q !== s.me) s.sendJson(q, tag, Array.from(aligned.y!), 'test-labels');
   if (!probs) return;
-  const y = s.me === L ? rows.y! : await s.recvJson(L, tag, 'test-labels');
+  const y = s.me === L ? aligned.y! : await s.recvJson(L, tag, 'test-labels');
   if (!Array.isArray(y) && !(y instanceof Float64Array)) throw new ConcordError('E_FRAME', `party ${s.ids[L]} sent malformed test labels`, { party: s.ids[L]! });
   const labels = Float64Array.from(y as ArrayLike<number>);
   if (labels.length !== probs.length || !labels.every((v) => v === 0 || v === 1)) throw new ConcordError('E_FRAME', `party ${s.ids[L]} sent ${labels.length} test labels for ${probs.length} rows`, { party: s.ids[L]! });

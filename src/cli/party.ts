@@ -12,7 +12,7 @@ import { encodeLocal, tableSpec, type LocalTable } from '../ml/encode.js';
 import { fitJoint, transform } from '../ml/preprocess.js';
 import { predictTable } from '../ml/predict.js';
 import { agreeOnData } from '../ml/agree.js';
-import { readVerticalCsv, type VerticalTable } from '../ml/vertical-csv.js';
+import { encodeVertical, type VerticalTable } from '../ml/vertical-table.js';
 import { runVerticalParty } from './party-vertical.js';
 import type { PartyReport } from './party-report.js';
 import { trainSecure, type EpochReport } from '../ml/train.js';
@@ -65,7 +65,7 @@ export const command: Command = {
     try {
       if (!dataFile) throw new DataError('(no file)', `no --data given: every party of a ${job.partitioning} job holds training rows`, 'no training data given');
       if (vertical) {
-        vtable = readVerticalCsv(dataFile, job.id!, job.label, job.features);
+        vtable = encodeVertical(readTable(dataFile), job, job.id!);
       } else {
         const table = readTable(dataFile);
         data = encodeLocal(table, tableSpec(job, table.header), 'required');
@@ -78,7 +78,7 @@ export const command: Command = {
     // A test CSV is checked before connecting: a local mistake should not waste a training run.
     const testFile = args.flags.get('test');
     let testSet: RawTable | undefined;
-    const testTable = testFile && vertical ? readVerticalCsv(testFile, job.id!, job.label, job.features) : undefined;
+    const testTable = testFile && vertical ? encodeVertical(readTable(testFile), job, job.id!) : undefined;
     if (testFile && !vertical) {
       testSet = readTable(testFile);
       encodeLocal(testSet, tableSpec(job, testSet.header), 'required');

@@ -8,8 +8,8 @@ import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { publicShare } from '../../protocols/arithmetic/linear.js';
 import type { Arch } from './model.js';
-import { scaleAndClip } from './encode.js';
-import { DEFAULT_CLIP } from './job.js';
+import type { Preprocessing } from './encode.js';
+import type { Fitted } from './preprocess.js';
 import { trainingOrder } from './partition.js';
 import { trainOnShares, checkScaled, type NonlinearOps, type SecureTrainOptions, type SecureTrainResult } from './train.js';
 import type { VerticalLayout } from './vertical-agree.js';
@@ -18,42 +18,51 @@ import type { VerticalLayout } from './vertical-agree.js';
  * Training on vertically partitioned data, after the PSI has aligned the rows: row t of every
  * party's local matrix is the same record (the intersection in the agreed order).
  *
- * Flow: each party standardizes ITS OWN columns over the aligned rows (scikit-learn
- * StandardScaler; no communication, since each party owns whole columns) → inputs its block
+ * Flow: each party preprocesses ITS OWN columns over the aligned rows with the job's rules
+ * (src/ml/vertical-table.ts: imputation, one-hot, StandardScaler, clip; no communication, since
+ * each party owns whole columns) → inputs its block
  * X_p (N × d_p) with the PRG trick (0 rounds, 0 bytes); the label party inputs the labels →
  * X = [X_0 | … | X_{n−1} | 1] (local column concatenation; the bias column is public) → the same
  * loop as horizontal training (src/ml/train.ts trainOnShares). Weights are therefore ordered by
  * party, then by column, bias last. Each party's scaling (mean, std of its columns) is sent to
  * the model's recipients only (1 message, 16·d_p bytes of JSON numbers), since the model file
- * needs it to score new rows. Revealed: |intersection| (PSI), the scalings and the model to the
+ * needs it (with the imputation values and levels) to score new rows. Revealed: |intersection| (PSI), the scalings and the model to the
  * recipients, and whatever the job reveals (loss, checkpoints) — never a party's columns.
  */
 
-/** This party's aligned rows: features in its own column order, labels at the label party. */
+/** This party's aligned rows, already preprocessed with its own local fit (vertical-table.ts); labels at the label party. */
 export interface VerticalLocal {
+  /** rows × (its encoded features), imputed, standardized and clipped. */
   x: Float64Array;
   rows: number;
   y?: Float64Array;
+  /** Its own fitted preprocessing (mean/std per encoded feature, imputation values, levels). */
+  fitted: Fitted;
 }
 
-/** Standardization of one party's own columns (population std, 0 → 1). */
-export function localScaling(x: Float64Array, rows: number, d: number): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(d), std = new Float64Array(d);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) mean[j]! += x[i * d + j]!;
-  for (let j = 0; j < d; j++) mean[j]! /= rows;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) std[j]! += (x[i * d + j]! - mean[j]!) ** 2;
-  for (let j = 0; j < d; j++) {
-    const sd = Math.sqrt(std[j]! / rows);
-    std[j] = sd > 1e-9 ? sd : 1;
+type Column = Preprocessing['columns'][number];
+
+/** A peer's scaling message, checked strictly (E_FRAME naming the party). */
+function parseScaling(s: Session, p: number, v: unknown, d: number): { mean: Float64Array; std: Float64Array; columns: Column[] } {
+  const o = v as { mean?: unknown; std?: unknown; columns?: unknown } | null;
+  const nums = (a: unknown): a is number[] => Array.isArray(a) && a.length === d && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const column = (c: unknown): c is Column => {
+    const k = c as Record<string, unknown> | null;
+    if (typeof k !== 'object' || k === null || typeof k.name !== 'string') return false;
+    if (k.kind === 'numeric') return typeof k.impute === 'number' && Number.isFinite(k.impute) && Number.isInteger(k.observed);
+    return k.kind === 'categorical' && Array.isArray(k.levels) && k.levels.every((l) => typeof l === 'string');
+  };
+  if (!o || !nums(o.mean) || !nums(o.std) || !Array.isArray(o.columns) || o.columns.length > d || !o.columns.every(column)) {
+    throw new ConcordError('E_FRAME', `party ${s.ids[p]} sent a malformed scaling`, { party: s.ids[p]! });
   }
-  return { mean, std };
+  return { mean: Float64Array.from(o.mean), std: Float64Array.from(o.std), columns: o.columns };
 }
 
 /**
  * Train on aligned vertical data. `o.features` lists every party's columns in party order and
  * `o.arch.features` their total; a local failure aborts the session so every party stops.
  */
-export async function trainVertical(s: Session, local: VerticalLocal, layout: VerticalLayout, o: SecureTrainOptions & { clip?: number }): Promise<SecureTrainResult> {
+export async function trainVertical(s: Session, local: VerticalLocal, layout: VerticalLayout, o: SecureTrainOptions): Promise<SecureTrainResult> {
   try {
     return await trainVerticalInner(s, local, layout, o);
   } catch (e) {
@@ -62,21 +71,21 @@ export async function trainVertical(s: Session, local: VerticalLocal, layout: Ve
   }
 }
 
-async function trainVerticalInner(s: Session, local: VerticalLocal, layout: VerticalLayout, o: SecureTrainOptions & { clip?: number }): Promise<SecureTrainResult> {
+async function trainVerticalInner(s: Session, local: VerticalLocal, layout: VerticalLayout, o: SecureTrainOptions): Promise<SecureTrainResult> {
   const t0 = performance.now();
   const f = o.fracBits;
   const N = local.rows;
   const dims = layout.features.map((c) => c.length);
   const d = dims[s.me]!;
   if (o.arch.features !== dims.reduce((a, b) => a + b, 0)) throw new ConcordError('E_INTERNAL', 'trainVertical: the architecture does not match the layout');
-  const mine = localScaling(local.x, N, d);
-  // The job's outlier policy, applied locally: standardized values clipped to ±clip.
-  const scaled = scaleAndClip(local.x, N, mine.mean, mine.std, o.clip ?? DEFAULT_CLIP).x;
+  const mine = local.fitted;
+  const scaled = local.x;
+  if (scaled.length !== N * d) throw new ConcordError('E_INTERNAL', 'trainVertical: the local matrix does not match the layout');
   checkScaled(scaled);
 
-  // The scalings, to the recipients only (sent now, collected before the model is built).
+  // The scaling and preprocessing of this party's columns, to the recipients only (sent now, collected before the model is built).
   const scaleTag = s.tag();
-  for (const r of o.recipients) if (r !== s.me) s.sendJson(r, scaleTag, { mean: Array.from(mine.mean), std: Array.from(mine.std) }, 'scaling');
+  for (const r of o.recipients) if (r !== s.me) s.sendJson(r, scaleTag, { mean: Array.from(mine.mean), std: Array.from(mine.std), columns: mine.preprocessing.columns }, 'scaling');
 
   const blocks = dims.map((dp, p) => input(s, p, [N, dp], p === s.me ? encodeFixed(scaled, [N, dp], f) : undefined));
   blocks.push(publicShare(s, Ring.fill([N, 1], 1n << BigInt(f))));
@@ -87,16 +96,17 @@ async function trainVerticalInner(s: Session, local: VerticalLocal, layout: Vert
   const Win = weighted ? input(s, L, [N, 1], s.me === L ? encodeFixed(local.y!.map((v) => (v === 1 ? o.hp.positiveWeight : 1)), [N, 1], f) : undefined) : undefined;
   const order = trainingOrder(N, o.hp.seed);
 
-  let scaling = mine;
+  let scaling: { mean: Float64Array; std: Float64Array; preprocessing?: Preprocessing } = mine;
   if (o.recipients.includes(s.me)) {
-    const parts = await Promise.all(dims.map(async (dp, p) => {
-      if (p === s.me) return mine;
-      const v = (await s.recvJson(p, scaleTag, 'scaling')) as { mean?: unknown; std?: unknown } | null;
-      const ok = (a: unknown): a is number[] => Array.isArray(a) && a.length === dp && a.every((x) => typeof x === 'number' && Number.isFinite(x));
-      if (!v || !ok(v.mean) || !ok(v.std)) throw new ConcordError('E_FRAME', `party ${s.ids[p]} sent a malformed scaling`, { party: s.ids[p]! });
-      return { mean: Float64Array.from(v.mean), std: Float64Array.from(v.std) };
-    }));
-    scaling = { mean: Float64Array.from(parts.flatMap((q) => Array.from(q.mean))), std: Float64Array.from(parts.flatMap((q) => Array.from(q.std))) };
+    const parts = await Promise.all(dims.map(async (dp, p) => (p === s.me
+      ? { mean: mine.mean, std: mine.std, columns: mine.preprocessing.columns }
+      : parseScaling(s, p, await s.recvJson(p, scaleTag, 'scaling'), dp))));
+    scaling = {
+      mean: Float64Array.from(parts.flatMap((q) => Array.from(q.mean))),
+      std: Float64Array.from(parts.flatMap((q) => Array.from(q.std))),
+      // One preprocessing over every party's columns, in party order: `predict` reads a joined table.
+      preprocessing: { ...mine.preprocessing, columns: parts.flatMap((q) => q.columns) },
+    };
   }
   const data = { X: Ring.concat(blocks, 1).gather(order), Y: Yin.gather(order), ...(Win ? { W: Win.gather(order) } : {}) };
   return trainOnShares(s, data, scaling, o, t0);

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { spawnConcord, makeSimDir, runConsortium, errorLine, type SimDir } from '../../src/cli/sim-cluster.js';
 import { readCsv, type Dataset } from '../../src/ml/csv.js';
 import { validateJob } from '../../src/ml/job.js';
-import { parseVerticalCsv } from '../../src/ml/vertical-csv.js';
+import { parseTable } from '../../src/ml/table.js';
+import { encodeVertical, fitLocal } from '../../src/ml/vertical-table.js';
+import { transform } from '../../src/ml/preprocess.js';
 import type { SimulateReport } from '../../src/cli/simulate.js';
 
 /**
@@ -94,14 +96,20 @@ describe('vertical jobs: PSI-aligned columns (party processes over the Noise mes
     for (const e of noColumns) expect(e).to.match(/E_(DATA|ABORTED).*hospital-c has no feature columns left/);
   });
 
-  it('the vertical CSV reader: ID column, own columns, optional label, errors naming line and column', () => {
-    const t = parseVerticalCsv('id,x1,label,x2\n a ,1,0,2\nb,3,1,4\n', 'p.csv', 'id', 'label');
-    expect(t.ids).to.deep.equal([' a ', 'b']);
-    expect(t.features).to.deep.equal(['x1', 'x2']);
-    expect(Array.from(t.x)).to.deep.equal([1, 2, 3, 4]);
-    expect(Array.from(t.y!)).to.deep.equal([0, 1]);
-    expect(parseVerticalCsv('id,x1\na,1\n', 'p.csv', 'id', 'label').y).to.equal(undefined);
-    expect(() => parseVerticalCsv('key,x1\na,1\n', 'p.csv', 'id', 'label')).to.throw(/no ID column "id"/);
-    expect(() => parseVerticalCsv('id,x1\na,zz\n', 'p.csv', 'id', 'label')).to.throw(/line 2, column "x1": "zz" is not a finite number/);
+  it('a vertical table: ID column, own columns, optional label, the job\'s preprocessing fitted locally', () => {
+    const job = validateJob({ partitioning: 'vertical', id: 'id', categorical: { c: ['red', 'blue'] } }, 'j');
+    const t = encodeVertical(parseTable('id,x1,label,c\n a ,1,0,red\nb,3,1,blue\nc,NA,1,\n', 'p.csv'), job, 'id');
+    expect(t.ids).to.deep.equal(['a', 'b', 'c']);
+    expect(t.features).to.deep.equal(['x1', 'c=red', 'c=blue']);
+    expect(Array.from(t.local.y!)).to.deep.equal([0, 1, 1]);
+    const fitted = fitLocal(t.local);
+    expect(fitted.mean[0]).to.equal(2); // over the observed cells; the missing one is imputed with it
+    const { x } = transform(t.local, fitted);
+    expect(x[6]).to.equal(0); // row 3, x1 imputed → (2 − 2)/std
+    expect(Array.from(x.slice(1, 3))).to.deep.equal([1, 0]); // one-hot, not standardized
+    expect(Array.from(x.slice(7, 9))).to.deep.equal([0, 0]); // a missing level: all zeros
+    expect(encodeVertical(parseTable('id,x1\na,1\n', 'p.csv'), job, 'id').local.y).to.equal(undefined);
+    expect(() => encodeVertical(parseTable('key,x1\na,1\n', 'p.csv'), job, 'id')).to.throw(/no ID column "id"/);
+    expect(() => encodeVertical(parseTable('id,x1\na,zz\n', 'p.csv'), job, 'id')).to.throw(/line 2.*x1/);
   });
 });
