@@ -190,7 +190,7 @@ describe('kill a party mid-training, restart every party with --resume (real pro
     });
   }
 
-  it('a truncated, edited, other-job or other-run checkpoint stops every party with E_CHECKPOINT naming it; 0600 files', async () => {
+  it('a missing, truncated, edited, other-job or other-run checkpoint (or a fresh start over one) stops every party with E_CHECKPOINT naming it; 0600 files; --resume with none starts at epoch 1', async () => {
     const c = await consortium({ offline: 'dealer', epochs: 2 }, true);
     const base = (id: string) => join(c.sim.dir, 'base', id);
     try {
@@ -209,7 +209,9 @@ describe('kill a party mid-training, restart every party with --resume (real pro
         ck.meta.shareDigests[2] = shareDigest(ck.meta.runId, ck.meta.epoch, 2, ck.tensors);
         writeFileSync(file, encodeCheckpoint(ck.meta, ck.tensors), { mode: 0o600 });
       };
-      const scenarios: [string, (dir: string) => void, RegExp][] = [
+      const scenarios: [string, (dir: string) => void, RegExp, boolean?][] = [
+        ['missing', (d) => rmSync(d, { recursive: true }), /party hospital-c has no checkpoint in its --checkpoint directory while hospital-a, hospital-b hold epochs 1, 2/],
+        ['fresh start over kept checkpoints', () => {}, /party hospital-a's checkpoint directory already holds checkpoints of this job \(epochs 1, 2\): add --resume/, false],
         ['truncated', (d) => writeFileSync(latest(d), readFileSync(latest(d)).subarray(0, 500)), /party hospital-c: its checkpoint of epoch 2 is truncated/],
         ['edited', (d) => { const b = readFileSync(latest(d)); b[b.length - 100]! ^= 4; writeFileSync(latest(d), b); }, /party hospital-c: its checkpoint of epoch 2 has been modified or corrupted/],
         // A share changed, the file made self-consistent again: only the other parties' records catch it.
@@ -217,12 +219,12 @@ describe('kill a party mid-training, restart every party with --resume (real pro
         ['other job', (d) => rewrite(latest(d), (m) => void (m.jobHash = '12'.repeat(32))), /party hospital-c: its checkpoint of epoch 2 is from another job/],
         ['other run', (d) => { rewrite(latest(d), (m) => void (m.runNonce = '34'.repeat(32))); rmSync(join(d, 'hospital-c.epoch-000001.ckpt')); }, /party hospital-c holds a checkpoint of another run/],
       ];
-      for (const [name, spoil, re] of scenarios) {
+      for (const [name, spoil, re, resume = true] of scenarios) {
         const dir = (id: string) => join(c.sim.dir, name, id);
         for (const id of IDS) cpSync(base(id), dir(id), { recursive: true });
         spoil(dir('hospital-c'));
         const t0 = Date.now();
-        const outs = await runParties(c, (id) => ['--checkpoint', dir(id), '--resume']);
+        const outs = await runParties(c, (id) => ['--checkpoint', dir(id), ...(resume ? ['--resume'] : [])]);
         expect(Date.now() - t0, name).to.be.below(120_000);
         for (const p of outs) {
           expect(p.exitCode, `${name}: ${p.id}`).to.not.equal(0);
@@ -230,6 +232,13 @@ describe('kill a party mid-training, restart every party with --resume (real pro
           expect(errorLine(p), `${name}: ${p.id}`).to.match(/E_CHECKPOINT/).and.to.match(re);
           expect(errorLine(p)).to.not.contain(c.sim.dir);
         }
+      }
+      // --resume when no party holds a checkpoint (the crash came during epoch 1): starts at epoch 1 and says so.
+      const fresh = await runParties(c, (id) => ['--checkpoint', join(c.sim.dir, 'fresh', id), '--resume']);
+      for (const p of fresh) {
+        expect(p.exitCode, p.stderr).to.equal(0);
+        expect(p.stderr).to.match(/--resume: no party holds a checkpoint; starting from epoch 1/);
+        expect((p.json as PartyReport).epochs.map((e) => e.epoch)).to.deep.equal([1, 2]);
       }
     } finally {
       c.sim.remove();
