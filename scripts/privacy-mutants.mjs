@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `npm run test:privacy`: the privacy mutation check (issue 15). Each variant below is a small
+// LEAKY source change (most keep the protocol's results correct), applied to a private copy of the
+// built dist/ under .privacy-mutants/ (never to the sources, never reachable from the CLI). The
+// privacy tests that guard that protocol must FAIL on every variant; the script fails unless each
+// variant is caught, and also checks first that the same tests pass on the unmodified build.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const work = join(root, '.privacy-mutants');
+const mocha = join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
+const T0 = Date.now();
+
+/** A hook in the dealer's item expansion (parties' shares and the dealer's sums alike). */
+const DEALER_ITEMS = 'protocols/offline/dealer-items.js';
+const dealerHook = (body) => [
+  { file: DEALER_ITEMS, find: '    const r = shapes.random.map((s) => prg.ring(s));\n', replace: '    const r = shapes.random.map((s) => prg.ring(s));\n    __leak(q, r);\n' },
+  { file: DEALER_ITEMS, find: '        return acc;\n    });\n    let out;', replace: '        return acc;\n    });\n    __leak(q, sums);\n    let out;' },
+  { file: DEALER_ITEMS, find: '    return acc;\n}\nfunction opRows', replace: '    __leak(q, [acc]);\n    return acc;\n}\nfunction opRows' },
+  { file: DEALER_ITEMS, append: `\nfunction __leak(q, parts) { ${body} }\n` },
+];
+
+const VARIANTS = [
+  {
+    name: 'dealer triples and matrix triples with 24 random bits (a << 40; still correct)',
+    patches: dealerHook("if (q.kind === 'triple' || q.kind === 'matrix') parts[0] = parts[0].shl(40);"),
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|matmul) \\(dealer\\): no bit',
+  },
+  {
+    name: 'dealer truncation pairs with r = 0 (the opening of x + r without its mask; still correct)',
+    patches: dealerHook("if (q.kind === 'trunc') parts[0].data.fill(0n);"),
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*trunc \\(dealer\\): no bit',
+  },
+  {
+    name: 'dealer matrix masks A = 0 (masked matmul opens X in clear; still correct)',
+    patches: dealerHook("if (q.kind === 'mask') parts[0].data.fill(0n);"),
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*masked matmul \\(dealer\\): no bit',
+  },
+  {
+    name: 'dealer daBits r = 0 (b2a opens the bits unmasked; still correct)',
+    patches: dealerHook("if (q.kind === 'dabit') parts[0].data.fill(0n);"),
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*b2a \\(dealer\\): no bit',
+  },
+  {
+    name: 'IKNP receiver message without its PRG pad G(k_j^1)',
+    patches: [{ file: 'protocols/offline/ot/iknp.js', find: 'ui[o + i] = ui[o + i] ^ ti[o + i] ^ ci[i];', replace: 'ui[o + i] = ti[o + i] ^ ci[i];' }],
+    tests: ['test/privacy/iknp.test.js'], grep: 'real IKNP',
+  },
+  {
+    name: 'joint statistics: wideSum sends each party\'s own vector without its PRG masks (the totals stay right)',
+    patches: [{ file: 'protocols/arithmetic/wide-sum.js', find: 'share[i] = (share[i] - toBig(mineOut, i) + toBig(theirs, i)) & MASK;', replace: 'share[i] = share[i] & MASK;' }],
+    tests: ['test/privacy/standardize.test.js'], grep: '\\(dealer\\): the same view',
+  },
+];
+
+function runTests(base, v) {
+  const files = v.tests.map((t) => join(base, t));
+  const r = spawnSync(process.execPath, [mocha, '--no-config', '--exit', '--timeout', '120000', '--reporter', 'dot', '--grep', v.grep, ...files], { cwd: root, encoding: 'utf8' });
+  return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+function applyPatches(copy, patches) {
+  for (const p of patches) {
+    const file = join(copy, p.file);
+    let text = readFileSync(file, 'utf8');
+    if (p.append) text += p.append;
+    else {
+      const count = text.split(p.find).length - 1;
+      if (count !== 1) throw new Error(`${p.file}: the text to patch was found ${count} times (expected once): the source changed, update scripts/privacy-mutants.mjs\n  ${JSON.stringify(p.find)}`);
+      text = text.replace(p.find, p.replace);
+    }
+    writeFileSync(file, text);
+  }
+}
+
+if (!existsSync(join(dist, 'test', 'privacy'))) {
+  console.error('test:privacy: dist/test/privacy is missing; run npm run build first');
+  process.exit(2);
+}
+rmSync(work, { recursive: true, force: true });
+let missed = 0;
+try {
+  for (const [i, v] of VARIANTS.entries()) {
+    const base = runTests(dist, v);
+    const passing = base.out.match(/(\d+) passing/);
+    if (base.code !== 0 || !passing || Number(passing[1]) === 0) {
+      console.error(`test:privacy: the privacy tests for variant ${i + 1} do not pass (or select nothing) on the unmodified build:\n${base.out}`);
+      process.exit(1);
+    }
+    const copy = join(work, `v${i + 1}`, 'dist');
+    cpSync(dist, copy, { recursive: true });
+    applyPatches(copy, v.patches);
+    const r = runTests(copy, v);
+    // Caught = a privacy assertion failed (not a patch that broke loading the module).
+    const caught = r.code !== 0 && /\d+ failing/.test(r.out) && /\+ expected - actual/.test(r.out) && !/SyntaxError|ERR_MODULE_NOT_FOUND|Cannot find module|ReferenceError/.test(r.out);
+    console.log(`${caught ? 'caught ' : 'MISSED '} ${i + 1}. ${v.name}`);
+    if (!caught) {
+      missed++;
+      console.log(r.out.split('\n').slice(-30).join('\n'));
+    }
+    rmSync(join(work, `v${i + 1}`), { recursive: true, force: true });
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`test:privacy: ${VARIANTS.length - missed} of ${VARIANTS.length} leaky variants caught in ${((Date.now() - T0) / 1000).toFixed(1)} s`);
+process.exit(missed === 0 ? 0 : 1);
