@@ -46,6 +46,11 @@ const VARIANTS = [
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*b2a \\(dealer\\): no bit',
   },
   {
+    name: 'hm replicated pieces with 24 random bits (every piece << 40; products stay correct mod 2^64)',
+    patches: [{ file: 'protocols/offline/hm/replicated.js', find: 'const mine = this.prev.ring(shape), other = this.next.ring(shape);', replace: 'const mine = this.prev.ring(shape).shl(40), other = this.next.ring(shape).shl(40);' }],
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|trunc) \\(hm\\): no bit',
+  },
+  {
     name: 'IKNP receiver message without its PRG pad G(k_j^1)',
     patches: [{ file: 'protocols/offline/ot/iknp.js', find: 'ui[o + i] = ui[o + i] ^ ti[o + i] ^ ci[i];', replace: 'ui[o + i] = ti[o + i] ^ ci[i];' }],
     tests: ['test/privacy/iknp.test.js'], grep: 'real IKNP',

@@ -5,6 +5,7 @@ import type { Session } from '../../src/session/session.js';
 import type { DaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
+import type { HmLeak } from '../../protocols/offline/hm/replicated.js';
 import { memoryDealer } from '../helpers/dealer.js';
 import { memorySessions, testSeed } from '../helpers/parties.js';
 
@@ -36,7 +37,9 @@ export const MODES: readonly Mode[] = ['dealer', 'ot', 'hm'];
  * random bits left, low bits zero), 'zero' makes every item zero (each opening is unmasked).
  * Tests only: never reachable from the CLI.
  */
-export type Leak = 'none' | 'fewBits' | 'zero';
+export type Leak = 'none' | 'fewBits' | 'zero' | HmSourceLeak;
+/** hm's own test-only leaky variants (protocols/offline/hm/replicated.ts), run through this harness. */
+export type HmSourceLeak = 'hm:short-mask';
 
 /** |z| beyond which a view is declared leaky: p ≈ 1e-10 per test, a false alarm essentially never. */
 export const Z_LIMIT = 6.5;
@@ -48,7 +51,7 @@ const LOW24 = (1n << 24n) - 1n;
 class LeakyPrep implements Preprocessing {
   readonly mode: string;
   readonly trust = 'LEAKY TEST VARIANT';
-  constructor(private readonly inner: Preprocessing, private readonly leak: Exclude<Leak, 'none'>) {
+  constructor(private readonly inner: Preprocessing, private readonly leak: 'fewBits' | 'zero') {
     this.mode = `${inner.mode}+leaky-${leak}`;
   }
   private z(r: Ring): Ring {
@@ -104,9 +107,10 @@ function freshSessions(mode: Mode, n: number, leak: Leak): Session[] {
     for (const s of ss) s.prep = createOtPreprocessing(s, { seed: testSeed(`${label}/${s.me}`), prefetch: false });
   } else {
     ss = memorySessions(n, { seed: label }); // hm seeds come from the (fresh) pairwise keys
-    for (const s of ss) s.prep = createHmPreprocessing(s, { prefetch: false });
+    const hmLeak = leak.startsWith('hm:') ? { leak: leak.slice(3) as HmLeak } : {};
+    for (const s of ss) s.prep = createHmPreprocessing(s, { prefetch: false, ...hmLeak });
   }
-  if (leak !== 'none') for (const s of ss) s.prep = new LeakyPrep(s.prep, leak);
+  if (leak === 'fewBits' || leak === 'zero') for (const s of ss) s.prep = new LeakyPrep(s.prep, leak);
   return ss;
 }
 
