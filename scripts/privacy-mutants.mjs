@@ -26,27 +26,31 @@ const dealerHook = (body) => [
 
 const VARIANTS = [
   {
-    name: 'dealer triples and matrix triples with 24 random bits (a << 40; still correct)',
+    name: 'dealer triples and matrix triples with 24 random bits (a << 40)',
     patches: dealerHook("if (q.kind === 'triple' || q.kind === 'matrix') parts[0] = parts[0].shl(40);"),
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|matmul) \\(dealer\\): no bit',
+    correct: { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) (mul matches|matmul \\(and)' },
   },
   {
-    name: 'dealer truncation pairs with r = 0 (the opening of x + r without its mask; still correct)',
+    name: 'dealer truncation pairs with r = 0 (the opening of x + r without its mask)',
     patches: dealerHook("if (q.kind === 'trunc') parts[0].data.fill(0n);"),
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*trunc \\(dealer\\): no bit',
+    correct: { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) trunc, truncMany' },
   },
   {
-    name: 'dealer matrix masks A = 0 (masked matmul opens X in clear; still correct)',
+    name: 'dealer matrix masks A = 0 (masked matmul opens X in clear)',
     patches: dealerHook("if (q.kind === 'mask') parts[0].data.fill(0n);"),
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*masked matmul \\(dealer\\): no bit',
+    correct: { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) masked operand' },
   },
   {
-    name: 'dealer daBits r = 0 (b2a opens the bits unmasked; still correct)',
+    name: 'dealer daBits r = 0 (b2a opens the bits unmasked)',
     patches: dealerHook("if (q.kind === 'dabit') parts[0].data.fill(0n);"),
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*b2a \\(dealer\\): no bit',
+    correct: { tests: ['test/compare.test.js'], grep: 'b2a converts XOR-shared bits' },
   },
   {
-    name: 'hm replicated pieces with 24 random bits (every piece << 40; products stay correct mod 2^64)',
+    name: 'hm replicated pieces with 24 random bits (every piece << 40; the items keep their relations mod 2^64, but the hm item test flags them as non-uniform)',
     patches: [{ file: 'protocols/offline/hm/replicated.js', find: 'const mine = this.prev.ring(shape), other = this.next.ring(shape);', replace: 'const mine = this.prev.ring(shape).shl(40), other = this.next.ring(shape).shl(40);' }],
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|trunc) \\(hm\\): no bit',
   },
@@ -56,12 +60,14 @@ const VARIANTS = [
     tests: ['test/privacy/iknp.test.js'], grep: 'real IKNP',
   },
   {
-    name: 'joint statistics: wideSum sends each party\'s own vector without its PRG masks (the totals stay right)',
+    name: 'joint statistics: wideSum sends each party\'s own vector without its PRG masks',
     patches: [{ file: 'protocols/arithmetic/wide-sum.js', find: 'share[i] = (share[i] - toBig(mineOut, i) + toBig(theirs, i)) & MASK;', replace: 'share[i] = share[i] & MASK;' }],
     tests: ['test/privacy/standardize.test.js'], grep: '\\(dealer\\): the same view',
+    correct: { tests: ['test/ml/preprocess.test.js'], grep: 'wideSum equals|joint count, mean and std' },
   },
 ];
 
+/** Run `v.tests` (filtered by `v.grep`) from the build at `base`: exit code and output. */
 function runTests(base, v) {
   const files = v.tests.map((t) => join(base, t));
   const r = spawnSync(process.execPath, [mocha, '--no-config', '--exit', '--timeout', '120000', '--reporter', 'dot', '--grep', v.grep, ...files], { cwd: root, encoding: 'utf8' });
@@ -102,7 +108,18 @@ try {
     const r = runTests(copy, v);
     // Caught = a privacy assertion failed (not a patch that broke loading the module).
     const caught = r.code !== 0 && /\d+ failing/.test(r.out) && /\+ expected - actual/.test(r.out) && !/SyntaxError|ERR_MODULE_NOT_FOUND|Cannot find module|ReferenceError/.test(r.out);
-    console.log(`${caught ? 'caught ' : 'MISSED '} ${i + 1}. ${v.name}`);
+    // A variant said to stay correct must still pass the protocol's plaintext-reference tests.
+    let correctness = '';
+    if (v.correct) {
+      const c = runTests(copy, v.correct);
+      const ok = c.code === 0 && /[1-9]\d* passing/.test(c.out);
+      correctness = ok ? ' (results still correct)' : ' (BUT its results are wrong: the variant is not leaky-but-correct)';
+      if (!ok) {
+        missed++;
+        console.log(c.out.split('\n').slice(-30).join('\n'));
+      }
+    }
+    console.log(`${caught ? 'caught ' : 'MISSED '} ${i + 1}. ${v.name}${correctness}`);
     if (!caught) {
       missed++;
       console.log(r.out.split('\n').slice(-30).join('\n'));

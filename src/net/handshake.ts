@@ -195,10 +195,11 @@ const shown = (s: string): string => JSON.stringify(s.slice(0, 64));
 
 /**
  * Listen side: read the hello, run the handshake as responder, wait for the dialer's key
- * confirmation. `lookup` says whom we expect. Everything before the confirmation decrypts is a
- * StrangerError (the mesh keeps listening); the job check after it is fatal (E_JOB_MISMATCH).
+ * confirmation. `lookup` says whom we expect; `onAwaitingConfirm` hears when message 2 is out
+ * (so a deadline that strikes first can say what was seen). Everything before the confirmation
+ * decrypts is a StrangerError (the mesh keeps listening); the job check after it is fatal.
  */
-export async function acceptHandshake(wire: Wire, lookup: (id: string) => PeerKey | undefined, setupFor: (peerId: string) => LinkSetup, deadline: number): Promise<SecureLink> {
+export async function acceptHandshake(wire: Wire, lookup: (id: string) => PeerKey | undefined, setupFor: (peerId: string) => LinkSetup, deadline: number, onAwaitingConfirm?: (peerId: string) => void): Promise<SecureLink> {
   const first = await nextMessage(
     wire,
     deadline,
@@ -234,6 +235,7 @@ export async function acceptHandshake(wire: Wire, lookup: (id: string) => PeerKe
   const accepted = theirs !== undefined && typeof theirs.job === 'string' && theirs.v === PROTOCOL_VERSION && setup.acceptJob?.(theirs.job) === true;
   const myJob = accepted ? (theirs!.job as string) : setup.jobHash;
   wire.send(hs.writeMessage(encodeJob(myJob)));
+  onAwaitingConfirm?.(peer.id);
   const result = hs.result;
   const confirm = await nextMessage(
     wire,

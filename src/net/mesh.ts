@@ -130,9 +130,9 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
     settle.reject(e);
   };
   /** Keep the most telling note per peer (and how many failures it summarises). */
-  const note = (peer: string, kind: Note['kind'], message: string): void => {
+  const note = (peer: string, kind: Note['kind'], message: string, counts = kind !== 'dial'): void => {
     const prev = notes.get(peer);
-    const count = (prev?.count ?? 0) + (kind === 'dial' ? 0 : 1);
+    const count = (prev?.count ?? 0) + (counts ? 1 : 0);
     if (!prev || NOTE_RANK[kind] >= NOTE_RANK[prev.kind]) notes.set(peer, { kind, message, count });
     else prev.count = count;
   };
@@ -140,8 +140,11 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
     strangers++;
     if (strangers <= MAX_STRANGER_LOGS) opts.log?.(`ignored a connection that did not authenticate: ${e.message}`);
     else if (strangers === MAX_STRANGER_LOGS + 1) opts.log?.('ignoring further unauthenticated connections (counted, not logged)');
-    if (e.claimed !== undefined && toAccept.has(e.claimed)) note(e.claimed, e.kind, e.message);
+    // A 'confirm' failure was already counted when its message 2 went out (awaitingConfirm).
+    if (e.claimed !== undefined && toAccept.has(e.claimed)) note(e.claimed, e.kind, e.message, e.kind !== 'confirm');
   };
+  const awaitingConfirm = (peer: string): void =>
+    note(peer, 'confirm', `a connection claiming to be party ${peer} answered message 1 but never confirmed its keys (a replayed handshake message?)`);
   const added = (link: SecureLink): void => {
     if (failed || links.has(link.peerId)) {
       void link.close();
@@ -161,7 +164,7 @@ export async function connectNodes(opts: ConnectOptions): Promise<Map<string, Se
       sockets.add(ws);
       pendingAccepts++;
       const wire = new WsWire(ws);
-      acceptHandshake(wire, (id) => (links.has(id) ? undefined : toAccept.get(id)), setupFor, deadline)
+      acceptHandshake(wire, (id) => (links.has(id) ? undefined : toAccept.get(id)), setupFor, deadline, awaitingConfirm)
         .then(
           (link) => {
             sockets.delete(ws); // a link now: closed through the link, not as a pending handshake
