@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writePrivateFile } from '../config/private-file.js';
 import { ConcordError } from '../errors.js';
 import { parseArgs, required, type Command } from './args.js';
 import { readTable } from '../ml/table.js';
@@ -52,8 +53,14 @@ export const command: Command = {
     const csv = lines.join('\n') + '\n';
     const out = args.flags.get('out');
     const json = args.switches.has('json');
-    if (out) writeFileSync(out, csv);
-    else if (!json) process.stdout.write(csv);
+    if (out) {
+      // Predictions are about the user's own records: created 0600, like the model file.
+      try {
+        writePrivateFile(out, csv);
+      } catch (e) {
+        throw new ConcordError('E_USAGE', `predict: cannot write --out ${out}: ${(e as Error).message}`);
+      }
+    } else if (!json) process.stdout.write(csv);
     const report: PredictReport = { model: modelFile, data: dataFile, rows: p.length, ...(out ? { out } : {}), ...(idColumn !== undefined ? { idColumn } : {}) };
     // Metrics need both classes (ROC AUC); with one class only, say so instead of failing the predictions.
     if (y) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnConcord, makeSimDir, runConsortium, errorLine } from '../../src/cli/sim-cluster.js';
@@ -50,6 +50,7 @@ describe('raw tables end to end (simulate --job, predict, party processes)', fun
     expect(p.rows).to.equal(300);
     expect(p.idColumn).to.equal('txn_id');
     for (const k of ['accuracy', 'auc', 'precision', 'recall', 'f1'] as const) expect(p.metrics![k], k).to.equal(r[k]);
+    expect(statSync(out).mode & 0o777, 'predictions file mode').to.equal(0o600);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines[0]).to.equal('txn_id,probability,class');
     expect(lines).to.have.length(301);
