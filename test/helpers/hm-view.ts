@@ -35,7 +35,11 @@ const F = 16;
 /** Features of one run: name → values (elements of the view). */
 type View = Map<string, Ring>;
 
-function sessions(leak: HmLeak | undefined, hook: (label: string, p: Pieces) => void): Session[] {
+/**
+ * Three in-memory hm sessions with fresh random pairwise keys (no prefetch, batches of `batch`);
+ * `hook` sees every pair of pieces party 1 draws. Shared by the hm view and attack tests.
+ */
+export function hmSessions(batch: number, leak: HmLeak | undefined, hook: (label: string, p: Pieces) => void): Session[] {
   const ts = MemoryTransport.mesh(3);
   const ids = ['p0', 'p1', 'p2'];
   const keys = new Map<string, Uint8Array>();
@@ -46,7 +50,7 @@ function sessions(leak: HmLeak | undefined, hook: (label: string, p: Pieces) => 
   };
   return ts.map((t, me) => {
     const s = new Session({ transport: t, ids, pairKeys: ids.map((_, j) => (j === me ? undefined : key(me, j))) });
-    s.prep = createHmPreprocessing(s, { prefetch: false, firstBatch: N, maxBatch: N, ...(leak ? { leak } : {}), ...(me === 1 ? { onPieces: hook } : {}) });
+    s.prep = createHmPreprocessing(s, { prefetch: false, firstBatch: batch, maxBatch: batch, ...(leak ? { leak } : {}), ...(me === 1 ? { onPieces: hook } : {}) });
     return s;
   });
 }
@@ -67,7 +71,7 @@ function randomSigned(count: number, bits: number): Ring {
 /** Party 1's view of one run with party 0's secret input x. */
 export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
   const pieces = new Map<string, Pieces[]>();
-  const ss = sessions(leak, (label, p) => { pieces.set(label, [...(pieces.get(label) ?? []), p]); });
+  const ss = hmSessions(N, leak, (label, p) => { pieces.set(label, [...(pieces.get(label) ?? []), p]); });
   const s1 = ss[1]!;
   const view: View = new Map();
   const received = new Map<string, Ring[]>();

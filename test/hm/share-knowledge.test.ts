@@ -1,15 +1,13 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { MemoryTransport } from '../../src/net/memory.js';
 import { Ring } from '../../src/ring/ring.js';
-import { Session } from '../../src/session/session.js';
+import type { Session } from '../../src/session/session.js';
 import type { HmLeak, Pieces } from '../../protocols/offline/hm/replicated.js';
-import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
 import { input } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { unpackRows } from '../../protocols/offline/hm/bitpack.js';
 import { truncWidths } from '../../protocols/offline/hm/trunc.js';
+import { hmSessions } from '../helpers/hm-view.js';
 
 /**
  * The composition attack on hm's interactive items. In hm every Beaver opening shows party i−1
@@ -25,21 +23,6 @@ const N = 4096;
 const F = 16;
 const M64 = (1n << 64n) - 1n;
 
-function sessions(leak: HmLeak | undefined, hook: (label: string, p: Pieces) => void): Session[] {
-  const ts = MemoryTransport.mesh(3);
-  const ids = ['p0', 'p1', 'p2'];
-  const keys = new Map<string, Uint8Array>();
-  const key = (i: number, j: number): Uint8Array => {
-    const k = `${Math.min(i, j)}/${Math.max(i, j)}`;
-    if (!keys.has(k)) keys.set(k, new Uint8Array(randomBytes(16)));
-    return keys.get(k)!;
-  };
-  return ts.map((t, me) => {
-    const s = new Session({ transport: t, ids, pairKeys: ids.map((_, j) => (j === me ? undefined : key(me, j))) });
-    s.prep = createHmPreprocessing(s, { prefetch: false, firstBatch: N, maxBatch: N, ...(leak ? { leak } : {}), ...(me === 1 ? { onPieces: hook } : {}) });
-    return s;
-  });
-}
 
 /** Captures every tensor party 1 receives and sends, by (peer, tag, kind) and (tag, kind). */
 function tap(s: Session): { got: Map<string, Ring>; sent: Map<string, Ring> } {
@@ -71,7 +54,7 @@ function tap(s: Session): { got: Map<string, Ring>; sent: Map<string, Ring> } {
  */
 async function attackTruncThenMul(leak?: HmLeak): Promise<number> {
   const pieces = new Map<string, Pieces>();
-  const ss = sessions(leak, (label, p) => { if (!pieces.has(label)) pieces.set(label, p); });
+  const ss = hmSessions(N, leak, (label, p) => { if (!pieces.has(label)) pieces.set(label, p); });
   const { got, sent } = tap(ss[1]!);
   const x = new Ring([N]);
   for (let i = 0; i < N; i++) x.data[i] = BigInt.asUintN(64, BigInt(Math.floor((Math.random() - 0.5) * 2 ** 40)));

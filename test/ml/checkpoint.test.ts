@@ -6,9 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawnConcord, makeSimDir, errorLine, type SimDir, type ProcOutcome } from '../../src/cli/sim-cluster.js';
 import { spawnDealer, childEnv } from '../../src/cli/cluster.js';
-import { readCsv, selectRows, toCsv } from '../../src/ml/csv.js';
-import { stratifiedSplit, shardSizes } from '../../src/ml/partition.js';
-import { validateJob } from '../../src/ml/job.js';
+import { writeDiagnosisShards, type DiagnosisShards } from '../helpers/diagnosis-shards.js';
 import { Ring } from '../../src/ring/ring.js';
 import { CheckpointStore, decodeCheckpoint, encodeCheckpoint, shareDigest, digest, type CheckpointMeta } from '../../src/ml/checkpoint-file.js';
 import { decideResume, type CheckpointAnnouncement } from '../../src/ml/checkpoint.js';
@@ -19,7 +17,6 @@ import type { PartyReport } from '../../src/cli/party.js';
  * `concord party` processes that are killed mid-run and resumed with --resume.
  */
 
-const DATA = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 const IDS = ['hospital-a', 'hospital-b', 'hospital-c'];
 
 describe('checkpoint file format', () => {
@@ -98,19 +95,9 @@ describe('resume decision (same on every party)', () => {
 });
 
 /** A 3-hospital consortium dir with shards of the breast-cancer training split and a job file. */
-async function consortium(jobOver: object, dealer: boolean): Promise<{ sim: SimDir; job: string; shard: (id: string) => string }> {
+async function consortium(jobOver: object, dealer: boolean): Promise<DiagnosisShards> {
   const sim = await makeSimDir('test-resume', IDS, dealer);
-  const ds = readCsv(join(DATA, 'breast_cancer.csv'), 'label');
-  const tr = selectRows(ds, stratifiedSplit(ds.y, 0.2, 0).train);
-  const sizes = shardSizes(tr.rows, 3);
-  let off = 0;
-  sim.ids.forEach((id, i) => {
-    writeFileSync(join(sim.dir, `${id}.csv`), toCsv(tr, Array.from({ length: sizes[i]! }, (_, k) => off + k)));
-    off += sizes[i]!;
-  });
-  const job = join(sim.dir, 'job.json');
-  writeFileSync(job, JSON.stringify(validateJob({ epochs: 4, momentum: 0.5, ...jobOver }, 'test')));
-  return { sim, job, shard: (id) => join(sim.dir, `${id}.csv`) };
+  return writeDiagnosisShards(sim, { epochs: 4, momentum: 0.5, ...jobOver });
 }
 
 type Cons = Awaited<ReturnType<typeof consortium>>;

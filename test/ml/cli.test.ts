@@ -3,9 +3,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnConcord, makeSimDir, runConsortium, errorLine, type SimDir } from '../../src/cli/sim-cluster.js';
-import { readCsv, selectRows, toCsv } from '../../src/ml/csv.js';
-import { stratifiedSplit, shardSizes } from '../../src/ml/partition.js';
-import { validateJob } from '../../src/ml/job.js';
+import { writeDiagnosisShards, type DiagnosisShards } from '../helpers/diagnosis-shards.js';
 import { generateKey, writeKeyFile } from '../../src/config/keys.js';
 import type { SimulateReport } from '../../src/cli/simulate.js';
 
@@ -27,20 +25,10 @@ async function simulateOut(args: string[], timeoutS = 20): Promise<{ report: Sim
 const simulate = async (args: string[]): Promise<SimulateReport> => (await simulateOut(args)).report;
 
 /** A 3-hospital consortium dir with shards of the breast-cancer training split and a job. */
-async function consortium(jobOver: object = {}): Promise<{ sim: SimDir; job: string; shard: (id: string) => string }> {
+async function consortium(jobOver: object = {}): Promise<DiagnosisShards> {
   // Default offline mode (hm for three parties) so these process tests need only the party processes.
   const sim = await makeSimDir('test-diagnosis', ['hospital-a', 'hospital-b', 'hospital-c'], false);
-  const ds = readCsv(join(DATA, 'breast_cancer.csv'), 'label');
-  const tr = selectRows(ds, stratifiedSplit(ds.y, 0.2, 0).train);
-  const sizes = shardSizes(tr.rows, 3);
-  let off = 0;
-  sim.ids.forEach((id, i) => {
-    writeFileSync(join(sim.dir, `${id}.csv`), toCsv(tr, Array.from({ length: sizes[i]! }, (_, k) => off + k)));
-    off += sizes[i]!;
-  });
-  const job = join(sim.dir, 'job.json');
-  writeFileSync(job, JSON.stringify(validateJob({ epochs: 2, ...jobOver }, 'test')));
-  return { sim, job, shard: (id) => join(sim.dir, `${id}.csv`) };
+  return writeDiagnosisShards(sim, { epochs: 2, ...jobOver });
 }
 
 const partyArgs = (c: { sim: SimDir; job: string; shard: (id: string) => string }, id: string, over: Record<string, string> = {}): string[] => {
