@@ -58,7 +58,7 @@ function plainMatmul(a: Float64Array, b: Float64Array, c: Float64Array, n: numbe
     for (let t = 0; t < k; t++) {
       const av = a[i * k + t]!;
       const bt = t * m;
-      for (let j = 0; j < m; j++) c[ci + j] += av * b[bt + j]!;
+      for (let j = 0; j < m; j++) c[ci + j] = c[ci + j]! + (av * b[bt + j]!);
     }
   }
 }

@@ -146,7 +146,7 @@ describe('OT transpose kernel', () => {
       const src = new Uint32Array(prg.bytes(rows * cols / 8).buffer);
       const want = new Uint32Array(cols * rows / 32);
       // reference: per-bit
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (bit(src, r * cols + c)) want[(c * rows + r) >>> 5] |= 1 << ((c * rows + r) & 31);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (bit(src, r * cols + c)) want[(c * rows + r) >>> 5] = want[(c * rows + r) >>> 5]! | (1 << ((c * rows + r) & 31));
       expect(transposeBitsWasm(src, rows, cols)).to.deep.equal(want);
     }
   });

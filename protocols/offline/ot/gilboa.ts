@@ -161,23 +161,23 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
             dv.setUint32(dOff + 4, (h1[hb + 2 * e + 1]! - a1 - y[yo + 2 * e + 1]! + Math.floor(lo1 / TWO32)) >>> 0, true);
             dOff += nb;
             if (bit === 0) {
-              acc[ao + 2 * e] += a0;
-              acc[ao + 2 * e + 1] += a1;
+              acc[ao + 2 * e] = acc[ao + 2 * e]! + a0;
+              acc[ao + 2 * e + 1] = acc[ao + 2 * e + 1]! + a1;
             } else {
-              acc[ao + 2 * e] += (a0 << bit) >>> 0;
-              acc[ao + 2 * e + 1] += ((a1 << bit) | (a0 >>> (32 - bit))) >>> 0;
+              acc[ao + 2 * e] = acc[ao + 2 * e]! + ((a0 << bit) >>> 0);
+              acc[ao + 2 * e + 1] = acc[ao + 2 * e + 1]! + (((a1 << bit) | (a0 >>> (32 - bit))) >>> 0);
             }
           } else {
             dv.setUint32(dOff, lo1 >>> 0, true);
             dOff += nb;
-            acc[ao + 2 * e + 1] += (a0 << (bit - 32)) >>> 0;
+            acc[ao + 2 * e + 1] = acc[ao + 2 * e + 1]! + ((a0 << (bit - 32)) >>> 0);
           }
         }
       }
       // keep the float sums exact (below 2^53) however many elements share an output row
       for (let e = 0; e < 2 * L; e += 2) {
         const c = Math.floor(acc[ao + e]! / TWO32);
-        acc[ao + e] -= c * TWO32;
+        acc[ao + e] = acc[ao + e]! - (c * TWO32);
         acc[ao + e + 1] = (acc[ao + e + 1]! + c) % TWO32;
       }
     }
@@ -227,22 +227,22 @@ export function oleReceiveFinish(t: Uint32Array, extId: number, choice: Uint32Ar
             const ohi = (h[hb + 2 * e + 1]! - c * dv.getUint32(dOff + 4, true) + Math.floor(lo1 / TWO32)) >>> 0;
             dOff += nb;
             if (bit === 0) {
-              acc[ao + 2 * e] += olo;
-              acc[ao + 2 * e + 1] += ohi;
+              acc[ao + 2 * e] = acc[ao + 2 * e]! + olo;
+              acc[ao + 2 * e + 1] = acc[ao + 2 * e + 1]! + ohi;
             } else {
-              acc[ao + 2 * e] += (olo << bit) >>> 0;
-              acc[ao + 2 * e + 1] += ((ohi << bit) | (olo >>> (32 - bit))) >>> 0;
+              acc[ao + 2 * e] = acc[ao + 2 * e]! + ((olo << bit) >>> 0);
+              acc[ao + 2 * e + 1] = acc[ao + 2 * e + 1]! + (((ohi << bit) | (olo >>> (32 - bit))) >>> 0);
             }
           } else {
             const olo = (h[hb + 2 * e]! - c * dv.getUint32(dOff, true)) >>> 0;
             dOff += nb;
-            acc[ao + 2 * e + 1] += (olo << (bit - 32)) >>> 0;
+            acc[ao + 2 * e + 1] = acc[ao + 2 * e + 1]! + ((olo << (bit - 32)) >>> 0);
           }
         }
       }
       for (let e = 0; e < 2 * L; e += 2) {
         const cy = Math.floor(acc[ao + e]! / TWO32);
-        acc[ao + e] -= cy * TWO32;
+        acc[ao + e] = acc[ao + e]! - (cy * TWO32);
         acc[ao + e + 1] = (acc[ao + e + 1]! + cy) % TWO32;
       }
     }
