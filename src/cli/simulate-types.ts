@@ -27,6 +27,12 @@ export interface SimulateReport {
   partitioning?: 'vertical';
   intersection?: number;
   psiSeconds?: number;
+  /**
+   * Vertical runs: the intersection as rows of the training set (the --train file, or its 80% split
+   * when no --test is given), in the agreed training order, so a horizontal run on the same rows in
+   * the same order can be compared. A simulation only: no party ever sees this list.
+   */
+  alignedTrainRows?: number[];
   /** With --check: per-epoch Brier loss of the secure run (revealed) and of the plaintext loop. */
   check?: { epoch: number; loss: number; plainLoss: number; maxWeightDiff: number }[];
   /** With --checkpoint: the epoch the run continued after (0: it started at epoch 1). */

@@ -168,7 +168,7 @@ export async function runVerticalSimulation(o: VerticalSimulationOptions): Promi
       dataset: dataset,
       plain: { accuracy: plain.accuracy, auc: plain.auc, precision: plain.precision, recall: plain.recall, f1: plain.f1, seconds: plainSeconds },
       maxWeightDiff, maxPredictionDiff, wallSeconds, peakMemory: Math.max(...reports.map((r) => r.maxRssKiB)) * 1024,
-      partitioning: 'vertical', intersection: r0.intersection!, psiSeconds: r0.psiSeconds!,
+      partitioning: 'vertical', intersection: r0.intersection!, psiSeconds: r0.psiSeconds!, alignedTrainRows: rows,
     };
   } finally {
     if (o.keep) process.stderr.write(`simulate: kept ${sim.dir} (contains private keys: delete it when done)\n`);
