@@ -1,25 +1,29 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConcordError } from '../errors.js';
 import { makeSimDir, runConsortium, partyJsonOrThrow } from './sim-cluster.js';
-import type { Dataset } from '../ml/csv.js';
-import { SeededRandom, shardSizes } from '../ml/partition.js';
+import { SeededRandom, shardSizes, stratifiedSplit } from '../ml/partition.js';
 import type { Job } from '../ml/job.js';
 import { binaryMetrics } from '../ml/metrics.js';
-import { forwardF, standardize, withOnes, fromModelFile, predict } from '../ml/model.js';
+import { forwardF, withOnes, fromModelFile } from '../ml/model.js';
 import { trainPlain } from '../ml/plain.js';
 import type { PartyReport } from './party.js';
 import type { SimulateReport } from './simulate-types.js';
-import { readCsv, selectRows } from '../ml/csv.js';
-import { stratifiedSplit } from '../ml/partition.js';
+import { parseTable, readTable, tableRows, type RawTable } from '../ml/table.js';
+import { encodeLocal, tableSpec } from '../ml/encode.js';
+import { encodeVertical, fitLocal, localRows } from '../ml/vertical-table.js';
+import { transform, type Fitted } from '../ml/preprocess.js';
 import { resolveOffline } from './prep.js';
-import { basename } from 'node:path';
 
 /** What `simulate --partition vertical` needs. */
 export interface VerticalSimulationOptions {
   job: Job;
   n: number;
-  /** Numeric CSVs (csv.ts): the training file, and the test file or a stratified 80/20 split. */
+  /**
+   * CSVs as institutions export them (src/ml/table.ts): the training file, and the test file or a
+   * stratified 80/20 split of the training file. The job's preprocessing fields (categorical,
+   * missing, impute, positiveClass, clip) apply at each party to its own columns.
+   */
   trainFile: string;
   testFile?: string;
   /** A column of the training file to use as the real record ID (default: synthetic IDs). */
@@ -36,70 +40,87 @@ export interface VerticalSimulationOptions {
 /** Share of the training rows each party keeps (so the PSI has work: 0.9^3 ≈ 73% in common). */
 export const KEEP = 0.9;
 
-/** One party's shard of a vertical split: its columns, its rows (indices into the dataset) and their IDs. */
+/** One party's shard of a vertical split: its (raw) columns and its rows (indices into the table). */
 interface Shard {
-  columns: number[];
+  columns: string[];
   rows: number[];
 }
 
-/** `ids[r]` for dataset row r: the real ID column's values (--id) or a synthetic record ID. */
-function idsOf(ds: Dataset, idColumn: string | undefined, prefix: string): { ids: string[]; featureCols: number[] } {
-  const all = ds.features.map((_, j) => j);
-  if (idColumn === undefined) return { ids: Array.from({ length: ds.rows }, (_, r) => `${prefix}-${String(r).padStart(7, '0')}`), featureCols: all };
-  const j = ds.features.indexOf(idColumn);
-  if (j < 0) throw new ConcordError('E_USAGE', `simulate: --id ${idColumn} is not a column of ${ds.file} (columns: ${ds.features.join(', ')})`);
-  const d = ds.features.length;
-  return { ids: Array.from({ length: ds.rows }, (_, r) => String(ds.x[r * d + j])), featureCols: all.filter((k) => k !== j) };
+/** The record ID of each row: the real ID column's cells (--id) or a synthetic ID. */
+function idsOf(t: RawTable, idColumn: string | undefined, prefix: string): string[] {
+  if (idColumn === undefined) return t.rows.map((_, r) => `${prefix}-${String(r).padStart(7, '0')}`);
+  const j = t.header.indexOf(idColumn);
+  if (j < 0) throw new ConcordError('E_USAGE', `simulate: --id ${idColumn} is not a column of ${t.file} (columns: ${t.header.join(', ')})`);
+  return t.rows.map((row) => row[j]!);
 }
 
-/** CSV text of one party's shard: the ID column, its feature columns, the label at party 0. */
-function shardCsv(ds: Dataset, ids: string[], idName: string, sh: Shard, withLabel: boolean): string {
-  const d = ds.features.length;
-  const head = [idName, ...sh.columns.map((j) => ds.features[j]!), ...(withLabel ? [ds.label] : [])].join(',');
-  const lines = sh.rows.map((r) => [ids[r]!, ...sh.columns.map((j) => String(ds.x[r * d + j])), ...(withLabel ? [String(ds.y[r])] : [])].join(','));
-  return [head, ...lines].join('\n') + '\n';
+/** CSV text of one party's shard: the ID column, its raw columns (cells as exported), the label at party 0. */
+function shardCsv(t: RawTable, ids: string[], idName: string, sh: Shard, label: string | undefined): string {
+  const cols = [...sh.columns, ...(label !== undefined ? [label] : [])].map((c) => t.header.indexOf(c));
+  const lines = sh.rows.map((r) => [ids[r]!, ...cols.map((j) => t.rows[r]![j]!)].join(','));
+  return [[idName, ...sh.columns, ...(label !== undefined ? [label] : [])].join(','), ...lines].join('\n') + '\n';
+}
+
+/** Columns side by side: blocks[p] is rows × dims[p] (row-major) → rows × Σdims. */
+function sideBySide(blocks: Float64Array[], dims: number[], rows: number): Float64Array {
+  const d = dims.reduce((a, b) => a + b, 0);
+  const out = new Float64Array(rows * d);
+  let at = 0;
+  blocks.forEach((b, p) => {
+    const w = dims[p]!;
+    for (let r = 0; r < rows; r++) out.set(b.subarray(r * w, (r + 1) * w), r * d + at);
+    at += w;
+  });
+  return out;
 }
 
 /**
- * `simulate --partition vertical`: the training CSV's columns split into n contiguous blocks
- * (label to the first party); each party keeps a seeded random 90% of the rows in its own
+ * `simulate --partition vertical`: the training CSV's feature columns split into n contiguous
+ * blocks (label to the first party); each party keeps a seeded random 90% of the rows in its own
  * shuffled order under a synthetic ID (or the real one with --id); the test CSV is split by
  * columns the same way with every row at every party. The parties align both by PSI, train,
  * and score the test rows in MPC; the plaintext loop runs on the same intersection in the same
- * order for comparison.
+ * order, with each party's preprocessing fitted the same way (locally, on its aligned rows).
  */
 export async function runVerticalSimulation(o: VerticalSimulationOptions): Promise<SimulateReport> {
   const { job, n, say, ids: partyIds } = o;
-  const full = readCsv(o.trainFile, job.label);
-  let train: Dataset, test: Dataset;
+  const full = readTable(o.trainFile);
+  if (o.idColumn !== undefined && !full.header.includes(o.idColumn)) throw new ConcordError('E_USAGE', `simulate: --id ${o.idColumn} is not a column of ${o.trainFile} (columns: ${full.header.join(', ')})`);
+  // The feature columns: the job's `features`, or every column but the label and the ID.
+  const featureCols = (job.features.length > 0 ? [...job.features] : full.header.filter((h) => h !== job.label)).filter((c) => c !== o.idColumn);
+  const spec0 = tableSpec({ ...job, features: featureCols }, full.header);
+  // Checked here with the job's rules, so a bad cell stops before any process starts.
+  const y = encodeLocal(full, spec0, 'required').y!;
+  let train: RawTable, test: RawTable;
   if (o.testFile) {
     train = full;
-    test = readCsv(o.testFile, job.label);
-    if (test.features.join(',') !== train.features.join(',')) throw new ConcordError('E_DATA', `${o.testFile}: its columns differ from ${o.trainFile}; the test CSV needs the same columns in the same order`);
+    test = readTable(o.testFile);
+    encodeLocal(test, spec0, 'required');
   } else {
-    const sp = stratifiedSplit(full.y, 0.2, 0);
-    train = selectRows(full, sp.train);
-    test = selectRows(full, sp.test);
+    const sp = stratifiedSplit(y, 0.2, 0);
+    train = tableRows(full, sp.train);
+    test = tableRows(full, sp.test);
   }
   const dataset = basename(o.trainFile);
   const offline = resolveOffline(job.offline, n, 'simulate: --offline');
   const idName = o.idColumn ?? 'record_id';
-  const { ids: trainIds, featureCols } = idsOf(train, o.idColumn, 'rec');
-  const { ids: testIds } = idsOf(test, o.idColumn, 'test');
+  if (o.idColumn === undefined && full.header.includes(idName)) throw new ConcordError('E_USAGE', `simulate: ${o.trainFile} already has a "${idName}" column: name it with --id ${idName}, or rename it`);
+  const trainIds = idsOf(train, o.idColumn, 'rec');
+  const testIds = idsOf(test, o.idColumn, 'test');
   if (featureCols.length < n) throw new ConcordError('E_USAGE', `simulate: ${featureCols.length} feature columns cannot be split among ${n} parties`);
   const widths = shardSizes(featureCols.length, n);
   let at = 0;
   const shards: Shard[] = widths.map((w, p) => {
     const columns = featureCols.slice(at, (at += w));
     const rng = new SeededRandom(job.seed, `vertical-rows/${p}`);
-    const rows = rng.shuffle(Array.from({ length: train.rows }, (_, i) => i)).slice(0, Math.round(KEEP * train.rows));
+    const rows = rng.shuffle(Array.from({ length: train.rows.length }, (_, i) => i)).slice(0, Math.round(KEEP * train.rows.length));
     return { columns, rows };
   });
-  const testShards = shards.map((sh, p) => ({ columns: sh.columns, rows: new SeededRandom(job.seed, `vertical-test/${p}`).shuffle(Array.from({ length: test.rows }, (_, i) => i)) }));
-  const vjob: Job = { ...job, partitioning: 'vertical', id: idName };
+  const testShards = shards.map((sh, p) => ({ columns: sh.columns, rows: new SeededRandom(job.seed, `vertical-test/${p}`).shuffle(Array.from({ length: test.rows.length }, (_, i) => i)) }));
+  const vjob: Job = { ...job, partitioning: 'vertical', id: idName, features: job.features.filter((f) => f !== idName) };
 
   say(`Concord simulation: ${n} parties (${partyIds.join(', ')}) train a ${job.model === 'mlp' ? `${job.hidden}-unit MLP` : 'logistic regression'} on ${dataset}, split by columns`);
-  say(`  each party holds its own columns (${widths.join(' / ')} of ${featureCols.length}; the label at ${partyIds[0]}) for a random ${KEEP * 100}% of the ${train.rows} rows, under ${o.idColumn ? `the "${o.idColumn}" column` : 'a synthetic record ID'}`);
+  say(`  each party holds its own columns (${widths.join(' / ')} of ${featureCols.length}; the label at ${partyIds[0]}) for a random ${KEEP * 100}% of the ${train.rows.length} rows, under ${o.idColumn ? `the "${o.idColumn}" column` : 'a synthetic record ID'}`);
   say('  the parties align their rows by private set intersection (ECDH-PSI over X25519): only the common IDs\' count and each party\'s own matching rows are revealed');
   say(`  offline: ${offline}; hyper-parameters: ${job.epochs} epochs, batch ${job.batchSize}, lr ${job.lr}, fixed point f=${job.fracBits}`);
   const sim = await makeSimDir(o.consortium, partyIds, offline === 'dealer');
@@ -107,10 +128,14 @@ export async function runVerticalSimulation(o: VerticalSimulationOptions): Promi
   try {
     const jobFile = join(sim.dir, 'job.json');
     writeFileSync(jobFile, JSON.stringify(vjob, null, 2) + '\n');
+    const texts = partyIds.map((_, p) => ({
+      data: shardCsv(train, trainIds, idName, shards[p]!, p === 0 ? job.label : undefined),
+      test: shardCsv(test, testIds, idName, testShards[p]!, p === 0 ? job.label : undefined),
+    }));
     const files = partyIds.map((id, p) => {
       const data = join(sim.dir, `${id}.csv`), tst = join(sim.dir, `${id}-test.csv`);
-      writeFileSync(data, shardCsv(train, trainIds, idName, shards[p]!, p === 0));
-      writeFileSync(tst, shardCsv(test, testIds, idName, testShards[p]!, p === 0));
+      writeFileSync(data, texts[p]!.data);
+      writeFileSync(tst, texts[p]!.test);
       return { data, test: tst };
     });
     const run = await runConsortium({
@@ -131,21 +156,35 @@ export async function runVerticalSimulation(o: VerticalSimulationOptions): Promi
     const model = r0.model;
     const secure = r0.test;
 
-    // The plaintext loop on the same intersection, in the agreed order, with the same scaling.
+    // The plaintext loop on the same intersection, in the agreed order, each party's columns read
+    // and fitted as its process does (encodeVertical → fitLocal on its aligned rows → transform).
     const rows = r0.alignedRows.map((k) => shards[0]!.rows[k]!);
-    const cols = shards.flatMap((sh) => sh.columns);
-    const d = train.features.length;
-    const pick = (ds: Dataset, rs: number[]) => Float64Array.from(rs.flatMap((r) => cols.map((j) => ds.x[r * d + j]!)));
-    const { arch } = fromModelFile(model);
+    const parties = reports.map((rep, p) => {
+      if (!rep.alignedRows) throw new ConcordError('E_INTERNAL', `party ${partyIds[p]} reported no aligned rows`);
+      const t = encodeVertical(parseTable(texts[p]!.data, files[p]!.data), vjob, idName);
+      const aligned = localRows(t.local, rep.alignedRows);
+      const fitted = fitLocal(aligned);
+      return { aligned, fitted, x: transform(aligned, fitted).x, dim: t.features.length };
+    });
+    const dims = parties.map((q) => q.dim);
+    const D = dims.reduce((a, b) => a + b, 0);
+    const { arch, params: modelParams } = fromModelFile(model);
     const tp = performance.now();
-    const x1 = withOnes(standardize(pick(train, rows), rows.length, model.mean, model.std), rows.length, arch.features);
-    const plainRun = trainPlain(arch, x1, Float64Array.from(rows, (r) => train.y[r]!), rows.length, job);
+    const x1 = withOnes(sideBySide(parties.map((q) => q.x), dims, rows.length), rows.length, D);
+    const plainRun = trainPlain(arch, x1, parties[0]!.aligned.y!, rows.length, job);
     const plainSeconds = (performance.now() - tp) / 1000;
-    // Test rows in party 0's test order, which the MPC scores follow (its aligned test rows).
-    const allTest = Array.from({ length: test.rows }, (_, i) => i);
-    const xt = pick(test, allTest);
-    const plain = binaryMetrics(forwardF(arch, plainRun.params, withOnes(standardize(xt, test.rows, model.mean, model.std), test.rows, arch.features), test.rows), test.y);
-    const pModel = predict(model, xt, test.rows);
+    // Every test row, in the test file's order, transformed with each party's training fit.
+    const T = test.rows.length;
+    const testX = parties.map((q, p) => {
+      const t = encodeVertical(parseTable(texts[p]!.test, files[p]!.test), vjob, idName);
+      const local = new Array<number>(T);
+      testShards[p]!.rows.forEach((r, k) => (local[r] = k));
+      return { ...transform(localRows(t.local, local), q.fitted as Fitted), y: localRows(t.local, local).y };
+    });
+    const xt1 = withOnes(sideBySide(testX.map((q) => q.x), dims, T), T, D);
+    const yt = testX[0]!.y!;
+    const plain = binaryMetrics(forwardF(arch, plainRun.params, xt1, T), yt);
+    const pModel = forwardF(arch, modelParams, xt1, T);
     const testIntersection = secure.rows;
     let maxWeightDiff = 0;
     plainRun.params.forEach((p, k) => p.data.forEach((v, i) => (maxWeightDiff = Math.max(maxWeightDiff, Math.abs(v - model.params[k]!.values[i]!)))));

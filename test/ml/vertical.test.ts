@@ -96,6 +96,15 @@ describe('vertical jobs: PSI-aligned columns (party processes over the Noise mes
     }
   });
 
+  it('simulate --partition vertical on a raw export (horse colic: "?" cells, categorical codes), each party reading its own columns with the job\'s rules', async () => {
+    const r = await simulate(['--offline', 'dealer', '--epochs', '2', '--job', join(DATA, '../../config/jobs/colic-surgical.json'), '--train', join(DATA, 'horse_colic.csv'), '--test', join(DATA, 'horse_colic_test.csv')]);
+    expect(r.intersection).to.be.within(0.65 * 300, 0.8 * 300);
+    expect(r.testRows).to.equal(60);
+    expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.02);
+    expect(r.maxPredictionDiff).to.be.below(0.01);
+    expect(r.accuracy).to.be.above(0.7);
+  });
+
   it('simulate --partition vertical (ot) trains and scores', async () => {
     const r = await simulate(['--offline', 'ot', '--epochs', '1']);
     expect(r.offline).to.equal('ot');
