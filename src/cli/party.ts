@@ -173,8 +173,8 @@ export const command: Command = {
         log('this party is not a recipient of the model');
       }
       log(`trained in ${res.trainSeconds.toFixed(2)} s, ${res.trainRounds} rounds for ${res.steps} steps, ${(st.bytesSent / 1e6).toFixed(1)} MB sent`);
-      const ps = (prep as { stats?: () => { items: number; waits: number; waitMs: number } }).stats?.();
-      if (ps && ps.waits > 0) log(`offline: waited ${ps.waits} times for preprocessing (${ps.waitMs.toFixed(0)} ms of ${ps.items} items)`);
+      const ps = prepWaits(prep);
+      if (ps && ps.waits > 0) log(`offline: waited ${ps.waits} times for preprocessing (${ps.waitMs !== undefined ? `${ps.waitMs.toFixed(0)} ms, ` : ''}${ps.items} items in all)`);
       await s.close();
       ckpt.finish();
       if (json) process.stdout.write(JSON.stringify(report) + '\n');
@@ -216,4 +216,21 @@ function recipientIndices(job: Job, ids: string[], jobFile: string): number[] {
     if (i < 0) throw new ConcordError('E_CONFIG', `${jobFile}: field "recipients": "${r}" is not a party of the consortium (parties: ${ids.join(', ')})`);
     return i;
   });
+}
+
+/**
+ * How often the online phase waited for preprocessing: the dealer client counts one total (with
+ * milliseconds), ot and hm count per item stream; undefined when a mode keeps no counters.
+ */
+export function prepWaits(prep: unknown): { items: number; waits: number; waitMs?: number } | undefined {
+  const st = (prep as { stats?: () => unknown }).stats?.();
+  if (!st || typeof st !== 'object') return undefined;
+  const one = st as { items?: unknown; waits?: unknown; waitMs?: unknown };
+  if (typeof one.waits === 'number' && typeof one.items === 'number') return { items: one.items, waits: one.waits, ...(typeof one.waitMs === 'number' ? { waitMs: one.waitMs } : {}) };
+  let items = 0, waits = 0;
+  for (const v of Object.values(st as Record<string, { items?: unknown; waits?: unknown }>)) {
+    if (typeof v?.items === 'number') items += v.items;
+    if (typeof v?.waits === 'number') waits += v.waits;
+  }
+  return { items, waits };
 }
