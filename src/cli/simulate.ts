@@ -229,12 +229,12 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulateRepor
       const skip = resumedFrom * perEpoch;
       const stepDiff = (r0.checkpoints ?? []).map((c, i) => c.reduce((m, v, j) => Math.max(m, Math.abs(v - plainSteps[skip + i]![j]!)), 0));
       const checkRows = check
-        ? r0.epochs.map((e, i) => ({ epoch: e.epoch, loss: e.loss ?? NaN, plainLoss: plainRun.epochs[e.epoch - 1]!.brier, maxWeightDiff: Math.max(...stepDiff.slice(i * perEpoch, (i + 1) * perEpoch)) }))
+        ? r0.epochs.map((e, i) => ({ epoch: e.epoch, loss: e.loss ?? NaN, plainLoss: plainRun.epochs[e.epoch - 1]!.brier, maxWeightDiff: stepDiff.slice(i * perEpoch, (i + 1) * perEpoch).reduce((a, b) => Math.max(a, b), 0) }))
         : undefined;
       if (checkRows) {
         say('  --check: per epoch, Brier loss secure (revealed) vs plaintext, and the largest weight divergence over its steps:');
         for (const c of checkRows) say(`    epoch ${String(c.epoch).padStart(3)}: loss ${c.loss.toFixed(5)} vs ${c.plainLoss.toFixed(5)}   max |Δw| ${c.maxWeightDiff.toExponential(2)}`);
-        const worst = stepDiff.indexOf(Math.max(...stepDiff));
+        const worst = stepDiff.indexOf(stepDiff.reduce((a, b) => Math.max(a, b), 0)); // no spread: one argument per step
         say(`    largest divergence at step ${skip + worst + 1} of ${plainSteps.length}: ${stepDiff[worst]!.toExponential(2)} (fixed-point rounding of f=${job.fracBits} bits and the σ approximation)`);
       }
       if (o.out) say(`  model saved to ${o.out}: \`concord predict --model ${o.out} --data <csv>\` applies it (and its preprocessing) to new rows`);

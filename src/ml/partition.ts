@@ -62,12 +62,12 @@ export function stratifiedSplit(y: ArrayLike<number>, testFraction: number, seed
   let left = nTest - take.reduce((a, b) => a + b, 0);
   const order = [0, 1].sort((a, b) => exact[b]! - take[b]! - (exact[a]! - take[a]!));
   for (const c of order) if (left > 0) { take[c]!++; left--; }
-  const train: number[] = [];
-  const test: number[] = [];
+  let train: number[] = [];
+  let test: number[] = [];
   classes.forEach((idx, c) => {
     rng.shuffle(idx);
-    test.push(...idx.slice(0, take[c]));
-    train.push(...idx.slice(take[c]));
+    test = test.concat(idx.slice(0, take[c])); // not push(...): spreading 10^5+ arguments overflows the stack
+    train = train.concat(idx.slice(take[c]));
   });
   if (train.length === 0 || test.length === 0) throw new ConcordError('E_DATA', `cannot split ${y.length} rows into non-empty train and test sets`);
   return { train: rng.shuffle(train), test: rng.shuffle(test) };

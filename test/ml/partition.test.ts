@@ -12,6 +12,12 @@ describe('ml/partition', () => {
     const f = stratifiedSplit(fraud, 0.2, 0);
     expect([f.train.length, f.test.length, f.test.filter((i) => fraud[i] === 1).length]).to.deep.equal([2612, 653, 98]);
   });
+  it('splits a million rows (no argument spreading: that overflowed the stack at ~10^5 rows)', () => {
+    const y = new Uint8Array(1_000_000).map((_, i) => (i % 5 === 0 ? 1 : 0));
+    const { train, test } = stratifiedSplit(y, 0.2, 0);
+    expect([train.length, test.length]).to.deep.equal([800_000, 200_000]);
+    expect(test.filter((i) => y[i] === 1).length).to.equal(40_000);
+  });
   it('is reproducible for a seed and differs across seeds', () => {
     const y = Array.from({ length: 100 }, (_, i) => i % 3 === 0 ? 1 : 0);
     expect(stratifiedSplit(y, 0.2, 7)).to.deep.equal(stratifiedSplit(y, 0.2, 7));
