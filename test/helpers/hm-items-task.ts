@@ -91,7 +91,7 @@ export async function task(s: Session, args: { count?: number } = {}): Promise<H
   }
 
   // truncation pairs for several f and shapes, repeated
-  for (const [f, shape] of [[16, [count]], [16, [64, 1]], [16, [64, 1]], [13, [33]], [1, [100]], [48, [100]]] as const) {
+  for (const [f, shape] of [[16, [count]], [16, [64, 1]], [16, [64, 1]], [13, [33]], [1, [100]], [48, [100]], [0, [65]], [62, [70]], [31, [1]], [32, [129]]] as const) {
     const p = await s.prep.truncPair(s.tag(), shape, f);
     const [r, lo, top] = await openMany(s, [p.r, p.rLowShifted, p.rTop]);
     check(r!.shape.join() === shape.join(), `trunc f=${f}: shape`);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Prg } from '../../src/crypto/prg.js';
 import { Ring } from '../../src/ring/ring.js';
-import { packRows, packedBytes, unpackRows } from '../../protocols/offline/hm/bitpack.js';
-import { truncWidths } from '../../protocols/offline/hm/trunc.js';
+import { fromPlanes, packRows, packedBytes, toPlanes, unpackRows } from '../../protocols/offline/hm/bitpack.js';
+import { truncPairBytes } from '../../protocols/offline/hm/trunc.js';
 import { testSeed } from '../helpers/parties.js';
 
 describe('hm bit packing of the conversion message', () => {
@@ -29,8 +29,22 @@ describe('hm bit packing of the conversion message', () => {
     expect(() => unpackRows(new Uint8Array(3), widths, 2)).to.throw(/E_FRAME|expected/);
   });
 
-  it('a truncation pair costs 354 bytes at f = 16 and 384 at f = 30 (was 512)', () => {
-    expect(packedBytes(truncWidths(16), 1000) / 1000).to.be.closeTo(353.9, 0.1);
-    expect(packedBytes(truncWidths(30), 1000) / 1000).to.be.closeTo(383.6, 0.1);
+  it('bit planes round-trip every bit of every element (counts off and on a word boundary)', () => {
+    for (const count of [1, 63, 64, 65, 1000]) {
+      const r = new Prg(testSeed(`planes/${count}`).slice(0, 16)).ring([count]);
+      r.data[0] = (1n << 64n) - 1n;
+      const planes = toPlanes(r, 64);
+      expect(planes.shape).to.deep.equal([64, Math.ceil(count / 64)]);
+      const rows = fromPlanes(planes, count);
+      for (let k = 0; k < 64; k++) for (let i = 0; i < count; i++) expect(rows.data[k * count + i]).to.equal((r.data[i]! >> BigInt(k)) & 1n, `bit ${k} of element ${i}`);
+      // padding bits of the last word stay 0
+      if (count % 64) for (let k = 0; k < 64; k++) expect(planes.data[(k + 1) * planes.shape[1]! - 1]! >> BigInt(count % 64)).to.equal(0n);
+    }
+    expect(() => fromPlanes(new Ring([2, 3]), 64)).to.throw(/E_SHAPE|cannot hold/);
+  });
+
+  it('a truncation pair costs 86 bytes at f = 16 and 87.4 at f = 30 over all links (was 354 and 384)', () => {
+    expect(truncPairBytes(16)).to.be.closeTo(86, 0.01);
+    expect(truncPairBytes(30)).to.be.closeTo(87.375, 0.01);
   });
 });

@@ -2,8 +2,9 @@
  * Dense packing of ring elements cut to a per-row bit width, for the hm conversion message
  * (convert.ts): row k of a [rows, count] tensor keeps only its low widths[k] bits (0..64), so a
  * value used only with weight 2^e travels in 64 − e bits. Little-endian bit order, rows one after
- * another; the receiver gets each element mod 2^width (higher bits 0). Plain 32-bit word loops:
- * no BigInt per element.
+ * another; the receiver gets each element mod 2^width (higher bits 0). Also bit planes (one
+ * row per bit position, 64 elements per word) for the carry circuits of trunc.ts. Plain 32-bit
+ * word loops: no BigInt per element.
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring } from '../../../src/ring/ring.js';
@@ -60,5 +61,37 @@ export function unpackRows(bytes: Uint8Array, widths: readonly number[], count: 
       dst[e + 1] = get(hi);
     }
   });
+  return out;
+}
+
+/**
+ * Bit planes of a [count] tensor: a [nbits, ⌈count/64⌉] tensor whose row k holds bit k of every
+ * element, 64 elements per word (element i at bit i mod 64 of word ⌊i/64⌋; padding bits 0). The
+ * hm carry circuits (rep-and.ts) run on planes, so one AND on a word serves 64 items.
+ */
+export function toPlanes(w: Ring, nbits: number): Ring {
+  const count = w.size, words = Math.ceil(count / 64);
+  const out = new Ring([nbits, words]);
+  const src = new Uint32Array(w.data.buffer, w.data.byteOffset, count * 2);
+  const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, out.size * 2);
+  for (let k = 0; k < nbits; k++) {
+    const half = k < 32 ? 0 : 1, shift = k & 31, row = k * words * 2;
+    for (let i = 0; i < count; i++) {
+      if ((src[2 * i + half]! >>> shift) & 1) dst[row + (i >>> 5)] = (dst[row + (i >>> 5)]! | (1 << (i & 31))) >>> 0;
+    }
+  }
+  return out;
+}
+
+/** Inverse of toPlanes as 0/1 rows: [rows, count] with element (k, i) = bit i of plane k. */
+export function fromPlanes(planes: Ring, count: number): Ring {
+  const [rows, words] = planes.shape as [number, number];
+  if (words !== Math.ceil(count / 64)) throw new ConcordError('E_SHAPE', `bit planes of ${words} words cannot hold ${count} elements`);
+  const out = new Ring([rows, count]);
+  const src = new Uint32Array(planes.data.buffer, planes.data.byteOffset, planes.size * 2);
+  const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, out.size * 2);
+  for (let k = 0; k < rows; k++) {
+    for (let i = 0, row = k * words * 2; i < count; i++) dst[2 * (k * count + i)] = (src[row + (i >>> 5)]! >>> (i & 31)) & 1;
+  }
   return out;
 }

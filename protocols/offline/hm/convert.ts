@@ -42,22 +42,28 @@ export function bitRows(w: Ring, nbits: number): Ring {
 /**
  * Arithmetic shares, bit-major [nbits, count], of bits 0..nbits−1 of the XOR-replicated words
  * `w` (both held pieces, shape [count]), nbits = widths.length (see the file comment for widths).
- * Parties 0 and 2 read ρ from their common stream after the pieces. The message goes under
- * (tag, kind) from party 0 to party 1.
  */
-export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, widths: readonly number[], tag: number, kind: string): Promise<Ring> {
-  const nbits = widths.length, count = w.mine.size;
-  const shape = [nbits, count];
+export function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, widths: readonly number[], tag: number, kind: string): Promise<Ring> {
+  const nbits = widths.length;
+  return rowsToArith(s, p, { mine: bitRows(w.mine, nbits), other: bitRows(w.other, nbits) }, widths, tag, kind);
+}
+
+/**
+ * Arithmetic shares [rows, count] of XOR-replicated 0/1 rows (both held components, each
+ * [widths.length, count]). Parties 0 and 2 read ρ from their common stream. The message goes
+ * under (tag, kind) from party 0 to party 1.
+ */
+export async function rowsToArith(s: Session, p: ItemPrgs, v: Pieces, widths: readonly number[], tag: number, kind: string): Promise<Ring> {
+  const shape = v.mine.shape, count = shape[1]!;
   if (s.me === 0) {
-    // pieces 0 (mine) and 1 (other); ρ from the stream with party 2 (prev)
-    const u = bitRows(w.mine.xor(w.other), nbits);
-    const m = u.sub(p.prev.ring(shape));
+    // components 0 (mine) and 1 (other); ρ from the stream with party 2 (prev)
+    const m = v.mine.xor(v.other).sub(p.prev.ring(shape));
     s.sendBytes(1, tag, packRows(m, widths), kind);
     return m;
   }
   if (s.me === 1) {
-    // pieces 1 (mine) and 2 (other = y)
-    const y = bitRows(w.other, nbits);
+    // components 1 (mine) and 2 (other = y)
+    const y = v.other;
     const bytes = await s.recvBytes(0, tag, kind);
     if (bytes.length !== packedBytes(widths, count)) {
       const e = new ConcordError('E_FRAME', `party ${s.ids[0]} sent ${bytes.length} bytes for hm bit conversion ${kind} (tag ${tag}), expected ${packedBytes(widths, count)}; it is faulty or runs a different version`, { party: s.ids[0]! });
@@ -67,8 +73,8 @@ export async function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, widths: re
     const m = unpackRows(bytes, widths, count);
     return y.sub(y.mul(m).scale(2n));
   }
-  // party 2: pieces 2 (mine = y) and 0; ρ from the stream with party 0 (next)
-  const y = bitRows(w.mine, nbits);
+  // party 2: components 2 (mine = y) and 0; ρ from the stream with party 0 (next)
+  const y = v.mine;
   const rho = p.next.ring(shape);
   return rho.sub(y.mul(rho).scale(2n));
 }

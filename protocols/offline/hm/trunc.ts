@@ -2,48 +2,74 @@
  * Truncation pairs with the mask's top bit shared separately (DESIGN.md §4, [EGKRS20]) for three
  * parties: shares of r, of r_low >> f and of the bit r_top, where r = r_low + 2^63·r_top.
  *
- * Recipe: r = w_0 ⊕ w_1 ⊕ w_2 is a replicated random 64-bit word (no traffic), so every bit of r
- * is uniform to each party (each misses one piece). Its 64 bits v_k get arithmetic shares by
- * convert.ts (party 0 → party 1, one masked word per bit), and the three outputs are exact
- * integer combinations of them, one local 3×64 by 64×count product:
- *   r = Σ_{k<64} 2^k·v_k,   r_low >> f = Σ_{f≤k<63} 2^(k−f)·v_k,   r_top = v_63.
- * The three outputs get a fresh zero-sharing (convert.ts explains why).
- * So r is uniform mod 2^64, r_low < 2^63 and [r_low >> f] is exact: trunc is off by at most
- * 1 ulp, with no failure probability, for |x| < 2^62.
- * Rounds: 1, generated in batches ahead of use (see preprocessing.ts). Bytes per pair, party 0
- * to party 1 only: Σ truncWidths(f) / 8 = (Σ_{k<f}(63−k) + Σ_{j≤62−f}(63−j) + 63) / 8, e.g.
- * 354 at f = 16, 384 at f = 30 (was 512 with whole words). Security: semi-honest, no two parties
- * collude.
+ * Recipe: from a replicated random word (no traffic) party 0 takes u = w_0 ⊕ w_1 and parties 1
+ * and 2 take y = w_2; the mask is the arithmetic sum r = u + y mod 2^64, uniform to each party
+ * (each misses one of w_0, w_1, w_2). Splitting u and y at bits f and 63 (u_m = bits f..62 of u):
+ *   r_low >> f = u_m + y_m + c_f − 2^(63−f)·c_63,   r_top = u_63 ⊕ y_63 ⊕ c_63,
+ * where c_f, c_63 are the carries of u + y into bits f and 63. Those are computed on bit planes
+ * of the replicated pieces, which already form XOR-replicated sharings of u = (w_0, w_1, 0) and
+ * y = (0, 0, w_2): g = u ∧ y (one AND layer, rep-and.ts), p = u ⊕ y = (w_0, w_1, w_2) (free), then
+ * the carry reduction of carries.ts, and r_top = p_63 ⊕ c_63 (free). The three bits c_f, c_63,
+ * r_top get arithmetic shares by convert.ts, and the outputs are
+ *   [r] = u (party 0) + y (party 1),   [r_low >> f] = u_m + y_m + [c_f] − 2^(63−f)·[c_63],
+ *   [r_top] = [r_top],
+ * each plus a fresh zero-sharing (convert.ts explains why; here also because party 2 knows y).
+ * So r is uniform mod 2^64 and [r_low >> f] is exact: trunc is off by at most 1 ulp, with no
+ * failure probability, for |x| < 2^62.
+ * Rounds: 1 (g) + ⌈log2 max(f, 63 − f)⌉ + 1 (carries) + 1 (conversion) = 9 at f = 16, generated
+ * in batches ahead of use (see preprocessing.ts).
+ * Bytes per pair, all links: 3 bits per AND, (63 + ANDs of carries.ts)·3/8, plus the conversion
+ * message party 0 → party 1, (63 + f + 63)/8: 68.25 + 17.75 = 86 B at f = 16 (182 ANDs),
+ * 67.9 + 19.5 = 87.4 B at f = 30 (181 ANDs); was 354 and 384 with one conversion per bit of r.
+ * Bit planes pad each AND message to whole words, ≤ 8 bytes per row and batch. Security:
+ * semi-honest, no two parties collude; every message is masked by a zero-sharing or a stream
+ * its receiver lacks.
  */
 import { Ring } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
 import type { TruncPair } from '../../../src/session/preprocessing.js';
-import { bitsToArith } from './convert.js';
-import type { ItemPrgs } from './replicated.js';
+import { fromPlanes, toPlanes } from './bitpack.js';
+import { carries } from './carries.js';
+import { rowsToArith } from './convert.js';
+import { RepAnd, rowsRep, stackRep, xorRep } from './rep-and.js';
+import type { ItemPrgs, Pieces } from './replicated.js';
 
-/** Weights taking the 64 arithmetic bits to (r, r_low >> f, r_top): a 3×64 matrix. */
-export function truncWeights(f: number): Ring {
-  const w = new Ring([3, 64]);
-  for (let k = 0; k < 64; k++) {
-    w.data[k] = 1n << BigInt(k);
-    if (k >= f && k < 63) w.data[64 + k] = 1n << BigInt(k - f);
-  }
-  w.data[2 * 64 + 63] = 1n;
-  return w;
-}
-
-/**
- * Bits of bit k's conversion message (convert.ts): 63 − the smallest exponent weighting it, i.e.
- * k < f: 63 − k (only in r); f ≤ k < 63: 63 − (k − f) (r_low >> f); k = 63: 63 (r_top).
- */
+/** Widths of the conversion message rows (c_f with weight 1, c_63 with weight 2^(63−f), r_top). */
 export function truncWidths(f: number): number[] {
-  return Array.from({ length: 64 }, (_, k) => (k < f ? 63 - k : k < 63 ? 63 - (k - f) : 63));
+  return [63, f, 63];
 }
 
-/** `count` truncation pairs for shifting by f bits. The conversion message goes under (tag, kind). */
+/** ANDs per truncation pair (generate layer + carries), each costing 3 bits over all links. */
+export function truncAnds(f: number): number {
+  const log2ceil = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
+  const low = f === 0 ? 0 : 2 * (f - 1) - log2ceil(f) + 1;
+  return 63 + low + 2 * (63 - f - 1);
+}
+
+/** Bytes per truncation pair over all links (ANDs plus the conversion message), as sent in large batches. */
+export function truncPairBytes(f: number): number {
+  return (3 * truncAnds(f) + truncWidths(f).reduce((a, w) => a + w, 0)) / 8;
+}
+
+/** `count` truncation pairs for shifting by f bits. Messages go under (tag, kind…). */
 export async function truncPairs(s: Session, p: ItemPrgs, count: number, f: number, tag: number, kind: string): Promise<TruncPair> {
   const w = p.pieces([count]);
-  const bits = await bitsToArith(s, p, w, truncWidths(f), tag, kind);
-  const out = truncWeights(f).matmul(bits).add(p.rerandomizer([3, count])); // see convert.ts
+  const pm = toPlanes(w.mine, 64), po = toPlanes(w.other, 64);
+  const none = Ring.zeros([63, pm.shape[1]!]);
+  const low = (x: Ring): Ring => x.slice(0, 63);
+  // components (x_i, x_{i+1}) of u = (w_0, w_1, 0) and y = (0, 0, w_2) at party i
+  const u: Pieces = s.me === 0 ? { mine: low(pm), other: low(po) } : s.me === 1 ? { mine: low(pm), other: none } : { mine: none, other: low(po) };
+  const y: Pieces = s.me === 0 ? { mine: none, other: none } : s.me === 1 ? { mine: none, other: low(po) } : { mine: low(pm), other: none };
+  const prop: Pieces = { mine: pm, other: po }; // u ⊕ y, bits 0..63
+  const and = new RepAnd(s, p, tag, kind);
+  const g = await and.and(u, y);
+  const c = await carries(and, g, rowsRep(prop, 0, 63), f);
+  const top = xorRep(c.intoN, rowsRep(prop, 63, 64));
+  const bitsRep = stackRep([c.intoF, c.intoN, top]);
+  const bits = await rowsToArith(s, p, { mine: fromPlanes(bitsRep.mine, count), other: fromPlanes(bitsRep.other, count) }, truncWidths(f), tag, kind);
+  // party 0 holds u, party 1 holds y (party 2 knows y too: the zero-sharing below hides it)
+  const share = s.me === 0 ? w.mine.xor(w.other) : s.me === 1 ? w.other : Ring.zeros([count]);
+  const lowShifted = share.shl(1).shr(1 + f).add(bits.slice(0, 1).reshape([count])).sub(bits.slice(1, 2).reshape([count]).scale(1n << BigInt(63 - f)));
+  const out = Ring.concat([share, lowShifted, bits.slice(2, 3).reshape([count])]).reshape([3, count]).add(p.rerandomizer([3, count]));
   return { r: out.slice(0, 1).reshape([count]), rLowShifted: out.slice(1, 2).reshape([count]), rTop: out.slice(2, 3).reshape([count]) };
 }
