@@ -95,3 +95,19 @@ export function fromPlanes(planes: Ring, count: number): Ring {
   }
   return out;
 }
+
+/** Inverse of toPlanes: a [count] tensor whose element i has bit k = bit i of plane k (k < rows). */
+export function planesToWords(planes: Ring, count: number): Ring {
+  const [rows, words] = planes.shape as [number, number];
+  if (words !== Math.ceil(count / 64) || rows > 64) throw new ConcordError('E_SHAPE', `${rows} bit planes of ${words} words cannot make ${count} 64-bit elements`);
+  const out = new Ring([count]);
+  const src = new Uint32Array(planes.data.buffer, planes.data.byteOffset, planes.size * 2);
+  const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, count * 2);
+  for (let k = 0; k < rows; k++) {
+    const half = k < 32 ? 0 : 1, shift = k & 31, row = k * words * 2;
+    for (let i = 0; i < count; i++) {
+      if ((src[row + (i >>> 5)]! >>> (i & 31)) & 1) dst[2 * i + half] = (dst[2 * i + half]! | (1 << shift)) >>> 0;
+    }
+  }
+  return out;
+}

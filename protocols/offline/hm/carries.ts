@@ -1,87 +1,109 @@
 /**
- * Carries of a sum u + y into chosen bit positions, on XOR-replicated bit planes (three parties).
- * [carry-lookahead (G, P) reduction, Brent–Kung style, as in the a2b adders of ABY3 §5.3;
- * ANDs by rep-and.ts]
+ * Carries of a sum u + y on XOR-replicated bit planes (three parties): the carries into two
+ * chosen positions (truncation pairs) or into every position (edaBits).
+ * [carry-lookahead (G, P) combines: Brent, Kung, "A regular layout for parallel adders", IEEE
+ * Trans. Computers 1982; on replicated shares as in ABY3 §5.3; ANDs by rep-and.ts]
  *
- * Recipe: per position k, generate g_k = u_k ∧ y_k and propagate p_k = u_k ⊕ y_k. The carry into
- * position b out of [a, b) is G of the segment, reduced pairwise (lo, hi) level by level:
- *   G = G_hi ⊕ P_hi ∧ G_lo,   P = P_hi ∧ P_lo
- * (XOR is exact: G_hi and P_hi∧G_lo are never both 1). For the carries into f and into n, the
- * segments [0, f) and [f, n) are reduced side by side (their ANDs share a message per level), and
- * then carry_n = G_[f,n) ⊕ P_[f,n) ∧ carry_f. The lowest node of [0, f) never needs its P.
- * Rounds: ⌈log2 max(f, n − f)⌉ + 1 (the final AND; none when f = 0).
- * ANDs per item: (f − 1) + (f − 1 − ⌈log2 f⌉) + 2·(n − f − 1) + 1, e.g. 119 for f = 16, n = 63,
- * i.e. 357 bits over all links (rep-and.ts). Security: that of rep-and.ts; nothing is opened.
+ * Recipe: per position k, generate g_k = u_k ∧ y_k and propagate p_k = u_k ⊕ y_k. Node k starts
+ * as the span [k, k]; a combine lets node hi absorb node lo, whose span ends just below hi's:
+ *   G ← G_hi ⊕ P_hi ∧ G_lo,   P ← P_hi ∧ P_lo
+ * (XOR is exact: G_hi and P_hi∧G_lo are never both 1). Once node k's span is [0, k], G_k is the
+ * carry into k + 1. A node whose span starts at 0 never absorbs another, so its P is never
+ * computed. Every combine of a level goes in one AND round (one message per party).
+ * Schedules (levels of combines):
+ *   twoCarries(f, n): [0, f) and [f, n) each reduced pairwise side by side, then node n−1 absorbs
+ *     node f−1: ⌈log2 max(f, n − f)⌉ + 1 rounds; (f − 1) + (f − 1 − ⌈log2 f⌉) + 2·(n − f − 1)
+ *     + 1 ANDs, e.g. 119 for f = 16, n = 63;
+ *   allCarries(n): the Brent–Kung prefix (up-sweep, then down-sweep): at most 2⌈log2 n⌉ − 1
+ *     rounds, e.g. 10 rounds and 166 ANDs for n = 63.
+ * Bytes: 3 bits per AND over all links (rep-and.ts). Security: that of rep-and.ts; nothing is
+ * opened.
  */
-import { Ring } from '../../../src/ring/ring.js';
-import { gatherRep, rowsRep, stackRep, xorRep, type RepAnd } from './rep-and.js';
+import { ConcordError } from '../../../src/errors.js';
+import { rowsRep, stackRep, xorRep, type RepAnd } from './rep-and.js';
 import type { Pieces } from './replicated.js';
 
-/** One segment being reduced: G and P of its nodes, one row per node (P row 0 unused when !lowP). */
-interface Segment {
-  g: Pieces;
-  p: Pieces;
-  /** Whether the lowest node's P is wanted (false for the segment starting at position 0). */
-  lowP: boolean;
+/** Node `hi` absorbs node `lo` (lo < hi; lo's span ends at hi's start − 1). */
+export type Combine = readonly [hi: number, lo: number];
+
+/** Pairwise reduction of nodes [a, b): the levels that leave node b − 1 spanning [a, b − 1]. */
+function reduction(a: number, b: number): Combine[][] {
+  const levels: Combine[][] = [];
+  for (let ids = Array.from({ length: b - a }, (_, i) => a + i); ids.length > 1;) {
+    const level: Combine[] = [];
+    const next: number[] = [];
+    for (let j = 0; j + 1 < ids.length; j += 2) {
+      level.push([ids[j + 1]!, ids[j]!]);
+      next.push(ids[j + 1]!);
+    }
+    if (ids.length % 2 === 1) next.push(ids[ids.length - 1]!);
+    levels.push(level);
+    ids = next;
+  }
+  return levels;
 }
 
-const rowsOf = (x: Pieces): number => x.mine.shape[0]!;
+/** Schedule for the carries into f and into n (nodes 0..n−1; 0 ≤ f < n): G_{f−1} and G_{n−1}. */
+export function twoCarries(f: number, n: number): Combine[][] {
+  const low = reduction(0, f), high = reduction(f, n);
+  const levels = Array.from({ length: Math.max(low.length, high.length) }, (_, i) => [...(low[i] ?? []), ...(high[i] ?? [])]);
+  if (f > 0) levels.push([[n - 1, f - 1]]);
+  return levels;
+}
 
-/** Reduce every segment to one node, all segments' ANDs of a level in one round. */
-async function reduce(and: RepAnd, segs: Segment[]): Promise<Segment[]> {
-  while (segs.some((sg) => rowsOf(sg.g) > 1)) {
-    // per segment: pairs (2j, 2j+1); operands of the G terms, then of the wanted P terms
-    const left: Pieces[] = [], right: Pieces[] = [];
-    const plan = segs.map((sg) => {
-      const pairs = Math.floor(rowsOf(sg.g) / 2);
-      if (pairs === 0) return { pairs, pFrom: 0 };
-      const lo = Array.from({ length: pairs }, (_, j) => 2 * j), hi = lo.map((j) => j + 1);
-      const pHi = gatherRep(sg.p, hi);
-      left.push(pHi);
-      right.push(gatherRep(sg.g, lo));
-      const pFrom = sg.lowP ? 0 : 1; // pair 0 of a bottom segment: its P is never used
-      if (pairs > pFrom) {
-        left.push(rowsRep(pHi, pFrom, pairs));
-        right.push(gatherRep(sg.p, lo.slice(pFrom)));
-      }
-      return { pairs, pFrom };
-    });
-    const z = await and.and(stackRep(left), stackRep(right));
-    let at = 0;
-    segs = segs.map((sg, i) => {
-      const { pairs, pFrom } = plan[i]!;
-      if (pairs === 0) return sg;
-      const n = rowsOf(sg.g);
-      const hi = Array.from({ length: pairs }, (_, j) => 2 * j + 1);
-      let g = xorRep(gatherRep(sg.g, hi), rowsRep(z, at, at + pairs));
-      at += pairs;
-      let p: Pieces;
-      const pz = rowsRep(z, at, at + pairs - pFrom);
-      at += pairs - pFrom;
-      p = pFrom === 0 ? pz : stackRep([rowsRep(sg.p, 0, 1), pz]); // placeholder row 0, never read
-      if (n % 2 === 1) { // the odd top node moves up unchanged
-        g = stackRep([g, rowsRep(sg.g, n - 1, n)]);
-        p = stackRep([p, rowsRep(sg.p, n - 1, n)]);
-      }
-      return { g, p, lowP: sg.lowP };
-    });
+/** Brent–Kung schedule for the carries into every position 1..n (nodes 0..n−1). */
+export function allCarries(n: number): Combine[][] {
+  const levels: Combine[][] = [];
+  let top = 1;
+  for (let d = 1; d < n; d *= 2) {
+    const level: Combine[] = [];
+    for (let k = 2 * d - 1; k < n; k += 2 * d) level.push([k, k - d]);
+    if (level.length > 0) levels.push(level);
+    top = d;
   }
-  return segs;
+  for (let d = top / 2; d >= 1; d /= 2) {
+    const level: Combine[] = [];
+    for (let k = 3 * d - 1; k < n; k += 2 * d) level.push([k, k - d]);
+    if (level.length > 0) levels.push(level);
+  }
+  return levels;
+}
+
+/** ANDs a schedule costs per item (G terms plus the P terms of spans not starting at 0). */
+export function scheduleAnds(levels: readonly (readonly Combine[])[], n: number): number {
+  const start = Array.from({ length: n }, (_, k) => k);
+  let ands = 0;
+  for (const level of levels) {
+    for (const [, lo] of level) ands += start[lo]! > 0 ? 2 : 1;
+    for (const [hi, lo] of level) start[hi] = start[lo]!;
+  }
+  return ands;
 }
 
 /**
- * Replicated shares of the carries into positions f and n of u + y (bits 0..n−1), from g = u ∧ y
- * and p = u ⊕ y as bit planes [n, words]. 0 ≤ f < n. Each result is one plane [1, words].
+ * Run a schedule on the planes g, p ([n, words] each, row k = position k) and return every
+ * node's G (one plane each); nodes the schedule never touches keep g_k.
  */
-export async function carries(and: RepAnd, g: Pieces, p: Pieces, f: number): Promise<{ intoF: Pieces; intoN: Pieces }> {
-  const n = rowsOf(g);
-  const high: Segment = { g: rowsRep(g, f, n), p: rowsRep(p, f, n), lowP: true };
-  if (f === 0) {
-    const [top] = await reduce(and, [high]);
-    const zero = { mine: Ring.zeros(top!.g.mine.shape), other: Ring.zeros(top!.g.mine.shape) };
-    return { intoF: zero, intoN: top!.g };
+export async function runCarries(and: RepAnd, g: Pieces, p: Pieces, levels: readonly (readonly Combine[])[]): Promise<Pieces[]> {
+  const n = g.mine.shape[0]!;
+  const G = Array.from({ length: n }, (_, k) => rowsRep(g, k, k + 1));
+  const P = Array.from({ length: n }, (_, k) => rowsRep(p, k, k + 1));
+  const start = Array.from({ length: n }, (_, k) => k);
+  for (const level of levels) {
+    const his = new Set(level.map(([hi]) => hi));
+    for (const [hi, lo] of level) {
+      if (!(lo < hi && hi < n && start[hi] === lo + 1 && !his.has(lo))) throw new ConcordError('E_INTERNAL', `carry schedule: node ${hi} cannot absorb node ${lo} in this level`);
+    }
+    const withP = level.filter(([, lo]) => start[lo]! > 0);
+    const z = await and.and(
+      stackRep([...level.map(([hi]) => P[hi]!), ...withP.map(([hi]) => P[hi]!)]),
+      stackRep([...level.map(([, lo]) => G[lo]!), ...withP.map(([, lo]) => P[lo]!)]),
+    );
+    level.forEach(([hi, lo], i) => {
+      G[hi] = xorRep(G[hi]!, rowsRep(z, i, i + 1));
+      start[hi] = start[lo]!;
+    });
+    withP.forEach(([hi], i) => { P[hi] = rowsRep(z, level.length + i, level.length + i + 1); });
   }
-  const [low, top] = await reduce(and, [{ g: rowsRep(g, 0, f), p: rowsRep(p, 0, f), lowP: false }, high]);
-  const t = await and.and(top!.p, low!.g);
-  return { intoF: low!.g, intoN: xorRep(top!.g, t) };
+  return G;
 }

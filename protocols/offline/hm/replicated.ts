@@ -91,9 +91,9 @@ export class ItemPrgs {
     return xor ? up.xor(down) : up.sub(down);
   }
 
-  /** A zero-sharing that re-randomizes converted shares (convert.ts); the 'no-rerandomize' leak drops it. */
-  rerandomizer(shape: Shape): Ring {
-    const z = this.zero(shape);
+  /** A zero-sharing (XOR when `xor`) that re-randomizes converted shares (convert.ts); the 'no-rerandomize' leak drops it. */
+  rerandomizer(shape: Shape, xor = false): Ring {
+    const z = this.zero(shape, xor);
     return this.leak === 'no-rerandomize' ? Ring.zeros(shape) : z;
   }
 }

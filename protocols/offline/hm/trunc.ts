@@ -9,7 +9,7 @@
  * where c_f, c_63 are the carries of u + y into bits f and 63. Those are computed on bit planes
  * of the replicated pieces, which already form XOR-replicated sharings of u = (w_0, w_1, 0) and
  * y = (0, 0, w_2): g = u ∧ y (one AND layer, rep-and.ts), p = u ⊕ y = (w_0, w_1, w_2) (free), then
- * the carry reduction of carries.ts, and r_top = p_63 ⊕ c_63 (free). The three bits c_f, c_63,
+ * the carry schedule twoCarries of carries.ts, and r_top = p_63 ⊕ c_63 (free). The three bits c_f, c_63,
  * r_top get arithmetic shares by convert.ts, and the outputs are
  *   [r] = u (party 0) + y (party 1),   [r_low >> f] = u_m + y_m + [c_f] − 2^(63−f)·[c_63],
  *   [r_top] = [r_top],
@@ -29,7 +29,8 @@ import { Ring } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
 import type { TruncPair } from '../../../src/session/preprocessing.js';
 import { fromPlanes, toPlanes } from './bitpack.js';
-import { carries } from './carries.js';
+import { maskOperands, maskShare } from './mask-sum.js';
+import { runCarries, scheduleAnds, twoCarries } from './carries.js';
 import { rowsToArith } from './convert.js';
 import { RepAnd, rowsRep, stackRep, xorRep } from './rep-and.js';
 import type { ItemPrgs, Pieces } from './replicated.js';
@@ -41,9 +42,7 @@ export function truncWidths(f: number): number[] {
 
 /** ANDs per truncation pair (generate layer + carries), each costing 3 bits over all links. */
 export function truncAnds(f: number): number {
-  const log2ceil = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
-  const low = f === 0 ? 0 : 2 * (f - 1) - log2ceil(f) + 1;
-  return 63 + low + 2 * (63 - f - 1);
+  return 63 + scheduleAnds(twoCarries(f, 63), 63);
 }
 
 /** Bytes per truncation pair over all links (ANDs plus the conversion message), as sent in large batches. */
@@ -54,21 +53,15 @@ export function truncPairBytes(f: number): number {
 /** `count` truncation pairs for shifting by f bits. Messages go under (tag, kind…). */
 export async function truncPairs(s: Session, p: ItemPrgs, count: number, f: number, tag: number, kind: string): Promise<TruncPair> {
   const w = p.pieces([count]);
-  const pm = toPlanes(w.mine, 64), po = toPlanes(w.other, 64);
-  const none = Ring.zeros([63, pm.shape[1]!]);
-  const low = (x: Ring): Ring => x.slice(0, 63);
-  // components (x_i, x_{i+1}) of u = (w_0, w_1, 0) and y = (0, 0, w_2) at party i
-  const u: Pieces = s.me === 0 ? { mine: low(pm), other: low(po) } : s.me === 1 ? { mine: low(pm), other: none } : { mine: none, other: low(po) };
-  const y: Pieces = s.me === 0 ? { mine: none, other: none } : s.me === 1 ? { mine: none, other: low(po) } : { mine: low(pm), other: none };
-  const prop: Pieces = { mine: pm, other: po }; // u ⊕ y, bits 0..63
+  const prop: Pieces = { mine: toPlanes(w.mine, 64), other: toPlanes(w.other, 64) }; // u ⊕ y, bits 0..63
+  const { u, y } = maskOperands(s.me, prop, 63);
   const and = new RepAnd(s, p, tag, kind);
   const g = await and.and(u, y);
-  const c = await carries(and, g, rowsRep(prop, 0, 63), f);
-  const top = xorRep(c.intoN, rowsRep(prop, 63, 64));
-  const bitsRep = stackRep([c.intoF, c.intoN, top]);
+  const G = await runCarries(and, g, rowsRep(prop, 0, 63), twoCarries(f, 63));
+  const intoF = f === 0 ? xorRep(G[0]!, G[0]!) : G[f - 1]!, into63 = G[62]!; // no carry into bit 0
+  const bitsRep = stackRep([intoF, into63, xorRep(into63, rowsRep(prop, 63, 64))]);
   const bits = await rowsToArith(s, p, { mine: fromPlanes(bitsRep.mine, count), other: fromPlanes(bitsRep.other, count) }, truncWidths(f), tag, kind);
-  // party 0 holds u, party 1 holds y (party 2 knows y too: the zero-sharing below hides it)
-  const share = s.me === 0 ? w.mine.xor(w.other) : s.me === 1 ? w.other : Ring.zeros([count]);
+  const share = maskShare(s.me, w); // party 2 knows party 1's y: the zero-sharing below hides it
   const lowShifted = share.shl(1).shr(1 + f).add(bits.slice(0, 1).reshape([count])).sub(bits.slice(1, 2).reshape([count]).scale(1n << BigInt(63 - f)));
   const out = Ring.concat([share, lowShifted, bits.slice(2, 3).reshape([count])]).reshape([3, count]).add(p.rerandomizer([3, count]));
   return { r: out.slice(0, 1).reshape([count]), rLowShifted: out.slice(1, 2).reshape([count]), rTop: out.slice(2, 3).reshape([count]) };
