@@ -2,8 +2,11 @@
  * Network benchmarks over one Noise-encrypted WebSocket link between two party processes on
  * 127.0.0.1 (runCluster; with --parties N > 2 the extra parties join the mesh and stay idle).
  *   net.throughput  a tensor of `size` u64 elements (default 2^21 = 16 MiB) from party 0 to 1, acked;
- *                   opsPerSecond = payload bytes/s. Also reports where the time goes: per-payload
- *                   local seconds of frame encode, AES-256-GCM encrypt, decrypt and frame decode.
+ *                   opsPerSecond = payload bytes/s. plainSeconds: one AES-128-GCM stream over the same
+ *                   payload in party 0 (median, measured between the transfers, so under the same
+ *                   load); plainRatio = seconds / plainSeconds (the link's goal: ≤ 2). Also reports
+ *                   where the time goes: per-payload local seconds of frame encode, AES-256-GCM
+ *                   encrypt, decrypt and frame decode.
  *   net.latency     round trip of a 1-element tagged tensor (party 0 → 1 → 0); `size` round trips
  *                   per repetition (default 2000), median reported; opsPerSecond = round trips/s.
  */
@@ -31,11 +34,13 @@ export const benchmarks: Benchmark[] = [
       const mbps = (s: number): number => Math.round(bytes / s / 1e6);
       const senderCpu = out.cpuSeconds ?? 0;
       const receiverCpu = receiver.cpuSeconds ?? 0;
-      ctx.log(`payload ${bytes} B: ${mbps(t.seconds)} MB/s end to end; CPU per transfer: sender ${(senderCpu * 1e3).toFixed(1)} ms, receiver ${(receiverCpu * 1e3).toFixed(1)} ms; alone: encode ${mbps(b.encode)}, encrypt ${mbps(b.encrypt)}, decrypt ${mbps(b.decrypt)}, decode ${mbps(b.decode)} MB/s`);
+      const plain = summarize(out.plainSeconds ?? []).seconds;
+      ctx.log(`payload ${bytes} B: ${mbps(t.seconds)} MB/s end to end (one AES-128-GCM stream: ${mbps(plain)} MB/s, ${(plain / t.seconds).toFixed(2)}×); CPU per transfer: sender ${(senderCpu * 1e3).toFixed(1)} ms, receiver ${(receiverCpu * 1e3).toFixed(1)} ms; alone: encode ${mbps(b.encode)}, encrypt ${mbps(b.encrypt)}, decrypt ${mbps(b.decrypt)}, decode ${mbps(b.decode)} MB/s`);
       return {
         name: 'net.throughput', parties, size: ctx.size, ...t,
         opsPerSecond: bytes / t.seconds,
         bytesSent: bytes + 8, bytesPerParty: bytes, rounds: 2, offline: 'none',
+        plainSeconds: plain, plainRatio: t.seconds / plain,
         peakMemory: peak, reps: out.seconds.length,
         senderCpuSeconds: senderCpu, receiverCpuSeconds: receiverCpu,
         /** Payload bytes per CPU-second of the busier side: the rate on idle cores (the machine is shared). */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Packr } from 'msgpackr';
 import { Prg } from '../src/crypto/prg.js';
 import { isConcordError } from '../src/errors.js';
-import { chunkFrame, encodeFrame, FrameDecoder, MAX_CHUNK } from '../src/net/frame.js';
+import { chunkFrame, encodeFrame, frameChunks, FrameDecoder, LARGE_CHUNK, MAX_CHUNK, SEPARATE_PAYLOAD_BYTES } from '../src/net/frame.js';
 import type { Message } from '../src/net/transport.js';
 import { Ring } from '../src/ring/ring.js';
 import { testSeed } from './helpers/parties.js';
@@ -71,6 +71,40 @@ describe('frame codec (state machine fed raw bytes)', () => {
     const chunks = chunkFrame(encodeFrame({ tag: 9, kind: '', ring }));
     expect(chunks.every((c) => c.length <= MAX_CHUNK)).to.equal(true);
     expect(chunks.slice(1).every((c) => c.buffer === ring.data.buffer)).to.equal(true);
+  });
+
+  it('large-frame chunks: small frames are one message, big payloads go as views after a head-only message', () => {
+    const small = frameChunks(encodeFrame({ tag: 1, kind: '', ring: prg.ring([SEPARATE_PAYLOAD_BYTES / 8]) }));
+    expect(small).to.have.length(1);
+    for (const elems of [SEPARATE_PAYLOAD_BYTES / 8 + 1, LARGE_CHUNK / 8, LARGE_CHUNK / 8 + 1, 3 * (LARGE_CHUNK / 8) + 5]) {
+      const ring = prg.ring([elems]);
+      const chunks = frameChunks(encodeFrame({ tag: 2, kind: 'x', ring }));
+      expect(chunks.length, `${elems}`).to.equal(1 + Math.ceil((elems * 8) / LARGE_CHUNK));
+      expect(chunks.every((c) => c.length <= LARGE_CHUNK)).to.equal(true);
+      expect(chunks.slice(1).every((c) => c.buffer === ring.data.buffer), 'payload chunks are views, not copies').to.equal(true);
+      // Fed message by message, as the link does: a payload in one message becomes the tensor's buffer as is.
+      const dec = new FrameDecoder();
+      const plain = chunks.map((c) => Uint8Array.from(c));
+      const got = plain.flatMap((c) => dec.push(c));
+      expect(got).to.have.length(1);
+      expect(got[0]!.ring!.equals(ring), `${elems} elements`).to.equal(true);
+      if (plain.length === 2) expect(got[0]!.ring!.data.buffer, 'adopted, not copied').to.equal(plain[1]!.buffer);
+      expect(dec.idle).to.equal(true);
+    }
+  });
+
+  it('a payload pushed as an unaligned or partial buffer is copied, never aliased', () => {
+    const ring = prg.ring([SEPARATE_PAYLOAD_BYTES / 8 + 3]);
+    const [head, payload] = frameChunks(encodeFrame({ tag: 3, kind: '', ring }));
+    const dec = new FrameDecoder();
+    expect(dec.push(Uint8Array.from(head!))).to.deep.equal([]);
+    const shifted = new Uint8Array(payload!.length + 1).subarray(1);
+    shifted.set(payload!);
+    const [m] = dec.push(shifted);
+    expect(m!.ring!.equals(ring)).to.equal(true);
+    expect(m!.ring!.data.buffer).to.not.equal(shifted.buffer);
+    shifted.fill(0);
+    expect(m!.ring!.equals(ring), 'unaffected by later writes to the pushed bytes').to.equal(true);
   });
 
   it('rejects a payload announced above the limit before allocating it', () => {

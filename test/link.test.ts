@@ -3,9 +3,11 @@ import { ConcordError, isConcordError } from '../src/errors.js';
 import { DH25519 } from '../src/crypto/noise-suites.js';
 import type { KeyPair } from '../src/crypto/noise.js';
 import { acceptHandshake, dialHandshake, type LinkSetup } from '../src/net/handshake.js';
-import type { SecureLink } from '../src/net/link.js';
+import { MAX_TRANSPORT_MESSAGE, SEND_HIGH_WATER, type SecureLink } from '../src/net/link.js';
+import { LARGE_CHUNK } from '../src/net/frame.js';
 import type { Message } from '../src/net/transport.js';
-import { memoryWirePair, type WireTap } from '../src/net/wire.js';
+import { memoryWirePair, type WireTap, type Wire } from '../src/net/wire.js';
+import { Prg } from '../src/crypto/prg.js';
 import { Ring } from '../src/ring/ring.js';
 
 const A = DH25519.generateKeyPair();
@@ -13,6 +15,8 @@ const B = DH25519.generateKeyPair();
 const C = DH25519.generateKeyPair();
 
 interface Pair {
+  wa: Wire;
+  wb: Wire;
   a?: SecureLink;
   b?: SecureLink;
   errA?: unknown;
@@ -24,7 +28,7 @@ async function connect(o: { aKey?: KeyPair; bKey?: KeyPair; aThinksB?: Uint8Arra
   const [wa, wb] = memoryWirePair(o.tap);
   const deadline = Date.now() + 2000;
   const setup = (myId: string, myKey: KeyPair, job: string): LinkSetup => ({ myId, myKey, jobHash: job, deadline, ...(o.maxFrameBytes ? { limits: { maxFrameBytes: o.maxFrameBytes } } : {}) });
-  const out: Pair = {};
+  const out: Pair = { wa, wb };
   await Promise.all([
     dialHandshake(wa, { id: 'bob', publicKey: o.aThinksB ?? B.publicKey }, setup('alice', o.aKey ?? A, o.jobA ?? 'job1')).then(
       (l) => (out.a = l),
@@ -96,7 +100,7 @@ describe('secure link (Noise KK over a wire)', () => {
   });
 
   /** Connect with a tap that lets the first `pass` transport messages from alice through, then calls `attack`. */
-  async function attacked(attack: (d: Uint8Array, seen: Uint8Array[]) => Uint8Array[], count = 3): Promise<{ errB: ConcordError; received: number }> {
+  async function attacked(attack: (d: Uint8Array, seen: Uint8Array[]) => Uint8Array[], count = 3, ring: (i: number) => Ring = (i) => Ring.from([BigInt(i)])): Promise<{ errB: ConcordError; received: number }> {
     let fromA = 0;
     const seen: Uint8Array[] = [];
     const tap: WireTap = (from, d) => {
@@ -110,7 +114,7 @@ describe('secure link (Noise KK over a wire)', () => {
     let received = 0;
     p.b!.onMessage(() => received++);
     const err = nextError(p.b!);
-    for (let i = 0; i < count; i++) p.a!.send({ tag: i + 1, kind: '', ring: Ring.from([BigInt(i)]) });
+    for (let i = 0; i < count; i++) p.a!.send({ tag: i + 1, kind: '', ring: ring(i) });
     const errB = await err;
     await p.a!.close();
     return { errB, received };
@@ -158,6 +162,86 @@ describe('secure link (Noise KK over a wire)', () => {
     p.a!.send({ tag: 1, kind: '', ring: new Ring([1000]) });
     expectErr(await err, 'E_FRAME', /party alice.*more than the limit of 1000/);
     await p.a!.close();
+  });
+
+  describe('large-frame variant (transport messages of up to 1 MiB)', () => {
+    const prg = new Prg(new Uint8Array(16).fill(7));
+    /** 2 MiB + 8 bytes: a head-only message, then payload messages of 1 MiB, 1 MiB and 8 bytes. */
+    const big = (): Ring => prg.ring([LARGE_CHUNK / 4 + 1]);
+
+    it('moves tensors around the chunk boundaries bit-exact, in order, with messages of at most 1 MiB + tag', async () => {
+      let largest = 0;
+      const p = await connect({ tap: (_from, d) => ((largest = Math.max(largest, d.length)), [d]) });
+      const sizes = [1, 8191, 8192, 8193, LARGE_CHUNK / 8 - 1, LARGE_CHUNK / 8, LARGE_CHUNK / 8 + 1, 3 * (LARGE_CHUNK / 8) + 5];
+      const sent = sizes.map((n) => prg.ring([n]));
+      const got: Message[] = [];
+      const all = new Promise<void>((resolve) => p.b!.onMessage((m) => got.push(m) === sent.length && resolve()));
+      sent.forEach((r, i) => p.a!.send({ tag: i + 1, kind: 'o', ring: r }));
+      await all;
+      got.forEach((m, i) => {
+        expect(m.tag).to.equal(i + 1);
+        expect(m.ring!.equals(sent[i]!), `${sizes[i]} elements`).to.equal(true);
+      });
+      expect(largest).to.equal(LARGE_CHUNK + 16);
+      await Promise.all([p.a!.close(), p.b!.close()]);
+    });
+
+    it('a tampered byte inside a 1 MiB payload message aborts the link with E_FRAME', async () => {
+      const { errB, received } = await attacked((d) => {
+        expect(d.length).to.equal(LARGE_CHUNK + 16);
+        const t = Uint8Array.from(d);
+        t[700_000]! ^= 1;
+        return [t];
+      }, 2, big);
+      expectErr(errB, 'E_FRAME', /party alice.*authentication failed/);
+      expect(received).to.equal(0);
+    });
+
+    it('a replayed, dropped or truncated payload message aborts the link with E_FRAME', async () => {
+      for (const attack of [(d: Uint8Array, seen: Uint8Array[]) => [seen[0]!, d], () => [], (d: Uint8Array) => [d.subarray(0, d.length - 100)]]) {
+        const { errB, received } = await attacked(attack, 2, big);
+        expectErr(errB, 'E_FRAME', /party alice/);
+        expect(received).to.equal(0);
+      }
+    });
+
+    it('a message above 1 MiB + tag aborts the link with E_FRAME before decryption', async () => {
+      const { errB } = await attacked((d) => [Buffer.concat([d, Uint8Array.of(0)])], 2, big);
+      expectErr(errB, 'E_FRAME', new RegExp(`exceeds the transport limit of ${MAX_TRANSPORT_MESSAGE}`));
+    });
+  });
+
+  it('backpressure: a receiver that stops reading holds the sender to a bounded amount of ciphertext, and everything arrives once it reads again', async () => {
+    const p = await connect();
+    const ring = new Prg(new Uint8Array(16).fill(9)).ring([(1 << 20) / 8]); // 1 MiB
+    const count = 48;
+    const got: Message[] = [];
+    const all = new Promise<void>((resolve) => p.b!.onMessage((m) => got.push(m) === count && resolve()));
+    p.wb.pause(true);
+    let drained = false;
+    let peak = 0;
+    for (let i = 0; i < count; i++) {
+      p.a!.send({ tag: i + 1, kind: '', ring });
+      peak = Math.max(peak, p.wa.buffered);
+    }
+    void p.a!.drain().then(() => (drained = true));
+    for (let t = 0; t < 20; t++) {
+      await new Promise((r) => setImmediate(r));
+      peak = Math.max(peak, p.wa.buffered);
+    }
+    // Without backpressure all 48 MiB would be ciphertext in the wire's buffer by now.
+    const bound = SEND_HIGH_WATER + MAX_TRANSPORT_MESSAGE;
+    expect(peak, `peak buffered ${peak}`).to.be.at.most(bound);
+    expect(p.a!.queued, 'the rest waits as plaintext views').to.be.at.least(count * ring.size * 8 - bound);
+    expect(drained).to.equal(false);
+    expect(got.length).to.equal(0);
+    p.wb.pause(false);
+    await all;
+    await p.a!.drain();
+    expect(p.a!.queued).to.equal(0);
+    expect(got.map((m) => m.tag)).to.deep.equal(Array.from({ length: count }, (_, i) => i + 1));
+    expect(got.every((m) => m.ring!.equals(ring))).to.equal(true);
+    await Promise.all([p.a!.close(), p.b!.close()]);
   });
 
   it('a clean close reaches the peer as "bye", without an error', async () => {

@@ -5,14 +5,19 @@ import { isConcordError } from '../src/errors.js';
 import { connectParties, type NodeInfo } from '../src/net/mesh.js';
 import { Ring } from '../src/ring/ring.js';
 import { Session } from '../src/session/session.js';
+import { Prg } from '../src/crypto/prg.js';
+import { MAX_TRANSPORT_MESSAGE, SEND_HIGH_WATER } from '../src/net/link.js';
+import type { WsTransport } from '../src/net/ws-transport.js';
 
-async function wsSessions(n: number, timeoutMs = 5000): Promise<Session[]> {
+async function wsSessions(n: number, timeoutMs = 5000, limits: { maxInboxBytes?: number; maxInboxMessages?: number } = {}): Promise<Session[]> {
   const ports = await freePorts(n);
   const keys = Array.from({ length: n }, () => DH25519.generateKeyPair());
   const parties: NodeInfo[] = keys.map((k, i) => ({ id: `p${i}`, host: '127.0.0.1', port: ports[i]!, publicKey: k.publicKey }));
   const meshes = await Promise.all(parties.map((_, i) => connectParties({ parties, myIndex: i, privateKey: keys[i]!.privateKey, jobHash: 'sess', startupTimeoutMs: 5000 })));
-  return meshes.map((m) => new Session({ transport: m.transport, ids: m.ids, pairKeys: m.pairKeys, timeoutMs }));
+  return meshes.map((m) => new Session({ transport: m.transport, ids: m.ids, pairKeys: m.pairKeys, timeoutMs, ...limits }));
 }
+
+const failureOf = (s: Session): Promise<unknown> => new Promise((resolve) => s.onFailure(resolve));
 
 describe('Session over the WebSocket mesh: failure handling', function () {
   this.timeout(20000);
@@ -37,6 +42,68 @@ describe('Session over the WebSocket mesh: failure handling', function () {
     expect((err as Error).message).to.match(/party p1 closed the session while this party still waits/);
     expect(Date.now() - t0).to.be.lessThan(3000);
     await ss[0]!.close();
+  });
+
+  it('early messages within the bound wait for their receive; more unawaited messages than the bound abort with E_FRAME naming the sender', async () => {
+    const ss = await wsSessions(2, 5000, { maxInboxMessages: 8 });
+    const [a, b] = [ss[0]!, ss[1]!];
+    const tags = Array.from({ length: 8 }, () => b.tag());
+    tags.forEach((t, i) => b.send(0, t, Ring.from([BigInt(i)])));
+    await new Promise((r) => setTimeout(r, 100)); // all eight are in a's inbox, nobody awaits them yet
+    for (const [i, t] of tags.entries()) expect((await a.recv(1, t)).get(0)).to.equal(BigInt(i));
+    const failed = failureOf(a);
+    for (let i = 0; i < 9; i++) b.send(0, b.tag(), Ring.from([1]));
+    const err = await failed;
+    expect(isConcordError(err, 'E_FRAME'), String(err)).to.equal(true);
+    expect((err as Error).message).to.match(/party p1 sent 9 messages \(72 bytes\) that no protocol step has asked for yet, more than the limit of 8 messages/);
+    const told = await failureOf(b);
+    expect(isConcordError(told, 'E_ABORTED'), String(told)).to.equal(true);
+    await Promise.all(ss.map((s) => s.close()));
+  });
+
+  it('the byte bound of the inbox holds too: a large unawaited tensor aborts, one within the bound is kept', async () => {
+    const ss = await wsSessions(2, 5000, { maxInboxBytes: 1 << 20 });
+    const [a, b] = [ss[0]!, ss[1]!];
+    const ok = b.tag();
+    b.send(0, ok, new Ring([(1 << 20) / 8]));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await a.recv(1, ok)).size).to.equal((1 << 20) / 8);
+    const failed = failureOf(a);
+    b.send(0, b.tag(), new Ring([(1 << 20) / 8 + 1]));
+    const err = await failed;
+    expect(isConcordError(err, 'E_FRAME'), String(err)).to.equal(true);
+    expect((err as Error).message).to.match(/party p1 sent 1 messages \(1048584 bytes\)/);
+    await Promise.all(ss.map((s) => s.close()));
+  });
+
+  it('send backpressure over a real socket: a receiver that stops reading keeps the sender\'s ciphertext bounded; flush() waits for it, then everything arrives', async () => {
+    const ss = await wsSessions(2, 10000);
+    const [a, b] = [ss[0]!, ss[1]!];
+    const ws = (s: Session): WsTransport => (s as unknown as { transport: WsTransport }).transport;
+    const toB = ws(a).link(1);
+    ws(b).link(0).pauseReading(true);
+    const x = new Prg(new Uint8Array(16).fill(5)).ring([(1 << 20) / 8]);
+    const count = 64; // 64 MiB: far more than the kernel's socket buffers hold
+    const tags = Array.from({ length: count }, () => a.tag());
+    let peak = 0;
+    for (const t of tags) {
+      a.send(1, t, x);
+      peak = Math.max(peak, toB.buffered);
+    }
+    let flushed = false;
+    const flush = a.flush().then(() => (flushed = true));
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      peak = Math.max(peak, toB.buffered);
+    }
+    expect(flushed, 'flush waits while the receiver does not read').to.equal(false);
+    expect(peak, `peak ${peak} bytes buffered`).to.be.at.most(SEND_HIGH_WATER + MAX_TRANSPORT_MESSAGE);
+    expect(toB.queued).to.be.greaterThan(count * (1 << 20) - 16 * (1 << 20) - 1); // the kernel holds at most a few MiB
+    ws(b).link(0).pauseReading(false);
+    for (const t of tags) expect((await b.recv(0, t)).equals(x)).to.equal(true);
+    await flush;
+    expect(toB.queued).to.equal(0);
+    await Promise.all(ss.map((s) => s.close()));
   });
 
   it('messages sent before a clean close are still received', async () => {

@@ -10,9 +10,10 @@ import type { Message } from './transport.js';
  *   head    = [version=1, tag:uint, kind:str, body:0|1|2|3, dtype:'u64'|'', shape:uint[], payloadLen:uint]
  *   body    = 0 none, 1 ring (payload = raw little-endian u64 elements), 2 bytes, 3 json (UTF-8 JSON text)
  *
- * The concatenated plaintexts of a link's Noise messages form a stream of frames; a frame may
- * span many Noise messages (65519 plaintext bytes each); the encoder starts every frame in a
- * fresh Noise message, the decoder does not rely on it.
+ * The concatenated plaintexts of a link's transport messages form a stream of frames; a frame
+ * may span many messages (up to LARGE_CHUNK = 1 MiB of plaintext each on a link, see
+ * `frameChunks` and src/net/link.ts; `chunkFrame` cuts to any size, e.g. Noise's 65519); the
+ * encoder starts every frame in a fresh message, the decoder does not rely on it.
  * The decoder is an explicit state machine (`FrameDecoder.push(bytes)`), strict and
  * length-capped: a header longer than `maxHeaderBytes` or a payload announcing more than
  * `maxFrameBytes` is E_FRAME before any allocation. Memory follows the bytes that arrived, not
@@ -23,6 +24,15 @@ import type { Message } from './transport.js';
 
 /** Largest plaintext in one Noise transport message (65535 − 16-byte tag). */
 export const MAX_CHUNK = 65535 - 16;
+/**
+ * Largest plaintext of one transport message on a link after the handshake (the large-frame
+ * variant, src/net/link.ts): 1 MiB. Big enough that the per-message costs (an AEAD context, a
+ * WebSocket frame, a socket write) vanish next to the bytes; small enough that the sender's
+ * encryption, the transfer and the receiver's decryption of a large tensor overlap.
+ */
+export const LARGE_CHUNK = 1 << 20;
+/** Payloads above this many bytes travel in transport messages of their own (not copied next to the header). */
+export const SEPARATE_PAYLOAD_BYTES = 1 << 16;
 /** Default cap on one frame's payload: 1 GiB (2^27 ring elements). */
 export const DEFAULT_MAX_FRAME_BYTES = 1 << 30;
 /** Default cap on a frame header. */
@@ -109,6 +119,20 @@ export function chunkFrame(f: EncodedFrame, max = MAX_CHUNK): Uint8Array[] {
   return out;
 }
 
+/**
+ * The plaintexts of the large-frame variant: a frame whose head and payload fit in one
+ * `max`-byte message goes as one (the payload copied next to the head: small frames, one AEAD
+ * message each); a payload above SEPARATE_PAYLOAD_BYTES goes as views of at most `max` bytes
+ * after a head-only message, so it is never copied before encryption, and the receiver can keep
+ * a single-message payload's decrypted buffer as the tensor itself (FrameDecoder).
+ */
+export function frameChunks(f: EncodedFrame, max = LARGE_CHUNK): Uint8Array[] {
+  if (f.payload.length <= SEPARATE_PAYLOAD_BYTES || f.head.length + f.payload.length <= 0) return chunkFrame(f, max);
+  const out: Uint8Array[] = [f.head];
+  for (let off = 0; off < f.payload.length; off += max) out.push(f.payload.subarray(off, Math.min(off + max, f.payload.length)));
+  return out;
+}
+
 const frameError = (what: string): ConcordError => new ConcordError('E_FRAME', `malformed frame: ${what}`);
 
 type State = 'len' | 'header' | 'payload';
@@ -145,7 +169,8 @@ export class FrameDecoder {
 
   /**
    * Consume bytes; returns the messages completed by them. Throws E_FRAME on malformed input.
-   * The decoder may keep views of `bytes` until their frame completes: do not modify them after.
+   * The decoder may keep views of `bytes` (a whole payload: `bytes` itself, as the message's
+   * tensor): do not modify them after.
    */
   push(bytes: Uint8Array): Message[] {
     if (this.failed) throw this.failed;
@@ -157,7 +182,7 @@ export class FrameDecoder {
         const src = bytes.subarray(off, off + n);
         if (this.state === 'len') this.lenBuf.set(src, this.have);
         else if (this.state === 'header') this.headerBuf.set(src, this.have);
-        else this.takePayload(src);
+        else this.takePayload(src, n === bytes.length);
         this.have += n;
         off += n;
         if (this.have === this.need) this.advance(out);
@@ -180,7 +205,7 @@ export class FrameDecoder {
       }
       if (this.state === 'header') {
         const payloadLen = this.parseHeader();
-        this.payload = payloadLen > 0 && payloadLen <= EAGER_PAYLOAD_BYTES ? allocPayload(payloadLen) : new Uint8Array(0);
+        this.payload = new Uint8Array(0);
         this.goto('payload', payloadLen);
         if (payloadLen > 0) return;
         continue;
@@ -191,8 +216,20 @@ export class FrameDecoder {
     }
   }
 
-  /** Payload bytes: into the buffer once there is one; before that, kept as pieces until half the frame is in. */
-  private takePayload(src: Uint8Array): void {
+  /**
+   * Payload bytes: a whole payload arriving as one pushed buffer (a decrypted transport message
+   * of its own), 8-aligned, becomes the payload itself (no copy); otherwise they are copied into
+   * the payload's buffer, allocated at once up to EAGER_PAYLOAD_BYTES and above that only when
+   * half the frame is in (kept as pieces until then).
+   */
+  private takePayload(src: Uint8Array, whole: boolean): void {
+    if (this.payload.length === 0) {
+      if (whole && this.have === 0 && src.length === this.need && src.byteOffset % 8 === 0) {
+        this.payload = src;
+        return;
+      }
+      if (this.need <= EAGER_PAYLOAD_BYTES) this.payload = allocPayload(this.need);
+    }
     if (this.payload.length > 0) {
       this.payload.set(src, this.have);
       return;
@@ -250,7 +287,7 @@ export class FrameDecoder {
     this.pending = undefined;
     const msg: Message = { tag: p.tag, kind: p.kind };
     if (p.body === BODY_RING) {
-      msg.ring = new Ring(p.shape, new BigUint64Array(this.payload.buffer, 0, this.payload.length / 8));
+      msg.ring = new Ring(p.shape, new BigUint64Array(this.payload.buffer, this.payload.byteOffset, this.payload.length / 8));
     } else if (p.body === BODY_BYTES) {
       msg.bytes = new Uint8Array(this.payload.buffer, this.payload.byteOffset, this.payload.length); // plain Uint8Array: slice() copies
     } else if (p.body === BODY_JSON) {

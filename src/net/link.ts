@@ -1,8 +1,8 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConcordError } from '../errors.js';
-import { NoiseError, NOISE_MAX_MESSAGE, type CipherState, type HandshakeResult } from '../crypto/noise.js';
-import { chunkFrame, encodeFrame, FrameDecoder, type FrameLimits } from './frame.js';
+import { NoiseError, type CipherState, type HandshakeResult } from '../crypto/noise.js';
+import { encodeFrame, frameChunks, FrameDecoder, LARGE_CHUNK, type FrameLimits } from './frame.js';
 import { emptyStats, payloadBytes, type LinkStats, type Message } from './transport.js';
 import type { Wire } from './wire.js';
 
@@ -12,17 +12,34 @@ export const BYE_KIND = 'bye';
 /** WebSocket close codes used between Concord nodes. */
 export const CLOSE_CODES = { normal: 1000, handshake: 4001, unknownPeer: 4002, jobMismatch: 4003, protocol: 4005, aborted: 4006 } as const;
 const CLOSE_WAIT_MS = 2000;
+/** Largest transport message on the wire: a LARGE_CHUNK plaintext plus the 16-byte AEAD tag. */
+export const MAX_TRANSPORT_MESSAGE = LARGE_CHUNK + 16;
+/**
+ * Send backpressure: ciphertext is produced only while the socket buffers at most this many
+ * bytes (ws bufferedAmount); the rest of a send waits in the outbox as plaintext views of the
+ * caller's tensors (no copy) and is encrypted as the socket drains. So a slow receiver costs the
+ * sender at most this much ciphertext per link, and encryption overlaps the transfer.
+ */
+export const SEND_HIGH_WATER = 4 << 20;
 
 /**
  * One authenticated, encrypted, ordered message link to a peer, after the Noise handshake.
- * Every wire message is one Noise transport message (≤ 65535 bytes, counter nonces), so a
- * tampered, replayed, reordered or truncated message fails authentication and kills the link.
+ *
+ * Transport messages (the large-frame variant DESIGN.md §6 allows): every WebSocket message is
+ * one AEAD ciphertext, AESGCM(k, n, ad = empty, plaintext) with the Noise transport keys of the
+ * handshake (one per direction) and the Noise counter nonce n = 0, 1, 2, ... — exactly a Noise
+ * transport message, except that the plaintext may hold up to LARGE_CHUNK (1 MiB) bytes instead
+ * of 65519. So a tampered, replayed, reordered, truncated or oversized message (above
+ * MAX_TRANSPORT_MESSAGE) fails authentication or the length check and kills the link (E_FRAME).
+ * The plaintexts form the frame stream of frame.ts: a small frame (payload ≤ 64 KiB) is one
+ * message; a larger one is a head-only message, then its payload in 1 MiB messages.
  * Messages and errors arriving before a consumer is registered are queued.
  *
  * Copies of a tensor payload (fragile: measure with `concord bench net.throughput` on any change):
- * send = AES-GCM encrypt of each ≤65519-byte view of the tensor (no frame copy; the first chunk
- * also carries the header) + one copy to append the tag; receive = ws reassembly of the socket
- * reads, AES-GCM decrypt, one copy into the tensor's own (not zero-filled) buffer.
+ * send = AES-GCM encrypt of each ≤ 1 MiB view of the tensor (no frame copy), one copy to append
+ * the tag; receive = ws reassembly of the socket reads, AES-GCM decrypt, and for tensors above
+ * 1 MiB one copy into the tensor's own buffer (up to 1 MiB, the decrypted buffer is the tensor).
+ * Sends respect the socket's buffered amount (SEND_HIGH_WATER).
  */
 export class SecureLink {
   /** 16-byte pairwise PRG key (HKDF over the split keys, salted with the handshake hash); never sent. */
@@ -44,6 +61,13 @@ export class SecureLink {
   private peerSaidBye = false;
   private closing: Promise<void> | undefined;
   private closedResolve: (() => void) | undefined;
+  /** Plaintext transport messages not yet encrypted (views of the senders' buffers), oldest first. */
+  private readonly outbox: Uint8Array[] = [];
+  private outboxHead = 0;
+  private outboxBytes = 0;
+  private waitingForDrain = false;
+  private readonly drainWaiters: (() => void)[] = [];
+  private afterFlush: (() => void) | undefined;
 
   constructor(readonly peerId: string, private readonly wire: Wire, hs: HandshakeResult, limits: FrameLimits = {}) {
     this.tx = hs.send;
@@ -75,10 +99,60 @@ export class SecureLink {
   }
 
   private write(msg: Message): void {
-    const chunks = chunkFrame(encodeFrame(msg));
-    for (const c of chunks) this.wire.send(this.tx.encryptWithAd(EMPTY, c));
+    for (const c of frameChunks(encodeFrame(msg))) {
+      this.outbox.push(c);
+      this.outboxBytes += c.length;
+    }
     this.linkStats.bytesSent += payloadBytes(msg);
     this.linkStats.messagesSent++;
+    if (!this.waitingForDrain) this.pump();
+  }
+
+  /** Encrypt and hand to the wire what the socket can take now; resume when it drains. */
+  private pump(): void {
+    this.waitingForDrain = false;
+    const box = this.outbox;
+    while (this.outboxHead < box.length) {
+      if (this.wire.buffered > SEND_HIGH_WATER && !this.dead) {
+        this.waitingForDrain = true;
+        this.wire.whenBelow(SEND_HIGH_WATER >> 1, () => this.pump());
+        return;
+      }
+      const c = box[this.outboxHead]!;
+      box[this.outboxHead++] = EMPTY;
+      this.outboxBytes -= c.length;
+      let ct: Uint8Array;
+      try {
+        ct = this.tx.encryptWithAd(EMPTY, c);
+      } catch (e) {
+        // Nonce exhaustion: nothing more can be sent on this link.
+        this.outbox.length = this.outboxHead = this.outboxBytes = 0;
+        this.abort(new ConcordError('E_FRAME', `cannot send to party ${this.peerId}: ${e instanceof Error ? e.message : String(e)}`, { party: this.peerId }));
+        break;
+      }
+      if (!this.dead) this.wire.send(ct);
+    }
+    box.length = this.outboxHead = 0;
+    for (const w of this.drainWaiters.splice(0)) w();
+    const after = this.afterFlush;
+    this.afterFlush = undefined;
+    after?.();
+  }
+
+  /** Stop (true) or resume (false) reading from the peer (flow control: its sends then wait behind its socket). */
+  pauseReading(on: boolean): void {
+    this.wire.pause(on);
+  }
+
+  /** Plaintext bytes queued behind the socket (backpressure), not yet encrypted. */
+  get queued(): number {
+    return this.outboxBytes;
+  }
+
+  /** Resolves once everything sent so far is encrypted and handed to the socket (at once if nothing waits). */
+  drain(): Promise<void> {
+    if (this.outboxHead >= this.outbox.length || this.dead) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   /** Set the single consumer of incoming messages (queued ones are delivered now). */
@@ -118,12 +192,11 @@ export class SecureLink {
     this.closing = new Promise<void>((resolve) => {
       if (this.dead) return resolve();
       this.closedResolve = resolve;
-      try {
-        this.write({ tag: 0, kind: BYE_KIND });
-      } catch {
-        /* nonce exhaustion: close anyway */
-      }
-      this.wire.close(CLOSE_CODES.normal, 'bye');
+      const closeWire = (): void => this.wire.close(CLOSE_CODES.normal, 'bye');
+      this.write({ tag: 0, kind: BYE_KIND });
+      // The bye goes last, after everything queued behind the socket.
+      if (this.outboxHead < this.outbox.length && !this.dead) this.afterFlush = closeWire;
+      else closeWire();
       const t = setTimeout(() => {
         this.wire.terminate();
         resolve();
@@ -137,7 +210,7 @@ export class SecureLink {
     if (this.dead) return;
     let plain: Uint8Array;
     try {
-      if (data.length > NOISE_MAX_MESSAGE) throw new NoiseError('format', `message of ${data.length} bytes exceeds the Noise limit of 65535`);
+      if (data.length > MAX_TRANSPORT_MESSAGE) throw new NoiseError('format', `message of ${data.length} bytes exceeds the transport limit of ${MAX_TRANSPORT_MESSAGE}`);
       plain = this.rx.decryptWithAd(EMPTY, data);
     } catch (e) {
       const why = e instanceof NoiseError ? e.message : String(e);

@@ -27,10 +27,9 @@
 import WebSocket, { WebSocketServer } from 'ws';
 import { ConcordError } from '../errors.js';
 import { DH25519 } from '../crypto/noise-suites.js';
-import { NOISE_MAX_MESSAGE } from '../crypto/noise.js';
 import type { FrameLimits } from './frame.js';
 import { acceptHandshake, dialHandshake, StrangerError, type LinkSetup } from './handshake.js';
-import { CLOSE_CODES, type SecureLink } from './link.js';
+import { CLOSE_CODES, MAX_TRANSPORT_MESSAGE, type SecureLink } from './link.js';
 import { dealerSessionHash } from './dealer-session.js';
 import { WsWire } from './wire.js';
 import { WsTransport } from './ws-transport.js';
@@ -62,7 +61,8 @@ export interface ConnectOptions {
 
 /** Default start-up timeout. */
 export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
-const WS_MAX_PAYLOAD = NOISE_MAX_MESSAGE + 1024; // hello = ids + Noise message 1
+/** Largest WebSocket message: a large-frame transport message (link.ts); handshake messages are capped at 65535 by the Noise layer itself. */
+const WS_MAX_PAYLOAD = MAX_TRANSPORT_MESSAGE;
 const BACKOFF_MIN_MS = 25;
 const BACKOFF_MAX_MS = 500;
 

@@ -32,7 +32,11 @@ export interface Transport {
   readonly me: number;
   /** Number of parties. */
   readonly n: number;
-  /** Send a message to a peer; never blocks. Sending to a closed link is an error reported via onError. */
+  /**
+   * Send a message to a peer; never blocks. Sending to a closed link is an error reported via
+   * onError. The message's tensor or bytes may be encrypted later (behind a busy socket): do not
+   * modify them after sending.
+   */
   send(peer: number, msg: Message): void;
   /** Register the single consumer of incoming messages. */
   onMessage(handler: (peer: number, msg: Message) => void): void;
@@ -42,6 +46,12 @@ export interface Transport {
   stats(): LinkStats[];
   /** Close every link. */
   close(): Promise<void>;
+  /**
+   * Resolves once everything sent so far is encrypted and handed to the sockets (send
+   * backpressure: a sender that must not run ahead of a slow peer awaits this). Optional: a
+   * transport that never queues (in-memory) has nothing to wait for.
+   */
+  drain?(): Promise<void>;
 }
 
 /** Payload bytes a message carries (tensor bytes, raw bytes, or encoded JSON length estimate). */

@@ -18,6 +18,10 @@ export interface Wire {
   terminate(): void;
   /** Bytes queued but not yet written to the OS. */
   readonly buffered: number;
+  /** Call `cb` once, as soon as `buffered` is at most `bytes` (now if it already is; never after close). */
+  whenBelow(bytes: number, cb: () => void): void;
+  /** Stop (true) or resume (false) reading from the peer: flow control, the peer's sends then back up. */
+  pause(on: boolean): void;
 }
 
 /** Base for wires: queues data until a consumer is set; delivers close exactly once. */
@@ -32,6 +36,22 @@ abstract class BaseWire implements Wire {
   abstract close(code: number, reason: string): void;
   abstract terminate(): void;
   abstract get buffered(): number;
+  abstract pause(on: boolean): void;
+  private drainWaiters: Array<[number, () => void]> = [];
+
+  whenBelow(bytes: number, cb: () => void): void {
+    if (this.buffered <= bytes) cb();
+    else this.drainWaiters.push([bytes, cb]);
+  }
+  /** Subclasses call this whenever `buffered` went down. */
+  protected drained(): void {
+    if (this.drainWaiters.length === 0) return;
+    const b = this.buffered;
+    const ready = this.drainWaiters.filter(([lim]) => b <= lim);
+    if (ready.length === 0) return;
+    this.drainWaiters = this.drainWaiters.filter(([lim]) => b > lim);
+    for (const [, cb] of ready) cb();
+  }
 
   onData(handler: ((d: Uint8Array) => void) | undefined): void {
     this.dataHandler = handler;
@@ -71,13 +91,18 @@ export class WsWire extends BaseWire {
       }
       this.emitData(data as Buffer);
     });
-    ws.on('close', (code, reason) => this.emitClose(code, reason.toString('utf8')));
+    ws.on('close', (code, reason) => {
+      this.emitClose(code, reason.toString('utf8'));
+      this.drained();
+    });
     // 'close' always follows 'error' in ws; keep the reason.
     ws.on('error', (err) => this.emitClose(1006, err.message));
   }
+  /** ws calls back once the frame is written to the socket, which is when bufferedAmount drops. */
+  private readonly written = (): void => this.drained();
   send(data: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(data, { binary: true });
+    this.ws.send(data, { binary: true }, this.written);
   }
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
@@ -85,8 +110,13 @@ export class WsWire extends BaseWire {
   terminate(): void {
     this.ws.terminate();
   }
+  pause(on: boolean): void {
+    if (on) this.ws.pause();
+    else this.ws.resume();
+  }
   get buffered(): number {
-    return this.ws.bufferedAmount;
+    // A closed socket buffers nothing more: report 0 so drain waiters never hang on it.
+    return this.ws.readyState === WebSocket.OPEN ? this.ws.bufferedAmount : 0;
   }
 }
 
@@ -96,6 +126,10 @@ export type WireTap = (from: 'a' | 'b', data: Uint8Array) => Uint8Array[];
 class MemoryWire extends BaseWire {
   peer!: MemoryWire;
   closed = false;
+  /** Bytes sent and not yet delivered to the peer (held while the peer is paused). */
+  private inFlight = 0;
+  private held: Array<[Uint8Array[], number]> = [];
+  private paused = false;
   constructor(private readonly side: 'a' | 'b', private readonly tap: WireTap | undefined) {
     super();
   }
@@ -103,11 +137,24 @@ class MemoryWire extends BaseWire {
     if (this.closed) return;
     const copy = Uint8Array.from(data);
     const out = this.tap ? this.tap(this.side, copy) : [copy];
+    const len = data.length;
+    this.inFlight += len;
     const peer = this.peer;
     setImmediate(() => {
-      if (peer.closed) return;
-      for (const d of out) peer.emitData(d);
+      if (peer.paused) peer.held.push([out, len]);
+      else this.arrive(out, len);
     });
+  }
+  private arrive(out: Uint8Array[], len: number): void {
+    this.inFlight -= len;
+    if (!this.peer.closed) for (const d of out) this.peer.emitData(d);
+    this.drained();
+  }
+  /** Stop (true) or resume (false) delivering what the peer sends to this end; the peer's `buffered` then grows. */
+  pause(on: boolean): void {
+    this.paused = on;
+    if (on) return;
+    for (const [out, len] of this.held.splice(0)) this.peer.arrive(out, len);
   }
   close(code: number, reason: string): void {
     if (this.closed) return;
@@ -116,13 +163,15 @@ class MemoryWire extends BaseWire {
       this.emitClose(code, reason);
       this.peer.closed = true;
       this.peer.emitClose(code, reason);
+      this.inFlight = 0;
+      this.drained();
     });
   }
   terminate(): void {
     this.close(1006, 'terminated');
   }
   get buffered(): number {
-    return 0;
+    return this.closed ? 0 : this.inFlight;
   }
 }
 

@@ -70,6 +70,11 @@ export class WsTransport implements Transport {
     return this.links.map((l) => (l ? l.stats() : emptyStats()));
   }
 
+  /** Resolves once every link has handed everything sent so far to its socket (send backpressure). */
+  async drain(): Promise<void> {
+    await Promise.all(this.links.map((l) => l?.drain()));
+  }
+
   /** Close every link cleanly (bye, flush, close). */
   async close(): Promise<void> {
     await Promise.all(this.links.map((l) => l?.close()));

@@ -1,11 +1,21 @@
 import { ConcordError, peerMessage } from '../errors.js';
 import { Prg } from '../crypto/prg.js';
 import type { Ring } from '../ring/ring.js';
-import type { Message, Transport } from '../net/transport.js';
+import { payloadBytes, type Message, type Transport } from '../net/transport.js';
 import type { Preprocessing } from './preprocessing.js';
 
 /** Default wait for one message from a peer before the session aborts. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Default bound on what one peer may have delivered that no receive has taken yet (messages that
+ * arrived early, before this party reached the step that awaits them). Legitimate early traffic
+ * is at most a few rounds' worth — one opening of the largest tensor a job moves, e.g. 48 MB for
+ * a 200,000 × 30 data matrix — so 1 GiB or 65,536 messages only trip on a peer running another
+ * program (or flooding): the session then aborts with E_FRAME instead of growing until the OS
+ * kills the process.
+ */
+export const DEFAULT_MAX_INBOX_BYTES = 1 << 30;
+export const DEFAULT_MAX_INBOX_MESSAGES = 1 << 16;
 
 interface Waiter {
   resolve: (m: Message) => void;
@@ -32,6 +42,10 @@ export interface SessionOptions {
   pairKeys: (Uint8Array | undefined)[];
   prep?: Preprocessing;
   timeoutMs?: number;
+  /** Per peer: most payload bytes of received messages no receive has taken yet (default DEFAULT_MAX_INBOX_BYTES). */
+  maxInboxBytes?: number;
+  /** Per peer: most received messages no receive has taken yet (default DEFAULT_MAX_INBOX_MESSAGES). */
+  maxInboxMessages?: number;
 }
 
 const key = (peer: number, tag: number, kind: string): string => `${peer}/${tag}/${kind}`;
@@ -50,6 +64,11 @@ export class Session {
   private readonly transport: Transport;
   private readonly pairKeys: (Uint8Array | undefined)[];
   private readonly inbox = new Map<string, Message[]>();
+  /** Per peer: payload bytes and count of messages waiting in the inbox (bounded, see DEFAULT_MAX_INBOX_BYTES). */
+  private readonly inboxBytes: number[];
+  private readonly inboxCount: number[];
+  private readonly maxInboxBytes: number;
+  private readonly maxInboxMessages: number;
   private readonly waiters = new Map<string, Waiter>();
   private nextTag = 1;
   private failure: ConcordError | undefined;
@@ -69,6 +88,10 @@ export class Session {
     this.pairKeys = opts.pairKeys;
     this.prepSource = opts.prep;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxInboxBytes = opts.maxInboxBytes ?? DEFAULT_MAX_INBOX_BYTES;
+    this.maxInboxMessages = opts.maxInboxMessages ?? DEFAULT_MAX_INBOX_MESSAGES;
+    this.inboxBytes = new Array<number>(this.n).fill(0);
+    this.inboxCount = new Array<number>(this.n).fill(0);
     this.transport.onMessage((peer, msg) => this.deliver(peer, msg));
     // A link failure aborts: fail here and tell the other parties (best effort) so nobody hangs.
     this.transport.onError((err) => this.abort(err));
@@ -135,6 +158,18 @@ export class Session {
     const k = this.pairKeys[peer];
     if (!k) throw new ConcordError('E_INTERNAL', `no pairwise key with party ${peer}`);
     return new Prg(k, tag, sub);
+  }
+
+  /**
+   * Send backpressure: resolves once everything sent so far has been encrypted and handed to the
+   * sockets. Sends never block, and a busy socket keeps the rest as plaintext views of the sent
+   * tensors (no copy); a loop that sends without awaiting any reply (streaming) awaits this so it
+   * cannot run arbitrarily far ahead of a slow peer.
+   */
+  async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    await this.transport.drain?.();
+    if (this.failure) throw this.failure;
   }
 
   /** Traffic and rounds so far. */
@@ -209,6 +244,8 @@ export class Session {
     if (q && q.length > 0) {
       const m = q.shift()!;
       if (q.length === 0) this.inbox.delete(k);
+      this.inboxBytes[peer]! -= payloadBytes(m);
+      this.inboxCount[peer]!--;
       this.recvSinceRound = true;
       return Promise.resolve(m);
     }
@@ -233,6 +270,7 @@ export class Session {
   }
 
   private deliver(peer: number, msg: Message): void {
+    if (this.failure) return; // a failed session takes nothing more (and keeps nothing)
     if (msg.kind === 'abort' && msg.tag === 0) {
       const j = (msg.json ?? {}) as { code?: string; message?: string; party?: unknown };
       // A peer that lost another party relays it as such, so every survivor names the lost party.
@@ -262,6 +300,12 @@ export class Session {
       this.waiters.delete(k);
       clearTimeout(w.timer);
       w.resolve(msg);
+      return;
+    }
+    const bytes = (this.inboxBytes[peer]! += payloadBytes(msg));
+    const count = ++this.inboxCount[peer]!;
+    if (bytes > this.maxInboxBytes || count > this.maxInboxMessages) {
+      this.abort(new ConcordError('E_FRAME', `party ${this.ids[peer]} sent ${count} messages (${bytes} bytes) that no protocol step has asked for yet, more than the limit of ${this.maxInboxMessages} messages / ${this.maxInboxBytes} bytes; the parties run different programs (or it floods this party)`, { party: this.ids[peer] }));
       return;
     }
     const q = this.inbox.get(k);
