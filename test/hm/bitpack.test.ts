@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Prg } from '../../src/crypto/prg.js';
 import { Ring } from '../../src/ring/ring.js';
-import { fromPlanes, packRows, packedBytes, toPlanes, unpackRows } from '../../protocols/offline/hm/bitpack.js';
+import { fromPlanes, packRows, packedBytes, planesToWords, toPlanes, unpackRows } from '../../protocols/offline/hm/bitpack.js';
 import { truncPairBytes } from '../../protocols/offline/hm/trunc.js';
 import { testSeed } from '../helpers/parties.js';
 
@@ -41,6 +41,16 @@ describe('hm bit packing of the conversion message', () => {
       if (count % 64) for (let k = 0; k < 64; k++) expect(planes.data[(k + 1) * planes.shape[1]! - 1]! >> BigInt(count % 64)).to.equal(0n);
     }
     expect(() => fromPlanes(new Ring([2, 3]), 64)).to.throw(/E_SHAPE|cannot hold/);
+  });
+
+  it('planesToWords inverts toPlanes for 1..64 planes (the bits above the planes come back 0)', () => {
+    for (const [count, nbits] of [[1, 64], [33, 64], [64, 1], [100, 17], [1000, 64], [129, 33], [31, 32]] as const) {
+      const r = new Prg(testSeed(`words/${count}/${nbits}`).slice(0, 16)).ring([count]);
+      const low = nbits === 64 ? (1n << 64n) - 1n : (1n << BigInt(nbits)) - 1n;
+      const back = planesToWords(toPlanes(r, nbits), count);
+      for (let i = 0; i < count; i++) expect(back.data[i]).to.equal(r.data[i]! & low, `element ${i} of ${count}, ${nbits} planes`);
+    }
+    expect(() => planesToWords(new Ring([65, 1]), 64)).to.throw(/E_SHAPE|cannot make/);
   });
 
   it('a truncation pair costs 86 bytes at f = 16 and 87.4 at f = 30 over all links (was 354 and 384)', () => {

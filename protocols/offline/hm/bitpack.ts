@@ -64,20 +64,42 @@ export function unpackRows(bytes: Uint8Array, widths: readonly number[], count: 
   return out;
 }
 
+/** (shift, mask of the bits whose index has that bit clear) per stage of a 32×32 bit transpose. */
+const STAGES: ReadonlyArray<readonly [number, number]> = [[16, 0x0000ffff], [8, 0x00ff00ff], [4, 0x0f0f0f0f], [2, 0x33333333], [1, 0x55555555]];
+
+/**
+ * Transpose a 32×32 bit matrix in place (bit k of a[j] ↔ bit j of a[k]) by block swaps, 80 word
+ * operations instead of 1024 bit moves. [Warren, Hacker's Delight, 2nd ed., §7-3]
+ */
+function transpose32(a: Uint32Array): void {
+  for (const [sh, m] of STAGES) {
+    for (let j = 0; j < 32; j++) {
+      if (j & sh) continue;
+      const t = ((a[j]! >>> sh) ^ a[j + sh]!) & m;
+      a[j + sh] = (a[j + sh]! ^ t) >>> 0;
+      a[j] = (a[j]! ^ (t << sh)) >>> 0;
+    }
+  }
+}
+
 /**
  * Bit planes of a [count] tensor: a [nbits, ⌈count/64⌉] tensor whose row k holds bit k of every
  * element, 64 elements per word (element i at bit i mod 64 of word ⌊i/64⌋; padding bits 0). The
- * hm carry circuits (rep-and.ts) run on planes, so one AND on a word serves 64 items.
+ * hm carry circuits (rep-and.ts) run on planes, so one AND on a word serves 64 items. Blocks of
+ * 32 elements × 32 bits are transposed at once (fragile: benchmark on any change; it was the
+ * largest cost of a truncation batch as a per-bit loop).
  */
 export function toPlanes(w: Ring, nbits: number): Ring {
   const count = w.size, words = Math.ceil(count / 64);
   const out = new Ring([nbits, words]);
   const src = new Uint32Array(w.data.buffer, w.data.byteOffset, count * 2);
   const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, out.size * 2);
-  for (let k = 0; k < nbits; k++) {
-    const half = k < 32 ? 0 : 1, shift = k & 31, row = k * words * 2;
-    for (let i = 0; i < count; i++) {
-      if ((src[2 * i + half]! >>> shift) & 1) dst[row + (i >>> 5)] = (dst[row + (i >>> 5)]! | (1 << (i & 31))) >>> 0;
+  const blk = new Uint32Array(32);
+  for (let b = 0; 32 * b < count; b++) {
+    for (let h = 0; 32 * h < nbits; h++) {
+      for (let j = 0, i = 32 * b; j < 32; j++, i++) blk[j] = i < count ? src[2 * i + h]! : 0;
+      transpose32(blk);
+      for (let k = 0; k < 32 && 32 * h + k < nbits; k++) dst[(32 * h + k) * words * 2 + b] = blk[k]!;
     }
   }
   return out;
@@ -103,10 +125,12 @@ export function planesToWords(planes: Ring, count: number): Ring {
   const out = new Ring([count]);
   const src = new Uint32Array(planes.data.buffer, planes.data.byteOffset, planes.size * 2);
   const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, count * 2);
-  for (let k = 0; k < rows; k++) {
-    const half = k < 32 ? 0 : 1, shift = k & 31, row = k * words * 2;
-    for (let i = 0; i < count; i++) {
-      if ((src[row + (i >>> 5)]! >>> (i & 31)) & 1) dst[2 * i + half] = (dst[2 * i + half]! | (1 << shift)) >>> 0;
+  const blk = new Uint32Array(32);
+  for (let b = 0; 32 * b < count; b++) {
+    for (let h = 0; 32 * h < rows; h++) {
+      for (let k = 0; k < 32; k++) blk[k] = 32 * h + k < rows ? src[(32 * h + k) * words * 2 + b]! : 0;
+      transpose32(blk);
+      for (let j = 0, i = 32 * b; j < 32 && i < count; j++, i++) dst[2 * i + h] = blk[j]!;
     }
   }
   return out;
