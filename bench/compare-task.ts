@@ -12,6 +12,7 @@ import { ltz } from '../protocols/compare/ltz.js';
 import { relu } from '../protocols/compare/relu.js';
 import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
 import { msbPrep } from '../protocols/binary/msb.js';
+import { Scope } from '../protocols/core/scope.js';
 
 export interface CompareBenchArgs {
   op: 'ltz' | 'relu' | 'sigmoid';
@@ -53,8 +54,9 @@ export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
   if (op === 'ltz') {
     await barrier(s);
     const t0 = now();
-    const p = msbPrep(s, size);
-    await Promise.all([...p.csa, p.g0Pre, ...p.levelPre, s.prep.daBits(s.tag(), [size])]);
+    const sc = new Scope(s);
+    const p = msbPrep(sc, size);
+    await Promise.all([...p.csa, p.g0Pre, ...p.levelPre, sc.prep.daBits(sc.tag(), [size])]);
     out.prepSeconds = now() - t0;
   }
   const st = (s.prep as { stats?: () => CompareBenchOut['prep'] }).stats;

@@ -28,7 +28,7 @@ import ts from 'typescript';
  *   9 bench     bench/ — benchmarks drive the entry (party processes) and may use every layer
  *  10 test      test/ — may import anything
  * Also: no import cycle (type-only cycles included); protocols/ never imports node:fs, ws or
- * config; bench/ never imports test/; an unknown file or folder fails until it is placed here.
+ * config; protocols/core/ (the protocol runtime) imports no protocol; bench/ never imports test/; an unknown file or folder fails until it is placed here.
  */
 
 interface Layer {
@@ -105,6 +105,7 @@ export function layerViolations(g: ImportGraph): string[] {
       else if (from.name === 'bench' && to.name === 'test') out.push(`${file} imports ${target}: bench/ must not import test/`);
       else if (to.rank > from.rank) out.push(`${file} (${from.name}) imports ${target} (${to.name}): an import up the layers`);
       if (from.name === 'protocols' && to?.name === 'config') out.push(`${file} imports ${target}: protocols/ must not import config`);
+      if (file.startsWith('protocols/core/') && target.startsWith('protocols/') && !target.startsWith('protocols/core/')) out.push(`${file} imports ${target}: protocols/core/ (the runtime) must not import a protocol`);
     }
     if (from.name === 'protocols') {
       for (const m of bare) if (FS_MODULES.has(m) || m === 'ws' || m.startsWith('ws/')) out.push(`${file} imports '${m}': protocols/ must not import node:fs or ws`);
@@ -239,7 +240,7 @@ describe('layers (DESIGN.md §2): the import graph of src/, protocols/, bench/, 
       ]);
     });
 
-    it('protocols/ importing fs, ws or config; bench/ importing test/; unplaced and missing files', () => {
+    it('protocols/ importing fs, ws or config; protocols/core/ importing a protocol; bench/ importing test/; unplaced and missing files', () => {
       const g = fake({
         'protocols/a.ts': "import { readFileSync } from 'node:fs';\nimport type { WebSocket } from 'ws';\nimport { loadConsortium } from '../src/config/consortium.js';",
         'protocols/b.ts': "import { readFile } from 'fs/promises';",
@@ -247,6 +248,8 @@ describe('layers (DESIGN.md §2): the import graph of src/, protocols/, bench/, 
         'bench/x.ts': "import { memorySessions } from '../test/helpers/parties.js';",
         'test/helpers/parties.ts': '',
         'src/misc/y.ts': "import '../ring/gone.js';",
+        'protocols/core/run.ts': "import { mulStep } from '../arithmetic/mul.js';",
+        'protocols/arithmetic/mul.ts': '',
       });
       expect(layerViolations(g)).to.deep.equal([
         "src/misc/y.ts: import '../ring/gone.js' names no file (src/ring/gone.js)",
@@ -257,6 +260,7 @@ describe('layers (DESIGN.md §2): the import graph of src/, protocols/, bench/, 
         "protocols/b.ts imports 'fs/promises': protocols/ must not import node:fs or ws",
         'bench/x.ts imports test/helpers/parties.ts: bench/ must not import test/',
         'src/misc/y.ts: not in any layer (place its folder in test/layers.test.ts and DESIGN.md §2)',
+        'protocols/core/run.ts imports protocols/arithmetic/mul.ts: protocols/core/ (the runtime) must not import a protocol',
       ]);
     });
   });

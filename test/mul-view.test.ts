@@ -8,7 +8,9 @@ import { DealerServer } from '../protocols/offline/dealer.js';
 import { memoryLinkPair } from '../protocols/offline/dealer-link.js';
 import { input } from '../protocols/arithmetic/input.js';
 import { mul } from '../protocols/arithmetic/mul.js';
-import { openMany } from '../protocols/arithmetic/open.js';
+import { beaverCombine, elementwise } from '../protocols/arithmetic/beaver.js';
+import type { Chain } from '../protocols/core/chain.js';
+import { run } from '../protocols/core/run.js';
 import { testSeed } from './helpers/parties.js';
 
 /**
@@ -79,12 +81,11 @@ const CRITICAL = 400;
 const structured = Ring.from(Array.from({ length: N }, (_, i) => BigInt(i % 256) << 56n));
 
 /** Leaky: opens y − b' with b' = b's shares cut to 24 bits, so f's top byte is y's. */
-const leakyMul: MulFn = async (s, x, y) => {
-  const tag = s.tag();
-  const { a, b, c } = await s.prep.triple(tag, x.shape);
-  const [e, f] = await openMany(s, [x.sub(a), y.sub(b.shr(40))], tag);
-  return c.add(y.mul(e!)).add(a.mul(f!));
-};
+const leakyMul: MulFn = (s, x, y) => run(s, async function* (sc): Chain<Ring> {
+  const { a, b, c } = await sc.prep.triple(sc.tag(), x.shape);
+  const { add } = yield { add: [x.sub(a), y.sub(b.shr(40))] };
+  return beaverCombine(c, add[0]!, y, a, add[1]!, elementwise);
+});
 
 describe('view of party 1 during a multiplication', function () {
   this.timeout(60_000);

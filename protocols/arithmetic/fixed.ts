@@ -1,47 +1,64 @@
-import type { Session } from '../../src/session/session.js';
-import type { Ring } from '../../src/ring/ring.js';
+import type { Ring, Shape } from '../../src/ring/ring.js';
 import { assertSameShape } from '../../src/ring/ring.js';
+import type { MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import { mulWith } from './mul.js';
-import { matmulDims, matmulWith, type MatmulOptions } from './matmul.js';
-import { truncWith } from './trunc.js';
-import { matmulMaskedWith, useDims, type MaskedOperand, type MaskedUseOptions } from './masked.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
+import { mulStep } from './mul.js';
+import { matmulDims, matmulPrep, matmulStep, type MatmulOptions } from './matmul.js';
+import { truncPrep, truncStep } from './trunc.js';
+import { maskedPrep, matmulMaskedStep, useDims, type MaskedOperand, type MaskedUseOptions } from './masked.js';
 
 /**
  * Fixed-point products: the ring product of two f-bit fixed-point values carries 2f fractional
- * bits; probabilistic truncation [EGKRS20] (trunc.ts) brings it back to f.
+ * bits; probabilistic truncation [EGKRS20] (trunc.ts) brings it back to f. The product is the
+ * Beaver step of beaver.ts (mul.ts, matmul.ts, masked.ts), then one truncation.
  * Input range: correct within 1 ulp (always, no failure probability) while every exact product
  * entry satisfies |x·y| < 2^62 in ring units, i.e. |real product| < 2^(62−2f) = 2^30 at f = 16.
  * Rounds: 2 (product, then truncation). Bytes to each peer: the product's plus 8·|output|.
- * Both tags are taken at call time and both preprocessing items requested at once, so concurrent
- * calls stay in step across parties and the dealer can serve both in one batch.
+ * Both preprocessing items are requested when the call starts, so the source serves them in
+ * one batch. Security: that of the product and of trunc (semi-honest).
  */
-export async function mulFx(s: Session, x: Ring, y: Ring, f: number = FRAC_BITS): Promise<Ring> {
+
+/** Preprocessing of one fixed-point product: the product's triple, then the truncation pair. */
+export type MulFxPrep = [Promise<Triple>, Promise<TruncPair>];
+
+/** Request the preprocessing of an element-wise fixed-point product over `shape` (or a flat length) now. */
+export function mulFxPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): MulFxPrep {
+  const sh = typeof shape === 'number' ? [shape] : shape;
+  return [prefetch(s.prep.triple(s.tag(), sh)), truncPrep(s, sh, f)];
+}
+
+/** Fixed-point x·y element-wise (2 rounds). */
+export async function* mulFxStep(s: Scope, x: Ring, y: Ring, f: number = FRAC_BITS, pre?: MulFxPrep): Chain<Ring> {
   assertSameShape(x.shape, y.shape, 'mulFx');
-  const [tm, tt] = [s.tag(), s.tag()];
-  const triple = s.prep.triple(tm, x.shape);
-  const pair = s.prep.truncPair(tt, x.shape, f);
-  return truncWith(s, await mulWith(s, x, y, triple, tm), f, pair, tt);
+  const [triple, pair] = pre ?? mulFxPrep(s, x.shape, f);
+  return yield* truncStep(s, yield* mulStep(s, x, y, triple), f, pair);
 }
 
 /** Fixed-point matrix product op(X)·op(Y) then truncation (2 rounds). Range as mulFx per output entry. */
-export async function matmulFx(s: Session, x: Ring, y: Ring, opts: MatmulOptions & { f?: number } = {}): Promise<Ring> {
+export async function* matmulFxStep(s: Scope, x: Ring, y: Ring, opts: MatmulOptions & { f?: number } = {}): Chain<Ring> {
   const f = opts.f ?? FRAC_BITS;
-  const xx = opts.transA ? x.transpose() : x;
-  const yy = opts.transB ? y.transpose() : y;
-  const [n, k, m] = matmulDims(xx, yy);
-  const [tm, tt] = [s.tag(), s.tag()];
-  const triple = s.prep.matrixTriple(tm, n, k, m);
-  const pair = s.prep.truncPair(tt, [n, m], f);
-  return truncWith(s, await matmulWith(s, xx, yy, triple, tm), f, pair, tt);
+  const [n, , m] = matmulDims(x.shape, y.shape, opts);
+  const triple = matmulPrep(s, x, y, opts);
+  const pair = truncPrep(s, [n, m], f);
+  return yield* truncStep(s, yield* matmulStep(s, x, y, opts, triple), f, pair);
 }
 
 /** Fixed-point op(X)·Y for a masked X (maskOperand), then truncation (2 rounds). */
-export async function matmulMaskedFx(s: Session, mx: MaskedOperand, y: Ring, opts: MaskedUseOptions & { f?: number } = {}): Promise<Ring> {
+export async function* matmulMaskedFxStep(s: Scope, mx: MaskedOperand, y: Ring, opts: MaskedUseOptions & { f?: number } = {}): Chain<Ring> {
   const f = opts.f ?? FRAC_BITS;
-  const { start, end, transpose, outer, m } = useDims(mx, opts, y);
-  const [tm, tt] = [s.tag(), s.tag()];
-  const triple = s.prep.maskedTriple(mx.maskTag, tm, { start, end, transpose, m });
-  const pair = s.prep.truncPair(tt, [outer, m], f);
-  return truncWith(s, await matmulMaskedWith(s, mx, y, { start, end, transpose }, triple, tm), f, pair, tt);
+  const { outer, m } = useDims(mx, opts, y);
+  const triple: Promise<MaskedTriple> = maskedPrep(s, mx, y, opts);
+  const pair = truncPrep(s, [outer, m], f);
+  return yield* truncStep(s, yield* matmulMaskedStep(s, mx, y, opts, triple), f, pair);
 }
+
+/** Fixed-point x·y element-wise (see mulFxStep). */
+export const mulFx = runner((s, x: Ring, y: Ring, f?: number) => mulFxStep(s, x, y, f));
+/** Fixed-point op(X)·op(Y) (see matmulFxStep). */
+export const matmulFx = runner((s, x: Ring, y: Ring, opts?: MatmulOptions & { f?: number }) => matmulFxStep(s, x, y, opts));
+/** Fixed-point op(X)·Y for a masked X (see matmulMaskedFxStep). */
+export const matmulMaskedFx = runner((s, mx: MaskedOperand, y: Ring, opts?: MaskedUseOptions & { f?: number }) => matmulMaskedFxStep(s, mx, y, opts));

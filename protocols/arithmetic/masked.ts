@@ -1,15 +1,19 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import type { MaskedTriple } from '../../src/session/preprocessing.js';
-import { open, openMany } from './open.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
+import { beaverCombine } from './beaver.js';
 
 /**
  * Beaver products with a reused operand: mask a secret matrix X (r×k) once, multiply many times.
  * [Beaver91; SecureML (Mohassel–Zhang, S&P 2017) §4.2 "the masked data matrix is reused"]
  *
  * maskOperand: take a mask [A] from preprocessing and open E = X − A (1 round, 8·r·k bytes per
- * peer), once. Each later product with a fresh [B], [C] = op(A)·B only opens F = Y − B:
+ * peer), once. Each later product with a fresh [B], [C] = op(A)·B only opens F = Y − B and
+ * combines as in beaver.ts with E already open:
  *   op(X)·Y = op(E)·Y + op(A)·(F + B) = op(E)·[Y] + [op(A)]·F + [C].
  * op(X) is a row slice X[start:end] (a mini-batch: A's rows slice the same way) or its
  * transpose (Xᵀ·G for the gradient). Rounds: 1 per product. Bytes to each peer per product:
@@ -38,27 +42,45 @@ export interface MaskedUseOptions {
 }
 
 /** Mask a 2-D secret X once for reuse in many products (1 round, 8·size bytes per peer). */
-export async function maskOperand(s: Session, x: Ring, tag: number = s.tag()): Promise<MaskedOperand> {
+export async function* maskOperandStep(s: Scope, x: Ring, pre: MaskPrep = maskPrep(s, x)): Chain<MaskedOperand> {
+  const a = await pre.mask;
+  const { add } = yield { add: [x.sub(a)] };
+  return { shape: x.shape, maskTag: pre.tag, x, a, e: add[0]! };
+}
+
+/** The mask of a maskOperand and the tag that names it. */
+export interface MaskPrep {
+  tag: number;
+  mask: Promise<Ring>;
+}
+
+/** Request the mask of X now (E_SHAPE unless X is 2-D). */
+export function maskPrep(s: Scope, x: Ring): MaskPrep {
   if (x.shape.length !== 2) throw new ConcordError('E_SHAPE', `maskOperand: needs a 2-D tensor, got [${x.shape.join('×')}]`);
-  const a = await s.prep.matrixMask(tag, x.shape);
-  const e = await open(s, x.sub(a), tag);
-  return { shape: x.shape, maskTag: tag, x, a, e };
+  const tag = s.tag();
+  return { tag, mask: prefetch(s.prep.matrixMask(tag, x.shape)) };
 }
 
 /** [op(X)·Y] for a masked X (see file comment): 1 round, opens only Y − B. */
-export async function matmulMasked(s: Session, mx: MaskedOperand, y: Ring, opts: MaskedUseOptions = {}, tag: number = s.tag()): Promise<Ring> {
-  const { start, end, transpose, m } = useDims(mx, opts, y);
-  return matmulMaskedWith(s, mx, y, { start, end, transpose }, s.prep.maskedTriple(mx.maskTag, tag, { start, end, transpose, m }), tag);
+export async function* matmulMaskedStep(s: Scope, mx: MaskedOperand, y: Ring, opts: MaskedUseOptions = {}, pre: Promise<MaskedTriple> = maskedPrep(s, mx, y, opts)): Chain<Ring> {
+  const { start, end, transpose } = useDims(mx, opts, y);
+  const { b, c } = await pre;
+  const { add } = yield { add: [y.sub(b)] };
+  const rows = (t: Ring): Ring => (start === 0 && end === mx.shape[0] ? t : t.slice(start, end));
+  return beaverCombine(c, rows(mx.e), y, rows(mx.a), add[0]!, (l, r) => l.matmul(r, { transA: transpose }));
 }
 
-/** matmulMasked with the masked triple already requested. */
-export async function matmulMaskedWith(s: Session, mx: MaskedOperand, y: Ring, use: Required<MaskedUseOptions>, triple: Promise<MaskedTriple>, tag: number): Promise<Ring> {
-  const { b, c } = await triple;
-  const [f] = await openMany(s, [y.sub(b)], tag);
-  const rows = (t: Ring): Ring => (use.start === 0 && use.end === mx.shape[0] ? t : t.slice(use.start, use.end));
-  const o = { transA: use.transpose };
-  return c.add(rows(mx.e).matmul(y, o)).add(rows(mx.a).matmul(f!, o));
+/** Request the masked triple of op(X)·Y now (E_SHAPE for rows out of range or Y not fitting). */
+export function maskedPrep(s: Scope, mx: MaskedOperand, y: Ring, opts: MaskedUseOptions = {}): Promise<MaskedTriple> {
+  const { start, end, transpose, m } = useDims(mx, opts, y);
+  return prefetch(s.prep.maskedTriple(mx.maskTag, s.tag(), { start, end, transpose, m }));
 }
+
+/** Mask X once (see maskOperandStep). */
+export const maskOperand = runner((s, x: Ring) => maskOperandStep(s, x));
+
+/** Shares of op(X)·Y for a masked X (see matmulMaskedStep). */
+export const matmulMasked = runner((s, mx: MaskedOperand, y: Ring, opts?: MaskedUseOptions) => matmulMaskedStep(s, mx, y, opts));
 
 /** Validated row range, the dimensions of op(X) (outer×inner) and the columns m of Y. */
 export function useDims(mx: MaskedOperand, opts: MaskedUseOptions, y: Ring): { start: number; end: number; transpose: boolean; inner: number; outer: number; m: number } {

@@ -1,8 +1,11 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
-import type { Ring } from '../../src/ring/ring.js';
+import type { Ring, Shape } from '../../src/ring/ring.js';
 import type { Triple } from '../../src/session/preprocessing.js';
-import { openMany } from './open.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
+import { beaverStep, matrixProduct } from './beaver.js';
 
 /** Transpose flags: use Xᵀ and/or Yᵀ (transposing a share is local). */
 export interface MatmulOptions {
@@ -12,30 +15,34 @@ export interface MatmulOptions {
 
 /**
  * Beaver matrix multiplication with a matrix triple (C = A·B). [Beaver91; SecureML §4, MZ17]
- * For X (n×k) and Y (k×m): open E = X − A and F = Y − B together, then
- *   [Z] = [C] + E·[Y] + [A]·F   (X·Y = (E + A)·Y = E·Y + A·(F + B)); two local matmuls.
+ * The recipe of beaver.ts with ∘ = the matrix product: for X (n×k) and Y (k×m) open E = X − A
+ * and F = Y − B together, then [Z] = [C] + E·[Y] + [A]·F; two local matmuls.
  * Rounds: 1. Bytes sent to each peer: 8·(n·k + k·m) — not O(n·k·m). Semi-honest.
+ * Input range: any ring elements (ring product; fixed.ts truncates).
  * Transposed operands (Xᵀ·G for gradients) are transposed locally before masking.
  * When X is multiplied many times (the data matrix), use maskOperand/matmulMasked instead.
  */
-export async function matmul(s: Session, x: Ring, y: Ring, opts: MatmulOptions = {}, tag: number = s.tag()): Promise<Ring> {
+export async function* matmulStep(s: Scope, x: Ring, y: Ring, opts: MatmulOptions = {}, pre: Promise<Triple> = matmulPrep(s, x, y, opts)): Chain<Ring> {
   const xx = opts.transA ? x.transpose() : x;
   const yy = opts.transB ? y.transpose() : y;
-  const [n, k, m] = matmulDims(xx, yy);
-  return matmulWith(s, xx, yy, s.prep.matrixTriple(tag, n, k, m), tag);
+  return yield* beaverStep(xx, yy, await pre, matrixProduct);
 }
 
-/** [n, k, m] of a product of 2-D tensors, or E_SHAPE. */
-export function matmulDims(x: Ring, y: Ring): [number, number, number] {
-  if (x.shape.length !== 2 || y.shape.length !== 2 || x.shape[1] !== y.shape[0]) {
-    throw new ConcordError('E_SHAPE', `matmul: cannot multiply [${x.shape.join('×')}] by [${y.shape.join('×')}]`);
+/** Request the matrix triple of op(X)·op(Y) now (E_SHAPE if the shapes do not chain). */
+export function matmulPrep(s: Scope, x: Ring, y: Ring, opts: MatmulOptions = {}): Promise<Triple> {
+  const [n, k, m] = matmulDims(x.shape, y.shape, opts);
+  return prefetch(s.prep.matrixTriple(s.tag(), n, k, m));
+}
+
+/** [n, k, m] of op(X)·op(Y) for 2-D shapes, or E_SHAPE. */
+export function matmulDims(x: Shape, y: Shape, opts: MatmulOptions = {}): [number, number, number] {
+  const op = (sh: Shape, t: boolean | undefined): readonly number[] => (sh.length === 2 && t ? [sh[1]!, sh[0]!] : sh);
+  const [a, b] = [op(x, opts.transA), op(y, opts.transB)];
+  if (a.length !== 2 || b.length !== 2 || a[1] !== b[0]) {
+    throw new ConcordError('E_SHAPE', `matmul: cannot multiply [${a.join('×')}] by [${b.join('×')}]`);
   }
-  return [x.shape[0]!, x.shape[1]!, y.shape[1]!];
+  return [a[0]!, a[1]!, b[1]!];
 }
 
-/** matmul (no transposes) with a matrix triple already requested. */
-export async function matmulWith(s: Session, x: Ring, y: Ring, triple: Promise<Triple>, tag: number): Promise<Ring> {
-  const { a, b, c } = await triple;
-  const [e, f] = await openMany(s, [x.sub(a), y.sub(b)], tag);
-  return c.add(e!.matmul(y)).add(a.matmul(f!));
-}
+/** Shares of op(X)·op(Y) (1 round, see matmulStep). */
+export const matmul = runner((s, x: Ring, y: Ring, opts?: MatmulOptions) => matmulStep(s, x, y, opts));

@@ -1,24 +1,31 @@
-import type { Session } from '../../src/session/session.js';
 import { assertSameShape, type Ring } from '../../src/ring/ring.js';
 import type { Triple } from '../../src/session/preprocessing.js';
-import { openMany } from './open.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
+import { beaverStep, elementwise } from './beaver.js';
 
 /**
  * Beaver multiplication of additive shares over Z_2^64, element-wise. [Beaver91]
- * With a triple ([a],[b],[c]), c = a·b:
- *   1. open e = x − a and f = y − b together (one message per peer);
- *   2. [z] = [c] + e·[y] + [a]·f, since x·y = (e + a)·y = e·y + a·(f + b) = e·y + a·f + c.
- * (No public term, so no party is special.) Rounds: 1. Bytes sent to each peer: 2·len·8.
- * Semi-honest; consumes len triples, never reused. Ring-only: fixed-point callers truncate (mulFx).
+ * The recipe of beaver.ts with ∘ = the element-wise product and a triple of x's shape:
+ * open e = x − a and f = y − b together, then [z] = [c] + e·[y] + [a]·f.
+ * Rounds: 1. Bytes sent to each peer: 2·len·8. Semi-honest; consumes len triples, never reused.
+ * Input range: any ring elements. Ring-only: fixed-point callers truncate (fixed.ts).
  */
-export async function mul(s: Session, x: Ring, y: Ring, tag: number = s.tag()): Promise<Ring> {
+export async function* mulStep(s: Scope, x: Ring, y: Ring, pre: Promise<Triple> = mulPrep(s, x, y)): Chain<Ring> {
   assertSameShape(x.shape, y.shape, 'mul');
-  return mulWith(s, x, y, s.prep.triple(tag, x.shape), tag);
+  const t = await pre;
+  // A triple requested for the flat length (by a caller batching several products) fits any shape.
+  const triple = { a: t.a.reshape(x.shape), b: t.b.reshape(x.shape), c: t.c.reshape(x.shape) };
+  return yield* beaverStep(x, y, triple, elementwise);
 }
 
-/** mul with a triple already requested (lets callers prefetch preprocessing at call time). */
-export async function mulWith(s: Session, x: Ring, y: Ring, triple: Promise<Triple>, tag: number): Promise<Ring> {
-  const { a, b, c } = await triple;
-  const [e, f] = await openMany(s, [x.sub(a), y.sub(b)], tag);
-  return c.add(y.mul(e!)).add(a.mul(f!));
+/** Request the triple of a product of x and y now (E_SHAPE if their shapes differ). */
+export function mulPrep(s: Scope, x: Ring, y: Ring): Promise<Triple> {
+  assertSameShape(x.shape, y.shape, 'mul');
+  return prefetch(s.prep.triple(s.tag(), x.shape));
 }
+
+/** Shares of x·y, element-wise (1 round, see mulStep). */
+export const mul = runner((s, x: Ring, y: Ring) => mulStep(s, x, y));

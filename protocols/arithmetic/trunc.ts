@@ -1,9 +1,12 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
-import type { Ring } from '../../src/ring/ring.js';
+import type { Ring, Shape } from '../../src/ring/ring.js';
 import type { TruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import { flatten, openMany, split } from './open.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
+import type { Party, Scope } from '../core/scope.js';
+import { cat, splitLike } from './open.js';
 
 /**
  * Probabilistic truncation [x] → [x >> f] in Z_2^64 with the mask's top bit shared separately.
@@ -23,52 +26,56 @@ import { flatten, openMany, split } from './open.js';
  * by ∓2^(64−f) (2^32 in real terms at f = 16) with probability ≈ (|x| − 2^62)/2^63 per element
  * (test/trunc-range.test.ts measures it). Callers keep values in range; a secret cannot be checked.
  */
-export async function trunc(s: Session, x: Ring, f: number = FRAC_BITS, tag: number = s.tag()): Promise<Ring> {
+export async function* truncStep(s: Scope, x: Ring, f: number = FRAC_BITS, pre: Promise<TruncPair> = truncPrep(s, x.shape, f)): Chain<Ring> {
+  const p0 = await pre;
+  // A pair requested for the flat length (by a caller batching several tensors) fits any shape.
+  const p = { r: p0.r.reshape(x.shape), rLowShifted: p0.rLowShifted.reshape(x.shape), rTop: p0.rTop.reshape(x.shape) };
+  const { add } = yield { add: [maskForTrunc(s, x, p)] };
+  return finishTrunc(s, add[0]!, p, f);
+}
+
+/** Request a truncation pair by f bits for a tensor of `shape` (or a flat length) now; E_RANGE for f outside 1..62. */
+export function truncPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): Promise<TruncPair> {
   checkF(f);
-  return truncWith(s, x, f, s.prep.truncPair(tag, x.shape, f), tag);
-}
-
-/** trunc with a truncation pair already requested (lets callers prefetch at call time). */
-export async function truncWith(s: Session, x: Ring, f: number, pair: Promise<TruncPair>, tag: number): Promise<Ring> {
-  const p = await pair;
-  const [c] = await openMany(s, [maskForTrunc(s, x, p)], tag);
-  return finishTrunc(s, c!, p, f);
-}
-
-/**
- * Truncate several tensors in one round (one truncation pair and one message per peer).
- * Rounds: 1. Bytes to each peer: 8·Σ len. Range as trunc, per element.
- */
-export async function truncMany(s: Session, xs: readonly Ring[], f: number = FRAC_BITS, tag: number = s.tag()): Promise<Ring[]> {
-  const { truncated } = await openWithTrunc(s, [], xs, f, tag);
-  return truncated;
+  return prefetch(s.prep.truncPair(s.tag(), typeof shape === 'number' ? [shape] : shape, f));
 }
 
 /**
  * Open `toOpen` (e.g. the Beaver masks of the next product) and truncate `toTrunc` in the same
  * round, where the data flow allows it (the opened values must not depend on the truncations).
+ * All truncations share one pair (flat) and one message. Range as trunc, per element.
  * Rounds: 1. Bytes to each peer: 8·(Σ |toOpen| + Σ |toTrunc|).
  */
-export async function openWithTrunc(s: Session, toOpen: readonly Ring[], toTrunc: readonly Ring[], f: number = FRAC_BITS, tag: number = s.tag()): Promise<{ opened: Ring[]; truncated: Ring[] }> {
+export async function* openWithTruncStep(s: Scope, toOpen: readonly Ring[], toTrunc: readonly Ring[], f: number = FRAC_BITS): Chain<{ opened: Ring[]; truncated: Ring[] }> {
   checkF(f);
-  const flat = toTrunc.length > 0 ? flatten(toTrunc) : undefined;
-  const pair = flat ? s.prep.truncPair(tag, flat.shape, f) : undefined;
-  const p = pair ? await pair : undefined;
+  const flat = toTrunc.length > 0 ? cat(toTrunc) : undefined;
+  const p = flat ? await truncPrep(s, flat.shape, f) : undefined;
   const masked = flat && p ? [maskForTrunc(s, flat, p)] : [];
-  const out = await openMany(s, [...toOpen, ...masked], tag);
-  const opened = out.slice(0, toOpen.length);
-  const truncated = flat && p ? split(finishTrunc(s, out[toOpen.length]!, p, f), toTrunc) : [];
+  const { add } = yield { add: [...toOpen, ...masked] };
+  const opened = add.slice(0, toOpen.length);
+  const truncated = flat && p ? splitLike(finishTrunc(s, add[toOpen.length]!, p, f), toTrunc) : [];
   return { opened, truncated };
 }
 
+/** Shares of x >> f (1 round, see truncStep). */
+export const trunc = runner((s, x: Ring, f?: number) => truncStep(s, x, f));
+
+/** Truncate several tensors in one round (one truncation pair and one message per peer). */
+export const truncMany = runner(async function* (s, xs: readonly Ring[], f?: number): Chain<Ring[]> {
+  return (yield* openWithTruncStep(s, [], xs, f)).truncated;
+});
+
+/** Open and truncate in one round (see openWithTruncStep). */
+export const openWithTrunc = runner((s, toOpen: readonly Ring[], toTrunc: readonly Ring[], f?: number) => openWithTruncStep(s, toOpen, toTrunc, f));
+
 /** Shares of c = x + 2^62 + r (party 0 adds the public offset). */
-export function maskForTrunc(s: Session, x: Ring, p: TruncPair): Ring {
+export function maskForTrunc(s: Party, x: Ring, p: TruncPair): Ring {
   const masked = x.add(p.r);
   return s.me === 0 ? masked.addScalar(1n << 62n) : masked;
 }
 
 /** The local part of trunc once c = x + 2^62 + r is open. */
-export function finishTrunc(s: Session, c: Ring, p: TruncPair, f: number): Ring {
+export function finishTrunc(s: Party, c: Ring, p: TruncPair, f: number): Ring {
   const cTop = c.shr(63);
   // [w] = cTop + [rTop] − 2·cTop·[rTop]; cTop is public, so only party 0 adds the cTop term.
   let w = p.rTop.sub(cTop.mul(p.rTop).scale(2n));

@@ -1,9 +1,11 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
+import type { Scope } from '../core/scope.js';
 import { Ring } from '../../src/ring/ring.js';
-import { andStep, prefetch } from './and.js';
+import { andStep } from './and.js';
 import type { Triple } from '../../src/session/preprocessing.js';
-import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
 
 /**
  * Arithmetic → binary share conversion over Z_2^64. [DSZ15 (ABY) §IV; Wallace tree CSA; Kogge–Stone 1973;
@@ -24,13 +26,10 @@ import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
  * The sign bit alone is cheaper: see msb.ts.
  * Input range: any ring element (the result is the exact two's complement bit pattern).
  */
-export async function a2b(s: Session, x: Ring, bits = 64): Promise<Ring> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, a2bStep(t, x, bits));
-}
+export const a2b = runner((s, x: Ring, bits?: number) => a2bStep(s, x, bits));
 
-/** a2b as a lockstep chain (see lockstep.ts). */
-export async function* a2bStep(s: Session, x: Ring, bits = 64): Chain<Ring> {
+/** a2b as a chain (see core/chain.ts). */
+export async function* a2bStep(s: Scope, x: Ring, bits = 64): Chain<Ring> {
   if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new ConcordError('E_RANGE', `a2b: bits=${bits} outside 1..64`);
   const { p, g } = yield* carries(s, x, levelsFor(bits));
   const sum = p.xor(g.shl(1));
@@ -61,7 +60,7 @@ export function a2bCost(n: number, bits = 64): { rounds: number; bytesPerPeerPer
 }
 
 /** Request the bit triples of the carry-save layers for n numbers of `len` words (one batch). */
-export function csaPrep(s: Session, len: number): Promise<Triple>[] {
+export function csaPrep(s: Scope, len: number): Promise<Triple>[] {
   const out: Promise<Triple>[] = [];
   for (let k = s.n; k > 2; k = 2 * Math.floor(k / 3) + (k % 3)) out.push(prefetch(s.prep.bitTriple(s.tag(), [Math.floor(k / 3) * len])));
   return out;
@@ -72,7 +71,7 @@ export function csaPrep(s: Session, len: number): Promise<Triple>[] {
  * A null entry is a share known to be zero (party i holds nothing of party j's number), which
  * saves the XORs with it; callers treat null as zeros.
  */
-export async function* reduceToTwoStep(s: Session, x: Ring, pre: Promise<Triple>[]): Chain<[Ring | null, Ring | null]> {
+export async function* reduceToTwoStep(s: Scope, x: Ring, pre: Promise<Triple>[]): Chain<[Ring | null, Ring | null]> {
   const flat = x.reshape([x.size]);
   let nums: (Ring | null)[] = Array.from({ length: s.n }, (_, i) => (i === s.me ? flat : null));
   for (let layer = 0; nums.length > 2; layer++) nums = yield* csaLayer(s, nums, pre[layer]!, flat.size);
@@ -85,7 +84,7 @@ export function xz(a: Ring | null, b: Ring | null): Ring | null {
 }
 
 /** P = A ⊕ B and the prefix generate word G after `levels` Kogge–Stone levels (A, B from the CSA tree). */
-async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g: Ring }> {
+async function* carries(s: Scope, x: Ring, levels: number): Chain<{ p: Ring; g: Ring }> {
   const len = x.size;
   // Every bit triple of the whole circuit is requested up front, in one batch.
   const csa = csaPrep(s, len);
@@ -114,7 +113,7 @@ async function* carries(s: Session, x: Ring, levels: number): Chain<{ p: Ring; g
 }
 
 /** One Wallace layer: every group of three numbers becomes sum and shifted carry; one AND round. */
-async function* csaLayer(s: Session, nums: (Ring | null)[], pre: Promise<Triple>, len: number): Chain<(Ring | null)[]> {
+async function* csaLayer(s: Scope, nums: (Ring | null)[], pre: Promise<Triple>, len: number): Chain<(Ring | null)[]> {
   const groups = Math.floor(nums.length / 3);
   const ls: (Ring | null)[] = [];
   const rs: (Ring | null)[] = [];

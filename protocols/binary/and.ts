@@ -1,8 +1,9 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import type { Triple } from '../../src/session/preprocessing.js';
-import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
+import type { Chain } from '../core/chain.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
 
 /**
  * Bitwise AND of XOR-shared 64-bit words with bitwise Beaver triples. [Beaver91; GMW87]
@@ -13,7 +14,7 @@ import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
  * Bytes to each peer: 16·Σ sizes. Semi-honest; consumes Σ sizes word triples.
  * `pre`: a bit triple of Σ sizes words requested earlier (see prefetch).
  */
-export async function* andStep(s: Session, xs: (Ring | null)[], ys: (Ring | null)[], pre?: Promise<Triple>): Chain<Ring[]> {
+export async function* andStep(s: Scope, xs: (Ring | null)[], ys: (Ring | null)[], pre?: Promise<Triple>): Chain<Ring[]> {
   if (xs.length !== ys.length) throw new ConcordError('E_INTERNAL', `and: ${xs.length} left operands for ${ys.length} right operands`);
   // null operands are zero shares (see a2b.ts); every pair needs at least one tensor for its shape.
   const shapes = xs.map((x, i) => {
@@ -39,15 +40,12 @@ export async function* andStep(s: Session, xs: (Ring | null)[], ys: (Ring | null
 }
 
 /** Bitwise AND of many pairs in one round (see andStep). */
-export async function andMany(s: Session, xs: Ring[], ys: Ring[]): Promise<Ring[]> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, andStep(t, xs, ys));
-}
+export const andMany = runner((s, xs: Ring[], ys: Ring[]) => andStep(s, xs, ys));
 
 /** Bitwise AND of two XOR-shared tensors (1 round, 16·size bytes to each peer). */
-export async function and(s: Session, x: Ring, y: Ring): Promise<Ring> {
-  return (await andMany(s, [x], [y]))[0]!;
-}
+export const and = runner(async function* (s, x: Ring, y: Ring): Chain<Ring> {
+  return (yield* andStep(s, [x], [y]))[0]!;
+});
 
 /** The operands laid end to end, XORed with the triple's mask (a null operand contributes the mask alone). */
 function masked(parts: (Ring | null)[], sizes: number[], total: number, mask: Ring): Ring {
@@ -59,14 +57,4 @@ function masked(parts: (Ring | null)[], sizes: number[], total: number, mask: Ri
     off += sizes[i]!;
   });
   return out.xor(mask);
-}
-
-/**
- * Request preprocessing now (synchronously, so every request of a protocol leaves in one batch
- * and tags are taken in call order) and await it later. Marks the promise handled so a failure
- * surfaces where it is awaited, not as an unhandled rejection.
- */
-export function prefetch<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
 }

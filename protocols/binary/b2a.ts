@@ -1,8 +1,10 @@
-import type { Session } from '../../src/session/session.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import { addPublic } from '../arithmetic/linear.js';
-import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
-import { prefetch } from './and.js';
+import { beaverCombine, elementwise } from '../arithmetic/beaver.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
+import type { Party, Scope } from '../core/scope.js';
 import type { DaBits, Triple } from '../../src/session/preprocessing.js';
 
 /**
@@ -13,13 +15,10 @@ import type { DaBits, Triple } from '../../src/session/preprocessing.js';
  * The masked bits travel packed 64 to a word. Rounds: 1. Bytes to each peer: 8·⌈len/64⌉ (nested
  * halvings: 8·W_6 with W_0 = len, W_j = ⌈W_{j−1}/2⌉). Perfectly hiding (c is b masked by a uniform bit).
  */
-export async function b2a(s: Session, bits: Ring): Promise<Ring> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, b2aStep(t, bits));
-}
+export const b2a = runner((s, bits: Ring) => b2aStep(s, bits));
 
-/** b2a as a lockstep chain. */
-export async function* b2aStep(s: Session, bits: Ring, pre?: Promise<DaBits>): Chain<Ring> {
+/** b2a as a chain. */
+export async function* b2aStep(s: Scope, bits: Ring, pre?: Promise<DaBits>): Chain<Ring> {
   const r0 = await (pre ?? s.prep.daBits(s.tag(), bits.shape));
   const r = { bin: r0.bin.reshape(bits.shape), arith: r0.arith.reshape(bits.shape) };
   const { xor } = yield { xor: [packBits(maskedBit(bits, r.bin))] };
@@ -28,17 +27,15 @@ export async function* b2aStep(s: Session, bits: Ring, pre?: Promise<DaBits>): C
 
 /**
  * b2a fused with a product by a secret value: returns [b] and [b·v] (ring product, b ∈ {0,1},
- * so no truncation is needed for fixed-point v). Computes [r·v] by Beaver multiplication in the
- * same round as the opening of c = b ⊕ r; then b·v = c·v + (1 − 2c)·[r·v] is local.
+ * so no truncation is needed for fixed-point v). Computes [r·v] by Beaver multiplication
+ * (arithmetic/beaver.ts) in the same round as the opening of c = b ⊕ r; then
+ * b·v = c·v + (1 − 2c)·[r·v] is local.
  * Rounds: 1. Bytes to each peer: 8·W_6 (packed c, as b2a) + 16·len·k (Beaver opening of r·v).
  */
-export async function b2aMul(s: Session, bits: Ring, v: Ring): Promise<{ b: Ring; bv: Ring }> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, b2aMulStep(t, bits, v));
-}
+export const b2aMul = runner((s, bits: Ring, v: Ring) => b2aMulStep(s, bits, v));
 
-/** b2aMul as a lockstep chain. */
-export async function* b2aMulStep(s: Session, bits: Ring, v: Ring, pre?: B2aMulPrep): Chain<{ b: Ring; bv: Ring }> {
+/** b2aMul as a chain. */
+export async function* b2aMulStep(s: Scope, bits: Ring, v: Ring, pre?: B2aMulPrep): Chain<{ b: Ring; bv: Ring }> {
   const { b, bvs } = yield* b2aMulManyStep(s, bits, [v], pre);
   return { b, bv: bvs[0]! };
 }
@@ -47,7 +44,7 @@ export async function* b2aMulStep(s: Session, bits: Ring, v: Ring, pre?: B2aMulP
  * b2aMul of one bit tensor with several value tensors of its shape: [b] and [b·v_k] for each k.
  * Rounds: 1. Bytes to each peer: 8·W_6 + 16·len·k.
  */
-export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[], pre?: B2aMulPrep): Chain<{ b: Ring; bvs: Ring[] }> {
+export async function* b2aMulManyStep(s: Scope, bits: Ring, vs: Ring[], pre?: B2aMulPrep): Chain<{ b: Ring; bvs: Ring[] }> {
   for (const v of vs) assertSameShape(bits.shape, v.shape, 'b2aMul');
   const [rr0, t] = await Promise.all(pre ?? b2aMulPrep(s, bits.size, vs.length));
   const r = { bin: rr0.bin.reshape(bits.shape), arith: rr0.arith.reshape(bits.shape) };
@@ -56,7 +53,7 @@ export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[], pre?: 
   const { add, xor } = yield { xor: [packBits(maskedBit(bits, r.bin))], add: [v.sub(t.a), rr.sub(t.b)] };
   const c = unpackBits(xor[0]!, bits.shape);
   const [e, f] = add as [Ring, Ring];
-  const rv = addPublic(s, t.c.add(t.b.mul(e)).add(t.a.mul(f)), e.mul(f));
+  const rv = beaverCombine(t.c, e, rr, t.a, f, elementwise); // [r·v], beaver.ts
   const cc = vs.length === 1 ? c.reshape([bits.size]) : Ring.concat(vs.map(() => c.reshape([bits.size])), 0);
   // c is public and v, r·v are shared: both terms are linear in the shares.
   const bv = rv.mul(cc.scale(-2n).addScalar(1n)).add(cc.mul(v));
@@ -68,7 +65,7 @@ export async function* b2aMulManyStep(s: Session, bits: Ring, vs: Ring[], pre?: 
 export type B2aMulPrep = [Promise<DaBits>, Promise<Triple>];
 
 /** Request the preprocessing of a b2aMul over `len` bits and `k` value tensors (see prefetch). */
-export function b2aMulPrep(s: Session, len: number, k = 1): B2aMulPrep {
+export function b2aMulPrep(s: Scope, len: number, k = 1): B2aMulPrep {
   return [prefetch(s.prep.daBits(s.tag(), [len])), prefetch(s.prep.triple(s.tag(), [len * k]))];
 }
 
@@ -105,7 +102,7 @@ function maskedBit(bits: Ring, rBin: Ring): Ring {
 }
 
 /** [b] = c + [r] − 2c·[r] with c public. */
-function fromOpened(s: Session, c: Ring, rArith: Ring): Ring {
+function fromOpened(s: Party, c: Ring, rArith: Ring): Ring {
   return addPublic(s, rArith.sub(c.mul(rArith).scale(2n)), c);
 }
 

@@ -1,4 +1,4 @@
-import type { Session } from '../../src/session/session.js';
+import type { Party } from '../core/scope.js';
 import { Ring } from '../../src/ring/ring.js';
 
 /**
@@ -7,18 +7,13 @@ import { Ring } from '../../src/ring/ring.js';
  */
 
 /** XOR shares of x ⊕ p for a public tensor p. */
-export function xorPublic(s: Session, x: Ring, p: Ring): Ring {
+export function xorPublic(s: Party, x: Ring, p: Ring): Ring {
   return s.me === 0 ? x.xor(p) : x.clone();
 }
 
 /** XOR shares of ¬x (bitwise NOT: party 0 flips its share). */
-export function notBinary(s: Session, x: Ring): Ring {
+export function notBinary(s: Party, x: Ring): Ring {
   return s.me === 0 ? x.not() : x.clone();
-}
-
-/** XOR shares of a public tensor p (party 0 holds p, the others zero). */
-export function binaryPublic(s: Session, p: Ring): Ring {
-  return s.me === 0 ? p.clone() : Ring.zeros(p.shape);
 }
 
 /**
@@ -26,6 +21,6 @@ export function binaryPublic(s: Session, p: Ring): Ring {
  * the owner's XOR share is the value itself and every other party's is zero. No communication;
  * subsequent ANDs mask it with bit triples, so it never travels in clear.
  */
-export function binaryOfPrivate(s: Session, owner: number, mine: Ring): Ring {
+export function binaryOfPrivate(s: Party, owner: number, mine: Ring): Ring {
   return s.me === owner ? mine.clone() : Ring.zeros(mine.shape);
 }

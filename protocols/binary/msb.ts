@@ -1,9 +1,11 @@
-import type { Session } from '../../src/session/session.js';
+import type { Scope } from '../core/scope.js';
 import { Ring } from '../../src/ring/ring.js';
 import type { Triple } from '../../src/session/preprocessing.js';
-import { andStep, prefetch } from './and.js';
+import { andStep } from './and.js';
 import { csaLayers, csaPrep, reduceToTwoStep, xz } from './a2b.js';
-import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
 
 /**
  * Sign bit of arithmetic shares: XOR shares of bit 63 of x, in bit 0. [DSZ15 (ABY); carry tree as
@@ -23,16 +25,20 @@ import { TAGS, runChain, scoped, type Chain } from './lockstep.js';
  * (≈ 16·(n + 0.95)·len; 63.25·len at n = 3, versus 208·len for the full Kogge–Stone a2b).
  * Semi-honest; only Beaver-masked words are opened. Input range: every ring element.
  */
-export async function msb(s: Session, x: Ring): Promise<Ring> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, msbStep(t, x));
-}
+export const msb = runner((s, x: Ring) => msbStep(s, x));
 
 const TOP = 1n << 63n;
 const MASKS = [0x5555555555555555n, 0x3333333333333333n, 0x0f0f0f0f0f0f0f0fn, 0x00ff00ff00ff00ffn, 0x0000ffff0000ffffn, 0x00000000ffffffffn];
 
+/** The bit triples of one msb: carry-save layers, the first generate, the tree levels. */
+export interface MsbPrep {
+  csa: Promise<Triple>[];
+  g0Pre: Promise<Triple>;
+  levelPre: Promise<Triple>[];
+}
+
 /** Request every bit triple of an msb over `len` elements now, in one batch. */
-export function msbPrep(s: Session, len: number): { csa: Promise<Triple>[]; g0Pre: Promise<Triple>; levelPre: Promise<Triple>[] } {
+export function msbPrep(s: Scope, len: number): MsbPrep {
   const w = widths(len);
   const csa = csaPrep(s, len);
   const g0Pre = prefetch(s.prep.bitTriple(s.tag(), [len]));
@@ -48,11 +54,11 @@ function widths(len: number): number[] {
   return w;
 }
 
-/** msb as a lockstep chain. */
-export async function* msbStep(s: Session, x: Ring): Chain<Ring> {
+/** msb as a chain; `pre` (msbPrep over x.size) is requested when the chain is created. */
+export async function* msbStep(s: Scope, x: Ring, pre: MsbPrep = msbPrep(s, x.size)): Chain<Ring> {
   const len = x.size;
   const w = widths(len);
-  const { csa, g0Pre, levelPre } = msbPrep(s, len);
+  const { csa, g0Pre, levelPre } = pre;
   const [a, b] = yield* reduceToTwoStep(s, x, csa);
   const p = xz(a, b) ?? Ring.zeros([len]);
   const notTop = Ring.fill([len], ~TOP);

@@ -1,7 +1,8 @@
-import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { addPublic, addPublicScalar, subFromPublic } from '../arithmetic/linear.js';
-import { TAGS, runChain, scoped } from '../binary/lockstep.js';
+import type { Chain } from '../core/chain.js';
+import { runner } from '../core/run.js';
+import type { Party, Scope } from '../core/scope.js';
 import { ltzStep } from './ltz.js';
 
 /**
@@ -16,52 +17,60 @@ import { ltzStep } from './ltz.js';
 export type Operand = Ring | { public: Ring | bigint };
 
 /** Shares of x − y. */
-function diff(s: Session, x: Ring, y: Operand): Ring {
+function diff(s: Party, x: Ring, y: Operand): Ring {
   if (y instanceof Ring) return x.sub(y);
   return typeof y.public === 'bigint' ? addPublicScalar(s, x, -y.public) : addPublic(s, x, y.public.neg());
 }
 
 /** Shares of y − x. */
-function rdiff(s: Session, x: Ring, y: Operand): Ring {
+function rdiff(s: Party, x: Ring, y: Operand): Ring {
   if (y instanceof Ring) return y.sub(x);
   return typeof y.public === 'bigint' ? addPublicScalar(s, x.neg(), y.public) : subFromPublic(s, y.public, x);
 }
 
 /** 1 − [b] for arithmetic bit shares. */
-function not(s: Session, b: Ring): Ring {
+function not(s: Party, b: Ring): Ring {
   return addPublicScalar(s, b.neg(), 1n);
 }
 
-/** [x < y]. */
-export async function lt(s: Session, x: Ring, y: Operand): Promise<Ring> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, ltzStep(t, diff(s, x, y)));
+/** [x < y] as a chain. */
+export function ltStep(s: Scope, x: Ring, y: Operand): Chain<Ring> {
+  return ltzStep(s, diff(s, x, y));
 }
 
-/** [x > y]. */
-export async function gt(s: Session, x: Ring, y: Operand): Promise<Ring> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, ltzStep(t, rdiff(s, x, y)));
+/** [x > y] as a chain. */
+export function gtStep(s: Scope, x: Ring, y: Operand): Chain<Ring> {
+  return ltzStep(s, rdiff(s, x, y));
 }
 
-/** [x ≤ y] = 1 − [x > y]. */
-export async function le(s: Session, x: Ring, y: Operand): Promise<Ring> {
-  return not(s, await gt(s, x, y));
+/** [x ≤ y] = 1 − [x > y] as a chain. */
+export async function* leStep(s: Scope, x: Ring, y: Operand): Chain<Ring> {
+  return not(s, yield* gtStep(s, x, y));
 }
 
-/** [x ≥ y] = 1 − [x < y]. */
-export async function ge(s: Session, x: Ring, y: Operand): Promise<Ring> {
-  return not(s, await lt(s, x, y));
+/** [x ≥ y] = 1 − [x < y] as a chain. */
+export async function* geStep(s: Scope, x: Ring, y: Operand): Chain<Ring> {
+  return not(s, yield* ltStep(s, x, y));
 }
 
 /**
  * [x = y] = 1 − [x < y] − [x > y], both comparisons in one batched ltz (same rounds as ltz,
  * twice its bytes). Exact for |x − y| < 2^63.
  */
-export async function eq(s: Session, x: Ring, y: Operand): Promise<Ring> {
+export async function* eqStep(s: Scope, x: Ring, y: Operand): Chain<Ring> {
   const d = diff(s, x, y).reshape([x.size]);
-  const t = scoped(s, TAGS.compare);
-  const both = await runChain(t, ltzStep(t, Ring.concat([d, d.neg()], 0)));
+  const both = yield* ltzStep(s, Ring.concat([d, d.neg()], 0));
   const sum = new Ring([x.size], both.data.subarray(0, x.size)).add(new Ring([x.size], both.data.subarray(x.size)));
   return not(s, sum).reshape(x.shape);
 }
+
+/** [x < y]. */
+export const lt = runner(ltStep);
+/** [x > y]. */
+export const gt = runner(gtStep);
+/** [x ≤ y]. */
+export const le = runner(leStep);
+/** [x ≥ y]. */
+export const ge = runner(geStep);
+/** [x = y] (see eqStep). */
+export const eq = runner(eqStep);

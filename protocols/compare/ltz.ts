@@ -1,9 +1,10 @@
-import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aStep, packedWords } from '../binary/b2a.js';
-import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
-import { prefetch } from '../binary/and.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
 
 /**
  * Less-than-zero: arithmetic shares of 1 where x < 0 (two's complement, i.e. bit 63 set), else 0.
@@ -12,13 +13,10 @@ import { prefetch } from '../binary/and.js';
  * Bytes to each peer: msb's + 8·⌈len/64⌉ (≈ 63.4·len at n = 3; see ltzCost). Semi-honest.
  * Input range: every ring element (exact; −2^63 counts as negative).
  */
-export async function ltz(s: Session, x: Ring): Promise<Ring> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, ltzStep(t, x));
-}
+export const ltz = runner((s, x: Ring) => ltzStep(s, x));
 
-/** ltz as a lockstep chain. */
-export async function* ltzStep(s: Session, x: Ring): Chain<Ring> {
+/** ltz as a chain. */
+export async function* ltzStep(s: Scope, x: Ring): Chain<Ring> {
   const r = prefetch(s.prep.daBits(s.tag(), x.shape)); // requested with the a2b's triples, one batch
   return yield* b2aStep(s, yield* msbStep(s, x), r);
 }

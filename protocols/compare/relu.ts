@@ -1,8 +1,9 @@
-import type { Session } from '../../src/session/session.js';
 import type { Ring } from '../../src/ring/ring.js';
 import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulPrep, b2aMulStep, packedWords } from '../binary/b2a.js';
-import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
+import type { Chain } from '../core/chain.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
 
 /**
  * ReLU with its derivative: y = max(x, 0) and d = (x > 0) as arithmetic 0/1 shares.
@@ -12,13 +13,10 @@ import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
  * Rounds: C(n) + 8 (9 at n = 3). Bytes to each peer: msb's + 8·⌈len/64⌉ + 16·len (≈ 79.4·len at n = 3).
  * Input range: every ring element except −2^63 (for which −x = x, giving d = 1, y = −2^63).
  */
-export async function relu(s: Session, x: Ring): Promise<{ y: Ring; d: Ring }> {
-  const t = scoped(s, TAGS.compare);
-  return runChain(t, reluStep(t, x));
-}
+export const relu = runner((s, x: Ring) => reluStep(s, x));
 
-/** relu as a lockstep chain. */
-export async function* reluStep(s: Session, x: Ring): Chain<{ y: Ring; d: Ring }> {
+/** relu as a chain. */
+export async function* reluStep(s: Scope, x: Ring): Chain<{ y: Ring; d: Ring }> {
   const pre = b2aMulPrep(s, x.size); // requested with the a2b's triples, one batch
   const bit = yield* msbStep(s, x.neg());
   const { b, bv } = yield* b2aMulStep(s, bit, x, pre);

@@ -1,12 +1,16 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
-import { Ring } from '../../src/ring/ring.js';
+import type { Ring } from '../../src/ring/ring.js';
+import type { TruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
-import { combine, deltas, stepsRounds, stepsStep } from './intervals.js';
+import type { Chain } from '../core/chain.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
+import { combine, deltas, stepsPrep, stepsRounds, stepsStep, type StepsPrep } from './intervals.js';
 import { msbCost } from '../binary/msb.js';
 import { packedWords } from '../binary/b2a.js';
-import { mulFxStep, polyEvalStep, powersStep } from './poly.js';
+import { COEF_BITS, polyEvalStep, powersPrep, powersStep } from './poly.js';
+import { mulFxPrep, mulFxStep, type MulFxPrep } from '../arithmetic/fixed.js';
+import { truncPrep } from '../arithmetic/trunc.js';
 
 /** Interval index range: x ∈ [j·ln2, (j+1)·ln2) for j = J_MIN..J_MAX. */
 const J_MIN = -16;
@@ -27,25 +31,35 @@ const EXP_U = [1.00000241, 0.99979684, 0.50251295, 0.15621281, 0.05861127];
  * x ≤ 0, so softmax inputs are safe); x < −16·ln2 ≈ −11.09 returns 0 (true value < 1.6e-5).
  * Input range: x < 16·ln2 ≈ 11.09 (e^x < 65536); larger inputs give wrong results. Requires f ≤ 20.
  */
-export async function exp(s: Session, x: Ring, f: number = FRAC_BITS): Promise<Ring> {
-  const t = scoped(s, TAGS.nonlinear);
-  return runChain(t, expStep(t, x, f));
+export const exp = runner((s, x: Ring, f?: number) => expStep(s, x, f));
+
+/** Preprocessing of one exp: the comparisons, the powers of u, the quartic, the final product. */
+export interface ExpPrep {
+  steps: StepsPrep;
+  powers: MulFxPrep[];
+  poly: Promise<TruncPair>;
+  join: MulFxPrep;
 }
 
-/** exp as a lockstep chain. */
-export async function* expStep(s: Session, x: Ring, f: number = FRAC_BITS): Chain<Ring> {
+/** Request the preprocessing of an exp over `len` elements (E_RANGE for f outside 1..20). */
+export function expPrep(s: Scope, len: number, f: number = FRAC_BITS): ExpPrep {
   if (!Number.isInteger(f) || f < 1 || f > 20) throw new ConcordError('E_RANGE', `exp: fractional bits f=${f} outside 1..20`);
+  return { steps: stepsPrep(s, (J_MAX - J_MIN + 1) * len, false), powers: powersPrep(s, len, 4, f), poly: truncPrep(s, len, COEF_BITS), join: mulFxPrep(s, len, f) };
+}
+
+/** exp as a chain; its preprocessing is requested when it is created. */
+export async function* expStep(s: Scope, x: Ring, f: number = FRAC_BITS, pre: ExpPrep = expPrep(s, x.size, f)): Chain<Ring> {
   const flat = x.reshape([x.size]);
   const js = Array.from({ length: J_MAX - J_MIN + 1 }, (_, i) => J_MIN + i);
   const ts = js.map((j) => BigInt(Math.round(j * Math.LN2 * 2 ** f)));
   const pows = js.map((j) => (j + f >= 0 ? 1n << BigInt(j + f) : 0n));
-  const { bits } = yield* stepsStep(s, flat, ts);
+  const { bits } = yield* stepsStep(s, flat, ts, undefined, pre.steps);
   // Below every threshold both sums are 0: e^x ≈ 0 there, and u (garbage) is multiplied by 0.
   const twoJ = combine(bits, deltas(pows, 0n));
   const u = flat.sub(combine(bits, deltas(ts, 0n)));
-  const pw = yield* powersStep(s, u, 4, f);
-  const [eu] = (yield* polyEvalStep(s, pw, [EXP_U], f)) as [Ring];
-  const [y] = (yield* mulFxStep(s, [twoJ], [eu], f)) as [Ring];
+  const pw = yield* powersStep(s, u, 4, f, pre.powers);
+  const [eu] = (yield* polyEvalStep(s, pw, [EXP_U], f, pre.poly)) as [Ring];
+  const y = yield* mulFxStep(s, twoJ, eu, f, pre.join);
   return y.reshape(x.shape);
 }
 

@@ -1,12 +1,13 @@
-import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
+import type { DaBits } from '../../src/session/preprocessing.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
-import { msbCost, msbStep } from '../binary/msb.js';
-import { b2aMulPrep, b2aMulStep, b2aStep } from '../binary/b2a.js';
-import { prefetch } from '../binary/and.js';
+import { msbCost, msbPrep, msbStep, type MsbPrep } from '../binary/msb.js';
+import { b2aMulPrep, b2aMulStep, b2aStep, type B2aMulPrep } from '../binary/b2a.js';
 import { notBinary } from '../binary/linear.js';
-import type { Chain } from '../binary/lockstep.js';
-import { cat, splitLike } from './poly.js';
+import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
+import type { Scope } from '../core/scope.js';
+import { cat, splitLike } from '../arithmetic/open.js';
 
 /**
  * Interval membership for piecewise approximations. Step bits s_i = [x ≥ t_i] for public
@@ -18,18 +19,28 @@ import { cat, splitLike } from './poly.js';
  * Bytes to each peer: msb's over len·thresholds words + 8·⌈len·thresholds/64⌉ (+ 16 per element and
  * threshold with values).
  */
-export async function* stepsStep(s: Session, x: Ring, thresholds: bigint[], values?: Ring[]): Chain<{ bits: Ring[]; prods: Ring[] }> {
+export async function* stepsStep(s: Scope, x: Ring, thresholds: bigint[], values?: Ring[], pre: StepsPrep = stepsPrep(s, thresholds.length * x.size, values !== undefined)): Chain<{ bits: Ring[]; prods: Ring[] }> {
   const flat = x.reshape([x.size]);
   const shifted = cat(thresholds.map((t) => addPublicScalar(s, flat, -t)));
-  const len = shifted.size;
-  // The b2a's preprocessing is requested together with the a2b's (one batch).
-  const pre = values ? b2aMulPrep(s, len) : undefined;
-  const preBits = values ? undefined : prefetch(s.prep.daBits(s.tag(), [len]));
-  const ge = notBinary(s, yield* msbStep(s, shifted));
+  const ge = notBinary(s, yield* msbStep(s, shifted, pre.msb));
   const like = thresholds.map(() => flat);
-  if (!values) return { bits: splitLike(yield* b2aStep(s, ge, preBits), like), prods: [] };
-  const { b, bv } = yield* b2aMulStep(s, ge, cat(values), pre);
+  if (!values || !pre.mul) return { bits: splitLike(yield* b2aStep(s, ge, pre.bits), like), prods: [] };
+  const { b, bv } = yield* b2aMulStep(s, ge, cat(values), pre.mul);
   return { bits: splitLike(b, like), prods: splitLike(bv, like) };
+}
+
+/** Preprocessing of stepsStep: the b2a's (with products, or bare daBits), then the msb's. */
+export interface StepsPrep {
+  mul?: B2aMulPrep;
+  bits?: Promise<DaBits>;
+  msb: MsbPrep;
+}
+
+/** Request the preprocessing of stepsStep over `len` = thresholds × elements words (one batch). */
+export function stepsPrep(s: Scope, len: number, withValues: boolean): StepsPrep {
+  // The b2a's preprocessing is requested together with the msb's.
+  const b2a = withValues ? { mul: b2aMulPrep(s, len) } : { bits: prefetch(s.prep.daBits(s.tag(), [len])) };
+  return { ...b2a, msb: msbPrep(s, len) };
 }
 
 /** Σ_i bits_i·c_i for public ring constants c_i (exact, local). */

@@ -1,9 +1,11 @@
-import type { Session } from '../../src/session/session.js';
-import { Ring } from '../../src/ring/ring.js';
+import type { Ring } from '../../src/ring/ring.js';
+import type { TruncPair } from '../../src/session/preprocessing.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
-import type { Chain } from '../binary/lockstep.js';
-import { coef, truncStep } from './poly.js';
-import { combine, deltas, stepsStep } from './intervals.js';
+import type { Chain } from '../core/chain.js';
+import type { Scope } from '../core/scope.js';
+import { truncPrep, truncStep } from '../arithmetic/trunc.js';
+import { coef } from './poly.js';
+import { combine, deltas, stepsPrep, stepsStep, type StepsPrep } from './intervals.js';
 
 /** Fractional bits of the slope coefficients of the octave guess. */
 const SLOPE_BITS = 34;
@@ -15,17 +17,27 @@ const SLOPE_BITS = 34;
  * per-octave slopes enter as s_q·(Δb_q·x), fused into the b2a; one truncation rescales.
  * Rounds: C(n) + 9. The line of the active octave must satisfy |b(q)·x| < 2^(61 − f − 34).
  */
-export async function* octaveGuessStep(s: Session, x: Ring, qMin: number, qMax: number, a: (q: number) => number, b: (q: number) => number, f: number): Chain<Ring> {
+export async function* octaveGuessStep(s: Scope, x: Ring, qMin: number, qMax: number, a: (q: number) => number, b: (q: number) => number, f: number, pre: OctavePrep = octavePrep(s, x.size, qMax - qMin)): Chain<Ring> {
   const qs = Array.from({ length: qMax - qMin }, (_, i) => qMin + 1 + i);
   const ts = qs.map((q) => BigInt(Math.round(2 ** (q + f))));
   const as = qs.map((q) => coef(a(q), f));
   const bs = qs.map((q) => coef(b(q), SLOPE_BITS));
   const b0 = coef(b(qMin), SLOPE_BITS);
   const slopes = deltas(bs, b0).map((d) => x.scale(d));
-  const { bits, prods } = yield* stepsStep(s, x, ts, slopes);
+  const { bits, prods } = yield* stepsStep(s, x, ts, slopes, pre.steps);
   const slopeSum = prods.reduce((acc, p) => acc.add(p), x.scale(b0));
-  const lin = yield* truncStep(s, slopeSum, SLOPE_BITS);
+  const lin = yield* truncStep(s, slopeSum, SLOPE_BITS, pre.trunc);
   const a0 = coef(a(qMin), f);
   return addPublicScalar(s, lin.add(combine(bits, deltas(as, a0))), a0);
 }
 
+/** Preprocessing of an octave guess: the comparisons with products, then the rescaling truncation. */
+export interface OctavePrep {
+  steps: StepsPrep;
+  trunc: Promise<TruncPair>;
+}
+
+/** Request the preprocessing of octaveGuessStep over `len` elements and `octaves` boundaries. */
+export function octavePrep(s: Scope, len: number, octaves: number): OctavePrep {
+  return { steps: stepsPrep(s, octaves * len, true), trunc: truncPrep(s, len, SLOPE_BITS) };
+}

@@ -1,15 +1,15 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
-import type { Ring } from '../../src/ring/ring.js';
+import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { subFromPublic } from '../arithmetic/linear.js';
-import { Ring as R } from '../../src/ring/ring.js';
-import { TAGS, runChain, scoped, type Chain } from '../binary/lockstep.js';
+import type { Chain } from '../core/chain.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
 import { stepsRounds } from './intervals.js';
 import { msbCost } from '../binary/msb.js';
 import { packedWords } from '../binary/b2a.js';
-import { octaveGuessStep } from './octave.js';
-import { mulFxStep } from './poly.js';
+import { octaveGuessStep, octavePrep, type OctavePrep } from './octave.js';
+import { mulFxPrep, mulFxStep, type MulFxPrep } from '../arithmetic/fixed.js';
 
 /** Octaves of the documented input range [2^Q_MIN, 2^(Q_MAX+1)). */
 const Q_MIN = -8;
@@ -28,20 +28,30 @@ const ITERATIONS = 2;
  * Input range: 2^−8 ≤ x < 2^14; x ≤ 0 or outside the range gives a wrong result (no error is
  * raised: the value is secret). Requires f = 16 ± 4.
  */
-export async function reciprocal(s: Session, x: Ring, f: number = FRAC_BITS): Promise<Ring> {
-  const t = scoped(s, TAGS.nonlinear);
-  return runChain(t, reciprocalStep(t, x, f));
+export const reciprocal = runner((s, x: Ring, f?: number) => reciprocalStep(s, x, f));
+
+/** Preprocessing of one reciprocal: the initial guess, then two products per Newton iteration. */
+export interface ReciprocalPrep {
+  guess: OctavePrep;
+  newton: [MulFxPrep, MulFxPrep][];
 }
 
-/** reciprocal as a lockstep chain. */
-export async function* reciprocalStep(s: Session, x: Ring, f: number = FRAC_BITS): Chain<Ring> {
+/** Request the preprocessing of a reciprocal over `len` elements (E_RANGE for f outside 12..20). */
+export function reciprocalPrep(s: Scope, len: number, f: number = FRAC_BITS): ReciprocalPrep {
   if (!Number.isInteger(f) || f < 12 || f > 20) throw new ConcordError('E_RANGE', `reciprocal: fractional bits f=${f} outside 12..20`);
+  const guess = octavePrep(s, len, Q_MAX - Q_MIN);
+  const newton = Array.from({ length: ITERATIONS }, (): [MulFxPrep, MulFxPrep] => [mulFxPrep(s, len, f), mulFxPrep(s, len, f)]);
+  return { guess, newton };
+}
+
+/** reciprocal as a chain; its preprocessing is requested when it is created. */
+export async function* reciprocalStep(s: Scope, x: Ring, f: number = FRAC_BITS, pre: ReciprocalPrep = reciprocalPrep(s, x.size, f)): Chain<Ring> {
   const flat = x.reshape([x.size]);
-  let y = yield* octaveGuessStep(s, flat, Q_MIN, Q_MAX, (q) => (24 / 17) * 2 ** -q, (q) => -(8 / 17) * 2 ** (-2 * q), f);
-  const two = R.fill(flat.shape, 2n << BigInt(f));
-  for (let i = 0; i < ITERATIONS; i++) {
-    const [xy] = (yield* mulFxStep(s, [flat], [y], f)) as [Ring];
-    [y] = (yield* mulFxStep(s, [y], [subFromPublic(s, two, xy)], f)) as [Ring];
+  let y = yield* octaveGuessStep(s, flat, Q_MIN, Q_MAX, (q) => (24 / 17) * 2 ** -q, (q) => -(8 / 17) * 2 ** (-2 * q), f, pre.guess);
+  const two = Ring.fill(flat.shape, 2n << BigInt(f));
+  for (const [p1, p2] of pre.newton) {
+    const xy = yield* mulFxStep(s, flat, y, f, p1);
+    y = yield* mulFxStep(s, y, subFromPublic(s, two, xy), f, p2);
   }
   return y.reshape(x.shape);
 }

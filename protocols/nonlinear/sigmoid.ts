@@ -1,13 +1,16 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Session } from '../../src/session/session.js';
 import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
 import { msbCost, msbStep } from '../binary/msb.js';
 import { b2aMulPrep, b2aMulStep, packedWords } from '../binary/b2a.js';
-import { TAGS, lockstep, runChain, scoped, type Chain } from '../binary/lockstep.js';
 import { notBinary } from '../binary/linear.js';
-import { COEF_BITS, cat, polyEvalStep, powersStep, splitLike, truncPrep, truncStep } from './poly.js';
+import { lockstep, type Chain } from '../core/chain.js';
+import { runner } from '../core/run.js';
+import type { Scope } from '../core/scope.js';
+import { COEF_BITS, polyEvalStep, powersPrep, powersStep } from './poly.js';
+import { cat, splitLike } from '../arithmetic/open.js';
+import { truncPrep, truncStep } from '../arithmetic/trunc.js';
 
 /** Breakpoints: odd cubic on [−B1, B1), quartic on [B1, B2) and its mirror, constants outside. */
 const B1 = 1.5;
@@ -40,33 +43,32 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  * Same rounds, 8·len more bytes; input range then |x| < 2^(62−inFrac) real (2^30 at 2f, 2^14 at
  * 3f for f = 16).
  */
-export async function sigmoid(s: Session, x: Ring, f: number = FRAC_BITS, inFrac: number = f): Promise<Ring> {
+export const sigmoid = runner((s, x: Ring, f?: number, inFrac?: number) => sigmoidStep(s, x, f, inFrac));
+
+/** sigmoid as a chain. */
+export async function* sigmoidStep(s: Scope, x: Ring, f: number = FRAC_BITS, inFrac: number = f): Chain<Ring> {
   if (!Number.isInteger(f) || f < 1 || f > 24) throw new ConcordError('E_RANGE', `sigmoid: fractional bits f=${f} outside 1..24`);
   const maxIn = Math.min(3 * f, 58);
   if (!Number.isInteger(inFrac) || inFrac < f || inFrac > maxIn) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..min(3f, 58) = ${f}..${maxIn}`);
-  const t = scoped(s, TAGS.nonlinear);
-  return sigmoidOn(t, x, f, inFrac);
-}
-
-async function sigmoidOn(s: Session, x: Ring, f: number, inFrac: number): Promise<Ring> {
   const flat = x.reshape([x.size]);
   const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** inFrac)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));
   const pre = b2aMulPrep(s, 4 * flat.size);
-  const [sg, v] = await lockstep<[Ring, Ring]>(s, [msbStep(s, shifted), piecesStep(s, flat, f, inFrac)]);
-  const { bv } = await runChain(s, b2aMulStep(s, notBinary(s, sg), v, pre));
+  const [sg, v] = yield* lockstep<[Ring, Ring]>([msbStep(s, shifted), piecesStep(s, flat, f, inFrac)]);
+  const { bv } = yield* b2aMulStep(s, notBinary(s, sg), v, pre);
   const parts = splitLike(bv, [flat, flat, flat, flat]);
   return parts.reduce((a, p) => a.add(p)).reshape(x.shape);
 }
 
 /** The four piece differences L, M − L, R − M, 1 − R (5 rounds). */
-async function* piecesStep(s: Session, x2: Ring, f: number, inFrac: number): Chain<Ring> {
+async function* piecesStep(s: Scope, x2: Ring, f: number, inFrac: number): Chain<Ring> {
   const inPre = inFrac > f ? truncPrep(s, x2.size, inFrac - f) : undefined;
   const evalPre = truncPrep(s, 3 * x2.size, COEF_BITS);
+  const powersPre = powersPrep(s, x2.size, 4, f);
   // An input with more fractional bits (an untruncated product) is compared as it is; only the
   // polynomial side truncates it, in a round that the comparison's longer chain hides.
   const x = inPre ? yield* truncStep(s, x2, inFrac - f, inPre) : x2;
-  const pw = yield* powersStep(s, x, 4, f);
+  const pw = yield* powersStep(s, x, 4, f, powersPre);
   const [l, m, r] = (yield* polyEvalStep(s, pw, [LEFT, MID, RIGHT], f, evalPre)) as [Ring, Ring, Ring];
   const one = Ring.fill(x.shape, 1n << BigInt(f));
   const oneMinusR = s.me === 0 ? one.sub(r) : r.neg();

@@ -107,11 +107,13 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
     const yTag = s.tag() + 1; // input takes the next tag
     const ys = input(s, 1, [N], s.me === 1 ? y : undefined);
     const vs = input(s, 2, [N], s.me === 2 ? v : undefined);
-    const mulTag = s.tag(), truncTag = s.tag(), mul2Tag = s.tag();
+    // Each call below takes one tag when it starts (its scope's id, which also names its item).
+    const base = s.tag();
+    const [mulTag, truncTag] = [base + 1, base + 2];
     if (s.me === 1) tags.push(yTag, mulTag, truncTag);
-    const z = await mul(s, xs, ys, mulTag);
-    const t = await trunc(s, z, F, truncTag);
-    return mul(s, t, vs, mul2Tag);
+    const z = await mul(s, xs, ys);
+    const t = await trunc(s, z, F);
+    return mul(s, t, vs);
   }));
   const [yTag, mulTag, truncTag] = tags as [number, number, number];
   // values party 1 can open: its own share plus what it received, as sums and as XORs
@@ -124,9 +126,9 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
 
   // the curious party: party 2's product share from its trunc opening, solved for a_0
   const [a, b] = pieces.get(`triple/${mulTag}/${N}`)!;
-  const ef = view.get(`open+/${mulTag}/o`)!;
+  const ef = view.get(`open+/${mulTag}/ls0`)!;
   const e = ef.slice(0, N), f = ef.slice(N, 2 * N);
-  const z2 = view.get(`recv/2/${truncTag}/o`)!;
+  const z2 = view.get(`recv/2/${truncTag}/ls0`)!;
   const y2 = s1.pairPrg(2, yTag).ring([N]);
   const b0 = y.sub(f).sub(b!.mine).sub(b!.other);
   const a0 = z2.sub(a!.other.mul(b!.other.add(b0))).sub(y2.mul(e)).sub(a!.other.mul(f)).mul(inverse(b!.other));

@@ -46,18 +46,20 @@ async function attackTruncAndMul(leak?: HmLeak): Promise<number> {
   const tags: number[] = [];
   const shares = await Promise.all(ss.map(async (s) => {
     const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
-    const truncTag = s.tag(), mulTag = s.tag();
+    // Each call takes one tag when it starts (its scope's id, which also names its item).
+    const base = s.tag();
+    const [truncTag, mulTag] = [base + 1, base + 2];
     if (s.me === 2) tags.push(truncTag, mulTag);
-    await Promise.all([trunc(s, xs, F, truncTag), mul(s, xs, xs, mulTag)]);
+    await Promise.all([trunc(s, xs, F), mul(s, xs, xs)]);
     return xs;
   }));
   await Promise.all(ss.map((s) => s.close()));
   const [truncTag, mulTag] = tags as [number, number];
   // x_0 from party 0's Beaver opening x_0 − a_0: party 2 holds a_0 (its "other" piece)
-  const x0 = got.get(`0/${mulTag}/o`)!.slice(0, N).add(pieces.get(`triple/${mulTag}/${N}`)!.other);
+  const x0 = got.get(`0/${mulTag}/ls0`)!.slice(0, N).add(pieces.get(`triple/${mulTag}/${N}`)!.other);
   // x_1 from party 1's trunc opening x_1 + r_1, with r_1 = y = w_2, party 2's own piece
   const label = [...pieces.keys()].find((l) => l.startsWith('trunc/'))!;
-  const x1 = got.get(`1/${truncTag}/o`)!.sub(pieces.get(label)!.mine);
+  const x1 = got.get(`1/${truncTag}/ls0`)!.sub(pieces.get(label)!.mine);
   const guess = x0.add(x1).add(shares[2]!);
   let hits = 0;
   for (let i = 0; i < N; i++) if (guess.data[i] === x.data[i]) hits++;
