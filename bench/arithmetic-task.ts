@@ -8,7 +8,8 @@
 import { Prg, deriveKey } from '../src/crypto/prg.js';
 import type { Session } from '../src/session/session.js';
 import { barrier, measure as measureIn, type PartyTiming } from './party-run.js';
-import { mul } from '../protocols/arithmetic/mul.js';
+import { mul, mulWith } from '../protocols/arithmetic/mul.js';
+import { Ring } from '../src/ring/ring.js';
 import { trunc } from '../protocols/arithmetic/trunc.js';
 import { matmulFx, matmulMaskedFx } from '../protocols/arithmetic/fixed.js';
 import { maskOperand, type MaskedOperand } from '../protocols/arithmetic/masked.js';
@@ -30,6 +31,35 @@ export interface ArithBenchOut {
   /** Seconds of the op's local ring arithmetic alone (no network, no preprocessing). */
   localSeconds: number;
   prep?: { items: number; hits: number; waits: number; waitMs: number };
+  /** mul only: the same product with its triple already fetched (the online round alone), per repetition. */
+  ready?: PartyTiming[];
+  /** mul only, party 0: median round trip of a 1-element tensor to party 1 and back, in this run. */
+  rttSeconds?: number;
+}
+
+/** Below this many elements a repetition is ~1 ms: one warm-up run leaves the JIT cold, so warm up for longer. */
+const SMALL = 4096;
+const SMALL_WARMUP = 200;
+
+/** Median round trip party 0 → 1 → 0 of a 1-element tensor (the other parties idle): net.latency inside this run. */
+async function roundTrip(s: Session, count: number): Promise<number | undefined> {
+  await barrier(s);
+  const ping = Ring.from([42]);
+  const rtts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const tag = s.tag(); // every party takes the tags, so later protocols agree on theirs
+    if (s.me > 1) continue;
+    if (s.me === 0) {
+      const t0 = now();
+      s.send(1, tag, ping, 'rtt');
+      await s.recv(1, tag, 'rtt');
+      rtts.push(now() - t0);
+    } else {
+      s.send(0, tag, await s.recv(0, tag, 'rtt'), 'rtt');
+    }
+  }
+  rtts.sort((a, b) => a - b);
+  return s.me === 0 ? rtts[rtts.length >> 1] : undefined;
 }
 
 const F = 16;
@@ -45,9 +75,23 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   const measure = (body: () => Promise<unknown>): Promise<PartyTiming> => measureIn(s, body);
   const body = op === 'mul' ? () => mul(s, x, y) : op === 'trunc' ? () => trunc(s, x, F) : () => matmulFx(s, x, y);
   const online: PartyTiming[] = [];
-  for (let i = 0; i <= reps; i++) {
+  const warmup = op === 'mul' && size <= SMALL ? SMALL_WARMUP : 1;
+  for (let i = 0; i < warmup + reps; i++) {
     const t = await measure(body);
-    if (i > 0) online.push(t); // the first run warms up JIT, WASM and the dealer's predictor
+    if (i >= warmup) online.push(t); // the first runs warm up JIT, WASM and the dealer's predictor
+  }
+  let ready: PartyTiming[] | undefined;
+  let rttSeconds: number | undefined;
+  if (op === 'mul') {
+    // The online round alone: every repetition's triple is fetched first; the pause lets a
+    // prefetch these requests started (ot, hm batches) finish before the timing.
+    const tags = Array.from({ length: reps }, () => s.tag());
+    const triples = tags.map((t) => s.prep.triple(t, shape));
+    await Promise.all(triples);
+    await new Promise((r) => setTimeout(r, 100));
+    ready = [];
+    for (const [i, tag] of tags.entries()) ready.push(await measure(() => mulWith(s, x, y, triples[i]!, tag)));
+    rttSeconds = await roundTrip(s, 200);
   }
   let reuse: PartyTiming[] | undefined;
   if (op === 'matmul') {
@@ -90,6 +134,8 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   const localSeconds = now() - t0;
   const out: ArithBenchOut = { online, plainSeconds: plainTimes.sort((a, b) => a - b)[plainTimes.length >> 1]!, prepSeconds, localSeconds };
   if (reuse) out.reuse = reuse;
+  if (ready) out.ready = ready;
+  if (rttSeconds !== undefined) out.rttSeconds = rttSeconds;
   if (s.prep instanceof DealerPreprocessing) out.prep = s.prep.stats();
   return out;
 }

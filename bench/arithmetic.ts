@@ -11,6 +11,11 @@
  * cpuSeconds: CPU time of the busiest party for one operation (wall time also counts waiting for
  * a core on a loaded machine). prepSeconds / localSeconds: preprocessing fetch and local ring
  * arithmetic measured alone; the rest of `seconds` is the network (framing, encryption, waiting).
+ * mul also reports readySeconds: the same product with its triple fetched before the timing
+ * starts (the online round alone, what a round costs once preprocessing is done), and
+ * rttSeconds: the median round trip of a 1-element tensor between parties 0 and 1 in the same
+ * processes (net.latency in this run); readyRatio = readySeconds / rttSeconds (goal ≤ 2).
+ * Below 4096 elements mul warms up for 200 unmeasured runs (one leaves the JIT cold).
  */
 import { ConcordError } from '../src/errors.js';
 import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
@@ -51,6 +56,12 @@ function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
         prepSeconds: Math.max(...outs.map((o) => o.prepSeconds)),
         localSeconds: Math.max(...outs.map((o) => o.localSeconds)),
       };
+      if (outs[0]!.ready) {
+        const ready = summarize(combine(outs.map((o) => o.ready!)).seconds).seconds;
+        const rtt = outs[0]!.rttSeconds ?? 0;
+        Object.assign(res, { readySeconds: ready, rttSeconds: rtt, readyRatio: rtt > 0 ? ready / rtt : 0 });
+        ctx.log(`${name} size ${ctx.size}: with the triple ready ${(ready * 1e3).toFixed(3)} ms, round trip ${(rtt * 1e3).toFixed(3)} ms (${(ready / rtt).toFixed(2)}×)`);
+      }
       const last = outs[outs.length - 1]!.prep;
       if (last) Object.assign(res, { prepItems: last.items, prepWaits: last.waits, prepWaitMs: Math.round(last.waitMs) });
       if (outs[0]!.reuse) {

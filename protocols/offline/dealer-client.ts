@@ -28,6 +28,11 @@ export interface DealerClientStats {
   waitMs: number;
 }
 
+/** Hits reported in one message at most this many at a time unless a need goes anyway (see correction()). */
+const HIT_REPORT_BATCH = 8;
+/** Longest a hit waits to be reported. */
+const LAZY_REPORT_MS = 2;
+
 interface Waiter {
   key: string;
   resolve: (r: Ring) => void;
@@ -75,6 +80,7 @@ export class DealerPreprocessing implements Preprocessing {
   private needs: ItemRequest[] = [];
   private hitsToReport: ItemRequest[] = [];
   private flushScheduled = false;
+  private lazyTimer: NodeJS.Timeout | undefined;
   private failure: ConcordError | undefined;
   private readonly st: DealerClientStats = { items: 0, hits: 0, waits: 0, waitMs: 0 };
 
@@ -131,6 +137,7 @@ export class DealerPreprocessing implements Preprocessing {
       this.log?.(`dealer preprocessing: ${st.items} items, ${st.hits} prefetched, ${st.waits} waited for the dealer (${st.waitMs.toFixed(0)} ms in total)`);
     }
     this.fail(new ConcordError('E_ABORTED', 'preprocessing closed'));
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
     await this.ownLink?.close?.();
   }
 
@@ -154,7 +161,11 @@ export class DealerPreprocessing implements Preprocessing {
       this.cachedBytes -= cached.size * 8;
       this.st.hits++;
       this.hitsToReport.push(q);
-      this.scheduleFlush();
+      // Hits travel with the next need, or in batches: one report message per hit cost party n−1
+      // and the dealer a message each per round (mul of 64 at 3 parties: 1.9 vs 1.2 ms with hm).
+      // The dealer pushes small items SMALL_DEPTH periods ahead, so a batch of reports keeps it ahead.
+      if (this.hitsToReport.length >= HIT_REPORT_BATCH) this.scheduleFlush();
+      else this.scheduleLazyFlush();
       return Promise.resolve(cached);
     }
     this.st.waits++;
@@ -169,11 +180,25 @@ export class DealerPreprocessing implements Preprocessing {
     });
   }
 
+  /** Report pending hits within LAZY_REPORT_MS even if no batch fills (the dealer's predictor learns from them). */
+  private scheduleLazyFlush(): void {
+    if (this.lazyTimer) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = undefined;
+      this.scheduleFlush();
+    }, LAZY_REPORT_MS);
+    this.lazyTimer.unref();
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => {
       this.flushScheduled = false;
+      if (this.lazyTimer) {
+        clearTimeout(this.lazyTimer);
+        this.lazyTimer = undefined;
+      }
       if (this.failure || (this.needs.length === 0 && this.hitsToReport.length === 0)) return;
       const json = { need: this.needs, hit: this.hitsToReport };
       this.needs = [];

@@ -5,7 +5,8 @@
  *
  * Prefetch: online programs are loops, so the item stream (requests plus the hits party n−1
  * reports) repeats with a tag period; dealer-predict.ts learns it and names the items one to
- * four periods ahead (two for items above 2^16 elements), whose corrections are pushed before
+ * four periods ahead (two for items above 2^16 elements, sixteen for items of at most 2^12
+ * correction elements), whose corrections are pushed before
  * they are asked for. A misprediction
  * only costs dealer work and bytes: the client drops a pushed correction whose key does not
  * match and asks for the right one.
@@ -54,6 +55,13 @@ const DEFAULT_DEPTH = 4;
 /** Items above this many correction elements are pushed at most NEAR_DEPTH periods ahead. */
 const FAR_MAX_ELEMENTS = 1 << 16;
 const NEAR_DEPTH = 2;
+/**
+ * Small items (at most SMALL_MAX_ELEMENTS correction elements, e.g. the triple of a 64-element
+ * mul: 192) are pushed SMALL_DEPTH periods ahead: party n−1 reports its hits in batches of 8
+ * (dealer-client.ts), and a misprediction costs a few KiB at most.
+ */
+const SMALL_MAX_ELEMENTS = 1 << 12;
+const SMALL_DEPTH = 16;
 
 /** Serves party n−1 from every party's seed. */
 export class DealerServer {
@@ -71,6 +79,7 @@ export class DealerServer {
   private pumping = false;
   private readonly predict: boolean;
   private readonly depth: number;
+  private readonly smallDepth: number;
   private failure: ConcordError | undefined;
   private readonly st: DealerStats = { served: 0, pushed: 0, alreadyPushed: 0, hitsReported: 0, elementsSent: 0 };
   private readonly onFail: (e: ConcordError) => void;
@@ -84,6 +93,7 @@ export class DealerServer {
   constructor(opts: { seeds: readonly Uint8Array[]; link: DealerLink; predict?: boolean; depth?: number; attach?: boolean; onFail?: (e: ConcordError) => void; trace?: (event: 'served' | 'pushed' | 'observed', q: ItemRequest) => void }) {
     this.trace = opts.trace;
     this.depth = opts.depth ?? DEFAULT_DEPTH;
+    this.smallDepth = opts.depth === undefined ? Math.max(this.depth, SMALL_DEPTH) : this.depth;
     this.predictor = new ItemPredictor(this.depth);
     if (opts.seeds.length < 2) throw new ConcordError('E_PREP', `the dealer needs the seeds of at least 2 parties, got ${opts.seeds.length}`);
     this.seeds = opts.seeds;
@@ -123,7 +133,7 @@ export class DealerServer {
       if (this.predict) {
         const batch = [...need, ...hit] as ItemRequest[];
         const T0 = this.predictor.T;
-        for (const q of batch) this.observe(q);
+        for (const [i, q] of batch.entries()) this.observe(q, i >= need.length);
         if (this.predictor.T > 0 && this.predictor.T !== T0) this.repredict(batch);
       }
     } catch (e) {
@@ -131,7 +141,8 @@ export class DealerServer {
     }
   }
 
-  private observe(q: ItemRequest): void {
+  /** `hit`: party n−1 found q pushed already, so the predictions hold and small items may go further ahead. */
+  private observe(q: ItemRequest, hit: boolean): void {
     this.frontier = Math.max(this.frontier, q.tag);
     this.trace?.('observed', q);
     const predicted = this.predictor.observe(q);
@@ -140,6 +151,10 @@ export class DealerServer {
       // Far pushes only for small items: a misprediction then costs little dealer time and memory.
       if (T > 0 && p.tag > q.tag + NEAR_DEPTH * T && p.tag <= q.tag + this.depth * T && correctionSize(p) > FAR_MAX_ELEMENTS) continue;
       this.enqueue(p);
+    }
+    // Small items further ahead still (their hits are reported in batches), once predictions hit.
+    if (hit && T > 0 && q.kind !== 'mask' && q.kind !== 'masked' && correctionSize(q) <= SMALL_MAX_ELEMENTS) {
+      for (let k = this.depth + 1; k <= this.smallDepth; k++) this.enqueue({ ...q, tag: q.tag + k * T });
     }
     this.startPump();
   }
