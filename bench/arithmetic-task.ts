@@ -8,7 +8,8 @@
 import { Prg, deriveKey } from '../src/crypto/prg.js';
 import type { Session } from '../src/session/session.js';
 import { barrier, measure as measureIn, type PartyTiming } from './party-run.js';
-import { mul, mulWith } from '../protocols/arithmetic/mul.js';
+import { mul, mulStep } from '../protocols/arithmetic/mul.js';
+import { run } from '../protocols/core/run.js';
 import { Ring } from '../src/ring/ring.js';
 import { trunc } from '../protocols/arithmetic/trunc.js';
 import { matmulFx, matmulMaskedFx } from '../protocols/arithmetic/fixed.js';
@@ -90,7 +91,7 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
     await Promise.all(triples);
     await new Promise((r) => setTimeout(r, 100));
     ready = [];
-    for (const [i, tag] of tags.entries()) ready.push(await measure(() => mulWith(s, x, y, triples[i]!, tag)));
+    for (const t of triples) ready.push(await measure(() => run(s, (sc) => mulStep(sc, x, y, t))));
     rttSeconds = await roundTrip(s, 200);
   }
   let reuse: PartyTiming[] | undefined;
