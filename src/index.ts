@@ -6,7 +6,8 @@
  *   trying things), `runCluster` (a task module in real party processes on 127.0.0.1).
  * - Secret tensors: `Secret` (input, add, mul, matmul, reveal; prints only its shape).
  * - Protocols on ring tensors (`Ring`, fixed point at FRAC_BITS): open, mul, matmul, trunc,
- *   comparisons and the fixed-point non-linear functions, each taking the Session first.
+ *   comparisons and the fixed-point non-linear functions, each taking the Session first; the same
+ *   protocols as chains (`*Step`) with `run` and `lockstep`, to compose them into shared rounds.
  * - Training: `trainSecure` with `secureOps`, job files, CSV loading, raw-table preprocessing
  *   (`encodeLocal`, `fitJoint`, `transform`), models, `predictTable` and metrics.
  * - Errors: every deliberate failure is a `ConcordError` with a stable `code`.
@@ -50,6 +51,29 @@ export { exp } from '../protocols/nonlinear/exp.js';
 export { reciprocal } from '../protocols/nonlinear/reciprocal.js';
 export { rsqrt } from '../protocols/nonlinear/rsqrt.js';
 export { softmax } from '../protocols/nonlinear/softmax.js';
+
+// Composing protocols into shared rounds (protocols/core): each protocol above is the runner of one
+// chain, exported here as `*Step(scope, ...)`; `run(s, (sc) => ...)` runs chains composed with
+// `yield*` (in sequence) and `lockstep` (side by side, one message per peer per round).
+export { run, runner } from '../protocols/core/run.js';
+export { lockstep, type Chain, type Opening, type Opened } from '../protocols/core/chain.js';
+export type { Scope } from '../protocols/core/scope.js';
+export { openStep, revealToStep } from '../protocols/arithmetic/open.js';
+export { mulStep } from '../protocols/arithmetic/mul.js';
+export { matmulStep } from '../protocols/arithmetic/matmul.js';
+export { truncStep } from '../protocols/arithmetic/trunc.js';
+export { mulFxStep, matmulFxStep } from '../protocols/arithmetic/fixed.js';
+export { a2bStep } from '../protocols/binary/a2b.js';
+export { b2aStep } from '../protocols/binary/b2a.js';
+export { ltzStep } from '../protocols/compare/ltz.js';
+export { reluStep } from '../protocols/compare/relu.js';
+export { ltStep, leStep, gtStep, geStep, eqStep } from '../protocols/compare/compare.js';
+export { maxStep } from '../protocols/compare/max.js';
+export { sigmoidStep } from '../protocols/nonlinear/sigmoid.js';
+export { expStep } from '../protocols/nonlinear/exp.js';
+export { reciprocalStep } from '../protocols/nonlinear/reciprocal.js';
+export { rsqrtStep } from '../protocols/nonlinear/rsqrt.js';
+export { softmaxStep } from '../protocols/nonlinear/softmax.js';
 
 // Training
 export { trainSecure, type SecureTrainOptions, type SecureTrainResult, type LocalData, type EpochReport, type NonlinearOps } from './ml/train.js';

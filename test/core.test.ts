@@ -8,6 +8,10 @@ import { prefetch } from '../protocols/core/prefetch.js';
 import { run, runner } from '../protocols/core/run.js';
 import type { Scope } from '../protocols/core/scope.js';
 import { runParties } from './helpers/parties.js';
+import { input } from '../protocols/arithmetic/input.js';
+import { mulStep } from '../protocols/arithmetic/mul.js';
+import { openStep } from '../protocols/arithmetic/open.js';
+import { ltzCost, ltzStep } from '../protocols/compare/ltz.js';
 
 /**
  * The protocol runtime (protocols/core): rounds shared by lockstep, one message per peer per
@@ -39,6 +43,25 @@ describe('protocol runtime (core)', () => {
       expect(r.rounds).to.equal(3);
       expect(r.messages).to.equal(3 * 2); // 3 rounds × 2 peers
       expect(r.bytes).to.equal((3 + 2 + 1) * 8 * 2); // 6 words opened in all, to 2 peers
+    }
+  });
+
+  it('protocols of different folders compose: ltz and a Beaver mul in lockstep cost ltz\'s rounds and give both results', async () => {
+    const x = Ring.from([5n, -3n, 0n, -(1n << 63n)]);
+    const y = Ring.from([7n, 11n, -2n, 3n]);
+    const res = await runParties(3, async (s) => {
+      const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+      const ys = input(s, 1, y.shape, s.me === 1 ? y : undefined);
+      const before = s.stats().rounds;
+      const [l, p] = await run(s, (sc) => lockstep<[Ring, Ring]>([ltzStep(sc, xs), mulStep(sc, xs, ys)]));
+      const rounds = s.stats().rounds - before;
+      const [lo, po] = await run(s, (sc) => openStep(sc, [l, p]));
+      return { lo: lo!.toSigned(), po: po!.toSigned(), rounds };
+    });
+    for (const r of res) {
+      expect(r.lo).to.deep.equal([0n, 1n, 0n, 1n]);
+      expect(r.po).to.deep.equal([35n, -33n, 0n, BigInt.asIntN(64, -(1n << 63n) * 3n)]);
+      expect(r.rounds).to.equal(ltzCost(3, 4).rounds);
     }
   });
 
