@@ -56,7 +56,7 @@ export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
     const t0 = now();
     const sc = new Scope(s);
     const p = msbPrep(sc, size);
-    await Promise.all([...p.csa, p.g0Pre, ...p.levelPre, sc.prep.daBits(sc.tag(), [size])]);
+    await Promise.all([p.eda, ...p.tree, sc.prep.daBits(sc.tag(), [size])]);
     out.prepSeconds = now() - t0;
   }
   const st = (s.prep as { stats?: () => CompareBenchOut['prep'] }).stats;

@@ -50,6 +50,12 @@ const VARIANTS = [
     correct: { tests: ['test/compare.test.js'], grep: 'b2a converts XOR-shared bits' },
   },
   {
+    name: 'dealer edaBits r = 0 (ltz opens x + 2^k unmasked)',
+    patches: dealerHook("if (q.kind === 'edabit') parts[0].data.fill(0n);"),
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*ltz( bounded)? \\(dealer\\): no bit',
+    correct: { tests: ['test/compare.test.js'], grep: 'ltz (matches the sign bit|with a known bound)' },
+  },
+  {
     name: 'hm replicated pieces with 24 random bits (every piece << 40; the items keep their relations mod 2^64, but the hm item test flags them as non-uniform)',
     patches: [{ file: 'protocols/offline/hm/replicated.js', find: 'const mine = this.prev.ring(shape), other = this.next.ring(shape);', replace: 'const mine = this.prev.ring(shape).shl(40), other = this.next.ring(shape).shl(40);' }],
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|trunc) \\(hm\\): no bit',

@@ -125,6 +125,37 @@ describe('ltz and relu', () => {
       }
     });
   }
+  for (const n of [2, 3, 5]) {
+    it(`ltz with a known bound |x| < 2^k: exact on the range edges and random values, rounds and bytes as documented (n=${n})`, async () => {
+      const ks = [1, 2, 5, 16, 17, 32, 33, 46, 62, 63];
+      const prg = new Prg(testSeed(`ltzk${n}`).subarray(0, 16));
+      for (const k of ks) {
+        const lim = 1n << BigInt(k);
+        const edges = [-lim, -lim + 1n, -1n, 0n, 1n, lim - 1n, lim / 2n, -lim / 2n];
+        // Random values inside [−2^k, 2^k): the low k + 1 bits of random words, sign-extended.
+        const rnd = prg.ring([200]).shl(63 - k).sar(63 - k);
+        const x = Ring.concat([Ring.from(edges), rnd], 0);
+        const { out, rounds, bytes } = await onShares(n, x, (s, xs) => ltz(s, xs, k));
+        expect(out.equals(x.shr(63)), `k=${k}`).to.equal(true);
+        const cost = ltzCost(n, x.size, k);
+        expect(rounds.every((r) => r === cost.rounds), `k=${k}: rounds ${rounds} vs ${cost.rounds}`).to.equal(true);
+        expect(cost.rounds).to.equal(2 + (k === 1 ? 0 : Math.ceil(Math.log2(k))));
+        expectBytes(bytes, (i) => i, cost.bytesPerPeer);
+      }
+    });
+  }
+  it('the bound matters: a value outside −2^k ≤ x < 2^k can come out wrong (the range statement is tight)', async () => {
+    const k = 8;
+    const x = Ring.from([1n << 8n, (1n << 9n) + 5n, -(1n << 8n) - 1n]); // 2^8 wraps to "negative", −2^8 − 1 to "positive"
+    const { out } = await onShares(3, x, (s, xs) => ltz(s, xs, k));
+    expect(out.toSigned()).to.deep.equal([1n, 0n, 0n]);
+  });
+  it('ltz costs the same rounds for n = 2, 3, 5 and its bytes per peer do not grow with n', () => {
+    const c = [2, 3, 5, 8].map((n) => ltzCost(n, 1 << 16));
+    expect(new Set(c.map((x) => x.rounds)).size).to.equal(1);
+    expect(new Set(c.map((x) => x.bytesPerPeer)).size).to.equal(1);
+    expect(c[0]!.bytesPerPeer / (1 << 16)).to.be.within(39, 40);
+  });
   for (const len of [1, 2, 63, 64, 65, 129]) {
     it(`msb with the packed carry tree over ${len} element(s) (n=3), bytes as documented`, async () => {
       const x = values(`msb${len}`, 64).slice(0, len);
@@ -217,6 +248,7 @@ function jittery(me: number, n: number): Preprocessing {
     truncPair: (t, sh, f) => delay(inner.truncPair(t, sh, f)),
     bitTriple: (t, sh) => delay(inner.bitTriple(t, sh)),
     daBits: (t, sh) => delay(inner.daBits(t, sh)),
+    edaBits: (t, sh, b) => delay(inner.edaBits(t, sh, b)),
     close: () => inner.close(),
   } as Preprocessing;
 }

@@ -37,6 +37,11 @@ describe('dealer offline phase (in memory)', () => {
       expect(sumA(db.map((x) => x.arith)).equals(bin)).to.equal(true);
       const ones = bin.toSigned().filter((v) => v === 1n).length;
       expect(ones).to.be.within(25, 75);
+      const eb = await all((p) => p.edaBits(9, [300]));
+      const ebin = sumX(eb.map((x) => x.bin));
+      expect(sumA(eb.map((x) => x.arith)).equals(ebin)).to.equal(true);
+      const eOnes = ebin.toSigned().reduce((a, v) => a + BigInt.asUintN(64, v).toString(2).split('1').length - 1, 0);
+      expect(eOnes / (300 * 64)).to.be.within(0.47, 0.53);
       const masks = await all((p) => p.matrixMask(6, [10, 4]));
       const A = sumA(masks);
       const m1 = await all((p) => p.maskedTriple(6, 7, { m: 3 }));

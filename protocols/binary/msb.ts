@@ -1,90 +1,130 @@
+import { ConcordError } from '../../src/errors.js';
 import type { Scope } from '../core/scope.js';
 import { Ring } from '../../src/ring/ring.js';
-import type { Triple } from '../../src/session/preprocessing.js';
+import type { EdaBits, Triple } from '../../src/session/preprocessing.js';
+import { addPublicScalar } from '../arithmetic/linear.js';
 import { andStep } from './and.js';
-import { csaLayers, csaPrep, reduceToTwoStep, xz } from './a2b.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
 
 /**
- * Sign bit of arithmetic shares: XOR shares of bit 63 of x, in bit 0. [DSZ15 (ABY); carry tree as
- * in Brent–Kung; bit packing as in CrypTen/MP-SPDZ bit-sliced circuits]
+ * Sign of arithmetic shares: XOR shares of [x < 0] in bit 0, by one masked opening and a
+ * comparison with an edaBit. [EGKRS20 (edaBits, CRYPTO 2020) §4 LTZ; carry tree as in
+ * Brent–Kung; bit packing as in CrypTen/MP-SPDZ bit-sliced circuits]
  *
- * The shares are reduced to two XOR-shared numbers A, B by carry-save layers (a2b.ts). Then
- * msb = A63 ⊕ B63 ⊕ c63 with c63 the carry into bit 63 = the group generate of bits 0..62. With
- * g = A ∧ B (bit 63 cleared) and p = A ⊕ B (bit 63 forced to 1) the group generate of all 64 bits
- * is exactly c63, computed by a binary tree: level j combines node pairs,
- * G ← G_hi ⊕ (P_hi ∧ G_lo), P ← P_hi ∧ P_lo. Only half the nodes survive each level, so before
- * each level's AND the hi and lo halves of the two halves of the tensor are packed into one word
- * (masks 0x5555…, 0x3333…, 0x0F0F…, …): level j's ANDs run on ⌈len/2^j⌉ words, not len.
- * Packing is a fixed bit permutation, linear on XOR shares: local.
+ * For −2^k ≤ x < 2^k (k = 63, the default: every ring element) let x' = x + 2^k ∈ [0, 2^(k+1)).
+ * An edaBit r (uniform over Z_2^64, also XOR-shared bit by bit) masks it: c = x' + r is opened.
+ * Since x' < 2^(k+1), x' = (c − r) mod 2^(k+1), so bit k of x' is c_k ⊕ r_k ⊕ β with the borrow
+ * β = [c mod 2^k < r mod 2^k], and [x < 0] = 1 ⊕ bit_k(x'). β is the carry out of
+ * (r mod 2^k) + (¬c mod 2^k): the group generate of g = r ∧ ¬c, p = r ⊕ ¬c over bits 0..k−1.
+ * c is public, so g and p are local; bits k..2^L − 1 are set neutral (g = 0, p = 1) and a binary
+ * tree of L = ⌈log2 k⌉ AND levels (G ← G_hi ⊕ P_hi ∧ G_lo, P ← P_hi ∧ P_lo) gives β.
+ * Packing (a fixed bit permutation, linear on XOR shares): 6 − L folds first put 2^(6−L)
+ * elements' low 2^L bits into one word, then every tree level folds the surviving half of the
+ * nodes of two words into one, so level ANDs run on ever fewer words.
  *
- * Rounds: C(n) + 1 + 6 (C = carry-save layers: 0, 1, 2, 3 for n = 2, 3, 4, 5).
- * Bytes to each peer: 16·[(n − 2)·len + len + 2·Σ_{j=1..5} W_j + W_6], W_j = ⌈len/2^j⌉ nested
- * (≈ 16·(n + 0.95)·len; 63.25·len at n = 3, versus 208·len for the full Kogge–Stone a2b).
- * Semi-honest; only Beaver-masked words are opened. Input range: every ring element.
+ * Rounds: 1 + L, whatever n (7 for k = 63; 6 for k ≤ 32; 5 for k ≤ 16).
+ * Bytes to each peer: 8·len (c) + 16·(Σ over tree levels i = 7 − L..6 of (i < 6 ? 2 : 1)·W_i),
+ * W_0 = len, W_i = ⌈W_{i−1}/2⌉ (≈ 39.3·len for k = 63, any n; see msbCost).
+ * Security: semi-honest; c is x' masked by a uniform r (perfectly hiding), the tree opens only
+ * Beaver-masked words. Consumes one edaBit (low k + 1 bits read) per element.
+ * Input range: −2^k ≤ x < 2^k, exact; outside it the result is wrong (k = 63: no restriction).
  */
-export const msb = runner((s, x: Ring) => msbStep(s, x));
+export const msb = runner((s, x: Ring, k: number = 63) => msbStep(s, x, msbPrep(s, x.size, k)));
 
-const TOP = 1n << 63n;
 const MASKS = [0x5555555555555555n, 0x3333333333333333n, 0x0f0f0f0f0f0f0f0fn, 0x00ff00ff00ff00ffn, 0x0000ffff0000ffffn, 0x00000000ffffffffn];
 
-/** The bit triples of one msb: carry-save layers, the first generate, the tree levels. */
-export interface MsbPrep {
-  csa: Promise<Triple>[];
-  g0Pre: Promise<Triple>;
-  levelPre: Promise<Triple>[];
+/** Tree levels for a comparison of k-bit numbers: ⌈log2 k⌉. */
+export function treeLevels(k: number): number {
+  return k <= 1 ? 0 : Math.ceil(Math.log2(k));
 }
 
-/** Request every bit triple of an msb over `len` elements now, in one batch. */
-export function msbPrep(s: Scope, len: number): MsbPrep {
-  const w = widths(len);
-  const csa = csaPrep(s, len);
-  const g0Pre = prefetch(s.prep.bitTriple(s.tag(), [len]));
-  const levelPre: Promise<Triple>[] = [];
-  for (let j = 1; j <= 6; j++) levelPre.push(prefetch(s.prep.bitTriple(s.tag(), [(j < 6 ? 2 : 1) * w[j]!])));
-  return { csa, g0Pre, levelPre };
+/** The six folds of a k-bit comparison: 6 − L pre-packings, then L tree levels; (mask, shift, tree?). */
+function folds(k: number): { m: bigint; sh: number; tree: boolean }[] {
+  const L = treeLevels(k);
+  const out: { m: bigint; sh: number; tree: boolean }[] = [];
+  for (let i = 1; i <= 6 - L; i++) out.push({ m: MASKS[6 - i]!, sh: 1 << (6 - i), tree: false });
+  for (let j = 1; j <= L; j++) out.push({ m: MASKS[j - 1]!, sh: 1 << (j - 1), tree: true });
+  return out;
 }
 
-/** Words per level: W_0 = len, W_j = ⌈W_{j−1}/2⌉. */
+/** Words per fold: W_0 = len, W_i = ⌈W_{i−1}/2⌉. */
 function widths(len: number): number[] {
   const w = [len];
   for (let j = 1; j <= 6; j++) w.push(Math.ceil(w[j - 1]! / 2));
   return w;
 }
 
-/** msb as a chain; `pre` (msbPrep over x.size) is requested when the chain is created. */
+/** Preprocessing of one msb over `len` elements with bound 2^k, requested now in one batch (see prefetch). */
+export interface MsbPrep {
+  k: number;
+  eda: Promise<EdaBits>;
+  tree: Promise<Triple>[];
+}
+
+/** Request the edaBits and every bit triple of an msb over `len` elements now. */
+export function msbPrep(s: Scope, len: number, k = 63): MsbPrep {
+  checkBound(k);
+  const w = widths(len);
+  const eda = prefetch(s.prep.edaBits(s.tag(), [len], k + 1));
+  const tree: Promise<Triple>[] = [];
+  folds(k).forEach((f, i) => {
+    if (f.tree) tree.push(prefetch(s.prep.bitTriple(s.tag(), [(i < 5 ? 2 : 1) * w[i + 1]!])));
+  });
+  return { k, eda, tree };
+}
+
+function checkBound(k: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > 63) throw new ConcordError('E_RANGE', `msb: input bound 2^k needs k in 1..63, got k=${k}`);
+}
+
+/**
+ * msb as a chain; `pre` (msbPrep over x.size, default bound k = 63: any ring element) is
+ * requested when the chain is created. The input must satisfy −2^k ≤ x < 2^k for pre's k.
+ */
 export async function* msbStep(s: Scope, x: Ring, pre: MsbPrep = msbPrep(s, x.size)): Chain<Ring> {
   const len = x.size;
+  const { k, eda, tree } = pre;
   const w = widths(len);
-  const { csa, g0Pre, levelPre } = pre;
-  const [a, b] = yield* reduceToTwoStep(s, x, csa);
-  const p = xz(a, b) ?? Ring.zeros([len]);
-  const notTop = Ring.fill([len], ~TOP);
-  const [gAll] = (yield* andStep(s, [a], [b], g0Pre)) as [Ring];
-  // Bit 63: g = 0 and p = 1, so the root of the tree is the carry into bit 63 (a public mask is linear on XOR shares).
-  let g = gAll.and(notTop);
-  let pp = s.me === 0 ? p.and(notTop).xor(Ring.fill([len], TOP)) : p.and(notTop);
-  for (let j = 1; j <= 6; j++) {
-    const sh = 1 << (j - 1);
-    const m = Ring.fill([w[j - 1]!], MASKS[j - 1]!);
+  const r = await eda;
+  const rBin = r.bin.reshape([len]);
+  const shifted = addPublicScalar(s, x.reshape([len]), 1n << BigInt(k));
+  const [c] = (yield { add: [shifted.add(r.arith.reshape([len]))] }).add as [Ring];
+  const low = (1n << BigInt(k)) - 1n;
+  const ncLow = c.not().and(Ring.fill([len], low));
+  // g = r ∧ ¬c and p = r ⊕ ¬c on bits 0..k−1 (c public: local); above them g = 0, p = 1.
+  let g = rBin.and(ncLow);
+  let p = rBin.and(Ring.fill([len], low));
+  if (s.me === 0) p = p.xor(ncLow).xor(Ring.fill([len], ~low));
+  const fs = folds(k);
+  let level = 0;
+  for (let i = 0; i < 6; i++) {
+    const { m: mv, sh, tree: isTree } = fs[i]!;
+    const m = Ring.fill([w[i]!], mv);
+    if (!isTree) {
+      g = pack(g, m, sh);
+      p = pack(p, m, sh);
+      continue;
+    }
     const gHi = pack(g.shr(sh), m, sh);
     const gLo = pack(g, m, sh);
-    const pHi = pack(pp.shr(sh), m, sh);
-    if (j < 6) {
-      const pLo = pack(pp, m, sh);
-      const [t, u] = (yield* andStep(s, [pHi, pHi], [gLo, pLo], levelPre[j - 1])) as [Ring, Ring];
+    const pHi = pack(p.shr(sh), m, sh);
+    if (i < 5) {
+      const [t, u] = (yield* andStep(s, [pHi, pHi], [gLo, pack(p, m, sh)], tree[level++])) as [Ring, Ring];
       g = gHi.xor(t);
-      pp = u;
+      p = u;
     } else {
-      const [t] = (yield* andStep(s, [pHi], [gLo], levelPre[j - 1])) as [Ring];
+      const [t] = (yield* andStep(s, [pHi], [gLo], tree[level++])) as [Ring];
       g = gHi.xor(t);
     }
   }
-  // Undo the packing: every element's root returns to bit 0 of its own word.
-  for (let j = 6; j >= 1; j--) g = unpack(g, MASKS[j - 1]!, 1 << (j - 1), w[j - 1]!);
-  return p.shr(63).xor(g).and(Ring.fill([len], 1n)).reshape(x.shape);
+  // Undo the folds: every element's borrow returns to bit 0 of its own word.
+  for (let i = 5; i >= 0; i--) g = unpack(g, fs[i]!.m, fs[i]!.sh, w[i]!);
+  // [x < 0] = 1 ⊕ c_k ⊕ r_k ⊕ β (the public 1 ⊕ c_k XORed in by party 0).
+  let out = g.xor(rBin.shr(k));
+  if (s.me === 0) out = out.xor(c.shr(k).not());
+  return out.and(Ring.fill([len], 1n)).reshape(x.shape);
 }
 
 /** Keep the bits under mask m, and fold the second half of the words onto the first (shifted by sh). */
@@ -105,10 +145,12 @@ function unpack(x: Ring, m: bigint, sh: number, len: number): Ring {
   return Ring.concat([first, second], 0).slice(0, len);
 }
 
-/** Documented cost of msb over `len` elements: rounds and bytes sent to each peer. */
-export function msbCost(n: number, len: number): { rounds: number; bytesPerPeer: number } {
+/** Documented cost of msb over `len` elements with bound 2^k: rounds and bytes sent to each peer (any n). */
+export function msbCost(_n: number, len: number, k = 63): { rounds: number; bytesPerPeer: number } {
   const w = widths(len);
-  let words = (n - 2) * len + len;
-  for (let j = 1; j <= 6; j++) words += (j < 6 ? 2 : 1) * w[j]!;
-  return { rounds: csaLayers(n) + 7, bytesPerPeer: 16 * words };
+  let words = len;
+  folds(k).forEach((f, i) => {
+    if (f.tree) words += 2 * (i < 5 ? 2 : 1) * w[i + 1]!;
+  });
+  return { rounds: 1 + treeLevels(k), bytesPerPeer: 8 * words };
 }

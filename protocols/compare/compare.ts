@@ -8,7 +8,7 @@ import { ltzStep } from './ltz.js';
 /**
  * Comparisons of a secret tensor with a secret or a public one, as arithmetic 0/1 shares.
  * All reduce to ltz of a difference [DSZ15; CrypTen]: x < y ⇔ ltz(x − y).
- * Rounds: those of ltz, C(n) + 8 (9 at n = 3). Bytes: ltz's per element (eq: twice that).
+ * Rounds: those of ltz, 8 (any n). Bytes: ltz's per element (eq: twice that).
  * Input range: exact whenever the difference does not wrap, |x − y| < 2^63 (for fixed-point
  * values, any two encodable reals whose difference is below 2^(63−f)).
  */

@@ -14,7 +14,7 @@ import type { Scope } from '../core/scope.js';
  * c = [a < b] (msb of a − b) and selects max = a + c·(b − a), index = ia + c·(ib − ia); the
  * products are fused into the b2a of c, so a level costs exactly the rounds of one ltz.
  * An odd candidate passes to the next level unchanged.
- * Rounds: ⌈log2 m⌉·(C(n) + 8) for m candidates (27 at n = 3, m = 8).
+ * Rounds: ⌈log2 m⌉·8 for m candidates, any n (24 for m = 8).
  * Bytes to each peer per level: msb's over the compared pairs + 8·⌈pairs/64⌉ + 32 per pair.
  * Input range: exact while the differences of compared values do not wrap (|a − b| < 2^63).
  * Ties go to the lower index.

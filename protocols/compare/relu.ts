@@ -10,7 +10,7 @@ import type { Scope } from '../core/scope.js';
  * d = msb(−x) (x > 0 ⇔ −x < 0); y = d·x is fused into the b2a of d (the Beaver product r·x
  * travels in the same round as the masked bit), so relu costs exactly the rounds of ltz.
  * Works on raw ring values, so fixed-point inputs need no truncation.
- * Rounds: C(n) + 8 (9 at n = 3). Bytes to each peer: msb's + 8·⌈len/64⌉ + 16·len (≈ 79.4·len at n = 3).
+ * Rounds: 8, any n. Bytes to each peer: msb's + 8·⌈len/64⌉ + 16·len (≈ 55.4·len, any n).
  * Input range: every ring element except −2^63 (for which −x = x, giving d = 1, y = −2^63).
  */
 export const relu = runner((s, x: Ring) => reluStep(s, x));

@@ -12,7 +12,7 @@ import { cat, splitLike } from '../arithmetic/open.js';
 /**
  * Interval membership for piecewise approximations. Step bits s_i = [x ≥ t_i] for public
  * thresholds t_i come from one batched msb (every threshold at once) and one b2a, so any number
- * of intervals costs the rounds of one ltz, C(n) + 8. A piecewise function with per-interval
+ * of intervals costs the rounds of one ltz, 8 (any n). A piecewise function with per-interval
  * public values c_i is then Σ s_i·(c_i − c_{i−1}) (local), and per-interval secret values v_i
  * enter through s_i·v_i fused into the b2a (same round). Sums telescope exactly in the ring, so
  * intermediate overflow of values outside their own interval never matters.

@@ -15,7 +15,7 @@ const SLOPE_BITS = 34;
  * (q = qMin..qMax; below 2^qMin the first octave's line, above the last's) returns
  * a(q) + b(q)·x. One batched comparison against the octave boundaries gives the step bits; the
  * per-octave slopes enter as s_q·(Δb_q·x), fused into the b2a; one truncation rescales.
- * Rounds: C(n) + 9. The line of the active octave must satisfy |b(q)·x| < 2^(61 − f − 34).
+ * Rounds: 9 (any n). The line of the active octave must satisfy |b(q)·x| < 2^(61 − f − 34).
  */
 export async function* octaveGuessStep(s: Scope, x: Ring, qMin: number, qMax: number, a: (q: number) => number, b: (q: number) => number, f: number, pre: OctavePrep = octavePrep(s, x.size, qMax - qMin)): Chain<Ring> {
   const qs = Array.from({ length: qMax - qMin }, (_, i) => qMin + 1 + i);

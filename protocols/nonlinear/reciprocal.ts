@@ -21,8 +21,8 @@ const ITERATIONS = 2;
  * (1/m ≈ 24/17 − 8/17·m on m ∈ [1, 2), relative error ≤ 1/17), then two Newton–Raphson
  * iterations y ← y·(2 − x·y) (the error squares each time: 1/17 → 3.5e-3 → 1.2e-5).
  * [Newton–Raphson division; initial guess as in classic hardware dividers; CrypTen uses Newton too]
- * Rounds: C(n) + 9 + 4·2 = C(n) + 17 (18 at n = 3).
- * Bytes to each peer: msb's over 21·len + 8·⌈21·len/64⌉ + 440·len (≈ 1,770·len at n = 3).
+ * Rounds: 9 + 4·2 = 17, any n.
+ * Bytes to each peer: msb's over 21·len + 8·⌈21·len/64⌉ + 440·len (≈ 1,267·len, any n).
  * Accuracy (measured on a dense geometric grid, f = 16, against 1/x of the encoded x):
  * |error| ≤ 1e-4·(1/x) + 2^−15 over the whole input range (measured 2.5e-5 relative + 1 ulp).
  * Input range: 2^−8 ≤ x < 2^14; x ≤ 0 or outside the range gives a wrong result (no error is

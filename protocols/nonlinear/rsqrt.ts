@@ -26,8 +26,8 @@ const BETA = -0.28637599;
  * Inverse square root 1/√x of positive fixed-point shares (for normalization layers).
  * Initial guess linear in each octave x ∈ [2^q, 2^(q+1)): 2^(−q/2)·(α + β·x/2^q), relative error
  * ≤ 2.2e-2, then two Newton iterations y ← y·(3 − x·y²)/2 (error ≈ 1.5·e²: 2.2e-2 → 7e-4 → 8e-7), each
- * 6 rounds. Rounds: C(n) + 9 + 6·2 = C(n) + 21 (22 at n = 3).
- * Bytes to each peer: msb's over 21·len + 8·⌈21·len/64⌉ + 488·len (≈ 1,820·len at n = 3).
+ * 6 rounds. Rounds: 9 + 6·2 = 21, any n.
+ * Bytes to each peer: msb's over 21·len + 8·⌈21·len/64⌉ + 488·len (≈ 1,315·len, any n).
  * Accuracy (measured on a dense geometric grid, f = 16, against 1/√x of the encoded x):
  * |error| ≤ 3e-4·(1/√x) + 2^−15 over the whole input range (measured 1.2e-4 relative + 1 ulp).
  * Input range: 2^−8 ≤ x < 2^14; outside it (or x ≤ 0) the result is wrong. Requires f = 16 ± 4.

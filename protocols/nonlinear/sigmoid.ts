@@ -31,8 +31,8 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  * so outside the polynomial ranges the pieces cancel exactly in the ring, whatever garbage an
  * overflowing power holds. The four comparisons run as one batched msb, the powers x², x³, x⁴ and
  * the pieces (5 rounds) run concurrently with it, and the products s_i·(…) are fused into the b2a.
- * Rounds: C(n) + 8 on the critical path (9 at n = 3; C = carry-save layers of a2b).
- * Bytes to each peer: msb's over 4·len + 8·⌈4·len/64⌉ + 4·16·len + 96·len (≈ 413·len at n = 3).
+ * Rounds: 8 on the critical path, any n (those of ltz: the edaBits msb's 7, then the fused b2a).
+ * Bytes to each peer: msb's over 4·len + 8·⌈4·len/64⌉ + 4·16·len + 96·len (≈ 318·len, any n).
  * Accuracy (measured over a dense grid, f = 16): |error| ≤ 1.0e-3 for every input; the fit error
  * is ≤ 6.9e-4 and the rest is fixed-point rounding. Input range: |x| < 2^(46) real (|ring| < 2^62);
  * no saturation problems for large |x| (exactly 0 or 1 beyond ±7.5). Requires f ≤ 24.

@@ -13,7 +13,7 @@ import { reciprocalPrep, reciprocalRounds, reciprocalStep, type ReciprocalPrep }
  * Softmax along an axis of fixed-point shares: e^(x − max) / Σ e^(x − max).
  * Subtracting the (tournament) maximum keeps every exponent ≤ 0, so exp works in its
  * absolute-error regime and the row sum lies in [1, m] for m entries, inside reciprocal's range.
- * Rounds: ⌈log2 m⌉·(C(n) + 8) + exp + reciprocal + 2 (at n = 3, m = 10: 36 + 16 + 18 + 2 = 72).
+ * Rounds: ⌈log2 m⌉·8 + exp + reciprocal + 2, any n (m = 10: 32 + 15 + 17 + 2 = 66).
  * Accuracy (measured, f = 16): absolute error ≤ 1e-3 per output for m ≤ 64 classes with logits
  * whose differences stay below 2^(46) (entries more than 11.09 below the maximum count as 0).
  * Input range: any encodable logits (|x| < 2^46 real); m ≤ 16384. 1-D input: softmax over all.

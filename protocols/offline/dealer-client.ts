@@ -9,7 +9,7 @@
  */
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { DaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import type { Message } from '../../src/net/transport.js';
 import { itemKey, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
@@ -118,6 +118,10 @@ export class DealerPreprocessing implements Preprocessing {
   }
   daBits(tag: number, shape: Shape): Promise<DaBits> {
     return this.item({ kind: 'dabit', tag, shape: [...shape] }) as Promise<DaBits>;
+  }
+  /** Native edaBits: the dealer always supplies all 64 bits (the same item whatever `bits` asks). */
+  edaBits(tag: number, shape: Shape, _bits?: number): Promise<EdaBits> {
+    return this.item({ kind: 'edabit', tag, shape: [...shape] }) as Promise<EdaBits>;
   }
   matrixMask(tag: number, shape: Shape): Promise<Ring> {
     if (shape.length !== 2) return Promise.reject(new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`));

@@ -20,7 +20,7 @@ import { ConcordError } from '../../src/errors.js';
 import { Prg, deriveKey } from '../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
 import * as W from '../../src/ring/wasm.js';
-import type { DaBits, MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
 
 /**
  * Label of the per-party seed both ends export from their Noise link (never sent): the dealer
@@ -35,11 +35,12 @@ export type ItemRequest =
   | { kind: 'trunc'; tag: number; shape: Shape; f: number }
   | { kind: 'bit'; tag: number; shape: Shape }
   | { kind: 'dabit'; tag: number; shape: Shape }
+  | { kind: 'edabit'; tag: number; shape: Shape }
   | { kind: 'mask'; tag: number; shape: Shape }
   | { kind: 'masked'; tag: number; maskTag: number; maskShape: Shape; start: number; end: number; transpose: boolean; m: number };
 
 /** A party's share of an item, by kind. */
-export type ItemShare = Triple | TruncPair | DaBits | MaskedTriple | Ring;
+export type ItemShare = Triple | TruncPair | DaBits | EdaBits | MaskedTriple | Ring;
 
 /** The stable name of an item: all parties and the dealer derive PRG streams from it. */
 export function itemKey(q: ItemRequest): string {
@@ -47,6 +48,7 @@ export function itemKey(q: ItemRequest): string {
     case 'triple':
     case 'bit':
     case 'dabit':
+    case 'edabit':
     case 'mask':
       return `${q.kind}/${q.tag}/${q.shape.join('x')}`;
     case 'matrix':
@@ -69,6 +71,7 @@ function layout(q: ItemRequest): { random: Shape[]; dependent: Shape[] } {
     case 'trunc':
       return { random: [q.shape], dependent: [q.shape, q.shape] };
     case 'dabit':
+    case 'edabit':
       return { random: [q.shape], dependent: [q.shape] };
     case 'mask':
       return { random: [q.shape], dependent: [] };
@@ -96,7 +99,7 @@ export function checkRequest(q: ItemRequest): void {
     if (!Array.isArray(s) || s.length < 1 || s.length > 2 || !s.every((d) => Number.isSafeInteger(d) && d >= 0 && d <= 1 << 28)) bad(`${what} must be 1 or 2 dimensions of size ≤ 2^28`);
   };
   switch (q.kind) {
-    case 'triple': case 'bit': case 'dabit': dims(q.shape, 'shape'); break;
+    case 'triple': case 'bit': case 'dabit': case 'edabit': dims(q.shape, 'shape'); break;
     case 'mask': dims(q.shape, 'shape'); if (q.shape.length !== 2) bad('a mask is 2-D'); break;
     case 'trunc': dims(q.shape, 'shape'); if (!Number.isInteger(q.f) || q.f < 1 || q.f > 62) bad('f must be in 1..62'); break;
     case 'matrix': dims([q.n, q.k], 'n, k'); dims([q.k, q.m], 'k, m'); break;
@@ -185,7 +188,7 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
   // Σ (or ⊕) over the seeds of each random component, in stream order.
   const sums = layout(q).random.map((shape) => {
     const acc = new Ring(shape);
-    prgs.forEach((p, i) => (i === 0 ? fillFrom(p, acc.data) : combineFrom(p, acc.data, xor || q.kind === 'dabit' ? 'xor' : 'add')));
+    prgs.forEach((p, i) => (i === 0 ? fillFrom(p, acc.data) : combineFrom(p, acc.data, xor || q.kind === 'dabit' || q.kind === 'edabit' ? 'xor' : 'add')));
     return acc;
   });
   let out: Ring;
@@ -205,6 +208,8 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
     }
     // ⊕ of the parties' bit-0 shares = bit 0 of the ⊕ of their whole words.
     case 'dabit': W.shift('bit', sums[0]!.data, 0, sums[0]!.data); out = sums[0]!; break;
+    // An edaBit's arithmetic value is the ⊕ of the parties' whole words: r, read as a ring element.
+    case 'edabit': out = sums[0]!; break;
     case 'masked': {
       if (!mask) throw new ConcordError('E_INTERNAL', 'dealerCorrection: masked triple without a mask source');
       const a = opRows(mask(q.maskTag, q.maskShape), q.start, q.end);
@@ -238,7 +243,7 @@ export function partyShare(seed: Uint8Array, q: ItemRequest, correction?: Ring):
   switch (q.kind) {
     case 'triple': case 'bit': case 'matrix': return { a: random[0]!, b: random[1]!, c: dep[0]! };
     case 'trunc': return { r: random[0]!, rLowShifted: dep[0]!, rTop: dep[1]! };
-    case 'dabit': return { bin: random[0]!, arith: dep[0]! };
+    case 'dabit': case 'edabit': return { bin: random[0]!, arith: dep[0]! };
     case 'mask': return random[0]!;
     case 'masked': return { b: random[0]!, c: dep[0]! };
   }

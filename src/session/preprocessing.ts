@@ -24,6 +24,16 @@ export interface DaBits {
 }
 
 /**
+ * An edaBit [EGKRS20]: a random r, uniform over Z_2^64, shared arithmetically (`arith`) and
+ * bit by bit as XOR shares of one 64-bit word (`bin`: bit j of the XOR of the parties' words is
+ * bit j of r). Comparisons open x + r once and compare the public sum with the bit-shared r.
+ */
+export interface EdaBits {
+  arith: Ring;
+  bin: Ring;
+}
+
+/**
  * How a product uses a reusable mask [A] of shape r×k (see `matrixMask`): op(A) is the rows
  * [start, end) of A (a mini-batch of the data matrix; default all rows), or their transpose.
  * The triple then satisfies C = op(A)·B with B of shape (cols of op(A))×m.
@@ -65,6 +75,13 @@ export interface Preprocessing {
   bitTriple(tag: number, shape: Shape): Promise<Triple>;
   /** Random bits shared arithmetically and as XOR shares. */
   daBits(tag: number, shape: Shape): Promise<DaBits>;
+  /**
+   * edaBits: per element a uniform r ∈ Z_2^64 shared arithmetically and its bits as XOR shares.
+   * `bits` (1..64, default 64): the caller reads only the low `bits` bits of `bin`; above them
+   * `bin` may hold anything (a mode may then build fewer binary bits). `arith` is always the
+   * whole uniform r, so x + r hides x completely.
+   */
+  edaBits(tag: number, shape: Shape, bits?: number): Promise<EdaBits>;
   /**
    * Shares of a fresh uniformly random mask [A] of a 2-D shape r×k, for a secret operand used in
    * many products (the data matrix across batches and epochs): the online phase opens X − A once

@@ -219,8 +219,12 @@ export async function task(s: Session, raw: unknown): Promise<AllProtocolsResult
     const nz = x.toSigned().filter((v) => v !== MIN); // relu's documented exception
     const rx = Ring.from(nz);
     const { y, d } = await measure('relu', reluCost(s.n, rx.size).rounds, reluCost(s.n, rx.size).bytesPerPeer, () => relu(s, own(1, rx)));
-    const [olz, oy, od] = await openMany(s, [lz, y, d]);
+    // The bounded-range ltz: values inside −2^20 ≤ v < 2^20, both ends included.
+    const xb = Ring.concat([prg.ring([60]).sar(44), Ring.from([-(1n << 20n), (1n << 20n) - 1n, 0n, -1n])]);
+    const lb = await measure('ltz bound 2^20', ltzCost(s.n, xb.size, 20).rounds, ltzCost(s.n, xb.size, 20).bytesPerPeer, () => ltz(s, own(2 % s.n, xb), 20));
+    const [olz, oy, od, olb] = await openMany(s, [lz, y, d, lb]);
     check(olz!.equals(x.shr(63)), 'ltz');
+    check(olb!.equals(xb.shr(63)), 'ltz bound 2^20');
     check(sgn(oy!).every((v, i) => v === (nz[i]! > 0n ? nz[i]! : 0n)), 'relu y');
     check(sgn(od!).every((v, i) => v === (nz[i]! > 0n ? 1n : 0n)), 'relu d');
 

@@ -31,11 +31,15 @@ export async function task(s: Session, raw: unknown): Promise<unknown> {
   const r0 = s.stats().rounds;
   const lt = await ltz(s, xs);
   const ltzRounds = s.stats().rounds - r0;
+  // The bounded-range ltz on values inside −2^40 ≤ x < 2^40 (the sar(40) part and the small edges).
+  const small = x.sar(24);
+  const ltb = await ltz(s, input(s, 0, small.shape, s.me === 0 ? small : undefined), 40);
   const { y, d } = await relu(s, xs);
   const r1 = s.stats().rounds;
   const sg = await sigmoid(s, fs);
   const sigmoidRounds = s.stats().rounds - r1;
-  const [ltO, yO, dO, sgO] = (await openMany(s, [lt, y, d, sg])) as [Ring, Ring, Ring, Ring];
+  const [ltO, yO, dO, sgO, ltbO] = (await openMany(s, [lt, y, d, sg, ltb])) as [Ring, Ring, Ring, Ring, Ring];
+  if (!ltbO.equals(small.shr(63))) failures.push('ltz with bound 2^40');
   const sx = x.toSigned();
   if (!ltO.equals(x.shr(63))) failures.push('ltz');
   // relu's one documented exception: −2^63 (its own negation) is skipped.

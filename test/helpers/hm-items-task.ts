@@ -90,6 +90,16 @@ export async function task(s: Session, args: { count?: number } = {}): Promise<H
     }
   }
 
+  // edaBits: all 64 bits, and only the low 21 (the arithmetic r stays uniform)
+  for (const bits of [64, 21]) {
+    const e = await s.prep.edaBits(s.tag(), [count], bits);
+    const [arith] = await openMany(s, [e.arith]);
+    const [bin] = await openBinaryMany(s, [e.bin]);
+    const m = Ring.fill([count], bits === 64 ? -1n : (1n << BigInt(bits)) - 1n);
+    check(arith!.and(m).equals(bin!.and(m)), `edaBits (${bits} bits): arithmetic r = XOR word on the low bits`);
+    check(Math.abs(onesFraction(arith!) - 0.5) < 0.01, `edaBits (${bits} bits): r uniform-looking`);
+  }
+
   // truncation pairs for several f and shapes, repeated
   for (const [f, shape] of [[16, [count]], [16, [64, 1]], [16, [64, 1]], [13, [33]], [1, [100]], [48, [100]], [0, [65]], [62, [70]], [31, [1]], [32, [129]]] as const) {
     const p = await s.prep.truncPair(s.tag(), shape, f);

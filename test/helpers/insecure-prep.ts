@@ -1,6 +1,6 @@
 import { deriveKey } from '../../src/crypto/prg.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { DaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import { dealerCorrection, itemKey, maskValue, partyShare, type ItemRequest } from '../../protocols/offline/dealer-items.js';
 import { ConcordError } from '../../src/errors.js';
 
@@ -50,6 +50,10 @@ export class InsecureLocalPreprocessing implements Preprocessing {
   }
   async daBits(tag: number, shape: Shape): Promise<DaBits> {
     return this.item({ kind: 'dabit', tag, shape }) as DaBits;
+  }
+  /** All 64 bits, like the dealer (`bits` is a lower bound). */
+  async edaBits(tag: number, shape: Shape, _bits?: number): Promise<EdaBits> {
+    return this.item({ kind: 'edabit', tag, shape }) as EdaBits;
   }
   async matrixMask(tag: number, shape: Shape): Promise<Ring> {
     this.masks.set(tag, [...shape]);

@@ -79,6 +79,19 @@ describe('OT preprocessing: every item kind reconstructs correctly (test-only re
       expect(mean).to.be.within(0.45, 0.55);
     });
 
+    it(`edaBits: the arithmetic r equals the XOR word (all 64 bits, and the low bits asked for), n=${n}`, async () => {
+      const es = await runOtParties(n, async (s) => [await s.prep.edaBits(s.tag(), [2, 300]), await s.prep.edaBits(s.tag(), [500], 21)], `items-e${n}`);
+      const full = es.map((e) => e[0]!), low = es.map((e) => e[1]!);
+      const arith = sum(full.map((d) => d.arith)), bin = xor(full.map((d) => d.bin));
+      expect(arith.shape).to.deep.equal([2, 300]);
+      expect(arith.equals(bin)).to.equal(true);
+      expect(ones(arith)).to.be.within(0.47, 0.53);
+      const m = Ring.fill([500], (1n << 21n) - 1n);
+      const la = sum(low.map((d) => d.arith));
+      expect(la.and(m).equals(xor(low.map((d) => d.bin)).and(m))).to.equal(true);
+      expect(ones(la)).to.be.within(0.47, 0.53); // the high part is uniform too
+    });
+
     it(`masked triples: C = op(A)·B for row slices and transposes of one mask, n=${n}`, async () => {
       const out = await runOtParties(n, async (s) => {
         const maskTag = s.tag();

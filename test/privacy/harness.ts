@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ring, type Shape } from '../../src/ring/ring.js';
 import type { Message, Transport } from '../../src/net/transport.js';
 import type { Session } from '../../src/session/session.js';
-import type { DaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
 import type { HmLeak } from '../../protocols/offline/hm/replicated.js';
@@ -80,6 +80,12 @@ class LeakyPrep implements Preprocessing {
   async daBits(tag: number, shape: Shape): Promise<DaBits> {
     const d = await this.inner.daBits(tag, shape);
     return { arith: this.z(d.arith), bin: this.z(d.bin) };
+  }
+  async edaBits(tag: number, shape: Shape, bits?: number): Promise<EdaBits> {
+    const d = await this.inner.edaBits(tag, shape, bits);
+    if (this.leak === 'zero') return { arith: this.z(d.arith), bin: this.z(d.bin) };
+    // r << 40 (24 random bits left), shifted the same way in both sharings: still a valid edaBit of a non-uniform r.
+    return { arith: d.arith.shl(SHIFT), bin: d.bin.shl(SHIFT) };
   }
   async matrixMask(tag: number, shape: Shape): Promise<Ring> {
     const a = await this.inner.matrixMask(tag, shape);

@@ -57,6 +57,8 @@ const FAMILIES: Family[] = [
   },
   { name: 'a2b', shapes: [[N], [N], [N]], draw: full, leak: 'fewBits', body: async (s, sec) => a2b(s, inp(s, sec, 1, [N]).add(inp(s, sec, 2, [N]))) },
   { name: 'ltz', shapes: [[N], [N], [N]], draw: inRange(60), leak: 'zero', body: async (s, sec) => ltz(s, inp(s, sec, 1, [N]).sub(inp(s, sec, 2, [N]))) },
+  // The bounded-range ltz (edaBits, 21-bit comparison); the leaky variant's edaBits keep 24 random bits (r << 40).
+  { name: 'ltz bounded', shapes: [[N], [N], [N]], draw: inRange(20), leak: 'fewBits', body: async (s, sec) => ltz(s, inp(s, sec, 1, [N]).sub(inp(s, sec, 2, [N])), 21) },
   {
     // 64 bits travel per word: 2^16 bits give 1024 opened words per run
     name: 'b2a', shapes: [[NB], [NB], [NB]], draw: bitsOnly, leak: 'zero',

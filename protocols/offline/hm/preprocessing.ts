@@ -25,13 +25,14 @@
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
-import type { DaBits, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
 import { ItemStream, type StreamStats } from '../ot/stream.js';
 import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type Pieces } from './replicated.js';
 import { bitTriple, elementTriple } from './triples.js';
 import { matrixMask, matrixTriple, maskedTriple } from './matrix.js';
 import { daBits } from './dabits.js';
 import { truncPairs } from './trunc.js';
+import { edaBitsByAdder } from '../eda-from-a2b.js';
 
 /** Whom the hm mode trusts (processes print `offline: hm — <this>`, i.e. HM_TRUST_LINE). */
 export const HM_TRUST = 'no dealer; secure while no two parties collude (semi-honest)';
@@ -155,6 +156,17 @@ export class HmPreprocessing implements Preprocessing {
     const d = await this.take(st, tag, n);
     return { arith: d.arith.reshape(shape), bin: d.bin.reshape(shape) };
   }
+
+  /**
+   * edaBits by a2b over random shares with this mode's free bit triples (eda-from-a2b.ts; a
+   * native replicated generator can replace it). Measured against composing daBits: ltz over
+   * 10^5 elements, 3 parties, 4.0 s / 142 MiB versus 10.7 s / 71 MiB (1.9 s / 37 MiB with the
+   * old a2b comparison, which needed no edaBits).
+   */
+  edaBits(_tag: number, shape: Shape, bits = 64): Promise<EdaBits> {
+    return edaBitsByAdder(this.s, this.edaRequests++, shape, bits);
+  }
+  private edaRequests = 0;
 
   async truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair> {
     if (!Number.isInteger(f) || f < 0 || f > 62) throw new ConcordError('E_RANGE', `truncPair: shift f=${f} outside 0..62`);
