@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { Prg } from '../../src/crypto/prg.js';
 import { Ring } from '../../src/ring/ring.js';
 import { ItemPrgs, hmSeeds, labelHash } from '../../protocols/offline/hm/replicated.js';
-import { truncPairs } from '../../protocols/offline/hm/trunc.js';
+import { truncAnds, truncPairs } from '../../protocols/offline/hm/trunc.js';
+import { twoCarries } from '../../protocols/offline/hm/carries.js';
 import { hmSessions } from '../helpers/hm-view.js';
 import { testSeed } from '../helpers/parties.js';
 
@@ -57,4 +58,12 @@ describe('hm truncation pairs on chosen masks: exact at every carry edge', funct
       expect(outs[1]!.rTop.equals(top)).to.equal(false);
     });
   }
+
+  it('the documented cost: 182 ANDs and 1 + 7 + 1 rounds at f = 16, 181 ANDs at f = 30', () => {
+    expect(truncAnds(16)).to.equal(182);
+    expect(truncAnds(30)).to.equal(181);
+    expect(twoCarries(16, 63).length).to.equal(7);
+    expect(twoCarries(30, 63).length).to.equal(7);
+    expect(twoCarries(0, 63).length).to.equal(6);
+  });
 });
