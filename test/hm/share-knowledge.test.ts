@@ -5,6 +5,7 @@ import type { HmLeak, Pieces } from '../../protocols/offline/hm/replicated.js';
 import { input } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
+import { ltz } from '../../protocols/compare/ltz.js';
 import { hmSessions } from '../helpers/hm-view.js';
 
 /**
@@ -16,7 +17,8 @@ import { hmSessions } from '../helpers/hm-view.js';
  * x_1 + r_1, adds x_0 (from a Beaver opening of x, whose mask piece a_0 it holds) and its own
  * x_2, and recovers the secret. This test runs the attack as a curious party 2 would; it must
  * fail on the real protocol (the items' shares are re-randomized by a zero-sharing) and succeed
- * on the 'no-rerandomize' variant, so the test is known to be able to fail.
+ * on the 'no-rerandomize' variant, so the test is known to be able to fail. edaBits use the same
+ * mask r = u + y, so the attack is also run through a comparison's opening of x + r.
  */
 const N = 4096;
 const F = 16;
@@ -33,16 +35,22 @@ function tap(s: Session): Map<string, Ring> {
   return got;
 }
 
-/**
- * Party 0 inputs x; t = trunc(x) and x·x. Returns the fraction of elements where a curious
- * party 2 reconstructs x exactly from its own view.
- */
-async function attackTruncAndMul(leak?: HmLeak): Promise<number> {
+/** Three hm sessions, party 2 curious (its pieces and received tensors kept), and a secret x < 2^39. */
+function curiousParty2(leak?: HmLeak): { pieces: Map<string, Pieces>; ss: Session[]; got: Map<string, Ring>; x: Ring } {
   const pieces = new Map<string, Pieces>();
   const ss = hmSessions(N, leak, (label, p) => { if (!pieces.has(label)) pieces.set(label, p); }, 2);
   const got = tap(ss[2]!);
   const x = new Ring([N]);
   for (let i = 0; i < N; i++) x.data[i] = BigInt.asUintN(64, BigInt(Math.floor((Math.random() - 0.5) * 2 ** 40)));
+  return { pieces, ss, got, x };
+}
+
+/**
+ * Party 0 inputs x; t = trunc(x) and x·x. Returns the fraction of elements where a curious
+ * party 2 reconstructs x exactly from its own view.
+ */
+async function attackTruncAndMul(leak?: HmLeak): Promise<number> {
+  const { pieces, ss, got, x } = curiousParty2(leak);
   const tags: number[] = [];
   const shares = await Promise.all(ss.map(async (s) => {
     const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
@@ -66,6 +74,41 @@ async function attackTruncAndMul(leak?: HmLeak): Promise<number> {
   return hits / N;
 }
 
+/**
+ * The same attack through an edaBit: ltz opens x + 2^63 + r once, r = u + y with party 1's share
+ * y unless re-randomized. Party 2 tries every message party 1 sent it as that opening (x_1 + y,
+ * or x_1 + 2^63 + y), with x_0 from a Beaver opening of x and its own x_2; returns the best
+ * fraction of elements recovered exactly.
+ */
+async function attackLtzAndMul(leak?: HmLeak): Promise<number> {
+  const { pieces, ss, got, x } = curiousParty2(leak);
+  const tags: number[] = [];
+  const shares = await Promise.all(ss.map(async (s) => {
+    const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
+    // mul takes one tag when it starts (its scope's id, which also names its triple); ltz after it
+    const mulTag = s.tag() + 1;
+    if (s.me === 2) tags.push(mulTag);
+    await mul(s, xs, xs);
+    await ltz(s, xs);
+    return xs;
+  }));
+  await Promise.all(ss.map((s) => s.close()));
+  const [mulTag] = tags as [number];
+  const x0 = got.get(`0/${mulTag}/ls0`)!.slice(0, N).add(pieces.get(`triple/${mulTag}/${N}`)!.other);
+  const y = pieces.get([...pieces.keys()].find((l) => l.startsWith('eda/'))!)!.mine;
+  let best = 0;
+  for (const [key, msg] of got) {
+    if (!key.startsWith('1/') || msg.size < N) continue;
+    for (const offset of [0n, 1n << 63n]) {
+      const guess = x0.add(msg.reshape([msg.size]).slice(0, N).sub(y).addScalar(offset)).add(shares[2]!);
+      let hits = 0;
+      for (let i = 0; i < N; i++) if (guess.data[i] === x.data[i]) hits++;
+      best = Math.max(best, hits / N);
+    }
+  }
+  return best;
+}
+
 describe('hm: no party learns a second share of another party (composition attack on the interactive items)', function () {
   this.timeout(60_000);
 
@@ -75,5 +118,13 @@ describe('hm: no party learns a second share of another party (composition attac
 
   it("leaky control 'no-rerandomize' (item shares left as the construction makes them): the attack recovers every element", async () => {
     expect(await attackTruncAndMul('no-rerandomize')).to.equal(1);
+  });
+
+  it('a curious party 2 cannot rebuild x from a comparison opening (edaBit mask) and a Beaver opening', async () => {
+    expect(await attackLtzAndMul()).to.be.below(0.01);
+  });
+
+  it("leaky control 'no-rerandomize' for edaBits: the comparison attack recovers every element", async () => {
+    expect(await attackLtzAndMul('no-rerandomize')).to.equal(1);
   });
 });

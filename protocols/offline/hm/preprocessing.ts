@@ -9,18 +9,20 @@
  *   matrix triple      matrix.ts      0                 0
  *   mask, masked trip. matrix.ts      0                 0
  *   daBit              dabits.ts      1                 7.9  (party 0 → party 1)
+ *   edaBit (64 bits)   edabits.ts     11                85.9 (229 ANDs on all three links)
  *   truncation pair    trunc.ts       9 at f = 16       86 at f = 16, 87.4 at f = 30 (182 / 181
  *                                     (8 AND layers,    ANDs on all three links, then 17.75 /
  *                                     1 conversion)     19.5 B party 0 → party 1); was 354 / 384
  *
- * Free items are computed on request (local PRG expansion and products). daBits and truncation
- * pairs run in batches ahead of need, one stream per kind (and shift f), with the OT mode's
+ * Free items are computed on request (local PRG expansion and products). daBits, edaBits and
+ * truncation pairs run in batches ahead of need, one stream per kind (and shift f), with the OT mode's
  * batching and prefetch (ot/stream.ts): every party requests the same items in the same order,
  * so all cut the same batches without negotiating. A batch's message goes under the tag of the
  * request that caused it with kind `hm/<batch>`, never colliding with the online protocol's kinds;
  * like every session receive it has the session's timeout.
  * Rounds seen by the online phase: 0, except when a daBit / truncation batch is not ready yet
- * (then the parties wait for its rounds: 1 for daBits, 9 for truncation pairs at f = 16).
+ * (then the parties wait for its rounds: 1 for daBits, 11 for edaBits, 9 for truncation pairs
+ * at f = 16).
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
@@ -32,7 +34,7 @@ import { bitTriple, elementTriple } from './triples.js';
 import { matrixMask, matrixTriple, maskedTriple } from './matrix.js';
 import { daBits } from './dabits.js';
 import { truncPairs } from './trunc.js';
-import { edaBitsByAdder } from '../eda-from-a2b.js';
+import { edaBits } from './edabits.js';
 
 /** Whom the hm mode trusts (processes print `offline: hm — <this>`, i.e. HM_TRUST_LINE). */
 export const HM_TRUST = 'no dealer; secure while no two parties collude (semi-honest)';
@@ -54,6 +56,9 @@ export interface HmPrepOptions {
 }
 
 const zeros3 = (shape: Shape): Triple => ({ a: Ring.zeros(shape), b: Ring.zeros(shape), c: Ring.zeros(shape) });
+/** Slice and join of a batch of items shared two ways (daBits, edaBits). */
+const sliceTwo = <T extends { arith: Ring; bin: Ring }>(v: T, a: number, b: number): T => ({ ...v, arith: v.arith.slice(a, b), bin: v.bin.slice(a, b) });
+const concatTwo = <T extends { arith: Ring; bin: Ring }>(vs: T[]): T => ({ ...vs[0]!, arith: Ring.concat(vs.map((v) => v.arith)), bin: Ring.concat(vs.map((v) => v.bin)) });
 
 /** Preprocessing from replicated randomness among three parties. */
 export class HmPreprocessing implements Preprocessing {
@@ -151,22 +156,25 @@ export class HmPreprocessing implements Preprocessing {
     const n = sizeOf(shape);
     if (n === 0) return { arith: Ring.zeros(shape), bin: Ring.zeros(shape) };
     const st = this.stream<DaBits>('daBits', (count, t, index) => daBits(this.s, this.prgs(index, `dabit/b${index}`), count, t, `hm/${index}`),
-      (v, a, b) => ({ arith: v.arith.slice(a, b), bin: v.bin.slice(a, b) }),
-      (vs) => ({ arith: Ring.concat(vs.map((v) => v.arith)), bin: Ring.concat(vs.map((v) => v.bin)) }));
+      sliceTwo, concatTwo);
     const d = await this.take(st, tag, n);
     return { arith: d.arith.reshape(shape), bin: d.bin.reshape(shape) };
   }
 
   /**
-   * edaBits by a2b over random shares with this mode's free bit triples (eda-from-a2b.ts; a
-   * native replicated generator can replace it). Measured against composing daBits: ltz over
-   * 10^5 elements, 3 parties, 4.0 s / 142 MiB versus 10.7 s / 71 MiB (1.9 s / 37 MiB with the
-   * old a2b comparison, which needed no edaBits).
+   * edaBits natively (edabits.ts): the replicated mask r = u + y, its low `bits` bits by a binary
+   * adder on bit planes, in batches ahead of use (one stream per `bits`). 85.9 B per 64-bit
+   * edaBit over all links, 11 rounds per batch; the generic a2b composition (eda-from-a2b.ts)
+   * costs 1,248 B.
    */
-  edaBits(_tag: number, shape: Shape, bits = 64): Promise<EdaBits> {
-    return edaBitsByAdder(this.s, this.edaRequests++, shape, bits);
+  async edaBits(tag: number, shape: Shape, bits = 64): Promise<EdaBits> {
+    if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new ConcordError('E_RANGE', `edaBits: bits=${bits} outside 1..64`);
+    const n = sizeOf(shape);
+    if (n === 0) return { arith: Ring.zeros(shape), bin: Ring.zeros(shape) };
+    const st = this.stream<EdaBits>(`eda/${bits}`, (count, t, index) => edaBits(this.s, this.prgs(index, `eda/${bits}/b${index}`), count, bits, t, `hm/${index}`), sliceTwo, concatTwo);
+    const e = await this.take(st, tag, n);
+    return { arith: e.arith.reshape(shape), bin: e.bin.reshape(shape) };
   }
-  private edaRequests = 0;
 
   async truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair> {
     if (!Number.isInteger(f) || f < 0 || f > 62) throw new ConcordError('E_RANGE', `truncPair: shift f=${f} outside 0..62`);

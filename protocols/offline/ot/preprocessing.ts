@@ -153,7 +153,7 @@ export class OtPreprocessing implements Preprocessing {
   /**
    * edaBits composed from `bits` daBits per element (eda-from-dabits.ts; a native generator can
    * replace it). Here a daBit costs one 64-bit correlated OT per pair and a word of bit triples 128
-   * one-bit OTs, so this beats the binary adder (eda-from-a2b.ts): ltz over 2000 elements, 3
+   * one-bit OTs, so this beats a binary adder over random shares (a2b): ltz over 2000 elements, 3
    * parties, 5.3 s / 82 MiB versus 16.9 s / 197 MiB (4.7 s / 60 MiB with the old a2b comparison).
    */
   edaBits(tag: number, shape: Shape, bits = 64): Promise<EdaBits> {
