@@ -19,7 +19,8 @@ import { beaverCombine } from './beaver.js';
  * transpose (Xᵀ·G for the gradient). Rounds: 1 per product. Bytes to each peer per product:
  * 8·(inner·m) where inner = rows of Y — instead of 8·(h·k + inner·m) without reuse.
  * Security: E is opened once and X − A reveals nothing (A uniform, used for no other opening);
- * each F uses a fresh B. Semi-honest.
+ * each F uses a fresh B. Semi-honest. Input range: any ring elements (ring product;
+ * matmulMaskedFx in fixed.ts truncates).
  */
 export interface MaskedOperand {
   /** Shape of X. */

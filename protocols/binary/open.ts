@@ -7,6 +7,7 @@ import type { Scope } from '../core/scope.js';
  * Open XOR-shared 64-bit words to every party: each party sends its share to every peer and
  * XORs what it receives. Rounds: 1 for any number of tensors. Bytes to each peer: 8·Σ sizes.
  * Security: reveals the opened words; callers open only masked words or declared outputs.
+ * Input range: any 64-bit words.
  */
 export async function* openBinaryStep(_s: Scope, xs: Ring[]): Chain<Ring[]> {
   return (yield { xor: xs }).xor;
