@@ -164,8 +164,8 @@ export class HmPreprocessing implements Preprocessing {
   /**
    * edaBits natively (edabits.ts): the replicated mask r = u + y, its low `bits` bits by a binary
    * adder on bit planes, in batches ahead of use (one stream per `bits`). 85.9 B per 64-bit
-   * edaBit over all links, 11 rounds per batch; the generic a2b composition (eda-from-a2b.ts)
-   * costs 1,248 B.
+   * edaBit over all links, 11 rounds per batch; the generic a2b composition over random shares
+   * that it replaced cost 1,248 B (ltz over 10^5 elements: 2.06 s vs 4.36 s, README).
    */
   async edaBits(tag: number, shape: Shape, bits = 64): Promise<EdaBits> {
     if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new ConcordError('E_RANGE', `edaBits: bits=${bits} outside 1..64`);
