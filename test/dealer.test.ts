@@ -97,6 +97,26 @@ describe('dealer offline phase (in memory)', () => {
     expect(server.stats().pushed).to.be.at.least(steps - 4);
   });
 
+  it('small items: party n−1 reports its hits in batches, not one message per item, and the dealer stays ahead', async () => {
+    const n = 3;
+    const { preps, server, partyEnd } = memoryDealer(n, 'small-batches');
+    const steps = 64;
+    await runParties(n, async (s) => {
+      const x = input(s, 0, [64], s.me === 0 ? Ring.fill([64], 3n) : undefined);
+      for (let i = 0; i < steps; i++) {
+        await mul(s, x, x);
+        await new Promise((r) => setImmediate(r));
+      }
+    }, { prep: (me) => preps[me]! });
+    const st = preps[n - 1]!.stats();
+    expect(st.items).to.equal(steps);
+    expect(st.waits, 'waits').to.be.at.most(8);
+    // Every hit is reported (the last batch may be cut off by the close).
+    expect(server.stats().hitsReported).to.be.within(st.hits - 8, st.hits);
+    // One report per item (the old behaviour) would be `steps` messages.
+    expect(partyEnd.stats().messagesSent, 'request messages').to.be.at.most(steps / 2);
+  });
+
   it('a loop body with same-shape items at consecutive tags (ltz) stops waiting from its third run', async () => {
     // One ltz-like step: a daBit, three same-shape bit triples at consecutive tags (which first
     // look like period 1), then shrinking ones; 65 tags per step. The period is only learned in
