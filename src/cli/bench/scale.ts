@@ -59,8 +59,6 @@ const cube = (n: number) => n ** 3;
 const square = (n: number) => n ** 2;
 const linear = (n: number) => n;
 const allPairs = (n: number) => n * (n - 1);
-/** a2b over n arithmetic shares: n−2 carry-save adders, each AND opened by n parties to n−1 peers. */
-const csaTree = (n: number) => n * n * (n - 1);
 
 /**
  * Default sweeps, sized so `bench all --json` + `bench scale` stay under 15 minutes together on
@@ -90,14 +88,14 @@ export function defaultPlan(quick = false): SweepSpec[] {
     {
       id: 'ltz-parties', title: 'ltz vs parties', name: 'ltz', variable: 'parties',
       values: q([2, 3, 4, 6, 8], [2, 3, 4]), size: q(10_000, 200),
-      timeFormula: csaTree, timeFormulaText: 'n²(n−1): a2b adds n shares with n−2 carry-save adders (an AND each), every AND opened all-to-all',
-      bytesFormula: csaTree, bytesFormulaText: 'n²(n−1) (carry-save adders ∝ n, each opened by n parties to n−1 peers)',
+      timeFormula: allPairs, timeFormulaText: 'n(n−1): edaBits — open x + r once, then one two-operand comparison tree, every opening all-to-all; rounds do not depend on n',
+      bytesFormula: allPairs, bytesFormulaText: 'n(n−1) (≈ 39.25 B per element and peer, whatever n)',
     },
     {
       id: 'logreg-parties', title: 'train.logreg vs parties', name: 'train.logreg', variable: 'parties',
       values: q([2, 3, 4, 6, 8], [2, 3]), size: q(455, 64), epochs: q(3, 1), reps: 1,
-      timeFormula: csaTree, timeFormulaText: 'between n(n−1) (openings of the linear algebra) and n²(n−1) (the comparisons inside sigmoid); the bound is n²(n−1)',
-      bytesFormula: csaTree, bytesFormulaText: 'n²(n−1) upper bound (linear algebra n(n−1), sigmoid comparisons n²(n−1))',
+      timeFormula: allPairs, timeFormulaText: 'n(n−1): every opening all-to-all (the linear algebra and the edaBits comparisons inside sigmoid); rounds do not depend on n',
+      bytesFormula: allPairs, bytesFormulaText: 'n(n−1)',
     },
     {
       id: 'logreg-rows', title: 'train.logreg vs training rows (1 epoch, batch 64; rows beyond the bundled 455 repeat them: 30 features, the shape of the fraud set)', name: 'train.logreg', variable: 'size',
