@@ -133,7 +133,13 @@ describe('dealer offline phase (in memory)', () => {
       for (let j = 4; j <= 8; j++) items.push(last.bitTriple(t + j, [64 >> (j - 3)]));
       await Promise.all(items);
       waits.push(last.stats().waits - before);
-      await new Promise((r) => setTimeout(r, 20)); // the dealer pushes between steps
+      // The dealer pushes the next step's 9 items between steps once it knows the period (from
+      // step 2 on): wait for them to arrive (up to 5 s, not a fixed sleep that a loaded machine
+      // overruns); if they never come, the waits below show it.
+      // (Earlier wrong guesses stay in the cache, so count the new arrivals.)
+      const held = last.stats().pushedAhead;
+      const t0 = Date.now();
+      while (Date.now() - t0 < 20 || (step >= 1 && Date.now() - t0 < 5000 && last.stats().pushedAhead < held + 9)) await new Promise((r) => setTimeout(r, 5));
     }
     await Promise.all(preps.map((p) => p.close()));
     expect(waits.slice(0, 2)).to.deep.equal([9, 9]);

@@ -26,6 +26,8 @@ export interface DealerClientStats {
   waits: number;
   /** Total milliseconds spent waiting for corrections. */
   waitMs: number;
+  /** Corrections pushed by the dealer and not used yet (held ahead of use). */
+  pushedAhead: number;
 }
 
 /** Hits reported in one message at most this many at a time unless a need goes anyway (see correction()). */
@@ -82,7 +84,7 @@ export class DealerPreprocessing implements Preprocessing {
   private flushScheduled = false;
   private lazyTimer: NodeJS.Timeout | undefined;
   private failure: ConcordError | undefined;
-  private readonly st: DealerClientStats = { items: 0, hits: 0, waits: 0, waitMs: 0 };
+  private readonly st: Omit<DealerClientStats, 'pushedAhead'> = { items: 0, hits: 0, waits: 0, waitMs: 0 };
 
   constructor(opts: DealerPrepOptions) {
     if (opts.seed.length < 16) throw new ConcordError('E_PREP', `dealer seed must be at least 16 bytes, got ${opts.seed.length}`);
@@ -101,7 +103,7 @@ export class DealerPreprocessing implements Preprocessing {
 
   /** Hit/wait counters (party n−1; zeros elsewhere apart from items). */
   stats(): DealerClientStats {
-    return { ...this.st };
+    return { ...this.st, pushedAhead: this.cache.size };
   }
 
   triple(tag: number, shape: Shape): Promise<Triple> {
