@@ -24,6 +24,14 @@ const dealerHook = (body) => [
   { file: DEALER_ITEMS, append: `\nfunction __leak(q, parts) { ${body} }\n` },
 ];
 
+/** A dealer item kind with all-zero randomness: the protocol's opening shows its input unmasked. */
+const zeroedDealerItem = (kind, name, family, correct) => ({
+  name,
+  patches: dealerHook(`if (q.kind === '${kind}') parts[0].data.fill(0n);`),
+  tests: ['test/privacy/protocols.test.js'], grep: `^privacy.*${family} \\(dealer\\): no bit`,
+  correct,
+});
+
 const VARIANTS = [
   {
     name: 'dealer triples and matrix triples with 24 random bits (a << 40)',
@@ -31,30 +39,14 @@ const VARIANTS = [
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|matmul) \\(dealer\\): no bit',
     correct: { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) (mul matches|matmul \\(and)' },
   },
-  {
-    name: 'dealer truncation pairs with r = 0 (the opening of x + r without its mask)',
-    patches: dealerHook("if (q.kind === 'trunc') parts[0].data.fill(0n);"),
-    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*trunc \\(dealer\\): no bit',
-    correct: { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) trunc, truncMany' },
-  },
-  {
-    name: 'dealer matrix masks A = 0 (masked matmul opens X in clear)',
-    patches: dealerHook("if (q.kind === 'mask') parts[0].data.fill(0n);"),
-    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*masked matmul \\(dealer\\): no bit',
-    correct: { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) masked operand' },
-  },
-  {
-    name: 'dealer daBits r = 0 (b2a opens the bits unmasked)',
-    patches: dealerHook("if (q.kind === 'dabit') parts[0].data.fill(0n);"),
-    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*b2a \\(dealer\\): no bit',
-    correct: { tests: ['test/compare.test.js'], grep: 'b2a converts XOR-shared bits' },
-  },
-  {
-    name: 'dealer edaBits r = 0 (ltz opens x + 2^k unmasked)',
-    patches: dealerHook("if (q.kind === 'edabit') parts[0].data.fill(0n);"),
-    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*ltz( bounded)? \\(dealer\\): no bit',
-    correct: { tests: ['test/compare.test.js'], grep: 'ltz (matches the sign bit|with a known bound)' },
-  },
+  zeroedDealerItem('trunc', 'dealer truncation pairs with r = 0 (the opening of x + r without its mask)', 'trunc',
+    { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) trunc, truncMany' }),
+  zeroedDealerItem('mask', 'dealer matrix masks A = 0 (masked matmul opens X in clear)', 'masked matmul',
+    { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) masked operand' }),
+  zeroedDealerItem('dabit', 'dealer daBits r = 0 (b2a opens the bits unmasked)', 'b2a',
+    { tests: ['test/compare.test.js'], grep: 'b2a converts XOR-shared bits' }),
+  zeroedDealerItem('edabit', 'dealer edaBits r = 0 (ltz opens x + 2^k unmasked)', 'ltz( bounded)?',
+    { tests: ['test/compare.test.js'], grep: 'ltz (matches the sign bit|with a known bound)' }),
   {
     name: 'hm replicated pieces with 24 random bits (every piece << 40; the items keep their relations mod 2^64, but the hm item test flags them as non-uniform)',
     patches: [{ file: 'protocols/offline/hm/replicated.js', find: 'const mine = this.prev.ring(shape), other = this.next.ring(shape);', replace: 'const mine = this.prev.ring(shape).shl(40), other = this.next.ring(shape).shl(40);' }],

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { onRecv, onSend } from './helpers/spy.js';
 import { deriveKey } from '../src/crypto/prg.js';
 import { MemoryTransport } from '../src/net/memory.js';
 import { Ring } from '../src/ring/ring.js';
@@ -42,17 +43,8 @@ async function viewOfParty1(y: Ring, run: string, mulFn: MulFn): Promise<Ring[]>
   const received: Ring[] = [];
   let sent: Ring | undefined;
   const s1 = sessions[1]!;
-  const recv = s1.recv.bind(s1);
-  s1.recv = async (peer, tag, kind) => {
-    const r = await recv(peer, tag, kind);
-    received.push(r);
-    return r;
-  };
-  const send = s1.send.bind(s1);
-  s1.send = (peer, tag, ring, kind) => {
-    sent = ring; // party 1's own shares of (e, f), the same to every peer
-    send(peer, tag, ring, kind);
-  };
+  onRecv(s1, (r) => received.push(r));
+  onSend(s1, (ring) => (sent = ring)); // party 1's own shares of (e, f), the same to every peer
   const x = Ring.fill([N], 12345n);
   await Promise.all(sessions.map(async (s) => {
     const xs = input(s, 0, [N], s.me === 0 ? x : undefined);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { onRecvBytes } from './helpers/spy.js';
 import { Prg } from '../src/crypto/prg.js';
 import type { Session } from '../src/session/session.js';
 import { BlindingKey, hashIds, U_BYTES } from '../protocols/psi/x25519-group.js';
@@ -56,12 +57,7 @@ async function viewOf(observer: number, w: 'A' | 'B', fn: PsiFn): Promise<View> 
   const sessions = memorySessions(3, { timeoutMs: 10_000 });
   const received: View['received'] = [];
   const so = sessions[observer]!;
-  const recvBytes = so.recvBytes.bind(so);
-  so.recvBytes = async (peer, tag, kind = '') => {
-    const b = await recvBytes(peer, tag, kind);
-    received.push({ peer, kind, bytes: b });
-    return b;
-  };
+  onRecvBytes(so, (bytes, peer, _tag, kind) => received.push({ peer, kind, bytes }));
   try {
     const out = await Promise.all(sessions.map((s, i) => fn(s, sets[i]!, { salt: SALT, chunk: 64, key: keyOf(i), permutation: seededPermutation(`psi-view/pi/${i}`) })));
     return { received, result: out[observer]! };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DH25519 } from '../src/crypto/noise-suites.js';
 import { freePorts } from '../src/cli/cluster.js';
-import { isConcordError } from '../src/errors.js';
+import { ConcordError, isConcordError } from '../src/errors.js';
 import { connectParties, type NodeInfo } from '../src/net/mesh.js';
 import { Ring } from '../src/ring/ring.js';
 import { Session } from '../src/session/session.js';
@@ -104,6 +104,32 @@ describe('Session over the WebSocket mesh: failure handling', function () {
     await flush;
     expect(toB.queued).to.equal(0);
     await Promise.all(ss.map((s) => s.close()));
+  });
+
+  it('flush() never hangs: a receiver that never reads ends it with E_TIMEOUT; a peer that dies under it ends it with that failure', async () => {
+    const ws = (s: Session): WsTransport => (s as unknown as { transport: WsTransport }).transport;
+    const x = new Prg(new Uint8Array(16).fill(6)).ring([(1 << 20) / 8]);
+    const stuffed = async (timeoutMs: number): Promise<[Session, Session]> => {
+      const ss = await wsSessions(2, timeoutMs);
+      ws(ss[1]!).link(0).pauseReading(true);
+      for (let i = 0; i < 64; i++) ss[0]!.send(1, ss[0]!.tag(), x); // far more than the socket buffers
+      return ss as [Session, Session];
+    };
+    const [a, b] = await stuffed(800);
+    const t0 = Date.now();
+    const e1 = await a.flush().then(() => undefined, (e: unknown) => e);
+    expect(isConcordError(e1) && e1.code, String(e1)).to.equal('E_TIMEOUT');
+    expect(Date.now() - t0).to.be.within(700, 5000);
+    await Promise.all([a.close(), b.close()]).catch(() => {});
+
+    const [c, d] = await stuffed(30_000);
+    const pending = c.flush().then(() => undefined, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    d.abort(new ConcordError('E_ABORTED', 'test: the peer stops'));
+    const e2 = await pending;
+    expect(isConcordError(e2), String(e2)).to.equal(true);
+    expect((e2 as ConcordError).code).to.not.equal('E_TIMEOUT');
+    await Promise.all([c.close(), d.close()]).catch(() => {});
   });
 
   it('messages sent before a clean close are still received', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { onRecvBytes } from './helpers/spy.js';
 import { deriveKey } from '../src/crypto/prg.js';
 import { MemoryTransport } from '../src/net/memory.js';
 import { Session } from '../src/session/session.js';
@@ -22,13 +23,7 @@ async function viewOfParty1(v0: bigint[], v2: bigint[], run: string, sum: SumFn)
   const ids = ['p0', 'p1', 'p2'];
   const sessions = MemoryTransport.mesh(3).map((t, me) => new Session({ transport: t, ids, pairKeys: ids.map((_, j) => (j === me ? undefined : pairKey(me, j))) }));
   const received: Uint8Array[] = [];
-  const s1 = sessions[1]!;
-  const recv = s1.recvBytes.bind(s1);
-  s1.recvBytes = async (peer, tag, kind) => {
-    const b = await recv(peer, tag, kind);
-    received.push(b);
-    return b;
-  };
+  onRecvBytes(sessions[1]!, (b) => received.push(b));
   const inputs = [v0, new Array<bigint>(N).fill(0n), v2];
   const outs = await Promise.all(sessions.map((s) => sum(s, inputs[s.me]!)));
   await Promise.all(sessions.map((s) => s.close()));

@@ -12,7 +12,7 @@ import type { SimulateReport } from './simulate-types.js';
 import { parseTable, readTable, tableRows, type RawTable } from '../ml/table.js';
 import { encodeLocal, tableSpec } from '../ml/encode.js';
 import { encodeVertical, fitLocal, localRows } from '../ml/vertical-table.js';
-import { transform, type Fitted } from '../ml/preprocess.js';
+import { transform } from '../ml/preprocess.js';
 import { resolveOffline } from './prep.js';
 
 /** What `simulate --partition vertical` needs. */
@@ -179,7 +179,8 @@ export async function runVerticalSimulation(o: VerticalSimulationOptions): Promi
       const t = encodeVertical(parseTable(texts[p]!.test, files[p]!.test), vjob, idName);
       const local = new Array<number>(T);
       testShards[p]!.rows.forEach((r, k) => (local[r] = k));
-      return { ...transform(localRows(t.local, local), q.fitted as Fitted), y: localRows(t.local, local).y };
+      const inOrder = localRows(t.local, local);
+      return { x: transform(inOrder, q.fitted).x, y: inOrder.y };
     });
     const xt1 = withOnes(sideBySide(testX.map((q) => q.x), dims, T), T, D);
     const yt = testX[0]!.y!;

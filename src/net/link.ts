@@ -133,7 +133,7 @@ export class SecureLink {
       if (!this.dead) this.wire.send(ct);
     }
     box.length = this.outboxHead = 0;
-    for (const w of this.drainWaiters.splice(0)) w();
+    this.releaseDrainWaiters();
     const after = this.afterFlush;
     this.afterFlush = undefined;
     after?.();
@@ -239,6 +239,7 @@ export class SecureLink {
   private wireClosed(code: number, reason: string): void {
     const wasDead = this.dead;
     this.dead = true;
+    this.releaseDrainWaiters(); // nothing more will drain: drain() callers see the failure instead
     this.closedResolve?.();
     if (wasDead || this.closing) return;
     if (this.peerSaidBye && this.decoder.idle) return;
@@ -250,8 +251,14 @@ export class SecureLink {
   private abort(err: ConcordError): void {
     this.fail(err);
     this.dead = true;
+    this.releaseDrainWaiters();
     this.wire.close(CLOSE_CODES.protocol, err.code);
     setTimeout(() => this.wire.terminate(), 200).unref();
+  }
+
+  /** Wake every drain() caller: the outbox is empty, or the link is dead and never will drain. */
+  private releaseDrainWaiters(): void {
+    for (const w of this.drainWaiters.splice(0)) w();
   }
 
   private fail(err: ConcordError): void {

@@ -168,7 +168,26 @@ export class Session {
    */
   async flush(): Promise<void> {
     if (this.failure) throw this.failure;
-    await this.transport.drain?.();
+    let timer: NodeJS.Timeout | undefined;
+    let onFail: ((e: ConcordError) => void) | undefined;
+    // The wait ends when the data is out, when the session fails (a peer's abort, a lost link:
+    // a peer that stopped reading never drains), or after the session's timeout.
+    const stopped = new Promise<never>((_, reject) => {
+      onFail = reject;
+      this.failureListeners.push(onFail);
+      timer = setTimeout(() => {
+        const e = new ConcordError('E_TIMEOUT', `the peers took none of the data queued for them within ${this.timeoutMs} ms; a party may be overloaded, stuck or no longer reading`);
+        this.abort(e);
+        reject(e);
+      }, this.timeoutMs);
+    });
+    try {
+      await Promise.race([this.transport.drain?.(), stopped]);
+    } finally {
+      clearTimeout(timer);
+      const i = this.failureListeners.indexOf(onFail!);
+      if (i >= 0) this.failureListeners.splice(i, 1);
+    }
     if (this.failure) throw this.failure;
   }
 

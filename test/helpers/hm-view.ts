@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { onRecv, onRecvBytes, onSend } from './spy.js';
 import { MemoryTransport } from '../../src/net/memory.js';
 import { Prg } from '../../src/crypto/prg.js';
 import { Ring } from '../../src/ring/ring.js';
@@ -81,25 +82,13 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
   const view: View = new Map();
   const received = new Map<string, Ring[]>();
   const sent = new Map<string, Ring>();
-  const recv = s1.recv.bind(s1);
-  s1.recv = async (peer, tag, kind = '') => {
-    const r = await recv(peer, tag, kind);
+  onRecv(s1, (r, peer, tag, kind) => {
     view.set(`recv/${peer}/${tag}/${kind}`, r);
     received.set(`${tag}/${kind}`, [...(received.get(`${tag}/${kind}`) ?? []), r]);
-    return r;
-  };
-  const recvBytes = s1.recvBytes.bind(s1);
-  s1.recvBytes = async (peer, tag, kind = '') => {
-    const b = await recvBytes(peer, tag, kind);
-    // hm's packed conversion message (bitpack.ts), as the 64-bit words its bytes fill
-    view.set(`recv/${peer}/${tag}/${kind}`, bytesAsRing(b));
-    return b;
-  };
-  const send = s1.send.bind(s1);
-  s1.send = (peer, tag, ring, kind = '') => {
-    sent.set(`${tag}/${kind}`, ring);
-    send(peer, tag, ring, kind);
-  };
+  });
+  // hm's packed conversion message (bitpack.ts), as the 64-bit words its bytes fill
+  onRecvBytes(s1, (b, peer, tag, kind) => view.set(`recv/${peer}/${tag}/${kind}`, bytesAsRing(b)));
+  onSend(s1, (ring, _peer, tag, kind) => sent.set(`${tag}/${kind}`, ring));
   const y = randomSigned(N, 10), v = randomSigned(N, 20);
   const tags: number[] = [];
   await Promise.all(ss.map(async (s) => {

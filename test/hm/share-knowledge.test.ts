@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { onRecv } from '../helpers/spy.js';
 import { Ring } from '../../src/ring/ring.js';
 import type { Session } from '../../src/session/session.js';
 import type { HmLeak, Pieces } from '../../protocols/offline/hm/replicated.js';
@@ -26,12 +27,7 @@ const F = 16;
 /** Captures every tensor party 2 receives, by (peer, tag, kind). */
 function tap(s: Session): Map<string, Ring> {
   const got = new Map<string, Ring>();
-  const recv = s.recv.bind(s);
-  s.recv = async (peer, tag, kind = '') => {
-    const r = await recv(peer, tag, kind);
-    got.set(`${peer}/${tag}/${kind}`, r);
-    return r;
-  };
+  onRecv(s, (r, peer, tag, kind) => got.set(`${peer}/${tag}/${kind}`, r));
   return got;
 }
 
