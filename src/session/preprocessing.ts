@@ -55,6 +55,39 @@ export interface MaskedTriple {
   c: Ring;
 }
 
+/** A bit window [at, at + bits) of a lookup mask's R, handed out one-hot (see `LutMask`). */
+export interface LutField {
+  at: number;
+  bits: number;
+}
+
+/** What a lookup mask carries (see `Preprocessing.lutMask`). */
+export interface LutSpec {
+  /** Windows of R given one-hot: 1 ≤ bits ≤ 10, at ≥ 0, at + bits ≤ 64. */
+  fields: readonly LutField[];
+  /** Powers λ̃^1..λ̃^powers of field 0's low part multiplied into its one-hot (0..3). */
+  powers: number;
+  /** λ̃ ≈ λ_0 / 2^shift (0 ≤ shift ≤ fields[0].at). */
+  shift: number;
+}
+
+/**
+ * A lookup mask: a uniform R ∈ Z_2^64 with chosen bit windows of it shared one-hot, so that
+ * after opening c = x + R any function of those bits of x is a public linear combination of
+ * the one-hot shares (protocols/nonlinear/sigmoid.ts). For every element and field k:
+ *   R ≡ ρ_k·2^at_k + λ_k  (mod 2^(at_k + bits_k)),  0 ≤ ρ_k < 2^bits_k,  0 ≤ λ_k < 2^(at_k + 1),
+ * and λ̃ is an integer with λ_0/2^shift − 2 < λ̃ ≤ λ_0/2^shift. (A dealer has λ_k = R mod 2^at_k;
+ * a mode that sums R from two parties' parts may carry the low parts' sum.)
+ */
+export interface LutMask {
+  /** Arithmetic shares of R, shape [len]. */
+  r: Ring;
+  /** Per field k: shares [len, 2^bits_k] of the one-hot vector of ρ_k (1 at index ρ_k, else 0). */
+  hot: Ring[];
+  /** Per power p = 1..powers: shares [len, 2^bits_0] of hot_0 · λ̃^p. */
+  pow: Ring[];
+}
+
 /**
  * Correlated randomness for the online phase, requested by (tag, shape). All parties request
  * the same items with the same tags in the same order. Implementations: dealer, ot, and the
@@ -93,6 +126,11 @@ export interface Preprocessing {
    * with op(A) as `use` says (row slice, optional transpose). Never hands out the same B twice.
    */
   maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple>;
+  /**
+   * Lookup masks for `len` elements (see LutMask). Optional: a mode without it makes the
+   * protocols that would use it fall back to comparison circuits (more rounds).
+   */
+  lutMask?(tag: number, len: number, spec: LutSpec): Promise<LutMask>;
   /** Release resources (connections to a dealer, background generation). */
   close(): Promise<void>;
 }
