@@ -18,7 +18,7 @@ describe('ltz, relu and sigmoid over the WebSocket mesh with the dealer process 
       expect(r.failures).to.deep.equal([]);
       expect(r.mode).to.equal('dealer');
       expect(r.ltzRounds).to.equal(8); // edaBits: 1 opening + 6 tree levels + b2a, any n
-      expect(r.sigmoidRounds).to.equal(8);
+      expect(r.sigmoidRounds).to.equal(2); // the dealer supplies lookup masks: one opening, one fused product-and-truncation
     }
     expect(run.dealer?.exitCode, run.dealer?.stderr).to.equal(0);
   });

@@ -4,11 +4,14 @@ import { decodeFixed, encodeFixed } from '../src/ring/fixed.js';
 import { input } from '../protocols/arithmetic/input.js';
 import { open } from '../protocols/arithmetic/open.js';
 import { sigmoid, sigmoidCost } from '../protocols/nonlinear/sigmoid.js';
+import { sigmoidLutCost } from '../protocols/nonlinear/sigmoid-lut.js';
+import { InsecureLocalPreprocessing } from './helpers/insecure-prep.js';
+import type { Preprocessing } from '../src/session/preprocessing.js';
 import { exp, expBytes, expRounds } from '../protocols/nonlinear/exp.js';
 import { reciprocal, reciprocalBytes, reciprocalRounds } from '../protocols/nonlinear/reciprocal.js';
 import { rsqrt, rsqrtBytes, rsqrtRounds } from '../protocols/nonlinear/rsqrt.js';
 import { softmax, softmaxRounds } from '../protocols/nonlinear/softmax.js';
-import { runParties } from './helpers/parties.js';
+import { runParties, testSeed } from './helpers/parties.js';
 import type { Session } from '../src/session/session.js';
 
 /** Dense grid lo..hi with `step`, plus extra values. */
@@ -43,10 +46,73 @@ function maxErr(xs: number[], ys: Float64Array, ref: (x: number) => number, rel 
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 
-describe('sigmoid', () => {
+/** The comparison-circuit path: the insecure test preprocessing without lookup masks. */
+const treePrep = (label: string, n = 3) => (me: number) => Object.assign(new InsecureLocalPreprocessing(testSeed(label), me, n), { lutMask: undefined });
+
+/** Like fx, with an explicit input scale and preprocessing. */
+async function fxIn(n: number, xs: number[], inFrac: number, prep?: (me: number) => Preprocessing, f = 16): Promise<{ y: Float64Array; xe: Float64Array; rounds: number[]; bytes: number[] }> {
+  const enc = encodeFixed(xs, undefined, inFrac);
+  const res = await runParties(n, async (s) => {
+    const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
+    const before = s.stats();
+    const y = await sigmoid(s, x, f, inFrac);
+    const after = s.stats();
+    return { y: decodeFixed(await open(s, y), f), rounds: after.rounds - before.rounds, bytes: after.bytesSent - before.bytesSent };
+  }, prep ? { prep } : {});
+  return { y: res[0]!.y, xe: decodeFixed(enc, inFrac), rounds: res.map((r) => r.rounds), bytes: res.map((r) => r.bytes) };
+}
+
+/** max |σ(x) − y| against the encoded inputs. */
+function sigErr(xe: Float64Array, y: Float64Array): number {
+  let m = 0;
+  xe.forEach((x, i) => (m = Math.max(m, Math.abs(y[i]! - sig(x)))));
+  return m;
+}
+
+describe('sigmoid by table lookup (modes with lookup masks: dealer, hm)', () => {
+  it('max abs error ≤ 5e-4 over the whole accepted range (−128, 124), dense near 0 (n=3); 2 rounds, 48 B per element and peer', async () => {
+    const xs = grid(-127.99, 123.99, 1 / 64, grid(-15, 15, 1 / 512, [0, -1e-5, 2 ** -16, -(2 ** -16), 10, -10, 9.99, -10.01, 14, -14]));
+    const { y, xe, rounds, bytes } = await fxIn(3, xs, 16);
+    expect(sigErr(xe, y)).to.be.below(5e-4);
+    const cost = sigmoidLutCost(xs.length);
+    for (const r of rounds) expect(r).to.equal(cost.rounds);
+    for (const b of bytes) expect(b).to.equal(2 * cost.bytesPerPeer);
+  });
+  for (const n of [2, 5]) {
+    it(`agrees with plaintext on seeded random inputs and edges (n=${n})`, async () => {
+      const rnd = mulberry(7 + n);
+      const xs = Array.from({ length: 3000 }, () => (rnd() - 0.5) * 40).concat([0, -1, 1, 123.9, -127.9, 2 ** -16]);
+      const { y, xe, rounds, bytes } = await fxIn(n, xs, 16);
+      expect(sigErr(xe, y)).to.be.below(5e-4);
+      for (const r of rounds) expect(r).to.equal(2);
+      for (const b of bytes) expect(b).to.equal((n - 1) * sigmoidLutCost(xs.length).bytesPerPeer);
+    });
+  }
+  for (const inFrac of [32, 48]) {
+    it(`takes an input with ${inFrac} fractional bits (an untruncated product) in the same 2 rounds`, async () => {
+      const xs = grid(-20, 20, 1 / 32, [-127.5, 123.5, 0]);
+      const { y, xe, rounds } = await fxIn(3, xs, inFrac);
+      expect(sigErr(xe, y)).to.be.below(5e-4);
+      for (const r of rounds) expect(r).to.equal(2);
+    });
+  }
+  it('works with f = 20 and f = 10 on a 2-D tensor', async () => {
+    for (const f of [20, 10]) {
+      const xs = grid(-9, 9, 0.25).slice(0, 72);
+      const { y } = await fx(3, xs, (s, x) => sigmoid(s, x.reshape([8, 9]), f), f);
+      expect(maxErr(xs, y, sig)).to.be.below(f === 10 ? 2e-3 : 5e-4);
+    }
+  });
+  it('beyond the accepted range the lookup is wrong (documented limit), so the range is stated, not hoped for', async () => {
+    const { y } = await fxIn(3, [130, 200], 16);
+    expect(Math.min(...y)).to.be.below(0.5);
+  });
+});
+
+describe('sigmoid by comparisons (modes without lookup masks: ot)', () => {
   it('max abs error ≤ 1e-3 on a dense grid over [−12, 12] and at huge inputs (n=3), rounds as documented', async () => {
     const xs = grid(-12, 12, 1 / 128, [-1e6, 1e6, -(2 ** 40), 2 ** 40, 7.5, -7.5, 1.5, -1.5, 0]);
-    const { y, rounds, bytes } = await fx(3, xs, (s, x) => sigmoid(s, x));
+    const { y, rounds, bytes } = await fxIn(3, xs, 16, treePrep('tree-dense'));
     expect(maxErr(xs, y, sig)).to.be.below(1e-3);
     const cost = sigmoidCost(3, xs.length);
     for (const r of rounds) expect(r).to.equal(cost.rounds);
@@ -55,50 +121,48 @@ describe('sigmoid', () => {
   for (const n of [2, 5]) {
     it(`agrees with plaintext on a coarse grid (n=${n})`, async () => {
       const xs = grid(-10, 10, 0.37);
-      const { y, rounds } = await fx(n, xs, (s, x) => sigmoid(s, x));
+      const { y, rounds } = await fxIn(n, xs, 16, treePrep(`tree-${n}`, n));
       expect(maxErr(xs, y, sig)).to.be.below(1e-3);
       for (const r of rounds) expect(r).to.equal(sigmoidCost(n, xs.length).rounds);
     });
   }
   it('takes an untruncated product (inFrac = 2f) in the same rounds (n=3)', async () => {
     const xs = grid(-10, 10, 1 / 32);
-    const enc = encodeFixed(xs, undefined, 32);
-    const res = await runParties(3, async (s) => {
-      const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
-      const r0 = s.stats();
-      const y = await sigmoid(s, x, 16, 32);
-      const r1 = s.stats();
-      return { y: decodeFixed(await open(s, y)), rounds: r1.rounds - r0.rounds, bytes: r1.bytesSent - r0.bytesSent };
-    });
-    for (const r of res) {
-      expect(maxErr(xs, r.y, sig)).to.be.below(1e-3);
-      expect(r.rounds).to.equal(sigmoidCost(3, xs.length, true).rounds);
-      expect(r.bytes).to.equal(2 * sigmoidCost(3, xs.length, true).bytesPerPeer);
-    }
+    const r = await fxIn(3, xs, 32, treePrep('tree-2f'));
+    expect(maxErr(xs, r.y, sig)).to.be.below(1e-3);
+    for (const k of r.rounds) expect(k).to.equal(sigmoidCost(3, xs.length, true).rounds);
+    for (const b of r.bytes) expect(b).to.equal(2 * sigmoidCost(3, xs.length, true).bytesPerPeer);
   });
   it('takes a product of an untruncated value (inFrac = 3f) in the same rounds (n=3)', async () => {
     const xs = grid(-10, 10, 1 / 16, [-(2 ** 13), 2 ** 13, -1000, 1000]);
-    const enc = encodeFixed(xs, undefined, 48);
-    const res = await runParties(3, async (s) => {
-      const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
-      const r0 = s.stats().rounds;
-      const y = await sigmoid(s, x, 16, 48);
-      const rounds = s.stats().rounds - r0;
-      return { y: decodeFixed(await open(s, y)), rounds };
-    });
-    for (const r of res) {
-      expect(maxErr(xs, r.y, sig)).to.be.below(1e-3);
-      expect(r.rounds).to.equal(sigmoidCost(3, xs.length, true).rounds);
-    }
+    const r = await fxIn(3, xs, 48, treePrep('tree-3f'));
+    expect(maxErr(xs, r.y, sig)).to.be.below(1e-3);
+    for (const k of r.rounds) expect(k).to.equal(sigmoidCost(3, xs.length, true).rounds);
     const bad = await runParties(3, async (s) => sigmoid(s, Ring.zeros([1]), 16, 49).then(() => 'ok', (e: Error) => e.message));
     expect(bad[0]).to.match(/= 16\.\.48/);
   });
   it('works with f = 20 on a 2-D tensor', async () => {
     const xs = grid(-9, 9, 0.25).slice(0, 72);
-    const { y } = await fx(3, xs, (s, x) => sigmoid(s, x.reshape([8, 9]), 20), 20);
-    expect(maxErr(xs, y, sig)).to.be.below(1e-3);
+    const enc = encodeFixed(xs, undefined, 20);
+    const res = await runParties(3, async (s) => {
+      const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
+      return decodeFixed(await open(s, await sigmoid(s, x.reshape([8, 9]), 20)), 20);
+    }, { prep: treePrep('tree-f20') });
+    expect(maxErr(xs, res[0]!, sig)).to.be.below(1e-3);
   });
 });
+
+/** Seeded uniform [0, 1) (mulberry32). */
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** Geometric grid lo..hi with `count` points. */
 function geo(lo: number, hi: number, count: number): number[] {

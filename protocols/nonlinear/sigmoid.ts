@@ -11,6 +11,8 @@ import type { Scope } from '../core/scope.js';
 import { COEF_BITS, polyEvalStep, powersPrep, powersStep } from './poly.js';
 import { cat, splitLike } from '../arithmetic/open.js';
 import { truncPrep, truncStep } from '../arithmetic/trunc.js';
+import { LUT_MAX_IN_FRAC, sigmoidLutCost, sigmoidLutStep } from './sigmoid-lut.js';
+import type { Preprocessing } from '../../src/session/preprocessing.js';
 
 /** Breakpoints: odd cubic on [−B1, B1), quartic on [B1, B2) and its mirror, constants outside. */
 const B1 = 1.5;
@@ -50,6 +52,8 @@ export async function* sigmoidStep(s: Scope, x: Ring, f: number = FRAC_BITS, inF
   if (!Number.isInteger(f) || f < 1 || f > 24) throw new ConcordError('E_RANGE', `sigmoid: fractional bits f=${f} outside 1..24`);
   const maxIn = Math.min(3 * f, 58);
   if (!Number.isInteger(inFrac) || inFrac < f || inFrac > maxIn) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..min(3f, 58) = ${f}..${maxIn}`);
+  // With lookup masks (dealer, hm) the 3-round table lookup of sigmoid-lut.ts; else comparisons.
+  if (usesLookup(s.prep, inFrac)) return yield* sigmoidLutStep(s, x, f, inFrac);
   const flat = x.reshape([x.size]);
   const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** inFrac)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));
@@ -75,8 +79,17 @@ async function* piecesStep(s: Scope, x2: Ring, f: number, inFrac: number): Chain
   return cat([l, m.sub(l), r.sub(m), oneMinusR]);
 }
 
-/** Documented cost of sigmoid over `len` elements: critical-path rounds and bytes sent to each peer. */
-export function sigmoidCost(n: number, len: number, untruncatedInput = false): { rounds: number; bytesPerPeer: number } {
+/** True when sigmoid runs as the 2-round lookup (sigmoid-lut.ts): the mode supplies lookup masks. */
+export function usesLookup(prep: Preprocessing, inFrac: number = FRAC_BITS): boolean {
+  return prep.lutMask !== undefined && inFrac <= LUT_MAX_IN_FRAC;
+}
+
+/**
+ * Documented cost of sigmoid over `len` elements: critical-path rounds and bytes sent to each
+ * peer, for the lookup (`lookup`, see usesLookup) or the comparison circuit.
+ */
+export function sigmoidCost(n: number, len: number, untruncatedInput = false, lookup = false): { rounds: number; bytesPerPeer: number } {
+  if (lookup) return sigmoidLutCost(len);
   const c = msbCost(n, 4 * len);
   return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * packedWords(4 * len) + (4 * 16 + 96 + (untruncatedInput ? 8 : 0)) * len };
 }

@@ -9,9 +9,9 @@
  */
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { DaBits, EdaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import type { Message } from '../../src/net/transport.js';
-import { itemKey, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
+import { itemKey, lutRequest, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
 
 /** The trust assumption of the dealer mode (processes print "offline: dealer — " + this). */
@@ -124,6 +124,10 @@ export class DealerPreprocessing implements Preprocessing {
   /** Native edaBits: the dealer always supplies all 64 bits (the same item whatever `bits` asks). */
   edaBits(tag: number, shape: Shape, _bits?: number): Promise<EdaBits> {
     return this.item({ kind: 'edabit', tag, shape: [...shape] }) as Promise<EdaBits>;
+  }
+  /** Native lookup masks (dealer-items.ts: λ_k = R mod 2^at_k exactly). */
+  lutMask(tag: number, len: number, spec: LutSpec): Promise<LutMask> {
+    return this.item(lutRequest(tag, len, spec)) as Promise<LutMask>;
   }
   matrixMask(tag: number, shape: Shape): Promise<Ring> {
     if (shape.length !== 2) return Promise.reject(new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`));

@@ -20,7 +20,7 @@ import { ConcordError } from '../../src/errors.js';
 import { Prg, deriveKey } from '../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
 import * as W from '../../src/ring/wasm.js';
-import type { DaBits, EdaBits, MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
 
 /**
  * Label of the per-party seed both ends export from their Noise link (never sent): the dealer
@@ -37,10 +37,11 @@ export type ItemRequest =
   | { kind: 'dabit'; tag: number; shape: Shape }
   | { kind: 'edabit'; tag: number; shape: Shape }
   | { kind: 'mask'; tag: number; shape: Shape }
+  | { kind: 'lut'; tag: number; len: number; fields: [number, number][]; powers: number; shift: number }
   | { kind: 'masked'; tag: number; maskTag: number; maskShape: Shape; start: number; end: number; transpose: boolean; m: number };
 
 /** A party's share of an item, by kind. */
-export type ItemShare = Triple | TruncPair | DaBits | EdaBits | MaskedTriple | Ring;
+export type ItemShare = Triple | TruncPair | DaBits | EdaBits | MaskedTriple | LutMask | Ring;
 
 /** The stable name of an item: all parties and the dealer derive PRG streams from it. */
 export function itemKey(q: ItemRequest): string {
@@ -55,6 +56,8 @@ export function itemKey(q: ItemRequest): string {
       return `matrix/${q.tag}/${q.n}x${q.k}x${q.m}`;
     case 'trunc':
       return `trunc/${q.tag}/${q.shape.join('x')}/f${q.f}`;
+    case 'lut':
+      return `lut/${q.tag}/${q.len}/${q.fields.map(([at, bits]) => `${bits}@${at}`).join(',')}/p${q.powers}/s${q.shift}`;
     case 'masked':
       return `masked/${q.tag}/${q.maskTag}/${q.maskShape.join('x')}/${q.start}-${q.end}/${q.transpose ? 'T' : 'N'}/${q.m}`;
   }
@@ -75,6 +78,10 @@ function layout(q: ItemRequest): { random: Shape[]; dependent: Shape[] } {
       return { random: [q.shape], dependent: [q.shape] };
     case 'mask':
       return { random: [q.shape], dependent: [] };
+    case 'lut': {
+      const hot = q.fields.map(([, bits]): Shape => [q.len, 2 ** bits]);
+      return { random: [[q.len]], dependent: [...hot, ...Array.from({ length: q.powers }, () => hot[0]!)] };
+    }
     case 'masked': {
       const [h, k] = [q.end - q.start, q.maskShape[1]!];
       const inner = q.transpose ? h : k;
@@ -82,6 +89,13 @@ function layout(q: ItemRequest): { random: Shape[]; dependent: Shape[] } {
       return { random: [[inner, q.m]], dependent: [[outer, q.m]] };
     }
   }
+}
+
+/** The request of a lookup mask (checked here, so a bad spec fails before it reaches a dealer). */
+export function lutRequest(tag: number, len: number, spec: LutSpec): ItemRequest {
+  const q: ItemRequest = { kind: 'lut', tag, len, fields: spec.fields.map((w): [number, number] => [w.at, w.bits]), powers: spec.powers, shift: spec.shift };
+  checkRequest(q);
+  return q;
 }
 
 /** Number of ring elements of the correction party n−1 receives for this item. */
@@ -103,6 +117,16 @@ export function checkRequest(q: ItemRequest): void {
     case 'mask': dims(q.shape, 'shape'); if (q.shape.length !== 2) bad('a mask is 2-D'); break;
     case 'trunc': dims(q.shape, 'shape'); if (!Number.isInteger(q.f) || q.f < 1 || q.f > 62) bad('f must be in 1..62'); break;
     case 'matrix': dims([q.n, q.k], 'n, k'); dims([q.k, q.m], 'k, m'); break;
+    case 'lut':
+      dims([q.len], 'len');
+      if (!Array.isArray(q.fields) || q.fields.length < 1 || q.fields.length > 4) bad('fields must list 1..4 windows');
+      for (const w of q.fields) {
+        if (!Array.isArray(w) || w.length !== 2 || !w.every(Number.isInteger)) bad('a field is [at, bits]');
+        if (w[1]! < 1 || w[1]! > 10 || w[0]! < 0 || w[0]! + w[1]! > 64) bad('a field needs 1 ≤ bits ≤ 10 and 0 ≤ at, at + bits ≤ 64');
+      }
+      if (!Number.isInteger(q.powers) || q.powers < 0 || q.powers > 3) bad('powers must be in 0..3');
+      if (!Number.isInteger(q.shift) || q.shift < 0 || q.shift > q.fields[0]![0]) bad('shift must be in 0..fields[0].at');
+      break;
     case 'masked':
       dims(q.maskShape, 'maskShape');
       if (q.maskShape.length !== 2) bad('maskShape must be 2-D');
@@ -210,6 +234,7 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
     case 'dabit': W.shift('bit', sums[0]!.data, 0, sums[0]!.data); out = sums[0]!; break;
     // An edaBit's arithmetic value is the ⊕ of the parties' whole words: r, read as a ring element.
     case 'edabit': out = sums[0]!; break;
+    case 'lut': out = lutCorrection(sums[0]!, q); break;
     case 'masked': {
       if (!mask) throw new ConcordError('E_INTERNAL', 'dealerCorrection: masked triple without a mask source');
       const a = opRows(mask(q.maskTag, q.maskShape), q.start, q.end);
@@ -246,5 +271,37 @@ export function partyShare(seed: Uint8Array, q: ItemRequest, correction?: Ring):
     case 'dabit': case 'edabit': return { bin: random[0]!, arith: dep[0]! };
     case 'mask': return random[0]!;
     case 'masked': return { b: random[0]!, c: dep[0]! };
+    case 'lut': return { r: random[0]!, hot: dep.slice(0, q.fields.length), pow: dep.slice(q.fields.length) };
   }
+}
+
+/**
+ * The full dependent values of a lookup mask from R: per field the one-hot of its window, then
+ * hot_0·λ̃^p with λ_0 = R mod 2^at_0 and λ̃ = λ_0 >> shift (the dealer's exact case of the
+ * LutMask contract), flattened in layout order.
+ */
+function lutCorrection(r: Ring, q: Extract<ItemRequest, { kind: 'lut' }>): Ring {
+  const len = q.len;
+  const widths = q.fields.map(([, bits]) => 2 ** bits);
+  const total = widths.reduce((a, w) => a + w * len, 0) + q.powers * widths[0]! * len;
+  const out = new Ring([total]);
+  const d = out.data;
+  let base = 0;
+  q.fields.forEach(([at, bits], k) => {
+    const w = widths[k]!, mask = (1n << BigInt(bits)) - 1n, sh = BigInt(at);
+    for (let i = 0; i < len; i++) d[base + i * w + Number((r.data[i]! >> sh) & mask)] = 1n;
+    base += w * len;
+  });
+  const [at0, bits0] = q.fields[0]!;
+  const w0 = widths[0]!, lowMask = (1n << BigInt(at0)) - 1n, mask0 = (1n << BigInt(bits0)) - 1n;
+  for (let p = 1; p <= q.powers; p++) {
+    const pp = BigInt(p);
+    for (let i = 0; i < len; i++) {
+      const v = r.data[i]!;
+      const lam = (v & lowMask) >> BigInt(q.shift);
+      d[base + i * w0 + Number((v >> BigInt(at0)) & mask0)] = BigInt.asUintN(64, lam ** pp);
+    }
+    base += w0 * len;
+  }
+  return out;
 }

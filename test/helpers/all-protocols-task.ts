@@ -18,7 +18,7 @@ import { ltz, ltzCost } from '../../protocols/compare/ltz.js';
 import { relu, reluCost } from '../../protocols/compare/relu.js';
 import { eq, ge, gt, le, lt, type Operand } from '../../protocols/compare/compare.js';
 import { argmax, max, maxRounds, maxWithIndex } from '../../protocols/compare/max.js';
-import { sigmoid, sigmoidCost } from '../../protocols/nonlinear/sigmoid.js';
+import { sigmoid, sigmoidCost, usesLookup } from '../../protocols/nonlinear/sigmoid.js';
 import { exp, expBytes, expRounds } from '../../protocols/nonlinear/exp.js';
 import { reciprocal, reciprocalBytes, reciprocalRounds } from '../../protocols/nonlinear/reciprocal.js';
 import { rsqrt, rsqrtBytes, rsqrtRounds } from '../../protocols/nonlinear/rsqrt.js';
@@ -286,12 +286,15 @@ export async function task(s: Session, raw: unknown): Promise<AllProtocolsResult
 
   // ---- nonlinear (f = 16): sigmoid (also on an untruncated 2f-bit input), exp, reciprocal, rsqrt, softmax
   {
-    const sg = encodeFixed([...uniform(prg, 80, -10, 10), 0, ULP, -ULP, 1, -1, 1.5, -1.5, 7.5, -7.5, 7.5 - ULP, -7.5 - ULP, 2 ** 45, -(2 ** 45), 1000]);
+    // The lookup sigmoid (dealer, hm) accepts −128 < x < 124; the comparison circuit (ot) any |x| < 2^46.
+    const lut = usesLookup(s.prep);
+    const far = lut ? [123.99, -127.99, 100, -100, 10, -10, 10 - ULP, -10 - ULP] : [2 ** 45, -(2 ** 45), 1000];
+    const sg = encodeFixed([...uniform(prg, 80, -10, 10), 0, ULP, -ULP, 1, -1, 1.5, -1.5, 7.5, -7.5, 7.5 - ULP, -7.5 - ULP, ...far]);
     const sig = (v: number) => 1 / (1 + Math.exp(-v));
-    const c = sigmoidCost(s.n, sg.size);
+    const c = sigmoidCost(s.n, sg.size, false, lut);
     const y = await measure('sigmoid', c.rounds, c.bytesPerPeer, () => sigmoid(s, own(0, sg)));
-    const sg2 = encodeFixed([...uniform(prg, 30, -10, 10), 0, 2 ** 29, -(2 ** 29), 1.5], undefined, 2 * F);
-    const c2 = sigmoidCost(s.n, sg2.size, true);
+    const sg2 = encodeFixed([...uniform(prg, 30, -10, 10), 0, ...(lut ? [123.5, -127.5] : [2 ** 29, -(2 ** 29)]), 1.5], undefined, 2 * F);
+    const c2 = sigmoidCost(s.n, sg2.size, true, lut);
     const y2 = await measure('sigmoid inFrac = 2f', c2.rounds, c2.bytesPerPeer, () => sigmoid(s, own(last, sg2), F, 2 * F));
 
     const ex = encodeFixed([...uniform(prg, 60, -40, 11.05), 0, ULP, -ULP, 1, -1, Math.LN2, -Math.LN2, 11.04, -11.08, -11.1, -12, -1e6, -(2 ** 40)]);

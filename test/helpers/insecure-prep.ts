@@ -1,7 +1,7 @@
 import { deriveKey } from '../../src/crypto/prg.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { DaBits, EdaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
-import { dealerCorrection, itemKey, maskValue, partyShare, type ItemRequest } from '../../protocols/offline/dealer-items.js';
+import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import { dealerCorrection, itemKey, lutRequest, maskValue, partyShare, type ItemRequest } from '../../protocols/offline/dealer-items.js';
 import { ConcordError } from '../../src/errors.js';
 
 /** The per-party seeds every InsecureLocalPreprocessing derives from one common test seed. */
@@ -54,6 +54,9 @@ export class InsecureLocalPreprocessing implements Preprocessing {
   /** All 64 bits, like the dealer (`bits` is a lower bound). */
   async edaBits(tag: number, shape: Shape, _bits?: number): Promise<EdaBits> {
     return this.item({ kind: 'edabit', tag, shape }) as EdaBits;
+  }
+  async lutMask(tag: number, len: number, spec: LutSpec): Promise<LutMask> {
+    return this.item(lutRequest(tag, len, spec)) as LutMask;
   }
   async matrixMask(tag: number, shape: Shape): Promise<Ring> {
     this.masks.set(tag, [...shape]);
