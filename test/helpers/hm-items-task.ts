@@ -2,6 +2,8 @@ import { Ring } from '../../src/ring/ring.js';
 import type { Session } from '../../src/session/session.js';
 import { openMany } from '../../protocols/arithmetic/open.js';
 import { openBinaryMany } from '../../protocols/binary/open.js';
+import type { LutSpec } from '../../src/session/preprocessing.js';
+import { checkLutContract } from './lut-check.js';
 
 /**
  * Cluster task (and in-memory body) for test/hm/*.test.ts: requests every item kind of the
@@ -9,7 +11,8 @@ import { openBinaryMany } from '../../protocols/binary/open.js';
  * ordinary open protocols) and checks its defining relation: c = a·b, C = A·B for matrix triples
  * and for masked triples over row slices and transposes of one mask, bitwise c = a ∧ b, daBits'
  * arithmetic bit = XOR bit, truncation pairs r = r_low + 2^63·r_top with [r_low >> f] exact for
- * several f, and that the opened randomness looks uniform (bit frequencies). Several requests
+ * several f, lookup masks against the LutMask contract (lut-check.ts), and that the opened
+ * randomness looks uniform (bit frequencies). Several requests
  * of one shape (batch boundaries) and concurrent mixed requests are included.
  */
 export interface HmItemsResult {
@@ -108,6 +111,18 @@ export async function task(s: Session, args: { count?: number } = {}): Promise<H
     check(top!.equals(r!.shr(63)), `trunc f=${f}: r_top = bit 63 of r`);
     check(lo!.equals(r!.shl(1).shr(1 + f)), `trunc f=${f}: r_low >> f exact`);
     if (shape[0] === count) check(Math.abs(onesFraction(r!) - 0.5) < 0.01, 'trunc: r uniform-looking');
+  }
+
+  // lookup masks (a mode may lack them): the sigmoid's spec, and one top field with powers 3
+  const luts: Array<[number, LutSpec]> = [[400, { fields: [{ at: 14, bits: 7 }, { at: 17, bits: 7 }], powers: 2, shift: 2 }], [30, { fields: [{ at: 54, bits: 10 }], powers: 3, shift: 0 }]];
+  for (const [len, spec] of s.prep.lutMask ? luts : []) {
+    const m = await s.prep.lutMask!(s.tag(), len, spec);
+    const [r, ...rest] = await openMany(s, [m.r, ...m.hot, ...m.pow]);
+    const shapes = [...m.hot, ...m.pow].map((t) => t.shape);
+    const opened = rest.map((t, i) => t.reshape(shapes[i]!));
+    const { failures: bad } = checkLutContract(spec, len, r!.reshape([len]), opened.slice(0, spec.fields.length), opened.slice(spec.fields.length), 1);
+    check(bad.length === 0, `lutMask (${len}, ${spec.fields.length} fields): ${bad[0]}`);
+    if (len === 400) check(Math.abs(onesFraction(r!) - 0.5) < 0.02, 'lutMask: R uniform-looking');
   }
   return { failures, checked, mode: s.prep.mode };
 }

@@ -34,3 +34,12 @@ export function onSend(s: Session, on: (r: Ring, peer: number, tag: number, kind
     send(peer, tag, ring, kind);
   };
 }
+
+/** Call `on` with every byte message `s` sends, before it goes out. */
+export function onSendBytes(s: Session, on: (b: Uint8Array, peer: number, tag: number, kind: string) => void): void {
+  const sendBytes = s.sendBytes.bind(s);
+  s.sendBytes = (peer, tag, bytes, kind = '') => {
+    on(bytes, peer, tag, kind);
+    sendBytes(peer, tag, bytes, kind);
+  };
+}
