@@ -8,15 +8,22 @@ import { lutMask, lutMaskBytes, lutWords } from '../../protocols/offline/hm/lut.
 import { hmSessions } from '../helpers/hm-view.js';
 import { checkLutContract } from '../helpers/lut-check.js';
 import { onesFraction } from '../helpers/hm-items-task.js';
-import { testSeed } from '../helpers/parties.js';
+import { runParties, testSeed } from '../helpers/parties.js';
+import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
+import { decodeFixed, encodeFixed } from '../../src/ring/fixed.js';
+import { input } from '../../protocols/arithmetic/input.js';
+import { open } from '../../protocols/arithmetic/open.js';
+import { sigmoid } from '../../protocols/nonlinear/sigmoid.js';
+import { sigmoidLutCost } from '../../protocols/nonlinear/sigmoid-lut.js';
 
 /**
  * hm's native lookup masks (lut.ts) against the LutMask contract, on the sum of the three
  * parties' shares: for chosen pieces at the edges (field(u) + field(y) wrapping mod 2^bits, low
  * parts carrying across 2^at, u or y = 0, all-ones) and seeded random ones, several specs
  * (one / two / three fields, powers 0..3, shift 0 and shift = at); bytes on each link against
- * the formula; spec validation; the E_FRAME check of party 1. The share-knowledge attacks are in
- * lut-knowledge.test.ts.
+ * the formula; spec validation; the E_FRAME check of party 1; and the lookup sigmoid's accuracy
+ * on these masks (their λ_k may reach 2^(at+1), unlike a dealer's). The share-knowledge attacks
+ * are in lut-knowledge.test.ts.
  */
 const ONES = (1n << 64n) - 1n;
 
@@ -211,5 +218,34 @@ describe('HmPreprocessing.lutMask: requests and spec validation', function () {
   ];
   for (const [name, len, spec, code, pattern] of bad) {
     it(`${name}: ${code} saying what was expected`, () => rejects(len, spec, code, pattern));
+  }
+});
+
+describe('the lookup sigmoid (sigmoid-lut.ts) on hm lookup masks, whose λ may carry into the window', function () {
+  this.timeout(120_000);
+
+  for (const inFrac of [16, 32, 48]) {
+    it(`inFrac ${inFrac}: |error| ≤ 5e-4 over the accepted range (−128, 124), dense near 0 and at the window edges`, async () => {
+      const xs: number[] = [0, -1e-5, 2 ** -14, 10, -10, 9.99, -10.01, 14, -14, 13.99, -14.01, 123.99, -127.99];
+      for (let v = -127.99; v <= 123.99; v += 1 / 16) xs.push(v);
+      for (let v = -16; v <= 16; v += 1 / 256) xs.push(v);
+      const enc = encodeFixed(xs, undefined, inFrac);
+      const res = await runParties(3, async (s) => {
+        const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
+        const before = s.stats();
+        const y = await sigmoid(s, x, 16, inFrac);
+        const after = s.stats();
+        return { y: decodeFixed(await open(s, y), 16), bytes: after.bytesSent - before.bytesSent };
+      }, { sessionPrep: (s) => createHmPreprocessing(s) });
+      const xe = decodeFixed(enc, inFrac);
+      let err = 0;
+      xe.forEach((x, i) => (err = Math.max(err, Math.abs(res[0]!.y[i]! - 1 / (1 + Math.exp(-x))))));
+      expect(err).to.be.below(5e-4);
+      // bytes: the online 48 B per element and peer, the mask's message 0 → 1, and (cold
+      // preprocessing) the truncation pairs' batch, whose rounds also show in the session's count
+      const online = 2 * sigmoidLutCost(xs.length).bytesPerPeer, mask = lutMaskBytes(xs.length, sigmoidSpec(inFrac));
+      expect(res[0]!.bytes - res[1]!.bytes).to.be.at.least(mask);
+      for (const r of res) expect(r.bytes).to.be.at.least(online);
+    });
   }
 });
