@@ -47,6 +47,8 @@ const VARIANTS = [
     { tests: ['test/compare.test.js'], grep: 'b2a converts XOR-shared bits' }),
   zeroedDealerItem('edabit', 'dealer edaBits r = 0 (ltz opens x + 2^k unmasked)', 'ltz( bounded)?',
     { tests: ['test/compare.test.js'], grep: 'ltz (matches the sign bit|with a known bound)' }),
+  zeroedDealerItem('lut', 'dealer lookup masks R = 0 (the lookup sigmoid opens x + L unmasked)', 'sigmoid lookup',
+    { tests: ['test/nonlinear.test.js'], grep: 'sigmoid by table lookup' }),
   {
     name: 'hm replicated pieces with 24 random bits (every piece << 40; the items keep their relations mod 2^64, but the hm item test flags them as non-uniform)',
     patches: [{ file: 'protocols/offline/hm/replicated.js', find: 'const mine = this.prev.ring(shape), other = this.next.ring(shape);', replace: 'const mine = this.prev.ring(shape).shl(40), other = this.next.ring(shape).shl(40);' }],

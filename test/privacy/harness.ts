@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ring, type Shape } from '../../src/ring/ring.js';
 import type { Message, Transport } from '../../src/net/transport.js';
 import type { Session } from '../../src/session/session.js';
-import type { DaBits, EdaBits, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
 import type { HmLeak } from '../../protocols/offline/hm/replicated.js';
@@ -51,8 +51,27 @@ const LOW24 = (1n << 24n) - 1n;
 class LeakyPrep implements Preprocessing {
   readonly mode: string;
   readonly trust = 'LEAKY TEST VARIANT';
+  /** Present exactly when the inner mode has it (a mode without lookup masks stays without). */
+  readonly lutMask?: (tag: number, len: number, spec: LutSpec) => Promise<LutMask>;
   constructor(private readonly inner: Preprocessing, private readonly leak: 'fewBits' | 'zero') {
     this.mode = `${inner.mode}+leaky-${leak}`;
+    if (inner.lutMask) this.lutMask = (tag, len, spec) => this.zeroLut(inner.lutMask!.bind(inner)(tag, len, spec));
+  }
+  /**
+   * Lookup masks for R = 0 (both variants: the opening shows x + L in clear), still correct: each
+   * one-hot becomes the one-hot of index 0, shared as this party's share of Σ_j hot[j] = 1 put at
+   * index 0 (linear, so no party needs to know who it is); λ = 0, so every power is 0.
+   */
+  private async zeroLut(p: Promise<LutMask>): Promise<LutMask> {
+    const m = await p;
+    const atZero = (h: Ring): Ring => {
+      const [len, w] = h.shape as [number, number];
+      const sums = h.sum(1);
+      const out = new Ring([len, w]);
+      for (let i = 0; i < len; i++) out.data[i * w] = sums.data[i]!;
+      return out;
+    };
+    return { r: this.z(m.r), hot: m.hot.map(atZero), pow: m.pow.map((q) => this.z(q)) };
   }
   private z(r: Ring): Ring {
     return Ring.zeros(r.shape);

@@ -9,6 +9,7 @@ import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { a2b } from '../../protocols/binary/a2b.js';
 import { b2a } from '../../protocols/binary/b2a.js';
 import { ltz } from '../../protocols/compare/ltz.js';
+import { sigmoid } from '../../protocols/nonlinear/sigmoid.js';
 import { checkView, MODES, randomSigned, Z_LIMIT, type Body, type Leak, type Mode } from './harness.js';
 
 /**
@@ -59,6 +60,10 @@ const FAMILIES: Family[] = [
   { name: 'ltz', shapes: [[N], [N], [N]], draw: inRange(60), leak: 'zero', body: async (s, sec) => ltz(s, inp(s, sec, 1, [N]).sub(inp(s, sec, 2, [N]))) },
   // The bounded-range ltz (edaBits, 21-bit comparison); the leaky variant's edaBits keep 24 random bits (r << 40).
   { name: 'ltz bounded', shapes: [[N], [N], [N]], draw: inRange(20), leak: 'fewBits', body: async (s, sec) => ltz(s, inp(s, sec, 1, [N]).sub(inp(s, sec, 2, [N])), 21) },
+  // The 2-round lookup sigmoid (dealer, hm; ot runs its comparison circuit): inputs inside its
+  // accepted range (each secret |v| < 2^21 ring units = 32 real, the difference < 64); the leaky
+  // variant's lookup masks have R = 0, so c = x + L opens in clear.
+  { name: 'sigmoid lookup', shapes: [[N], [N], [N]], draw: inRange(22), leak: 'zero', body: async (s, sec) => sigmoid(s, inp(s, sec, 1, [N]).sub(inp(s, sec, 2, [N]))) },
   {
     // 64 bits travel per word: 2^16 bits give 1024 opened words per run
     name: 'b2a', shapes: [[NB], [NB], [NB]], draw: bitsOnly, leak: 'zero',
