@@ -10,7 +10,7 @@ import type { Session } from '../src/session/session.js';
 import { barrier, measure, type PartyTiming } from './party-run.js';
 import { ltz } from '../protocols/compare/ltz.js';
 import { relu } from '../protocols/compare/relu.js';
-import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
+import { sigmoid, type SigmoidMethod } from '../protocols/nonlinear/sigmoid.js';
 import { msbPrep } from '../protocols/binary/msb.js';
 import { Scope } from '../protocols/core/scope.js';
 
@@ -18,6 +18,8 @@ export interface CompareBenchArgs {
   op: 'ltz' | 'relu' | 'sigmoid';
   size: number;
   reps: number;
+  /** sigmoid only: force the lookup or the comparison circuit (default: the 'auto' choice). */
+  method?: SigmoidMethod;
 }
 
 export interface CompareBenchOut {
@@ -31,11 +33,11 @@ export interface CompareBenchOut {
 const now = (): number => performance.now() / 1000;
 
 export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
-  const { op, size, reps } = raw as CompareBenchArgs;
+  const { op, size, reps, method } = raw as CompareBenchArgs;
   const prg = new Prg(deriveKey(new TextEncoder().encode('concord-bench-compare...'), `party/${s.me}`));
   // ltz/relu on full-width ring shares; sigmoid on fixed-point shares of |x| < 8 (f = 16).
   const x = op === 'sigmoid' ? prg.ring([size]).sar(45) : prg.ring([size]);
-  const body = op === 'ltz' ? () => ltz(s, x) : op === 'relu' ? () => relu(s, x) : () => sigmoid(s, x);
+  const body = op === 'ltz' ? () => ltz(s, x) : op === 'relu' ? () => relu(s, x) : () => sigmoid(s, x, undefined, undefined, method);
   const online: PartyTiming[] = [];
   for (let i = 0; i <= reps; i++) {
     const t = await measure(s, body);

@@ -3,7 +3,7 @@ import { Ring } from '../src/ring/ring.js';
 import { decodeFixed, encodeFixed } from '../src/ring/fixed.js';
 import { input } from '../protocols/arithmetic/input.js';
 import { open } from '../protocols/arithmetic/open.js';
-import { sigmoid, sigmoidCost } from '../protocols/nonlinear/sigmoid.js';
+import { LOOKUP_AUTO_MAX, sigmoid, sigmoidCost, type SigmoidMethod } from '../protocols/nonlinear/sigmoid.js';
 import { sigmoidLutCost } from '../protocols/nonlinear/sigmoid-lut.js';
 import { InsecureLocalPreprocessing } from './helpers/insecure-prep.js';
 import type { Preprocessing } from '../src/session/preprocessing.js';
@@ -50,12 +50,12 @@ const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 const treePrep = (label: string, n = 3) => (me: number) => Object.assign(new InsecureLocalPreprocessing(testSeed(label), me, n), { lutMask: undefined });
 
 /** Like fx, with an explicit input scale and preprocessing. */
-async function fxIn(n: number, xs: number[], inFrac: number, prep?: (me: number) => Preprocessing, f = 16): Promise<{ y: Float64Array; xe: Float64Array; rounds: number[]; bytes: number[] }> {
+async function fxIn(n: number, xs: number[], inFrac: number, prep?: (me: number) => Preprocessing, f = 16, method: SigmoidMethod = 'lookup'): Promise<{ y: Float64Array; xe: Float64Array; rounds: number[]; bytes: number[] }> {
   const enc = encodeFixed(xs, undefined, inFrac);
   const res = await runParties(n, async (s) => {
     const x = input(s, 0, enc.shape, s.me === 0 ? enc : undefined);
     const before = s.stats();
-    const y = await sigmoid(s, x, f, inFrac);
+    const y = await sigmoid(s, x, f, inFrac, prep ? 'auto' : method);
     const after = s.stats();
     return { y: decodeFixed(await open(s, y), f), rounds: after.rounds - before.rounds, bytes: after.bytesSent - before.bytesSent };
   }, prep ? { prep } : {});
@@ -102,6 +102,19 @@ describe('sigmoid by table lookup (modes with lookup masks: dealer, hm)', () => 
       const { y } = await fx(3, xs, (s, x) => sigmoid(s, x.reshape([8, 9]), f), f);
       expect(maxErr(xs, y, sig)).to.be.below(f === 10 ? 2e-3 : 5e-4);
     }
+  });
+  it(`'auto' takes the lookup up to ${LOOKUP_AUTO_MAX} elements and the comparison circuit above; 'lookup' without lookup masks is E_PREP`, async () => {
+    const rounds = await runParties(3, async (s) => {
+      const count = async (len: number): Promise<number> => {
+        const r0 = s.stats().rounds;
+        await sigmoid(s, Ring.zeros([len]));
+        return s.stats().rounds - r0;
+      };
+      return [await count(LOOKUP_AUTO_MAX), await count(LOOKUP_AUTO_MAX + 1)];
+    });
+    expect(rounds[0]).to.deep.equal([2, sigmoidCost(3, 1).rounds]);
+    const bad = await runParties(3, async (s) => sigmoid(s, Ring.zeros([4]), 16, 16, 'lookup').then(() => 'ok', (e: { code?: string; message: string }) => `${e.code}: ${e.message}`), { prep: treePrep('no-lut') });
+    expect(bad[0]).to.match(/^E_PREP: .*needs lookup masks/);
   });
   it('beyond the accepted range the lookup is wrong (documented limit), so the range is stated, not hoped for', async () => {
     const { y } = await fxIn(3, [130, 200], 16);

@@ -39,7 +39,7 @@ import type { Scope } from '../core/scope.js';
  * Security: c, Y + r and the Beaver openings are each masked by fresh uniform preprocessing.
  */
 export async function* sigmoidLutStep(s: Scope, x: Ring, f: number, inFrac: number): Chain<Ring> {
-  if (!s.prep.lutMask) throw new ConcordError('E_INTERNAL', `sigmoidLut: offline mode ${s.prep.mode} has no lookup masks`);
+  if (!s.prep.lutMask) throw new ConcordError('E_PREP', `sigmoid: method 'lookup' needs lookup masks, and offline mode ${s.prep.mode} has none; use method 'auto' or 'compare', or the dealer or hm mode`);
   if (!Number.isInteger(inFrac) || inFrac < f || inFrac > LUT_MAX_IN_FRAC) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..${LUT_MAX_IN_FRAC} for the lookup sigmoid`);
   const flat = x.reshape([x.size]);
   const len = flat.size;
@@ -162,9 +162,6 @@ function tables(g: Geometry): Tables {
   return t;
 }
 
-/** Elements per block of the lookup (bounds the rotated tables to 2 MiB each). */
-const BLOCK = 2048;
-
 /** The local part: shares of I, H and Y from the opened c (see the file comment). */
 function lookup(c: Ring, m: LutMask, g: Geometry): { inner: Ring; high: Ring; y: Ring } {
   const len = c.size;
@@ -172,34 +169,21 @@ function lookup(c: Ring, m: LutMask, g: Geometry): { inner: Ring; high: Ring; y:
   const fine = g.spec.fields[0]!, coarse = g.spec.fields[1]!;
   const fineShift = BigInt(fine.at), coarseShift = BigInt(coarse.at);
   const loMask = (1n << fineShift) - 1n, shift = BigInt(g.spec.shift);
-  const inner = new Ring([len]), high = new Ring([len]), y = new Ring([len]);
-  for (let start = 0; start < len; start += BLOCK) {
-    const n = Math.min(BLOCK, len - start);
-    const cf = new Int32Array(n), cc = new Int32Array(n);
-    const ct = new Ring([n]);
-    for (let i = 0; i < n; i++) {
-      const v = c.data[start + i]!;
-      cf[i] = Number((v >> fineShift) & BigInt(FINE - 1));
-      cc[i] = Number((v >> coarseShift) & BigInt(COARSE - 1));
-      ct.data[i] = (v & loMask) >> shift;
-    }
-    const rows = (d: BigUint64Array, idx: Int32Array, w: number): Ring => {
-      const out = new Ring([n, w]);
-      for (let i = 0; i < n; i++) out.data.set(d.subarray(w - idx[i]!, 2 * w - idx[i]!), i * w);
-      return out;
-    };
-    const part = (r: Ring, w: number): Ring => new Ring([n, w], r.data.subarray(start * w, (start + n) * w));
-    const dot = (share: Ring, table: Ring): Ring => share.mul(table).sum(1);
-    const [hot, p1, p2] = [part(m.hot[0]!, FINE), part(m.pow[0]!, FINE), part(m.pow[1]!, FINE)];
-    const [ra, rb, rc] = [rows(T.a, cf, FINE), rows(T.b, cf, FINE), rows(T.c, cf, FINE)];
-    // Y = Σ hot·(a + b·c̃ + c·c̃²) − Σ hot·λ̃·(b + 2c·c̃) + Σ hot·λ̃²·c, i.e. P_u(c̃ − λ̃).
-    const ct2 = ct.mul(ct);
-    const yb = dot(hot, ra).add(ct.mul(dot(hot, rb))).add(ct2.mul(dot(hot, rc)))
-      .sub(dot(p1, rb)).sub(ct.mul(dot(p1, rc)).shl(1)).add(dot(p2, rc));
-    const hc = part(m.hot[1]!, COARSE);
-    inner.data.set(dot(hc, rows(T.inner, cc, COARSE)).data, start);
-    high.data.set(dot(hc, rows(T.high, cc, COARSE)).data, start);
-    y.data.set(yb.data, start);
+  const cf = new Int32Array(len), cc = new Int32Array(len);
+  const ct = new Ring([len]);
+  for (let i = 0; i < len; i++) {
+    const v = c.data[i]!;
+    cf[i] = Number((v >> fineShift) & BigInt(FINE - 1));
+    cc[i] = Number((v >> coarseShift) & BigInt(COARSE - 1));
+    ct.data[i] = (v & loMask) >> shift;
   }
-  return { inner, high, y };
+  const [hot, p1, p2] = [m.hot[0]!, m.pow[0]!, m.pow[1]!];
+  // Y = Σ hot·(a + b·c̃ + c·c̃²) − Σ hot·λ̃·(b + 2c·c̃) + Σ hot·λ̃²·c, i.e. P_u(c̃ − λ̃).
+  const pb = p1.rotDot(T.b, cf), pc = p1.rotDot(T.c, cf);
+  const y = hot.rotDot(T.a, cf)
+    .add(ct.mul(hot.rotDot(T.b, cf).sub(pc.shl(1))))
+    .add(ct.mul(ct).mul(hot.rotDot(T.c, cf)))
+    .sub(pb).add(p2.rotDot(T.c, cf));
+  const hc = m.hot[1]!;
+  return { inner: hc.rotDot(T.inner, cc), high: hc.rotDot(T.high, cc), y };
 }

@@ -45,15 +45,20 @@ const LEFT = RIGHT.map((c, j) => (j === 0 ? 1 - c : j % 2 === 1 ? c : -c));
  * Same rounds, 8·len more bytes; input range then |x| < 2^(62−inFrac) real (2^30 at 2f, 2^14 at
  * 3f for f = 16).
  */
-export const sigmoid = runner((s, x: Ring, f?: number, inFrac?: number) => sigmoidStep(s, x, f, inFrac));
+export const sigmoid = runner((s, x: Ring, f?: number, inFrac?: number, method?: SigmoidMethod) => sigmoidStep(s, x, f, inFrac, method));
+
+/**
+ * How sigmoid is computed: 'lookup' (sigmoid-lut.ts, 2 rounds, needs a mode with lookup masks),
+ * 'compare' (the comparison circuit below, 8 rounds, any mode), or 'auto' (default: see usesLookup).
+ */
+export type SigmoidMethod = 'auto' | 'lookup' | 'compare';
 
 /** sigmoid as a chain. */
-export async function* sigmoidStep(s: Scope, x: Ring, f: number = FRAC_BITS, inFrac: number = f): Chain<Ring> {
+export async function* sigmoidStep(s: Scope, x: Ring, f: number = FRAC_BITS, inFrac: number = f, method: SigmoidMethod = 'auto'): Chain<Ring> {
   if (!Number.isInteger(f) || f < 1 || f > 24) throw new ConcordError('E_RANGE', `sigmoid: fractional bits f=${f} outside 1..24`);
   const maxIn = Math.min(3 * f, 58);
   if (!Number.isInteger(inFrac) || inFrac < f || inFrac > maxIn) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..min(3f, 58) = ${f}..${maxIn}`);
-  // With lookup masks (dealer, hm) the 3-round table lookup of sigmoid-lut.ts; else comparisons.
-  if (usesLookup(s.prep, inFrac)) return yield* sigmoidLutStep(s, x, f, inFrac);
+  if (method === 'lookup' || (method === 'auto' && usesLookup(s.prep, inFrac, x.size))) return yield* sigmoidLutStep(s, x, f, inFrac);
   const flat = x.reshape([x.size]);
   const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** inFrac)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));
@@ -79,10 +84,23 @@ async function* piecesStep(s: Scope, x2: Ring, f: number, inFrac: number): Chain
   return cat([l, m.sub(l), r.sub(m), oneMinusR]);
 }
 
-/** True when sigmoid runs as the 2-round lookup (sigmoid-lut.ts): the mode supplies lookup masks. */
-export function usesLookup(prep: Preprocessing, inFrac: number = FRAC_BITS): boolean {
-  return prep.lutMask !== undefined && inFrac <= LUT_MAX_IN_FRAC;
+/**
+ * True when the 'auto' sigmoid runs as the 2-round lookup (sigmoid-lut.ts): the mode supplies
+ * lookup masks and the call has at most LOOKUP_AUTO_MAX elements. A lookup mask is 4 KiB of
+ * preprocessing per element (512 one-hot words) that one party receives, against ≈ 360 B of
+ * preprocessing and ≈ 318 B per peer online for the comparison circuit; so small calls (a
+ * training batch), where rounds set the time, take the lookup, and large element-wise calls,
+ * where bytes do, the circuit. Measured on loopback, dealer, 3 parties (`bench sigmoid.lookup`
+ * vs `sigmoid.compare`, load 6–9): 256 elements 29 vs 83 ms, 1,024 and 4,096 about even (87 vs
+ * 84, 185 vs 237 ms), 8,192 480 vs 262 ms; any real network adds the circuit's 6 extra rounds
+ * and 6.6× the bytes, so the line is drawn at 4,096.
+ */
+export function usesLookup(prep: Preprocessing, inFrac: number = FRAC_BITS, len = 1): boolean {
+  return prep.lutMask !== undefined && inFrac <= LUT_MAX_IN_FRAC && len <= LOOKUP_AUTO_MAX;
 }
+
+/** Largest 'auto' sigmoid call that takes the lookup (see usesLookup). */
+export const LOOKUP_AUTO_MAX = 4096;
 
 /**
  * Documented cost of sigmoid over `len` elements: critical-path rounds and bytes sent to each

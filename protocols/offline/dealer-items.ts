@@ -283,25 +283,29 @@ export function partyShare(seed: Uint8Array, q: ItemRequest, correction?: Ring):
 function lutCorrection(r: Ring, q: Extract<ItemRequest, { kind: 'lut' }>): Ring {
   const len = q.len;
   const widths = q.fields.map(([, bits]) => 2 ** bits);
-  const total = widths.reduce((a, w) => a + w * len, 0) + q.powers * widths[0]! * len;
-  const out = new Ring([total]);
-  const d = out.data;
-  let base = 0;
-  q.fields.forEach(([at, bits], k) => {
-    const w = widths[k]!, mask = (1n << BigInt(bits)) - 1n, sh = BigInt(at);
-    for (let i = 0; i < len; i++) d[base + i * w + Number((r.data[i]! >> sh) & mask)] = 1n;
-    base += w * len;
-  });
-  const [at0, bits0] = q.fields[0]!;
-  const w0 = widths[0]!, lowMask = (1n << BigInt(at0)) - 1n, mask0 = (1n << BigInt(bits0)) - 1n;
-  for (let p = 1; p <= q.powers; p++) {
-    const pp = BigInt(p);
-    for (let i = 0; i < len; i++) {
-      const v = r.data[i]!;
-      const lam = (v & lowMask) >> BigInt(q.shift);
-      d[base + i * w0 + Number((v >> BigInt(at0)) & mask0)] = BigInt.asUintN(64, lam ** pp);
-    }
-    base += w0 * len;
+  const bases: number[] = [];
+  let total = 0;
+  for (const w of [...widths, ...Array.from({ length: q.powers }, () => widths[0]!)]) {
+    bases.push(total);
+    total += w * len;
   }
-  return out;
+  const d = new Ring([total]).data;
+  const shifts = q.fields.map(([at]) => BigInt(at)), masks = q.fields.map(([, bits]) => (1n << BigInt(bits)) - 1n);
+  const lowMask = (1n << shifts[0]!) - 1n, sh = BigInt(q.shift), w0 = widths[0]!;
+  for (let i = 0; i < len; i++) {
+    const v = r.data[i]!;
+    let hot0 = 0;
+    for (let k = 0; k < widths.length; k++) {
+      const idx = Number((v >> shifts[k]!) & masks[k]!);
+      if (k === 0) hot0 = idx;
+      d[bases[k]! + i * widths[k]! + idx] = 1n;
+    }
+    const lam = (v & lowMask) >> sh;
+    let pw = 1n;
+    for (let p = 0; p < q.powers; p++) {
+      pw = BigInt.asUintN(64, pw * lam);
+      d[bases[widths.length + p]! + i * w0 + hot0] = pw;
+    }
+  }
+  return new Ring([total], d);
 }

@@ -350,6 +350,33 @@ function reshapeKernels() {
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $li))))
 
+  ;; o[i] = Σ_j a[i·c + j]·d[c − idx[i] + j] (idx: i32 per row, 0 ≤ idx < c; d: 2c words). The
+  ;; dot product of each row with a rotation of one table (a lookup on a one-hot share row).
+  (func (export "rotDot") (param $a i32) (param $d i32) (param $idx i32) (param $o i32) (param $r i32) (param $c i32)
+    (local $i i32) (local $t i32) (local $end i32) (local $vend i32) (local $acc v128) (local $s i64)
+    (local.set $i (i32.const 0))
+    (block $bi (loop $li
+      (br_if $bi (i32.ge_u (local.get $i) (local.get $r)))
+      (local.set $t (i32.add (local.get $d) (i32.shl
+        (i32.sub (local.get $c) (i32.load (i32.add (local.get $idx) (i32.shl (local.get $i) (i32.const 2)))))
+        (i32.const 3))))
+      (local.set $acc (v128.const i64x2 0 0))
+      (local.set $end (i32.add (local.get $a) (i32.shl (local.get $c) (i32.const 3))))
+      (local.set $vend (i32.add (local.get $a) (i32.shl (i32.and (local.get $c) (i32.const -2)) (i32.const 3))))
+      (block $bv (loop $lv
+        (br_if $bv (i32.ge_u (local.get $a) (local.get $vend)))
+        (local.set $acc (i64x2.add (local.get $acc) (i64x2.mul (v128.load (local.get $a)) (v128.load (local.get $t)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $t (i32.add (local.get $t) (i32.const 16)))
+        (br $lv)))
+      (local.set $s (i64.add (i64x2.extract_lane 0 (local.get $acc)) (i64x2.extract_lane 1 (local.get $acc))))
+      (if (i32.lt_u (local.get $a) (local.get $end)) (then
+        (local.set $s (i64.add (local.get $s) (i64.mul (i64.load (local.get $a)) (i64.load (local.get $t)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))))
+      (i64.store (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3))) (local.get $s))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $li))))
+
   ;; o[j] = Σ_i a[i][j]; o must not overlap a
   (func (export "colSum") (param $a i32) (param $o i32) (param $r i32) (param $c i32)
     (local $i i32)

@@ -154,6 +154,17 @@ export class Ring {
     return out;
   }
 
+  /**
+   * [rows]: row i's dot product with a table rotated by idx[i], T[(idx[i] − j) mod cols] for
+   * column j, where `doubled` holds D[k] = T[(−k) mod cols] for k < 2·cols (a 2-D tensor).
+   */
+  rotDot(doubled: BigUint64Array, idx: Int32Array): Ring {
+    const [r, c] = this.shape as [number, number];
+    const out = new Ring([r]);
+    W.rotDot(this.data, doubled, idx, out.data, r, c);
+    return out;
+  }
+
   /** Rows [start, end) of a 2-D tensor, or elements [start, end) of a 1-D tensor (copy). */
   slice(start: number, end: number): Ring {
     const rows = this.shape[0]!;

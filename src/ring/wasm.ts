@@ -31,6 +31,7 @@ interface KernelExports {
   transpose(a: number, o: number, r: number, c: number): void;
   rowSum(a: number, o: number, r: number, c: number): void;
   colSum(a: number, o: number, r: number, c: number): void;
+  rotDot(a: number, d: number, idx: number, o: number, r: number, c: number): void;
 }
 
 function load(): KernelExports {
@@ -182,4 +183,26 @@ export function rowSum(a: U64, out: U64, r: number, c: number): void {
 /** out[j] = Σ_i a[i][j] for a r×c. */
 export function colSum(a: U64, out: U64, r: number, c: number): void {
   twoOperand('sum', a, c, (o) => K.colSum(0, o, r, c), out);
+}
+
+/**
+ * out[i] = Σ_j a[i·c + j]·d[c − idx[i] + j] for a r×c, d of 2c words and 0 ≤ idx[i] < c: each
+ * row's dot product with the table rotated by idx[i] (d holds the table doubled, index-reversed).
+ */
+export function rotDot(a: U64, d: U64, idx: Int32Array, out: U64, r: number, c: number): void {
+  if (d.length !== 2 * c || idx.length !== r || a.length !== r * c || out.length !== r) throw new ConcordError('E_SHAPE', 'rotDot: operand lengths do not fit r×c');
+  for (let i = 0; i < r; i++) if (!(idx[i]! >= 0 && idx[i]! < c)) throw new ConcordError('E_RANGE', `rotDot: rotation ${idx[i]} outside 0..${c - 1}`);
+  // Rows in chunks of about CHUNK words: a's chunk, the table, the chunk's indices and outputs.
+  const rows = Math.max(1, Math.min(r, Math.floor(CHUNK / c)));
+  const dOff = align(rows * c), iOff = dOff + align(2 * c), oOff = iOff + align(Math.ceil(rows / 2));
+  const v = arena((oOff + align(rows)) * 8, 'rotDot');
+  v.set(d, dOff);
+  const iv = new Int32Array(v.buffer, iOff * 8, rows);
+  for (let start = 0; start < r; start += rows) {
+    const n = Math.min(rows, r - start);
+    v.set(a.subarray(start * c, (start + n) * c), 0);
+    iv.set(idx.subarray(start, start + n));
+    K.rotDot(0, dOff * 8, iOff * 8, oOff * 8, n, c);
+    out.set(v.subarray(oOff, oOff + n), start);
+  }
 }

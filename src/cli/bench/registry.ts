@@ -17,6 +17,8 @@ export const BENCH_MODULES: Record<string, string> = {
   ltz: '../../../bench/compare.js',
   relu: '../../../bench/compare.js',
   sigmoid: '../../../bench/compare.js',
+  'sigmoid.lookup': '../../../bench/compare.js',
+  'sigmoid.compare': '../../../bench/compare.js',
   'train.logreg': '../../../bench/train.js',
   'train.mlp': '../../../bench/train.js',
   'offline.triples': '../../../bench/offline.js',
