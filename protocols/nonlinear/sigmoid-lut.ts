@@ -9,7 +9,7 @@ import type { Scope } from '../core/scope.js';
 /**
  * Logistic sigmoid in 2 rounds by table lookup on a masked input. [one-hot lookup tables on an
  * opened x + R as in Dessouky et al., "Pushing the communication barrier in secure computation
- * using lookup tables", NDSS 2017, and Keller et al., "Secure MPC for lookup tables" (SPDZ-LUT);
+ * using lookup tables", NDSS 2017, and Keller, Orsini, Rotaru, Scholl, Soria-Vazquez, Vivek, "Faster secure multi-party computation of AES and DES using lookup tables", ACNS 2017 (SPDZ-LUT);
  * here two bit windows of R are read, and the truncation is fused into the selection product]
  *
  * Round 1 — with a lookup mask (Preprocessing.lutMask: uniform R, two bit windows one-hot) open
