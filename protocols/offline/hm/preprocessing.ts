@@ -61,6 +61,9 @@ export interface HmPrepOptions {
   onPieces?: (label: string, pieces: Pieces) => void;
 }
 
+/** Largest batch of lookup masks (elements): 4,096 × 4 KiB = 16 MiB for the sigmoid's spec. */
+const LUT_MAX_BATCH = 4096;
+
 const zeros3 = (shape: Shape): Triple => ({ a: Ring.zeros(shape), b: Ring.zeros(shape), c: Ring.zeros(shape) });
 /** Slice and join of a batch of items shared two ways (daBits, edaBits). */
 const sliceTwo = <T extends { arith: Ring; bin: Ring }>(v: T, a: number, b: number): T => ({ ...v, arith: v.arith.slice(a, b), bin: v.bin.slice(a, b) });
@@ -75,7 +78,6 @@ export class HmPreprocessing implements Preprocessing {
   private readonly used = new Map<string, string>();
   private readonly masks = new Map<number, Pieces>();
   /** Tags that carried a lookup mask (its messages are named by the tag alone). */
-  private readonly lutTags = new Set<number>();
   private readonly streams = new Map<string, ItemStream<unknown>>();
   private batchIndex = 0;
   private closed = false;
@@ -200,20 +202,28 @@ export class HmPreprocessing implements Preprocessing {
    * shared by parties 1 and 2 from one message of party 0, generated on request (1 round,
    * len·(Σ_k 2^bits_k + powers·2^bits_0)·8 bytes party 0 → party 1). One request per tag.
    */
+  /**
+   * Lookup masks natively (lut.ts), in batches ahead of use like the other message-bearing items
+   * (one stream per spec, batches of at most LUT_MAX_BATCH elements, i.e. 16 MiB for the
+   * sigmoid's 4 KiB masks), so a training step does not wait for party 0's message.
+   */
   async lutMask(tag: number, len: number, spec: LutSpec): Promise<LutMask> {
     checkLutSpec(len, spec);
     const f = spec.fields;
     if (len === 0) return { r: Ring.zeros([0]), hot: f.map((x) => Ring.zeros([0, 2 ** x.bits])), pow: Array.from({ length: spec.powers }, () => Ring.zeros([0, 2 ** f[0]!.bits])) };
-    const p = this.prgs(tag, `lut/${tag}/${len}/${f.map((x) => `${x.at}+${x.bits}`).join(',')}/p${spec.powers}/s${spec.shift}`);
-    if (this.lutTags.has(tag)) throw new ConcordError('E_PREP', `lutMask: a lookup mask was already made under tag ${tag}; each request needs its own tag (their messages would collide)`);
-    this.lutTags.add(tag);
-    return lutMask(this.s, p, len, spec, tag, 'hm/lut');
+    const name = `${f.map((x) => `${x.at}+${x.bits}`).join(',')}/p${spec.powers}/s${spec.shift}`;
+    const st = this.stream<LutMask>(`lut/${name}`, (count, t, index) => lutMask(this.s, this.prgs(index, `lut/${name}/b${index}`), count, spec, t, `hm/${index}`),
+      (v, a, b) => ({ r: v.r.slice(a, b), hot: v.hot.map((h) => h.slice(a, b)), pow: v.pow.map((q) => q.slice(a, b)) }),
+      (vs) => ({ r: Ring.concat(vs.map((v) => v.r)), hot: vs[0]!.hot.map((_, k) => Ring.concat(vs.map((v) => v.hot[k]!))), pow: vs[0]!.pow.map((_, k) => Ring.concat(vs.map((v) => v.pow[k]!))) }),
+      LUT_MAX_BATCH);
+    return this.take(st, tag, len);
   }
 
-  private stream<T>(key: string, generate: (count: number, tag: number, index: number) => Promise<T>, slice: (v: T, a: number, b: number) => T, concat: (vs: T[]) => T): ItemStream<T> {
+  private stream<T>(key: string, generate: (count: number, tag: number, index: number) => Promise<T>, slice: (v: T, a: number, b: number) => T, concat: (vs: T[]) => T, maxBatch = this.maxBatch): ItemStream<T> {
     let st = this.streams.get(key) as ItemStream<T> | undefined;
     if (!st) {
-      st = new ItemStream<T>({ generate, slice, concat, firstBatch: this.firstBatch, maxBatch: this.maxBatch, prefetch: this.prefetch }, () => ++this.batchIndex);
+      const cap = Math.min(maxBatch, this.maxBatch);
+      st = new ItemStream<T>({ generate, slice, concat, firstBatch: Math.min(this.firstBatch, cap), maxBatch: cap, prefetch: this.prefetch }, () => ++this.batchIndex);
       this.streams.set(key, st as ItemStream<unknown>);
     }
     return st;

@@ -29,7 +29,7 @@ const HISTORY = 4096;
  * Predicted requests a batch covers, and how many are kept generated ahead (prefetch): small, so
  * that little is left over when the job ends, yet a batch is under way while the last is used.
  */
-const BATCH_REQUESTS = 4;
+const BATCH_REQUESTS = 16;
 const KEEP_AHEAD = 2;
 
 /** Predicted request sizes: `cycle` repeats from the next request on. */
