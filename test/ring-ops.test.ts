@@ -41,6 +41,49 @@ describe('ring ops against the BigInt reference', () => {
     });
   }
 
+  it('combine (add, xor) of 1..4 parts equals chained add/xor, all lengths, into a view and in place', () => {
+    const p = testPrg('combine');
+    for (const op of ['add', 'xor'] as const) {
+      for (const n of LENGTHS) {
+        for (let k = 1; k <= 4; k++) {
+          const parts = Array.from({ length: k }, () => randRing(p, [n]));
+          const want = parts.slice(1).reduce((acc, x) => acc[op](x), parts[0]!.clone());
+          expectSame(Ring.combine(op, parts), want.data, `combine ${op} n=${n} k=${k}`);
+          const backing = new BigUint64Array(n + 3);
+          const into = new Ring([n], backing.subarray(2, 2 + n));
+          Ring.combine(op, parts, into);
+          expectSame(into, want.data, `combine ${op} into a view n=${n} k=${k}`);
+          expect(backing[0]! | backing[1]! | backing[n + 2]!, 'combine writes outside its view').to.equal(0n);
+          Ring.combine(op, parts, parts[0]);
+          expectSame(parts[0]!, want.data, `combine ${op} in place n=${n} k=${k}`);
+        }
+      }
+    }
+    const [a, b] = edgePairs();
+    expectSame(Ring.combine('add', [a, b, a]), refOut(a.size, (o) => R.add(a.data, b.data, o)).map((v, i) => BigInt.asUintN(64, v + a.data[i]!)), 'combine of edge values');
+    expect(() => Ring.combine('add', [Ring.zeros([3]), Ring.zeros([4])])).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+    expect(() => Ring.combine('add', [])).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+  });
+
+  it('beaver = c + e·y + a·f against the reference, all lengths and edge values', () => {
+    const p = testPrg('beaver');
+    const ref = (c: Ring, e: Ring, y: Ring, a: Ring, f: Ring): U64 => refOut(c.size, (o) => {
+      const ey = new BigUint64Array(c.size);
+      const af = new BigUint64Array(c.size);
+      R.mul(e.data, y.data, ey);
+      R.mul(a.data, f.data, af);
+      R.add(c.data, ey, o);
+      R.add(o, af, o);
+    });
+    for (const n of [...LENGTHS, 16383, 16384, 16385, 50001]) {
+      const [c, e, y, a, f] = Array.from({ length: 5 }, () => randRing(p, [n]));
+      expectSame(Ring.beaver(c!, e!, y!, a!, f!), ref(c!, e!, y!, a!, f!), `beaver n=${n}`);
+    }
+    const [x, z] = edgePairs();
+    expectSame(Ring.beaver(x, z, x, z, z), ref(x, z, x, z, z), 'beaver of edge values');
+    expect(() => Ring.beaver(Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([4]), Ring.zeros([3]), Ring.zeros([3]))).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+  });
+
   it('neg and not, all lengths and edge values', () => {
     const p = testPrg('unary');
     for (const n of LENGTHS) {

@@ -1,4 +1,4 @@
-import type { Ring } from '../../src/ring/ring.js';
+import { Ring } from '../../src/ring/ring.js';
 import type { Triple } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 
@@ -31,6 +31,8 @@ export const matrixProduct: Product = (l, r) => l.matmul(r);
 
 /** Step 2 of the recipe: shares of x∘y from [c], the opened e, my [y], my [a] and the opened f. */
 export function beaverCombine(c: Ring, e: Ring, y: Ring, a: Ring, f: Ring, prod: Product): Ring {
+  // Element-wise: one fused pass (a quarter of the tensors and half the copies of four ring ops).
+  if (prod === elementwise) return Ring.beaver(c, e, y, a, f);
   return c.add(prod(e, y)).add(prod(a, f));
 }
 

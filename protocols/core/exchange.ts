@@ -4,56 +4,123 @@ import type { Opened, Opening } from './chain.js';
 import type { Scope } from './scope.js';
 
 /**
+ * Words per message of a streamed opening: 2^17 words = 1 MiB, one large-frame transport
+ * message of the link (src/net/frame.ts LARGE_CHUNK), so the receiver keeps each decrypted
+ * message as the chunk itself (no reassembly copy).
+ */
+export const CHUNK_WORDS = 1 << 17;
+
+/**
  * One round of a call: everything a chain opens this round (arithmetic shares, XOR shares, a
- * tensor revealed to some parties) goes to each peer as ONE message under the scope's tag and
- * the round's kind; the shares received are summed (add, reveal) or XORed (xor) into the opened
- * values. Rounds: 1. Bytes to each peer: 8 per word opened to it (a revealed tensor travels only
- * to its recipients; a party that neither opens nor receives anything sends nothing). A peer
- * sending a different number of words runs different code or shapes: the session aborts on every
- * party at once (E_FRAME) instead of waiting for a timeout.
+ * tensor revealed to some parties) goes to each peer under the scope's tag and the round's kind;
+ * the shares received are summed (add, reveal) or XORed (xor) into the opened values.
+ * Rounds: 1. Bytes to each peer: 8 per word opened to it (a revealed tensor travels only to its
+ * recipients; a party that neither opens nor receives anything sends nothing).
+ *
+ * Up to CHUNK_WORDS words per peer travel as ONE message (kind = the round's kind). A larger
+ * opening is streamed: the words laid end to end are cut into CHUNK_WORDS windows, window i
+ * travels as its own message (kind `<round>:<i>`; a view of the tensor, not a copy, unless it
+ * straddles two tensors), and window i is summed as soon as every peer's window i is in, while
+ * later windows are still being encrypted, sent and received. Same bytes, same round.
+ *
+ * A peer sending a different number of words runs different code or shapes: the session aborts
+ * on every party at once (E_FRAME) instead of waiting for a timeout.
  */
 export async function exchange(sc: Scope, o: Opening): Promise<Opened> {
   const common = [...(o.add ?? []), ...(o.xor ?? [])];
   const everyone = o.add !== undefined || o.xor !== undefined;
   const reveal = o.reveal;
   const iReceive = everyone || (reveal?.to.includes(sc.me) ?? false);
-  const words = (parts: Ring[]): number => parts.reduce((a, p) => a + p.size, 0);
   const withReveal = reveal ? [...common, reveal.x] : common;
   const s = sc.session;
   const kind = sc.nextRound();
-  const mine = [flat(common), reveal ? flat(withReveal) : undefined];
+  const toPeer = (p: number): Ring[] | undefined => (reveal?.to.includes(p) ? withReveal : everyone ? common : undefined);
+  // What I combine: the same list a peer receiving from me gets when I am a recipient.
+  const mine = reveal?.to.includes(sc.me) ? withReveal : common;
+  const ops: ('add' | 'xor')[] = [...(o.add ?? []).map(() => 'add' as const), ...(o.xor ?? []).map(() => 'xor' as const), ...(reveal ? ['add' as const] : [])];
   for (const p of sc.peers) {
-    if (reveal?.to.includes(p)) s.send(p, sc.id, mine[1]!, kind);
-    else if (everyone) s.send(p, sc.id, mine[0]!, kind);
+    const parts = toPeer(p);
+    if (!parts) continue;
+    const total = words(parts);
+    if (total <= CHUNK_WORDS) s.send(p, sc.id, flat(parts), kind);
+    else for (let i = 0, off = 0; off < total; i++, off += CHUNK_WORDS) s.send(p, sc.id, window(parts, off, Math.min(off + CHUNK_WORDS, total)), `${kind}:${i}`);
   }
   if (!iReceive) return { add: [], xor: [] };
-  const expected = reveal?.to.includes(sc.me) ? words(withReveal) : words(common);
-  const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, kind)));
-  theirs.forEach((t, k) => {
-    if (t.size !== expected) {
-      const peer = sc.peers[k]!;
-      const e = new ConcordError('E_FRAME', `party ${sc.ids[peer]} sent ${t.size} words for round ${kind} of tag ${sc.id}, expected ${expected}; the parties run different protocol code or shapes`, { party: sc.ids[peer] });
-      s.abort(e);
-      throw e;
+  const expected = words(mine);
+  const out = mine.map((x) => new Ring(x.shape));
+  const check = (t: Ring, k: number, want: number, what: string): void => {
+    if (t.size === want) return;
+    const peer = sc.peers[k]!;
+    const e = new ConcordError('E_FRAME', `party ${sc.ids[peer]} sent ${t.size} words for ${what} of tag ${sc.id}, expected ${want}; the parties run different protocol code or shapes`, { party: sc.ids[peer] });
+    s.abort(e);
+    throw e;
+  };
+  if (expected <= CHUNK_WORDS) {
+    const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, kind)));
+    theirs.forEach((t, k) => check(t, k, expected, `round ${kind}`));
+    combineWindow(mine, ops, out, theirs, 0, expected);
+  } else {
+    for (let i = 0, off = 0; off < expected; i++, off += CHUNK_WORDS) {
+      const end = Math.min(off + CHUNK_WORDS, expected);
+      const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, `${kind}:${i}`)));
+      theirs.forEach((t, k) => check(t, k, end - off, `chunk ${i} of round ${kind}`));
+      combineWindow(mine, ops, out, theirs, off, end);
     }
-  });
-  let off = 0;
-  const take = (xs: Ring[] | undefined, combine: (a: Ring, b: Ring) => Ring): Ring[] =>
-    (xs ?? []).map((x) => {
-      let acc = x;
-      for (const t of theirs) acc = combine(acc, new Ring(x.shape, t.data.subarray(off, off + x.size)));
-      off += x.size;
-      return acc;
-    });
-  const add = take(o.add, (a, b) => a.add(b));
-  const xor = take(o.xor, (a, b) => a.xor(b));
-  const revealed = reveal?.to.includes(sc.me) ? take([reveal.x], (a, b) => a.add(b))[0] : undefined;
-  return revealed ? { add, xor, revealed } : { add, xor };
+  }
+  const na = o.add?.length ?? 0;
+  const nx = o.xor?.length ?? 0;
+  const opened: Opened = { add: out.slice(0, na), xor: out.slice(na, na + nx) };
+  if (reveal?.to.includes(sc.me)) opened.revealed = out[na + nx]!;
+  return opened;
+}
+
+function words(parts: readonly Ring[]): number {
+  return parts.reduce((a, p) => a + p.size, 0);
+}
+
+/**
+ * Window [from, to) of the parts laid end to end, for the peers' shares: out[j] = mine[j] ∘ Σ theirs
+ * over the words of tensor j inside the window (∘ = ops[j]); `theirs` hold exactly the window.
+ */
+function combineWindow(mine: readonly Ring[], ops: readonly ('add' | 'xor')[], out: readonly Ring[], theirs: readonly Ring[], from: number, to: number): void {
+  let base = 0;
+  for (let j = 0; j < mine.length && base < to; j++) {
+    const x = mine[j]!;
+    const lo = Math.max(from, base);
+    const hi = Math.min(to, base + x.size);
+    if (lo < hi) {
+      const a = lo - base;
+      const b = hi - base;
+      const whole = a === 0 && b === x.size;
+      const view = (r: Ring, s: number, e: number): Ring => new Ring([e - s], r.data.subarray(s, e));
+      const parts = [whole ? x : view(x, a, b), ...theirs.map((t) => view(t, lo - from, hi - from))];
+      Ring.combine(ops[j]!, parts, whole ? out[j]! : view(out[j]!, a, b));
+    }
+    base += x.size;
+  }
+}
+
+/** Words [from, to) of the parts laid end to end: a view when one tensor holds them all, else a copy. */
+function window(parts: readonly Ring[], from: number, to: number): Ring {
+  let base = 0;
+  for (const p of parts) {
+    if (from >= base && to <= base + p.size) return new Ring([to - from], p.data.subarray(from - base, to - base));
+    base += p.size;
+  }
+  const out = new Ring([to - from]);
+  base = 0;
+  for (const p of parts) {
+    const lo = Math.max(from, base);
+    const hi = Math.min(to, base + p.size);
+    if (lo < hi) out.data.set(p.data.subarray(lo - base, hi - base), lo - from);
+    base += p.size;
+  }
+  return out;
 }
 
 /** The tensors laid end to end in one flat tensor (no copy for a single tensor). */
 function flat(parts: Ring[]): Ring {
-  const total = parts.reduce((a, p) => a + p.size, 0);
+  const total = words(parts);
   if (parts.length === 1) return parts[0]!.reshape([total]);
   const out = new Ring([total]);
   let off = 0;

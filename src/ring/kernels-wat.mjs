@@ -66,6 +66,28 @@ function elementwiseKernels() {
 }
 
 /**
+ * The Beaver combination o = c + e·y + a·f (mod 2^64) in one pass (protocols/arithmetic/beaver.ts):
+ * one kernel instead of two products and two sums, so each operand is loaded once.
+ */
+function beaverKernel() {
+  const ptrs = ['c', 'e', 'y', 'a', 'f'];
+  const bump = (size) => [...ptrs, 'o'].map((p) => `(local.set $${p} (i32.add (local.get $${p}) (i32.const ${size})))`).join(' ');
+  const expr = (load, add, mul) => `(${add} (${add} (${load} (local.get $c)) (${mul} (${load} (local.get $e)) (${load} (local.get $y)))) (${mul} (${load} (local.get $a)) (${load} (local.get $f))))`;
+  return `
+  (func (export "beaver") (param $c i32) (param $e i32) (param $y i32) (param $a i32) (param $f i32) (param $o i32) (param $n i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $vend (i32.add (local.get $o) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $v
+      (br_if $done (i32.ge_u (local.get $o) (local.get $vend)))
+      (v128.store (local.get $o) ${expr('v128.load', 'i64x2.add', 'i64x2.mul')})
+      ${bump(16)}
+      (br $v)))
+    (if (i32.lt_u (local.get $o) (local.get $end))
+      (then (i64.store (local.get $o) ${expr('i64.load', 'i64.add', 'i64.mul')}))))`;
+}
+
+/**
  * The matmul micro-kernel: C[MR×NR] += Ap·Bp over kc steps. Products mod 2^64 are split in
  * 32-bit halves: a·b = alo·blo + ((ahi·blo + alo·bhi) mod 2^32)·2^32, so the low products use
  * i64x2.extmul_*_i32x4_u (one pmuludq per two) and the cross terms i32x4.mul, accumulated mod
@@ -412,6 +434,7 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   return `(module
   (memory (export "memory") 64)
   ${elementwiseKernels()}
+  ${beaverKernel()}
   ${microKernel(kind, mr, nr)}
   ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}

@@ -93,6 +93,32 @@ export class Ring {
     return out;
   }
 
+  /**
+   * Σ parts ('add', mod 2^64) or ⊕ parts ('xor') element-wise in one pass, written into `out`
+   * (a new tensor if omitted; it may be a view, e.g. a window of a larger tensor, or one of the
+   * parts). Cheaper than a chain of add/xor calls: no intermediate tensor, k + 1 copies for k parts.
+   */
+  static combine(op: 'add' | 'xor', parts: readonly Ring[], out?: Ring): Ring {
+    if (parts.length === 0) throw new ConcordError('E_SHAPE', `combine (${op}) of no tensors`);
+    const first = parts[0]!;
+    for (const p of parts) if (p.size !== first.size) assertSameShape(first.shape, p.shape, op);
+    const o = out ?? new Ring(first.shape);
+    if (o.size !== first.size) assertSameShape(first.shape, o.shape, op);
+    W.fold(op, parts.map((p) => p.data), o.data);
+    return o;
+  }
+
+  /**
+   * c + e·y + a·f element-wise in one pass (the Beaver combination, protocols/arithmetic/beaver.ts):
+   * one new tensor instead of four, every operand read once. All five of one shape.
+   */
+  static beaver(c: Ring, e: Ring, y: Ring, a: Ring, f: Ring): Ring {
+    for (const [t, name] of [[e, 'e'], [y, 'y'], [a, 'a'], [f, 'f']] as const) assertSameShape(c.shape, t.shape, `beaver (${name})`);
+    const out = new Ring(c.shape);
+    W.beaver(c.data, e.data, y.data, a.data, f.data, out.data);
+    return out;
+  }
+
   /** Element-wise sum mod 2^64. */
   add(b: Ring): Ring { return this.binary(b, 'add'); }
   /** Element-wise difference mod 2^64. */

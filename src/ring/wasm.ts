@@ -32,6 +32,7 @@ interface KernelExports {
   rowSum(a: number, o: number, r: number, c: number): void;
   colSum(a: number, o: number, r: number, c: number): void;
   rotDot(a: number, d: number, idx: number, o: number, r: number, c: number): void;
+  beaver(c: number, e: number, y: number, a: number, f: number, o: number, n: number): void;
 }
 
 function load(): KernelExports {
@@ -104,6 +105,52 @@ export function binary(op: BinKernel, a: U64, b: U64, out: U64): void {
     v.set(b.subarray(off, off + len), bOff);
     kernel(0, bOff * 8, 0, len);
     out.set(v.subarray(0, len), off);
+  }
+}
+
+/**
+ * out = parts[0] ∘ parts[1] ∘ … element-wise for ∘ = add or xor, in one pass: each chunk of
+ * every part is copied into the arena once and folded into the accumulator there, so k parts
+ * cost k + 1 copies and no intermediate tensor (a chain of binary() calls costs 3(k − 1)).
+ * `out` may be one of the parts (it is written after they are read, chunk by chunk).
+ */
+export function fold(op: 'add' | 'xor', parts: readonly U64[], out: U64): void {
+  const n = out.length;
+  if (parts.length === 1) {
+    if (parts[0] !== out) out.set(parts[0]!);
+    return;
+  }
+  const ch = Math.min(n, CHUNK);
+  const bOff = align(ch);
+  const v = arena(bOff * 16, op);
+  const kernel = K[op];
+  for (let off = 0; off < n; off += CHUNK) {
+    const len = Math.min(CHUNK, n - off);
+    const whole = off === 0 && len === n;
+    v.set(whole ? parts[0]! : parts[0]!.subarray(off, off + len), 0);
+    for (let j = 1; j < parts.length; j++) {
+      v.set(whole ? parts[j]! : parts[j]!.subarray(off, off + len), bOff);
+      kernel(0, bOff * 8, 0, len);
+    }
+    out.set(whole ? v.subarray(0, n) : v.subarray(0, len), off);
+  }
+}
+
+/** Elements per operand per chunk of the five-operand Beaver kernel: 5 × 128 KiB stay in L2. */
+const BEAVER_CHUNK = CHUNK >> 1;
+
+/** out = c + e·y + a·f element-wise (all the same length): the Beaver combination in one pass. */
+export function beaver(c: U64, e: U64, y: U64, a: U64, f: U64, out: U64): void {
+  const n = out.length;
+  const ch = align(Math.min(n, BEAVER_CHUNK));
+  const v = arena(ch * 5 * 8, 'beaver');
+  const ops = [c, e, y, a, f];
+  for (let off = 0; off < n; off += BEAVER_CHUNK) {
+    const len = Math.min(BEAVER_CHUNK, n - off);
+    const whole = off === 0 && len === n;
+    for (let j = 0; j < 5; j++) v.set(whole ? ops[j]! : ops[j]!.subarray(off, off + len), j * ch);
+    K.beaver(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len);
+    out.set(whole ? v.subarray(0, n) : v.subarray(0, len), off);
   }
 }
 
