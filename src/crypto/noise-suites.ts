@@ -54,20 +54,31 @@ function nodeCipher(name: 'AESGCM' | 'ChaChaPoly'): NoiseCipher {
       c.getAuthTag().copy(out, body.length + fin.length);
       return out;
     },
-    decrypt(k, n, ad, ciphertext) {
-      const d = createDecipheriv(alg as 'aes-256-gcm', k, nonceBytes(n, be), { authTagLength: NOISE_TAG_LEN });
-      if (ad.length) d.setAAD(ad);
-      const bodyLen = ciphertext.length - NOISE_TAG_LEN;
-      d.setAuthTag(ciphertext.subarray(bodyLen));
-      const body = d.update(ciphertext.subarray(0, bodyLen));
-      try {
-        const fin = d.final();
-        return fin.length === 0 ? body : Buffer.concat([body, fin]);
-      } catch {
-        throw new NoiseError('decrypt', 'authentication failed: the message was tampered with, replayed, reordered or encrypted under another key');
-      }
+    encryptSplit(k, n, ad, plaintext) {
+      const c = createCipheriv(alg as 'aes-256-gcm', k, nonceBytes(n, be), { authTagLength: NOISE_TAG_LEN });
+      if (ad.length) c.setAAD(ad);
+      const body = c.update(plaintext);
+      const fin = c.final();
+      return [fin.length === 0 ? body : Buffer.concat([body, fin]), c.getAuthTag()];
     },
+    decrypt(k, n, ad, ciphertext) {
+      const bodyLen = ciphertext.length - NOISE_TAG_LEN;
+      return decryptSplit(k, n, ad, ciphertext.subarray(0, bodyLen), ciphertext.subarray(bodyLen));
+    },
+    decryptSplit,
   };
+  function decryptSplit(k: Uint8Array, n: number, ad: Uint8Array, body: Uint8Array, tag: Uint8Array): Uint8Array {
+    const d = createDecipheriv(alg as 'aes-256-gcm', k, nonceBytes(n, be), { authTagLength: NOISE_TAG_LEN });
+    if (ad.length) d.setAAD(ad);
+    d.setAuthTag(tag);
+    const plain = d.update(body);
+    try {
+      const fin = d.final();
+      return fin.length === 0 ? plain : Buffer.concat([plain, fin]);
+    } catch {
+      throw new NoiseError('decrypt', 'authentication failed: the message was tampered with, replayed, reordered or encrypted under another key');
+    }
+  }
 }
 
 /** §12.4 AESGCM. */

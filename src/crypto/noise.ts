@@ -20,6 +20,13 @@ export interface NoiseCipher {
   encrypt(k: Uint8Array, n: number, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Throws NoiseError('decrypt') on authentication failure. */
   decrypt(k: Uint8Array, n: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+  /**
+   * Optional: `encrypt` as [body, tag] (ciphertext = body ‖ tag), so a caller that can send the
+   * two as one message (a WebSocket message in two fragments) skips the copy that joins them.
+   */
+  encryptSplit?(k: Uint8Array, n: number, ad: Uint8Array, plaintext: Uint8Array): [Uint8Array, Uint8Array];
+  /** Optional: `decrypt` of body ‖ tag given apart (no join copy). Throws like decrypt. */
+  decryptSplit?(k: Uint8Array, n: number, ad: Uint8Array, body: Uint8Array, tag: Uint8Array): Uint8Array;
 }
 
 /** A hash function with HMAC (§4.3). */
@@ -111,6 +118,32 @@ export class CipherState {
     const c = this.cipher.encrypt(this.k, this.n, ad, plaintext);
     this.n++;
     return c;
+  }
+
+  /** encryptWithAd with the ciphertext as [body, tag] (body ‖ tag is the same message); same nonce rules. */
+  encryptWithAdSplit(ad: Uint8Array, plaintext: Uint8Array): [Uint8Array, Uint8Array] {
+    if (!this.k || !this.cipher.encryptSplit) {
+      const c = this.encryptWithAd(ad, plaintext);
+      return [c, new Uint8Array(0)];
+    }
+    if (this.n >= MAX_NONCE) throw new NoiseError('state', 'nonce exhausted: start a new session');
+    const c = this.cipher.encryptSplit(this.k, this.n, ad, plaintext);
+    this.n++;
+    return c;
+  }
+
+  /** decryptWithAd of the ciphertext body ‖ tag given apart (tag: its last 16 bytes); same nonce rules. */
+  decryptWithAdSplit(ad: Uint8Array, body: Uint8Array, tag: Uint8Array): Uint8Array {
+    if (!this.k || !this.cipher.decryptSplit || tag.length !== NOISE_TAG_LEN) {
+      const c = new Uint8Array(body.length + tag.length);
+      c.set(body);
+      c.set(tag, body.length);
+      return this.decryptWithAd(ad, c);
+    }
+    if (this.n >= MAX_NONCE) throw new NoiseError('state', 'nonce exhausted: start a new session');
+    const p = this.cipher.decryptSplit(this.k, this.n, ad, body, tag);
+    this.n++;
+    return p;
   }
 
   /** On failure n is not incremented (§5.1), so a replayed or reordered message keeps failing. */

@@ -3,7 +3,7 @@ import { HandshakeState, type HandshakeResult, type KeyPair } from '../crypto/no
 import { CONCORD_SUITE } from '../crypto/noise-suites.js';
 import type { FrameLimits } from './frame.js';
 import { CLOSE_CODES, SecureLink } from './link.js';
-import type { Wire } from './wire.js';
+import { wholeMessage, type Wire } from './wire.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -113,10 +113,10 @@ function nextMessage(wire: Wire, deadline: number, onTimeout: () => Error, onClo
       clearTimeout(timer);
       reject(onClose(code, reason));
     });
-    wire.onData((d) => {
+    wire.onData((d, tail) => {
       clearTimeout(timer);
       wire.onData(undefined); // queue whatever follows until the link takes over
-      resolve(d);
+      resolve(wholeMessage(d, tail));
     });
   });
 }

@@ -36,8 +36,8 @@ export const SEND_HIGH_WATER = 4 << 20;
  * Messages and errors arriving before a consumer is registered are queued.
  *
  * Copies of a tensor payload (fragile: measure with `concord bench net.throughput` on any change):
- * send = AES-GCM encrypt of each ≤ 1 MiB view of the tensor (no frame copy), one copy to append
- * the tag; receive = ws reassembly of the socket reads, AES-GCM decrypt, and for tensors above
+ * send = AES-GCM encrypt of each ≤ 1 MiB view of the tensor (no frame copy), body and tag handed
+ * to the wire apart (one WebSocket message in two fragments: no copy to append the tag); receive = ws reassembly of the socket reads, AES-GCM decrypt, and for tensors above
  * 1 MiB one copy into the tensor's own buffer (up to 1 MiB, the decrypted buffer is the tensor).
  * Sends respect the socket's buffered amount (SEND_HIGH_WATER).
  */
@@ -79,7 +79,7 @@ export class SecureLink {
     this.secret = ikm;
     this.prgKey = this.exportKey('pair-prg', 16);
     this.decoder = new FrameDecoder(limits);
-    wire.onData((d) => this.receive(d));
+    wire.onData((d, tail) => this.receive(d, tail));
     wire.onClose((code, reason) => this.wireClosed(code, reason));
   }
 
@@ -121,16 +121,17 @@ export class SecureLink {
       const c = box[this.outboxHead]!;
       box[this.outboxHead++] = EMPTY;
       this.outboxBytes -= c.length;
-      let ct: Uint8Array;
+      let ct: [Uint8Array, Uint8Array];
       try {
-        ct = this.tx.encryptWithAd(EMPTY, c);
+        // Body and tag apart: the wire sends them as one message without joining them.
+        ct = this.tx.encryptWithAdSplit(EMPTY, c);
       } catch (e) {
         // Nonce exhaustion: nothing more can be sent on this link.
         this.outbox.length = this.outboxHead = this.outboxBytes = 0;
         this.abort(new ConcordError('E_FRAME', `cannot send to party ${this.peerId}: ${e instanceof Error ? e.message : String(e)}`, { party: this.peerId }));
         break;
       }
-      if (!this.dead) this.wire.send(ct);
+      if (!this.dead) this.wire.send(ct[0], ct[1]);
     }
     box.length = this.outboxHead = 0;
     this.releaseDrainWaiters();
@@ -206,12 +207,13 @@ export class SecureLink {
     return this.closing;
   }
 
-  private receive(data: Uint8Array): void {
+  private receive(data: Uint8Array, tail?: Uint8Array): void {
     if (this.dead) return;
     let plain: Uint8Array;
     try {
-      if (data.length > MAX_TRANSPORT_MESSAGE) throw new NoiseError('format', `message of ${data.length} bytes exceeds the transport limit of ${MAX_TRANSPORT_MESSAGE}`);
-      plain = this.rx.decryptWithAd(EMPTY, data);
+      const len = data.length + (tail?.length ?? 0);
+      if (len > MAX_TRANSPORT_MESSAGE) throw new NoiseError('format', `message of ${len} bytes exceeds the transport limit of ${MAX_TRANSPORT_MESSAGE}`);
+      plain = tail ? this.rx.decryptWithAdSplit(EMPTY, data, tail) : this.rx.decryptWithAd(EMPTY, data);
     } catch (e) {
       const why = e instanceof NoiseError ? e.message : String(e);
       this.abort(new ConcordError('E_FRAME', `bad message from party ${this.peerId} (message ${this.rx.nonce} on this link): ${why}; the link is closed`, { party: this.peerId }));

@@ -6,10 +6,17 @@ import WebSocket from 'ws';
  * hook can tamper with, drop, replay or truncate messages.
  */
 export interface Wire {
-  /** Queue one message; never blocks. */
-  send(data: Uint8Array): void;
-  /** Set the single consumer of incoming messages (replaces the previous one; queued messages go to it). Undefined: queue. */
-  onData(handler: ((data: Uint8Array) => void) | undefined): void;
+  /**
+   * Queue one message, `data` followed by `tail` if given (data ‖ tail is ONE message: a
+   * WebSocket message sent as two fragments, so the two are never joined by a copy); never blocks.
+   */
+  send(data: Uint8Array, tail?: Uint8Array): void;
+  /**
+   * Set the single consumer of incoming messages (replaces the previous one; queued messages go
+   * to it). Undefined: queue. A message is `data` ‖ `tail`; `tail` comes apart only as the last
+   * 16 bytes of a message that arrived as exactly those two fragments (an AEAD body and tag).
+   */
+  onData(handler: WireHandler | undefined): void;
   /** Called once when the pipe is closed, by either side or by failure. */
   onClose(handler: (code: number, reason: string) => void): void;
   /** Close after queued messages are written. */
@@ -24,15 +31,27 @@ export interface Wire {
   pause(on: boolean): void;
 }
 
+/** The consumer of a wire's messages (see Wire.onData). */
+export type WireHandler = (data: Uint8Array, tail?: Uint8Array) => void;
+
+/** A received message as one buffer (joins data and tail when it came as two). */
+export function wholeMessage(data: Uint8Array, tail?: Uint8Array): Uint8Array {
+  if (!tail) return data;
+  const out = new Uint8Array(data.length + tail.length);
+  out.set(data);
+  out.set(tail, data.length);
+  return out;
+}
+
 /** Base for wires: queues data until a consumer is set; delivers close exactly once. */
 abstract class BaseWire implements Wire {
-  private dataHandler: ((d: Uint8Array) => void) | undefined;
+  private dataHandler: WireHandler | undefined;
   private closeHandler: ((code: number, reason: string) => void) | undefined;
-  private readonly queue: Uint8Array[] = [];
+  private readonly queue: [Uint8Array, Uint8Array | undefined][] = [];
   private closeInfo: [number, string] | undefined;
   private closeDelivered = false;
 
-  abstract send(data: Uint8Array): void;
+  abstract send(data: Uint8Array, tail?: Uint8Array): void;
   abstract close(code: number, reason: string): void;
   abstract terminate(): void;
   abstract get buffered(): number;
@@ -53,18 +72,18 @@ abstract class BaseWire implements Wire {
     for (const [, cb] of ready) cb();
   }
 
-  onData(handler: ((d: Uint8Array) => void) | undefined): void {
+  onData(handler: WireHandler | undefined): void {
     this.dataHandler = handler;
-    while (handler && this.queue.length > 0 && this.dataHandler === handler) handler(this.queue.shift()!);
+    while (handler && this.queue.length > 0 && this.dataHandler === handler) handler(...this.queue.shift()!);
     this.maybeDeliverClose();
   }
   onClose(handler: (code: number, reason: string) => void): void {
     this.closeHandler = handler;
     this.maybeDeliverClose();
   }
-  protected emitData(d: Uint8Array): void {
-    if (this.dataHandler && this.queue.length === 0) this.dataHandler(d);
-    else this.queue.push(d);
+  protected emitData(d: Uint8Array, tail?: Uint8Array): void {
+    if (this.dataHandler && this.queue.length === 0) this.dataHandler(d, tail);
+    else this.queue.push([d, tail]);
   }
   protected emitClose(code: number, reason: string): void {
     if (this.closeInfo) return;
@@ -79,17 +98,25 @@ abstract class BaseWire implements Wire {
   }
 }
 
+/** Bytes of a message's tail that a WsWire hands over apart: an AES-GCM tag. */
+const TAIL_BYTES = 16;
+
 /** A WebSocket as a wire (binary messages only; text messages close it with 1003). */
 export class WsWire extends BaseWire {
   constructor(private readonly ws: WebSocket) {
     super();
-    ws.binaryType = 'nodebuffer';
+    // 'fragments': a message sent as body + tag fragments (link.ts) arrives as those two
+    // buffers, so nobody joins them; any other fragmentation is joined here.
+    ws.binaryType = 'fragments';
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
         ws.close(1003, 'binary messages only');
         return;
       }
-      this.emitData(data as Buffer);
+      const parts = data as Buffer[];
+      if (parts.length === 1) this.emitData(parts[0]!);
+      else if (parts.length === 2 && parts[1]!.length === TAIL_BYTES) this.emitData(parts[0]!, parts[1]!);
+      else this.emitData(Buffer.concat(parts));
     });
     ws.on('close', (code, reason) => {
       this.emitClose(code, reason.toString('utf8'));
@@ -100,9 +127,14 @@ export class WsWire extends BaseWire {
   }
   /** ws calls back once the frame is written to the socket, which is when bufferedAmount drops. */
   private readonly written = (): void => this.drained();
-  send(data: Uint8Array): void {
+  send(data: Uint8Array, tail?: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(data, { binary: true }, this.written);
+    if (!tail || tail.length === 0) {
+      this.ws.send(data, { binary: true }, this.written);
+      return;
+    }
+    this.ws.send(data, { binary: true, fin: false });
+    this.ws.send(tail, { binary: true, fin: true }, this.written);
   }
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
@@ -133,11 +165,12 @@ class MemoryWire extends BaseWire {
   constructor(private readonly side: 'a' | 'b', private readonly tap: WireTap | undefined) {
     super();
   }
-  send(data: Uint8Array): void {
+  send(data: Uint8Array, tail?: Uint8Array): void {
     if (this.closed) return;
-    const copy = Uint8Array.from(data);
+    // One message: the copy joins data and tail (taps see whole messages).
+    const copy = tail ? wholeMessage(data, tail) : Uint8Array.from(data);
     const out = this.tap ? this.tap(this.side, copy) : [copy];
-    const len = data.length;
+    const len = copy.length;
     this.inFlight += len;
     const peer = this.peer;
     setImmediate(() => {
