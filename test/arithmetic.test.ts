@@ -11,7 +11,7 @@ import { mul } from '../protocols/arithmetic/mul.js';
 import { matmul } from '../protocols/arithmetic/matmul.js';
 import { trunc, truncMany, openWithTrunc } from '../protocols/arithmetic/trunc.js';
 import { mulFx, matmulFx, matmulMaskedFx } from '../protocols/arithmetic/fixed.js';
-import { maskOperand, matmulMasked } from '../protocols/arithmetic/masked.js';
+import { maskOperand, maskOperandInPlace, matmulMasked } from '../protocols/arithmetic/masked.js';
 import { runParties, testSeed } from './helpers/parties.js';
 import { memoryDealer } from './helpers/dealer.js';
 
@@ -111,6 +111,30 @@ for (const kind of ['insecure', 'dealer'] as const) {
           expect(o[0]!.equals(x.matmul(w1))).to.equal(true);
           expect(o[1]!.equals(x.slice(3, 8).matmul(w2))).to.equal(true);
           expect(o[2]!.equals(x.slice(7, 12).matmul(g, { transA: true }))).to.equal(true);
+        }
+      });
+
+      it('maskOperandInPlace: row blocks of blockWords, one round each; x becomes E; products as maskOperand', async () => {
+        const x = Ring.concat([rnd('ipx', [11, 3]), Ring.from([...EDGE.data.slice(0, 6)], [2, 3])]);
+        const w = rnd('ipw', [3, 2]);
+        const g = rnd('ipg', [6, 4]);
+        // 13 rows of 3 words: 7 words per block → 2 rows per block → 7 rounds; 1 word → 1 row → 13 rounds.
+        for (const [blockWords, rounds] of [[7, 7], [1, 13], [1 << 19, 1]] as const) {
+          const outs = await run(kind, n, `inplace-${blockWords}`, async (s) => {
+            const xs = share(s, 0, x);
+            const r0 = s.stats().rounds;
+            const mx = await maskOperandInPlace(s, xs, blockWords);
+            const used = s.stats().rounds - r0;
+            const [p, q] = await Promise.all([matmulMasked(s, mx, share(s, 1, w)), matmulMasked(s, mx, share(s, n - 1, g), { start: 5, end: 11, transpose: true })]);
+            return { used, sameBuffer: mx.e.data === xs.data, e: mx.e, a: await open(s, mx.a), vals: await openMany(s, [p, q]) };
+          });
+          for (const o of outs) {
+            expect(o.used, `rounds at blockWords ${blockWords}`).to.equal(rounds);
+            expect(o.sameBuffer).to.equal(true);
+            expect(o.e.add(o.a).equals(x)).to.equal(true);
+            expect(o.vals[0]!.equals(x.matmul(w))).to.equal(true);
+            expect(o.vals[1]!.equals(x.slice(5, 11).matmul(g, { transA: true }))).to.equal(true);
+          }
         }
       });
 

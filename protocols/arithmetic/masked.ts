@@ -1,5 +1,5 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Ring } from '../../src/ring/ring.js';
+import { Ring } from '../../src/ring/ring.js';
 import type { MaskedTriple } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
@@ -21,14 +21,15 @@ import { beaverCombine } from './beaver.js';
  * Security: E is opened once and X − A reveals nothing (A uniform, used for no other opening);
  * each F uses a fresh B. Semi-honest. Input range: any ring elements (ring product;
  * matmulMaskedFx in fixed.ts truncates).
+ * maskOperandInPlace opens the same E in row blocks over X's own buffer (a training matrix of
+ * 200,000 × 31 is 50 MB per tensor: the one-shot form holds X, X − A, two received shares and
+ * their sums at once); ⌈rows / ⌊MASK_BLOCK_WORDS / k⌋⌉ rounds, same bytes.
  */
 export interface MaskedOperand {
   /** Shape of X. */
   readonly shape: readonly number[];
   /** Tag the mask was made under (names it to the preprocessing). */
   readonly maskTag: number;
-  /** My share of X. */
-  readonly x: Ring;
   /** My share of the mask A. */
   readonly a: Ring;
   /** Public E = X − A. */
@@ -46,7 +47,33 @@ export interface MaskedUseOptions {
 export async function* maskOperandStep(s: Scope, x: Ring, pre: MaskPrep = maskPrep(s, x)): Chain<MaskedOperand> {
   const a = await pre.mask;
   const { add } = yield { add: [x.sub(a)] };
-  return { shape: x.shape, maskTag: pre.tag, x, a, e: add[0]! };
+  return { shape: x.shape, maskTag: pre.tag, a, e: add[0]! };
+}
+
+/** Words opened per round by maskOperandInPlace (4 MiB: a block's transients stay small, rounds few). */
+export const MASK_BLOCK_WORDS = 1 << 19;
+
+/**
+ * maskOperand that consumes X: E is opened in row blocks of at most `blockWords` words (one
+ * round each, blocks in order) and each opened block overwrites X's rows, so X's buffer becomes
+ * E and no X-sized temporary exists. The caller must not use x afterwards (it holds public E).
+ * Rounds: ⌈r / max(1, ⌊blockWords / k⌋)⌉. Bytes per peer: 8·r·k, as maskOperand.
+ */
+export async function* maskOperandInPlaceStep(s: Scope, x: Ring, blockWords = MASK_BLOCK_WORDS, pre: MaskPrep = maskPrep(s, x)): Chain<MaskedOperand> {
+  if (!(Number.isInteger(blockWords) && blockWords >= 1)) throw new ConcordError('E_RANGE', `maskOperandInPlace: blockWords must be a positive integer, got ${blockWords}`);
+  const a = await pre.mask;
+  const [r, k] = x.shape as [number, number];
+  const step = Math.max(1, Math.floor(blockWords / k));
+  for (let i = 0; i < r; i += step) {
+    const j = Math.min(r, i + step);
+    // The block sent is a fresh tensor, not a view of x: the link may still hold it unencrypted
+    // (backpressure) when the opened block is written over x below.
+    const rows = (t: Ring): Ring => new Ring([j - i, k], t.data.subarray(i * k, j * k));
+    const block = rows(x).sub(rows(a));
+    const { add } = yield { add: [block] };
+    x.data.set(add[0]!.data, i * k);
+  }
+  return { shape: x.shape, maskTag: pre.tag, a, e: x };
 }
 
 /** The mask of a maskOperand and the tag that names it. */
@@ -79,6 +106,9 @@ export function maskedPrep(s: Scope, mx: MaskedOperand, y: Ring, opts: MaskedUse
 
 /** Mask X once (see maskOperandStep). */
 export const maskOperand = runner((s, x: Ring) => maskOperandStep(s, x));
+
+/** Mask X once, consuming it (see maskOperandInPlaceStep). */
+export const maskOperandInPlace = runner((s, x: Ring, blockWords?: number) => maskOperandInPlaceStep(s, x, blockWords));
 
 /** Shares of op(X)·Y for a masked X (see matmulMaskedStep). */
 export const matmulMasked = runner((s, mx: MaskedOperand, y: Ring, opts?: MaskedUseOptions) => matmulMaskedStep(s, mx, y, opts));

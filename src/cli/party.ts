@@ -59,21 +59,7 @@ export const command: Command = {
     const dataFile = args.flags.get('data');
     const vertical = job.partitioning === 'vertical';
     if (vertical && ckptFlags.dir) throw new ConcordError('E_USAGE', 'party: --checkpoint is not supported for vertically partitioned jobs yet (the PSI order is agreed afresh on every run); run without it');
-    let data: LocalTable | undefined;
-    let vtable: VerticalTable | undefined;
-    let dataError: ConcordError | undefined;
-    try {
-      if (!dataFile) throw new DataError('(no file)', `no --data given: every party of a ${job.partitioning} job holds training rows`, 'no training data given');
-      if (vertical) {
-        vtable = encodeVertical(readTable(dataFile), job, job.id!);
-      } else {
-        const table = readTable(dataFile);
-        data = encodeLocal(table, tableSpec(job, table.header), 'required');
-      }
-    } catch (e) {
-      if (!isConcordError(e)) throw e;
-      dataError = e;
-    }
+    let { data, vtable, dataError } = loadData(dataFile, job);
 
     // A test CSV is checked before connecting: a local mistake should not waste a training run.
     const testFile = args.flags.get('test');
@@ -118,19 +104,22 @@ export const command: Command = {
       }).catch((e: unknown) => {
         throw dataError ?? e;
       });
-      const ds = data!;
       const total = partyRows.reduce((a, b) => a + b, 0);
       // Joint preprocessing: opens per numeric column the observed-cell count, mean and std.
-      const fitted = await fitJoint(s, ds, partyRows);
-      const { x, clipped } = transform(ds, fitted);
-      log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${s.ids[i]} ${r}`).join(', ')}), ${ds.spec.columns.length} columns → ${fitted.features.length} features`);
+      const fitted = await fitJoint(s, data!, partyRows);
+      const columns = data!.spec.columns.length;
+      const { x, clipped } = transform(data!, fitted);
+      const local = { x, y: data!.y!, rows: data!.rows };
+      // A suspended async function keeps its variables alive: drop the parsed columns for the training.
+      data = undefined;
+      log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${s.ids[i]} ${r}`).join(', ')}), ${columns} columns → ${fitted.features.length} features`);
       // Local only, never sent: how many of THIS party's cells the outlier bound clipped.
       const clips = fitted.features.map((f, j) => [f, clipped[j]!] as const).filter(([, c]) => c > 0);
       if (clips.length > 0) log(`outliers: clipped to ±${job.clip} std (local count, not sent): ${clips.map(([f, c]) => `${f} ${c}`).join(', ')}`);
       // Checkpoint flags and holdings are compared on every run (1 round), so mismatched commands are named.
       const arch = { kind: job.model, features: fitted.features.length, hidden: job.hidden };
       const ckpt = await partyCheckpoints(s, { flags: ckptFlags, hash, consortium, arch, log });
-      const res = await trainSecure(s, { x, y: ds.y!, rows: ds.rows }, partyRows, {
+      const res = await trainSecure(s, local, partyRows, {
         arch,
         hp: job,
         fracBits: job.fracBits,
@@ -193,6 +182,24 @@ export const command: Command = {
     }
   },
 };
+
+/**
+ * Read and encode this party's CSV (a vertical job: its columns and IDs). A data error is
+ * returned, not thrown, so the party can tell the others why it stops. Its own function so that
+ * the raw text table is garbage once encoded (in the async command it would stay alive, ~4× the
+ * CSV's size, for the whole run).
+ */
+function loadData(dataFile: string | undefined, job: Job): { data?: LocalTable; vtable?: VerticalTable; dataError?: ConcordError } {
+  try {
+    if (!dataFile) throw new DataError('(no file)', `no --data given: every party of a ${job.partitioning} job holds training rows`, 'no training data given');
+    if (job.partitioning === 'vertical') return { vtable: encodeVertical(readTable(dataFile), job, job.id!) };
+    const table = readTable(dataFile);
+    return { data: encodeLocal(table, tableSpec(job, table.header), 'required') };
+  } catch (e) {
+    if (!isConcordError(e)) throw e;
+    return { dataError: e };
+  }
+}
 
 /**
  * revealCheckpoints opens the weights after every step to every party: with batchSize 1 the

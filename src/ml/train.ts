@@ -13,7 +13,7 @@ import { trainingOrder, batchRanges } from './partition.js';
 import { fitNumeric, type Fitted } from './preprocess.js';
 import { scaleAndClip, type Preprocessing } from './encode.js';
 import { DEFAULT_CLIP } from './job.js';
-import { SharedData } from './data-matrix.js';
+import { SharedData, orderedRows } from './data-matrix.js';
 import type { HyperParams } from './hyper.js';
 import type { EpochState, PublicState } from './checkpoint.js';
 
@@ -124,32 +124,37 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
   const { arch, hp } = o;
   const f = o.fracBits;
   const d = arch.features;
-  const d1 = d + 1;
-  const N = rowCounts.reduce((a, b) => a + b, 0);
   if (rowCounts[s.me] !== local.rows) throw new ConcordError('E_INTERNAL', `party ${s.id}: row count ${local.rows} differs from the announced ${rowCounts[s.me]}`);
 
   const fitted = o.prepared ?? (await fitNumeric(s, local.x, local.rows, rowCounts, o.features, DEFAULT_CLIP, o.label));
-  const { mean, std } = fitted;
-  const scaled = o.prepared ? local.x : scaleAndClip(local.x, local.rows, mean, std, DEFAULT_CLIP).x;
+  const scaled = o.prepared ? local.x : scaleAndClip(local.x, local.rows, fitted.mean, fitted.std, DEFAULT_CLIP).x;
   checkScaled(scaled);
 
-  // Inputs: each party's rows [x', 1], labels and (if weighted) row weights, concatenated in party order.
-  const xs: Ring[] = [], ys: Ring[] = [], ws: Ring[] = [];
+  return trainOnShares(s, inputRows(s, scaled, local.y, rowCounts, d, f, hp), fitted, o, t0);
+}
+
+/**
+ * Input every party's rows [x', 1], labels and (if weighted) row weights (0 rounds), straight
+ * into the public training order: one party's input exists at a time beside the ordered result.
+ */
+function inputRows(s: Session, scaled: Float64Array, y: Float64Array, rowCounts: readonly number[], d: number, f: number, hp: HyperParams): TrainingShares {
+  const order = trainingOrder(rowCounts.reduce((a, b) => a + b, 0), hp.seed);
   const weighted = hp.positiveWeight !== 1;
-  for (let p = 0; p < s.n; p++) {
-    const r = rowCounts[p]!;
-    if (r === 0) continue;
-    const own = p === s.me;
-    xs.push(input(s, p, [r, d1], own ? encodeFixed(withOnes(scaled, r, d), [r, d1], f) : undefined));
-    ys.push(input(s, p, [r, 1], own ? encodeFixed(local.y, [r, 1], f) : undefined));
-    if (weighted) ws.push(input(s, p, [r, 1], own ? encodeFixed(local.y.map((v) => (v === 1 ? hp.positiveWeight : 1)), [r, 1], f) : undefined));
+  function* parts(width: number, own: () => Float64Array): Generator<Ring> {
+    for (let p = 0; p < s.n; p++) {
+      const r = rowCounts[p]!;
+      if (r > 0) yield input(s, p, [r, width], p === s.me ? encodeFixed(own(), [r, width], f) : undefined);
+    }
   }
-  const order = trainingOrder(N, hp.seed);
-  return trainOnShares(s, { X: Ring.concat(xs).gather(order), Y: Ring.concat(ys).gather(order), ...(weighted ? { W: Ring.concat(ws).gather(order) } : {}), order }, fitted, o, t0);
+  const X = orderedRows(order, d + 1, parts(d + 1, () => withOnes(scaled, rowCounts[s.me]!, d)));
+  const Y = orderedRows(order, 1, parts(1, () => y));
+  const W = weighted ? orderedRows(order, 1, parts(1, () => y.map((v) => (v === 1 ? hp.positiveWeight : 1)))) : undefined;
+  return { X, Y, ...(W ? { W } : {}), order };
 }
 
 /** The joint training data as shares: rows [x', 1] in the public training order, labels, row weights. */
 export interface TrainingShares {
+  /** Consumed by trainOnShares (masked in place: its buffer is reused for the opened E = X − A). */
   X: Ring;
   Y: Ring;
   W?: Ring;
@@ -166,9 +171,8 @@ export async function trainOnShares(s: Session, data: TrainingShares, scaling: {
   const { arch, hp } = o;
   const f = o.fracBits;
   const { mean, std } = scaling;
-  const N = data.X.shape[0]!;
-  const X = new SharedData(s, data.X);
-  await X.mask();
+  const X = await SharedData.mask(s, data.X);
+  const N = X.rows;
   const Y = data.Y;
   const W = data.W;
 

@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { Ring } from '../../src/ring/ring.js';
+import { Prg } from '../../src/crypto/prg.js';
+import { orderedRows } from '../../src/ml/data-matrix.js';
+import { trainingOrder } from '../../src/ml/partition.js';
+
+const rnd = (tag: number, shape: number[]) => new Prg(new Uint8Array(16).fill(7), tag).ring(shape);
+
+describe('ml/data-matrix orderedRows', () => {
+  it('equals Ring.concat(parts).gather(order) for uneven parts, an empty part, widths 1 and 3', () => {
+    const parts = [rnd(1, [5, 3]), rnd(2, [0, 3]), rnd(3, [1, 3]), rnd(4, [9, 3])];
+    for (const order of [trainingOrder(15, 1), Array.from({ length: 15 }, (_, i) => 14 - i), Array.from({ length: 15 }, (_, i) => i)]) {
+      expect(orderedRows(order, 3, parts).equals(Ring.concat(parts).gather(order))).to.equal(true);
+    }
+    const ys = [rnd(5, [4, 1]), rnd(6, [2, 1])];
+    const order = [5, 0, 3, 1, 2, 4];
+    expect(orderedRows(order, 1, ys).equals(Ring.concat(ys).gather(order))).to.equal(true);
+  });
+  it('takes the parts from a generator one at a time', () => {
+    const made: number[] = [];
+    function* gen(): Generator<Ring> {
+      for (let p = 0; p < 3; p++) {
+        made.push(p);
+        yield rnd(10 + p, [2, 2]);
+      }
+    }
+    const order = trainingOrder(6, 3);
+    expect(orderedRows(order, 2, gen()).equals(Ring.concat([0, 1, 2].map((p) => rnd(10 + p, [2, 2]))).gather(order))).to.equal(true);
+    expect(made).to.deep.equal([0, 1, 2]);
+  });
+  it('an order that is no permutation, or parts that do not fit it, are E_SHAPE', () => {
+    const two = [rnd(1, [2, 3])];
+    expect(() => orderedRows([0, 0], 3, two)).to.throw(/not a permutation/).with.property('code', 'E_SHAPE');
+    expect(() => orderedRows([0, 2], 3, two)).to.throw(/not a permutation/).with.property('code', 'E_SHAPE');
+    expect(() => orderedRows([1, 0, 2], 3, two)).to.throw(/hold 2 rows, the order 3/).with.property('code', 'E_SHAPE');
+    expect(() => orderedRows([1, 0], 4, two)).to.throw(/does not fit/).with.property('code', 'E_SHAPE');
+    expect(() => orderedRows([0], 3, two)).to.throw(/does not fit/).with.property('code', 'E_SHAPE');
+  });
+});
