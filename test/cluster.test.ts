@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { runCluster, runClusterDetailed } from '../src/cli/cluster.js';
+import { spawnSync } from 'node:child_process';
+import { childNodeArgs, runCluster, runClusterDetailed } from '../src/cli/cluster.js';
 import type { NetTaskArgs } from './helpers/net-task.js';
 
 const task = new URL('./helpers/net-task.js', import.meta.url).href;
@@ -47,5 +48,15 @@ describe('runCluster: real party processes on 127.0.0.1', function () {
       expect(o.exitCode).to.equal(1);
       expect(o.stderr).to.match(/E_USAGE: task module .* does not export a function "task/);
     }
+  });
+});
+
+describe('cluster children: node flags', () => {
+  it('single-threaded GC on hosts of up to 4 cores, V8 default above; this node accepts the flag', () => {
+    expect(childNodeArgs(1)).to.deep.equal(['--single-threaded-gc']);
+    expect(childNodeArgs(4)).to.deep.equal(['--single-threaded-gc']);
+    expect(childNodeArgs(5)).to.deep.equal([]);
+    const r = spawnSync(process.execPath, [...childNodeArgs(2), '-e', 'process.exit(7)']);
+    expect(r.status, String(r.stderr)).to.equal(7);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConcordError } from '../errors.js';
-import { writeClusterFiles, spawnDealer, childEnv, type ClusterFiles } from './cluster.js';
+import { writeClusterFiles, spawnDealer, childEnv, childNodeArgs, type ClusterFiles } from './cluster.js';
 import type { KeyPair } from '../crypto/noise.js';
 
 /**
@@ -47,7 +47,7 @@ const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** Spawn `concord <args>` as a child process (stdout/stderr captured; lines offered to `onLine`). */
 export function spawnConcord(id: string, args: string[], onLine?: (id: string, line: string) => void, env?: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<ProcOutcome> } {
-  return watchChild(id, spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env ?? process.env) }), onLine);
+  return watchChild(id, spawn(process.execPath, [...childNodeArgs(), MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env ?? process.env) }), onLine);
 }
 
 /** Capture a child's output; stderr lines are offered to `onLine` as they come. */
