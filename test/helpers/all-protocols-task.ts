@@ -6,7 +6,7 @@ import { input } from '../../protocols/arithmetic/input.js';
 import { open, openMany, revealTo } from '../../protocols/arithmetic/open.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { openWithTrunc, truncMany } from '../../protocols/arithmetic/trunc.js';
-import { maskOperand } from '../../protocols/arithmetic/masked.js';
+import { maskOperand, maskOperandInPlace, matmulMasked } from '../../protocols/arithmetic/masked.js';
 import { matmulFx, matmulMaskedFx, mulFx } from '../../protocols/arithmetic/fixed.js';
 import { and, andMany } from '../../protocols/binary/and.js';
 import { a2b, a2bCost } from '../../protocols/binary/a2b.js';
@@ -173,6 +173,11 @@ export async function task(s: Session, raw: unknown): Promise<AllProtocolsResult
       mmOk &&= Math.abs(omm[i * 2 + j]! - want) <= ULP;
     }
     check(mmOk, 'matmulMaskedFx rows 2..7 within 1 ulp');
+    // In place, 7-word blocks: 2 rows of 3 per round, 4 rounds for 8 rows; 8 bytes per word and peer.
+    const xi = own(0, X);
+    const mi = await measure('maskOperandInPlace', 4, 8 * X.size, () => maskOperandInPlace(s, xi, 7));
+    const [pi, pj] = await openMany(s, [await matmulMasked(s, mi, own(1, W)), mi.a]);
+    check(pi!.equals(X.matmul(W)) && mi.e.data === xi.data && mi.e.add(pj!).equals(X), 'maskOperandInPlace: E over X, products as maskOperand');
   }
 
   // ---- binary: and, andMany, a2b (64 and 16 bits), msb, b2a, b2aMul, openBinary(Many), xorPublic/notBinary
