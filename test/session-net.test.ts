@@ -44,6 +44,25 @@ describe('Session over the WebSocket mesh: failure handling', function () {
     await ss[0]!.close();
   });
 
+  it('a peer that closes cleanly while a preprocessing batch made ahead (hm/…) still waits for it fails only that wait; the session goes on', async () => {
+    const ss = await wsSessions(3, 10000);
+    const tag = ss[0]!.tag();
+    const ahead = ss[0]!.recvBytes(1, tag, 'hm/17/and6').then(() => undefined, (e: unknown) => e);
+    const online = ss[0]!.recv(1, ss[0]!.tag(), 'ls0');
+    ss[1]!.send(0, tag + 1, Ring.from([7n]), 'ls0');
+    expect((await online).get(0)).to.equal(7n);
+    await ss[1]!.close();
+    const err = await ahead;
+    expect(isConcordError(err, 'E_PEER_LOST'), String(err)).to.equal(true);
+    // Still usable with party 2, and a send to the gone party is dropped, not an error.
+    ss[0]!.send(1, ss[0]!.tag(), Ring.from([1n]), 'hm/18/x');
+    const t = ss[0]!.tag();
+    ss[2]!.send(0, t, Ring.from([5n]));
+    expect((await ss[0]!.recv(2, t)).get(0)).to.equal(5n);
+    // (An online step's wait on a party that leaves still aborts the session: the test above.)
+    await Promise.all([ss[0]!.close(), ss[2]!.close()]);
+  });
+
   it('early messages within the bound wait for their receive; more unawaited messages than the bound abort with E_FRAME naming the sender', async () => {
     const ss = await wsSessions(2, 5000, { maxInboxMessages: 8 });
     const [a, b] = [ss[0]!, ss[1]!];
