@@ -10,7 +10,8 @@ import type { Session } from '../src/session/session.js';
 import { barrier, measure, type PartyTiming } from './party-run.js';
 import { ltz } from '../protocols/compare/ltz.js';
 import { relu } from '../protocols/compare/relu.js';
-import { sigmoid, type SigmoidMethod } from '../protocols/nonlinear/sigmoid.js';
+import { sigmoid, takesLookup, type SigmoidMethod } from '../protocols/nonlinear/sigmoid.js';
+import { FRAC_BITS } from '../src/ring/fixed.js';
 import { msbPrep } from '../protocols/binary/msb.js';
 import { Scope } from '../protocols/core/scope.js';
 
@@ -25,6 +26,8 @@ export interface CompareBenchArgs {
 export interface CompareBenchOut {
   online: PartyTiming[];
   plainSeconds: number;
+  /** sigmoid only: whether the calls ran the lookup (so the parent states that method's cost). */
+  lookup?: boolean;
   /** ltz only: seconds to obtain one ltz's preprocessing alone (fresh tags, not prefetched). */
   prepSeconds?: number;
   prep?: { items: number; hits: number; waits: number; waitMs: number };
@@ -53,6 +56,7 @@ export async function task(s: Session, raw: unknown): Promise<CompareBenchOut> {
     if (i > 0) times.push(now() - t0);
   }
   const out: CompareBenchOut = { online, plainSeconds: times.sort((a, b) => a - b)[times.length >> 1]! };
+  if (op === 'sigmoid') out.lookup = takesLookup(s.prep, FRAC_BITS, size, method ?? 'auto');
   if (op === 'ltz') {
     await barrier(s);
     const t0 = now();

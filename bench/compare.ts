@@ -14,19 +14,15 @@ import { runPartyTask } from './party-run.js';
 import { ConcordError } from '../src/errors.js';
 import { ltzCost } from '../protocols/compare/ltz.js';
 import { reluCost } from '../protocols/compare/relu.js';
-import { LOOKUP_AUTO_MAX, sigmoidCost, type SigmoidMethod } from '../protocols/nonlinear/sigmoid.js';
+import { sigmoidCost, type SigmoidMethod } from '../protocols/nonlinear/sigmoid.js';
 import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
 import { summarize } from '../src/cli/bench/types.js';
 import type { CompareBenchArgs, CompareBenchOut } from './compare-task.js';
 
-/** Offline modes whose preprocessing supplies lookup masks (Preprocessing.lutMask). */
-const LOOKUP_MODES = new Set(['dealer', 'hm']);
-
-/** The documented cost of `op` (for sigmoid: of the method the call takes in this mode). */
-function cost(op: CompareBenchArgs['op'], n: number, len: number, offline: string, method: SigmoidMethod): { rounds: number; bytesPerPeer: number } {
+/** The documented cost of `op` (for sigmoid: of the method the parties report they ran). */
+function cost(op: CompareBenchArgs['op'], n: number, len: number, lookup: boolean): { rounds: number; bytesPerPeer: number } {
   if (op === 'ltz') return ltzCost(n, len);
   if (op === 'relu') return reluCost(n, len);
-  const lookup = method === 'lookup' || (method === 'auto' && LOOKUP_MODES.has(offline) && len <= LOOKUP_AUTO_MAX);
   return sigmoidCost(n, len, false, lookup);
 }
 
@@ -42,7 +38,7 @@ function bench(name: string, op: CompareBenchArgs['op'], defaultSize: number, me
       const seconds = Array.from({ length: reps }, (_, i) => Math.max(...outs.map((o) => o.online[i]!.seconds)));
       const last = outs.map((o) => o.online[reps - 1]!);
       const t = summarize(seconds);
-      const c = cost(op, ctx.parties, ctx.size, ctx.offline, method);
+      const c = cost(op, ctx.parties, ctx.size, outs[0]!.lookup ?? false);
       const plainSeconds = Math.max(...outs.map((o) => o.plainSeconds));
       const res: BenchResult = {
         name, parties: ctx.parties, size: ctx.size, ...t,

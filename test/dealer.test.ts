@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Ring } from '../src/ring/ring.js';
-import { isConcordError } from '../src/errors.js';
+import { ConcordError, isConcordError } from '../src/errors.js';
 import type { Triple, TruncPair, DaBits, MaskedTriple } from '../src/session/preprocessing.js';
-import { dealerCorrection, partyShare, checkRequest, type ItemRequest } from '../protocols/offline/dealer-items.js';
+import { dealerCorrection, partyShare, checkRequest, lutRequest, type ItemRequest } from '../protocols/offline/dealer-items.js';
 import { PeriodPredictor, ItemPredictor } from '../protocols/offline/dealer.js';
 import { itemKey as keyOf } from '../protocols/offline/dealer-items.js';
 import { memoryDealer } from './helpers/dealer.js';
@@ -202,6 +202,12 @@ describe('dealer offline phase (in memory)', () => {
     expect(() => checkRequest({ kind: 'triple', tag: -1, shape: [3] })).to.throw(/tag/);
     expect(() => checkRequest({ kind: 'masked', tag: 1, maskTag: 0, maskShape: [4, 2], start: 2, end: 9, transpose: false, m: 1 })).to.throw(/rows out of range/);
     expect(() => checkRequest({ kind: 'nope', tag: 1 } as unknown as ItemRequest)).to.throw(/unknown kind/);
+    // Lookup masks: the rules every mode checks (checkLutSpec), as a malformed request here.
+    expect(() => checkRequest({ kind: 'lut', tag: 1, len: 4, fields: [[0, 11]], powers: 0, shift: 0 })).to.throw(/malformed preprocessing request.*bits in 1\.\.10/);
+    expect(() => checkRequest({ kind: 'lut', tag: 1, len: 4, fields: [[8, 3]], powers: 1, shift: 9 })).to.throw(/malformed.*shift in 0\.\.fields\[0\]\.at = 8/);
+    expect(() => checkRequest({ kind: 'lut', tag: 1, len: 4, fields: [7] } as unknown as ItemRequest)).to.throw(/malformed.*\[at, bits\] pairs/);
+    expect(() => checkRequest({ kind: 'lut', tag: 1, len: -1, fields: [[0, 3]], powers: 0, shift: 0 })).to.throw(/malformed.*len expected a non-negative integer/);
+    expect(() => lutRequest(1, 4, { fields: [{ at: 60, bits: 7 }], powers: 0, shift: 0 })).to.throw(ConcordError, /at=60, bits=7/);
     const [partyEnd, dealerEnd] = memoryLinkPair();
     let failed: unknown;
     new DealerServer({ seeds: [new Uint8Array(32), new Uint8Array(32).fill(1)], link: dealerEnd, onFail: (e) => (failed = e) });

@@ -9,6 +9,7 @@ import { Ring } from '../src/ring/ring.js';
 import { parseConsortium } from '../src/config/consortium.js';
 import { validateJob } from '../src/ml/job.js';
 import { parseCsv } from '../src/ml/csv.js';
+import { mulberry32 } from './helpers/ring-gen.js';
 
 /**
  * Seeded fuzzing of everything a stranger or a bad file can feed Concord: the frame decoder, the
@@ -20,22 +21,12 @@ import { parseCsv } from '../src/ml/csv.js';
 
 const SEED = 0x15c0ffee;
 
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+
 
 class Fuzz {
   readonly r: () => number;
   constructor(seed: number) {
-    this.r = rng(seed);
+    this.r = mulberry32(seed);
   }
   int(n: number): number {
     return Math.floor(this.r() * n);

@@ -12,6 +12,7 @@ import { reciprocal, reciprocalBytes, reciprocalRounds } from '../protocols/nonl
 import { rsqrt, rsqrtBytes, rsqrtRounds } from '../protocols/nonlinear/rsqrt.js';
 import { softmax, softmaxRounds } from '../protocols/nonlinear/softmax.js';
 import { runParties, testSeed } from './helpers/parties.js';
+import { mulberry32 } from './helpers/ring-gen.js';
 import type { Session } from '../src/session/session.js';
 
 /** Dense grid lo..hi with `step`, plus extra values. */
@@ -80,7 +81,7 @@ describe('sigmoid by table lookup (modes with lookup masks: dealer, hm)', () => 
   });
   for (const n of [2, 5]) {
     it(`agrees with plaintext on seeded random inputs and edges (n=${n})`, async () => {
-      const rnd = mulberry(7 + n);
+      const rnd = mulberry32(7 + n);
       const xs = Array.from({ length: 3000 }, () => (rnd() - 0.5) * 40).concat([0, -1, 1, 123.9, -127.9, 2 ** -16]);
       const { y, xe, rounds, bytes } = await fxIn(n, xs, 16);
       expect(sigErr(xe, y)).to.be.below(5e-4);
@@ -165,17 +166,6 @@ describe('sigmoid by comparisons (modes without lookup masks: ot)', () => {
   });
 });
 
-/** Seeded uniform [0, 1) (mulberry32). */
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Geometric grid lo..hi with `count` points. */
 function geo(lo: number, hi: number, count: number): number[] {

@@ -41,6 +41,28 @@ describe('ring ops against the BigInt reference', () => {
     });
   }
 
+  it('rotDot: each row against a rotated table equals the BigInt sum, for odd and even widths, edge values, chunked rows; bad rotations are E_RANGE', () => {
+    const p = testPrg('rotDot');
+    for (const [r, c] of [[1, 1], [3, 7], [5, 2], [700, 128], [300, 129]] as const) {
+      const a = randRing(p, [r, c]);
+      const t = randRing(p, [c]).data;
+      const d = new BigUint64Array(2 * c);
+      for (let k = 0; k < 2 * c; k++) d[k] = t[(((-k) % c) + c) % c]!;
+      const idx = Int32Array.from(p.ring([r]).data, (v) => Number(v % BigInt(c)));
+      if (r > 1) [idx[0], idx[1]] = [0, c - 1];
+      const want = new BigUint64Array(r);
+      for (let i = 0; i < r; i++) {
+        let acc = 0n;
+        for (let j = 0; j < c; j++) acc += a.data[i * c + j]! * t[(((idx[i]! - j) % c) + c) % c]!;
+        want[i] = BigInt.asUintN(64, acc);
+      }
+      expectSame(a.rotDot(d, idx), want, `rotDot ${r}×${c}`);
+    }
+    const bad = Int32Array.from([0, 4]);
+    expect(() => Ring.zeros([2, 4]).rotDot(new BigUint64Array(8), bad)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_RANGE'));
+    expect(() => Ring.zeros([2, 4]).rotDot(new BigUint64Array(7), Int32Array.from([0, 1]))).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+  });
+
   it('combine (add, xor) of 1..4 parts equals chained add/xor, all lengths, into a view and in place', () => {
     const p = testPrg('combine');
     for (const op of ['add', 'xor'] as const) {

@@ -42,36 +42,39 @@ export async function exchange(sc: Scope, o: Opening): Promise<Opened> {
     const parts = toPeer(p);
     if (!parts) continue;
     const total = words(parts);
-    if (total <= CHUNK_WORDS) s.send(p, sc.id, flat(parts), kind);
-    else for (let i = 0, off = 0; off < total; i++, off += CHUNK_WORDS) s.send(p, sc.id, window(parts, off, Math.min(off + CHUNK_WORDS, total)), `${kind}:${i}`);
+    for (let i = 0; i < windows(total); i++) s.send(p, sc.id, window(parts, i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, total)), windowKind(kind, total, i));
   }
   if (!iReceive) return { add: [], xor: [] };
   const expected = words(mine);
   const out = mine.map((x) => new Ring(x.shape));
-  const check = (t: Ring, k: number, want: number, what: string): void => {
-    if (t.size === want) return;
-    const peer = sc.peers[k]!;
-    const e = new ConcordError('E_FRAME', `party ${sc.ids[peer]} sent ${t.size} words for ${what} of tag ${sc.id}, expected ${want}; the parties run different protocol code or shapes`, { party: sc.ids[peer] });
-    s.abort(e);
-    throw e;
-  };
-  if (expected <= CHUNK_WORDS) {
-    const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, kind)));
-    theirs.forEach((t, k) => check(t, k, expected, `round ${kind}`));
-    combineWindow(mine, ops, out, theirs, 0, expected);
-  } else {
-    for (let i = 0, off = 0; off < expected; i++, off += CHUNK_WORDS) {
-      const end = Math.min(off + CHUNK_WORDS, expected);
-      const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, `${kind}:${i}`)));
-      theirs.forEach((t, k) => check(t, k, end - off, `chunk ${i} of round ${kind}`));
-      combineWindow(mine, ops, out, theirs, off, end);
-    }
+  for (let i = 0; i < windows(expected); i++) {
+    const [from, to] = [i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, expected)];
+    const what = windows(expected) === 1 ? `round ${kind}` : `chunk ${i} of round ${kind}`;
+    const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, windowKind(kind, expected, i))));
+    theirs.forEach((t, k) => {
+      if (t.size === to - from) return;
+      const peer = sc.peers[k]!;
+      const e = new ConcordError('E_FRAME', `party ${sc.ids[peer]} sent ${t.size} words for ${what} of tag ${sc.id}, expected ${to - from}; the parties run different protocol code or shapes`, { party: sc.ids[peer] });
+      s.abort(e);
+      throw e;
+    });
+    combineWindow(mine, ops, out, theirs, from, to);
   }
   const na = o.add?.length ?? 0;
   const nx = o.xor?.length ?? 0;
   const opened: Opened = { add: out.slice(0, na), xor: out.slice(na, na + nx) };
   if (reveal?.to.includes(sc.me)) opened.revealed = out[na + nx]!;
   return opened;
+}
+
+/** Messages per peer for an opening of `total` words: one up to CHUNK_WORDS (even when empty), else one per window. */
+function windows(total: number): number {
+  return Math.max(1, Math.ceil(total / CHUNK_WORDS));
+}
+
+/** The kind of window i: the round's own kind for a one-message opening, else `<round>:<i>`. */
+function windowKind(kind: string, total: number, i: number): string {
+  return total <= CHUNK_WORDS ? kind : `${kind}:${i}`;
 }
 
 function words(parts: readonly Ring[]): number {
@@ -114,19 +117,6 @@ function window(parts: readonly Ring[], from: number, to: number): Ring {
     const hi = Math.min(to, base + p.size);
     if (lo < hi) out.data.set(p.data.subarray(lo - base, hi - base), lo - from);
     base += p.size;
-  }
-  return out;
-}
-
-/** The tensors laid end to end in one flat tensor (no copy for a single tensor). */
-function flat(parts: Ring[]): Ring {
-  const total = words(parts);
-  if (parts.length === 1) return parts[0]!.reshape([total]);
-  const out = new Ring([total]);
-  let off = 0;
-  for (const p of parts) {
-    out.data.set(p.data, off);
-    off += p.size;
   }
   return out;
 }

@@ -94,16 +94,17 @@ const INNER_LO = (L - 10) / 2, INNER_HI = (L + 10) / 2 + 1;
 /** Fractional bits of δ̃ and extra bits of the quadratic coefficient. */
 const DELTA_BITS = 14, QUAD_BITS = 12;
 
+/** The windows the mask carries for an input with `inFrac` fractional bits, and δ̃'s bits fd. */
 interface Geometry {
-  inFrac: number;
   fd: number;
   spec: LutSpec;
 }
 
+/** The geometry for an input with `inFrac` fractional bits. */
 function geometry(inFrac: number): Geometry {
   const fd = Math.min(DELTA_BITS, inFrac);
   const spec: LutSpec = { fields: [{ at: inFrac + FINE_LOG_H, bits: FINE_BITS }, { at: inFrac + COARSE_LOG_W, bits: COARSE_BITS }], powers: 2, shift: inFrac - fd };
-  return { inFrac, fd, spec };
+  return { fd, spec };
 }
 
 /** Fractional bits of Y: δ̃² carries 2·fd, its coefficient QUAD_BITS more. */
@@ -136,6 +137,7 @@ interface Tables {
   high: BigUint64Array;
 }
 
+/** By fd (which fixes Y's fractional bits, FQ). */
 const tableCache = new Map<number, Tables>();
 
 /** D[k] = T[(−k) mod M] for k < 2M, so T[(c − j) mod M] for j = 0..M−1 is D[M − c + j]. */
@@ -145,9 +147,10 @@ function doubledReversed(t: (i: number) => bigint, m: number): BigUint64Array {
   return d;
 }
 
+/** The public tables of a geometry (cached). */
 function tables(g: Geometry): Tables {
   const fq = FQ(g);
-  let t = tableCache.get(fq * 64 + g.fd);
+  let t = tableCache.get(g.fd);
   if (!t) {
     const fx = (v: number, bits: number): bigint => BigInt(Math.round(v * 2 ** bits));
     t = {
@@ -157,7 +160,7 @@ function tables(g: Geometry): Tables {
       inner: doubledReversed((v) => (v >= INNER_LO && v <= INNER_HI ? 1n : 0n), COARSE),
       high: doubledReversed((v) => (v > INNER_HI ? 1n : 0n), COARSE),
     };
-    tableCache.set(fq * 64 + g.fd, t);
+    tableCache.set(g.fd, t);
   }
   return t;
 }

@@ -58,7 +58,7 @@ export async function* sigmoidStep(s: Scope, x: Ring, f: number = FRAC_BITS, inF
   if (!Number.isInteger(f) || f < 1 || f > 24) throw new ConcordError('E_RANGE', `sigmoid: fractional bits f=${f} outside 1..24`);
   const maxIn = Math.min(3 * f, 58);
   if (!Number.isInteger(inFrac) || inFrac < f || inFrac > maxIn) throw new ConcordError('E_RANGE', `sigmoid: input fractional bits ${inFrac} outside f..min(3f, 58) = ${f}..${maxIn}`);
-  if (method === 'lookup' || (method === 'auto' && usesLookup(s.prep, inFrac, x.size))) return yield* sigmoidLutStep(s, x, f, inFrac);
+  if (takesLookup(s.prep, inFrac, x.size, method)) return yield* sigmoidLutStep(s, x, f, inFrac);
   const flat = x.reshape([x.size]);
   const ts = [-B2, -B1, B1, B2].map((t) => BigInt(Math.round(t * 2 ** inFrac)));
   const shifted = cat(ts.map((t) => addPublicScalar(s, flat, -t)));
@@ -97,6 +97,11 @@ async function* piecesStep(s: Scope, x2: Ring, f: number, inFrac: number): Chain
  */
 export function usesLookup(prep: Preprocessing, inFrac: number = FRAC_BITS, len = 1): boolean {
   return prep.lutMask !== undefined && inFrac <= LUT_MAX_IN_FRAC && len <= LOOKUP_AUTO_MAX;
+}
+
+/** True when a sigmoid call with this method runs the lookup (sigmoid-lut.ts), else the comparison circuit. */
+export function takesLookup(prep: Preprocessing, inFrac: number, len: number, method: SigmoidMethod): boolean {
+  return method === 'lookup' || (method === 'auto' && usesLookup(prep, inFrac, len));
 }
 
 /** Largest 'auto' sigmoid call that takes the lookup (see usesLookup). */

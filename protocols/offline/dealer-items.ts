@@ -20,7 +20,7 @@ import { ConcordError } from '../../src/errors.js';
 import { Prg, deriveKey } from '../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
 import * as W from '../../src/ring/wasm.js';
-import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskedTriple, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
 
 /**
  * Label of the per-party seed both ends export from their Noise link (never sent): the dealer
@@ -91,11 +91,10 @@ function layout(q: ItemRequest): { random: Shape[]; dependent: Shape[] } {
   }
 }
 
-/** The request of a lookup mask (checked here, so a bad spec fails before it reaches a dealer). */
+/** The request of a lookup mask (checked here, E_SHAPE / E_RANGE, so a bad spec fails before it reaches a dealer). */
 export function lutRequest(tag: number, len: number, spec: LutSpec): ItemRequest {
-  const q: ItemRequest = { kind: 'lut', tag, len, fields: spec.fields.map((w): [number, number] => [w.at, w.bits]), powers: spec.powers, shift: spec.shift };
-  checkRequest(q);
-  return q;
+  checkLutSpec(len, spec);
+  return { kind: 'lut', tag, len, fields: spec.fields.map((w): [number, number] => [w.at, w.bits]), powers: spec.powers, shift: spec.shift };
 }
 
 /** Number of ring elements of the correction party n−1 receives for this item. */
@@ -118,14 +117,14 @@ export function checkRequest(q: ItemRequest): void {
     case 'trunc': dims(q.shape, 'shape'); if (!Number.isInteger(q.f) || q.f < 1 || q.f > 62) bad('f must be in 1..62'); break;
     case 'matrix': dims([q.n, q.k], 'n, k'); dims([q.k, q.m], 'k, m'); break;
     case 'lut':
-      dims([q.len], 'len');
-      if (!Array.isArray(q.fields) || q.fields.length < 1 || q.fields.length > 4) bad('fields must list 1..4 windows');
-      for (const w of q.fields) {
-        if (!Array.isArray(w) || w.length !== 2 || !w.every(Number.isInteger)) bad('a field is [at, bits]');
-        if (w[1]! < 1 || w[1]! > 10 || w[0]! < 0 || w[0]! + w[1]! > 64) bad('a field needs 1 ≤ bits ≤ 10 and 0 ≤ at, at + bits ≤ 64');
+      if (!Array.isArray(q.fields) || !q.fields.every((w) => Array.isArray(w) && w.length === 2)) bad('fields must be [at, bits] pairs');
+      // The same rules as every mode's (checkLutSpec), reported as a malformed request.
+      try {
+        checkLutSpec(q.len, { fields: q.fields.map(([at, bits]) => ({ at, bits })), powers: q.powers, shift: q.shift });
+      } catch (e) {
+        bad((e as Error).message);
       }
-      if (!Number.isInteger(q.powers) || q.powers < 0 || q.powers > 3) bad('powers must be in 0..3');
-      if (!Number.isInteger(q.shift) || q.shift < 0 || q.shift > q.fields[0]![0]) bad('shift must be in 0..fields[0].at');
+      if (q.len > 1 << 28) bad('len must be ≤ 2^28');
       break;
     case 'masked':
       dims(q.maskShape, 'maskShape');

@@ -49,7 +49,7 @@ export function orderedRows(order: readonly number[], width: number, parts: Iter
     if (!(Number.isInteger(r) && r >= 0 && r < total) || at[r] !== -1) throw new ConcordError('E_SHAPE', `orderedRows: the order is not a permutation of ${total} rows (row ${r} at position ${i})`);
     at[r] = i;
   });
-  const out = new Ring(width === 1 ? [total, 1] : [total, width]);
+  const out = new Ring([total, width]);
   let off = 0;
   for (const p of parts) {
     const rows = p.shape[0]!;

@@ -1,3 +1,4 @@
+import { ConcordError } from '../errors.js';
 import type { Ring, Shape } from '../ring/ring.js';
 
 /** Shares of a Beaver triple: c = a·b (element-wise, or matrix product for matrix triples). */
@@ -71,10 +72,25 @@ export interface LutSpec {
   shift: number;
 }
 
+const rangeError = (what: string, got: string, todo: string): ConcordError => new ConcordError('E_RANGE', `lutMask: ${what} expected, got ${got}; ${todo}`);
+
+/** E_SHAPE / E_RANGE unless `len` and `spec` are what the LutSpec contract allows (every mode checks with it). */
+export function checkLutSpec(len: number, spec: LutSpec): void {
+  if (!Number.isInteger(len) || len < 0) throw new ConcordError('E_SHAPE', `lutMask: len expected a non-negative integer, got ${len}`);
+  if (!Array.isArray(spec.fields) || spec.fields.length === 0) throw rangeError('at least one field', 'none', 'name the bit windows of R the protocol reads');
+  spec.fields.forEach((f, k) => {
+    if (!Number.isInteger(f.bits) || f.bits < 1 || f.bits > 10) throw rangeError(`fields[${k}].bits in 1..10`, `${f.bits}`, 'a one-hot costs 2^bits words per element: split a wider window into several fields');
+    if (!Number.isInteger(f.at) || f.at < 0 || f.at + f.bits > 64) throw rangeError(`fields[${k}] inside bits 0..63 (at ≥ 0, at + bits ≤ 64)`, `at=${f.at}, bits=${f.bits}`, 'move the window into the 64-bit ring');
+  });
+  if (!Number.isInteger(spec.powers) || spec.powers < 0 || spec.powers > 3) throw rangeError('powers in 0..3', `${spec.powers}`, 'evaluate higher degrees from λ̃^1..λ̃^3 online');
+  const at0 = spec.fields[0]!.at;
+  if (!Number.isInteger(spec.shift) || spec.shift < 0 || spec.shift > at0) throw rangeError(`shift in 0..fields[0].at = ${at0}`, `${spec.shift}`, 'λ̃ ≈ λ_0 / 2^shift has only at_0 bits to shift');
+}
+
 /**
  * A lookup mask: a uniform R ∈ Z_2^64 with chosen bit windows of it shared one-hot, so that
  * after opening c = x + R any function of those bits of x is a public linear combination of
- * the one-hot shares (protocols/nonlinear/sigmoid.ts). For every element and field k:
+ * the one-hot shares (protocols/nonlinear/sigmoid-lut.ts). For every element and field k:
  *   R ≡ ρ_k·2^at_k + λ_k  (mod 2^(at_k + bits_k)),  0 ≤ ρ_k < 2^bits_k,  0 ≤ λ_k < 2^(at_k + 1),
  * and λ̃ is an integer with λ_0/2^shift − 2 < λ̃ ≤ λ_0/2^shift. (A dealer has λ_k = R mod 2^at_k;
  * a mode that sums R from two parties' parts may carry the low parts' sum.)

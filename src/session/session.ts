@@ -53,7 +53,9 @@ const key = (peer: number, tag: number, kind: string): string => `${peer}/${tag}
 /**
  * What every protocol gets: who I am, tagged send/receive with an inbox keyed by
  * (peer, tag, kind), pairwise PRGs, the preprocessing source and traffic stats.
- * Any link failure, timeout or peer abort fails every pending and future receive.
+ * Any link failure, timeout or peer abort fails every pending and future receive. Kinds that
+ * start with `hm/` or `ot/` are reserved for the offline modes' batches made ahead of need: a
+ * peer that closes cleanly with such a batch unfinished fails only the waits for it.
  */
 export class Session {
   readonly me: number;

@@ -26,3 +26,15 @@ export function edgePairs(): [Ring, Ring] {
   const b = Ring.from(Array.from({ length: e * e }, (_, i) => EDGES[Math.floor(i / e)]!));
   return [a, b];
 }
+
+/** mulberry32: a small seeded generator of doubles in [0, 1), for picking test inputs and mutations. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}

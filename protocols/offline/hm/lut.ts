@@ -29,7 +29,7 @@
  * lacks ρvec; parties 0 and 2 receive nothing; party 0 never learns y and parties 1, 2 never
  * learn u, so R, every ρ_k and λ̃ are uniform to each single party; party i's output shares
  * carry PRG(k_{i,i+1}) − PRG(k_{i−1,i}), and each other party lacks one of those two keys.
- * Input: a checked spec (checkLutSpec). Output: exactly the LutMask contract.
+ * Input: a checked spec (checkLutSpec, src/session/preprocessing.ts). Output: exactly the LutMask contract.
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring } from '../../../src/ring/ring.js';
@@ -61,21 +61,6 @@ export function lutWords(spec: LutSpec): number {
 /** Bytes on the link 0 → 1 for `len` lookup masks (the only traffic). */
 export function lutMaskBytes(len: number, spec: LutSpec): number {
   return len * lutWords(spec) * 8;
-}
-
-const rangeError = (what: string, got: string, todo: string): ConcordError => new ConcordError('E_RANGE', `lutMask: ${what} expected, got ${got}; ${todo}`);
-
-/** E_SHAPE / E_RANGE unless `len` and `spec` are what the LutSpec contract allows. */
-export function checkLutSpec(len: number, spec: LutSpec): void {
-  if (!Number.isInteger(len) || len < 0) throw new ConcordError('E_SHAPE', `lutMask: len expected a non-negative integer, got ${len}`);
-  if (!Array.isArray(spec.fields) || spec.fields.length === 0) throw rangeError('at least one field', 'none', 'name the bit windows of R the protocol reads');
-  spec.fields.forEach((f, k) => {
-    if (!Number.isInteger(f.bits) || f.bits < 1 || f.bits > 10) throw rangeError(`fields[${k}].bits in 1..10`, `${f.bits}`, 'a one-hot costs 2^bits words per element: split a wider window into several fields');
-    if (!Number.isInteger(f.at) || f.at < 0 || f.at + f.bits > 64) throw rangeError(`fields[${k}] inside bits 0..63 (at ≥ 0, at + bits ≤ 64)`, `at=${f.at}, bits=${f.bits}`, 'move the window into the 64-bit ring');
-  });
-  if (!Number.isInteger(spec.powers) || spec.powers < 0 || spec.powers > 3) throw rangeError('powers in 0..3', `${spec.powers}`, 'evaluate higher degrees from λ̃^1..λ̃^3 online');
-  const at0 = spec.fields[0]!.at;
-  if (!Number.isInteger(spec.shift) || spec.shift < 0 || spec.shift > at0) throw rangeError(`shift in 0..fields[0].at = ${at0}`, `${spec.shift}`, 'λ̃ ≈ λ_0 / 2^shift has only at_0 bits to shift');
 }
 
 /** The low 32-bit word of every element (little-endian), for values below 2^32: no BigInt per element. */

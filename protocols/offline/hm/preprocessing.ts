@@ -13,26 +13,25 @@
  *   truncation pair    trunc.ts       9 at f = 16       86 at f = 16, 87.4 at f = 30 (182 / 181
  *                                     (8 AND layers,    ANDs on all three links, then 17.75 /
  *                                     1 conversion)     19.5 B party 0 → party 1); was 354 / 384
- *   lookup mask        lut.ts         1 (on request)    (Σ_k 2^bits_k + powers·2^bits_0)·8, party 0 →
+ *   lookup mask        lut.ts         1                 (Σ_k 2^bits_k + powers·2^bits_0)·8, party 0 →
  *                                                       party 1 only: 4,096 for two 7-bit fields and
  *                                                       powers 2 (the sigmoid's spec)
  *
- * Free items and lookup masks are computed on request (lookup masks: one message, in chunks of at
- * most 32 MiB under the request's tag with kinds `hm/lut/<chunk>`). daBits, edaBits and
- * truncation pairs run in batches ahead of need, one stream per kind (and shift f), with the OT mode's
+ * Free items are computed on request (local PRG expansion and products). daBits, edaBits,
+ * truncation pairs and lookup masks run in batches ahead of need, one stream per kind (and shift
+ * f, or lookup spec; a lookup batch's message goes in chunks of at most 32 MiB), with the OT mode's
  * batching and prefetch (ot/stream.ts): every party requests the same items in the same order,
  * so all cut the same batches without negotiating. A batch's message goes under the tag of the
  * request that caused it with kind `hm/<batch>`, never colliding with the online protocol's kinds;
  * like every session receive it has the session's timeout.
  * Rounds seen by the online phase: 0, except when a daBit / truncation batch is not ready yet
- * (then the parties wait for its rounds: 1 for daBits, 11 for edaBits, 9 for truncation pairs
- * at f = 16), and 1 per lookup-mask request (party 1 waits for party 0's message; parties 0 and 2
- * do not wait).
+ * (then the parties wait for its rounds: 1 for daBits and lookup masks, 11 for edaBits, 9 for
+ * truncation pairs at f = 16).
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
-import type { DaBits, EdaBits, LutMask, LutSpec, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
+import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskUse, type MaskedTriple, type Preprocessing, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
 import { ItemStream, type StreamStats } from '../ot/stream.js';
 import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type Pieces } from './replicated.js';
 import { bitTriple, elementTriple } from './triples.js';
@@ -40,7 +39,7 @@ import { matrixMask, matrixTriple, maskedTriple } from './matrix.js';
 import { daBits } from './dabits.js';
 import { truncPairs } from './trunc.js';
 import { edaBits } from './edabits.js';
-import { checkLutSpec, lutMask } from './lut.js';
+import { lutMask } from './lut.js';
 
 /** Whom the hm mode trusts (processes print `offline: hm — <this>`, i.e. HM_TRUST_LINE). */
 export const HM_TRUST = 'no dealer; secure while no two parties collude (semi-honest)';
@@ -77,7 +76,6 @@ export class HmPreprocessing implements Preprocessing {
   /** Stream name (tag/sub) → the label that took it. */
   private readonly used = new Map<string, string>();
   private readonly masks = new Map<number, Pieces>();
-  /** Tags that carried a lookup mask (its messages are named by the tag alone). */
   private readonly streams = new Map<string, ItemStream<unknown>>();
   private batchIndex = 0;
   private closed = false;
@@ -197,11 +195,6 @@ export class HmPreprocessing implements Preprocessing {
     return { r: t.r.reshape(shape), rLowShifted: t.rLowShifted.reshape(shape), rTop: t.rTop.reshape(shape) };
   }
 
-  /**
-   * Lookup masks natively (lut.ts): R = u + y from a replicated word, its windows' one-hots
-   * shared by parties 1 and 2 from one message of party 0, generated on request (1 round,
-   * len·(Σ_k 2^bits_k + powers·2^bits_0)·8 bytes party 0 → party 1). One request per tag.
-   */
   /**
    * Lookup masks natively (lut.ts), in batches ahead of use like the other message-bearing items
    * (one stream per spec, batches of at most LUT_MAX_BATCH elements, i.e. 16 MiB for the
