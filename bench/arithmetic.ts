@@ -15,7 +15,9 @@
  * starts (the online round alone, what a round costs once preprocessing is done), and
  * rttSeconds: the median round trip of a 1-element tensor between parties 0 and 1 in the same
  * processes (net.latency in this run); readyRatio = readySeconds / rttSeconds (goal ≤ 2).
- * Below 4096 elements mul warms up for 200 unmeasured runs (one leaves the JIT cold).
+ * Below 4096 elements mul warms up for 3000 unmeasured runs (a party's steady state; V8 keeps
+ * per-round code in its lower tiers for the first thousands of rounds) and also reports
+ * coldSeconds, the median of the first 200 of them (a fresh process); --warmup N overrides.
  */
 import { ConcordError } from '../src/errors.js';
 import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
@@ -38,7 +40,7 @@ function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
     defaultSize,
     multiParty: true,
     async run(ctx: BenchContext): Promise<BenchResult> {
-      const args: ArithBenchArgs = { op: name, size: ctx.size, reps: ctx.reps };
+      const args: ArithBenchArgs = { op: name, size: ctx.size, reps: ctx.reps, ...(ctx.warmup !== undefined ? { warmup: ctx.warmup } : {}) };
       const { outs, peakMemory } = await runPartyTask<ArithBenchOut>(name, { parties: ctx.parties, offline: ctx.offline, task: './arithmetic-task.js', args, timeoutMs: 300_000 });
       const on = combine(outs.map((o) => o.online));
       const t = summarize(on.seconds);
@@ -61,6 +63,11 @@ function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
         const rtt = outs[0]!.rttSeconds ?? 0;
         Object.assign(res, { readySeconds: ready, rttSeconds: rtt, readyRatio: rtt > 0 ? ready / rtt : 0 });
         ctx.log(`${name} size ${ctx.size}: with the triple ready ${(ready * 1e3).toFixed(3)} ms, round trip ${(rtt * 1e3).toFixed(3)} ms (${(ready / rtt).toFixed(2)}×)`);
+      }
+      if (outs[0]!.cold) {
+        const cold = summarize(combine(outs.map((o) => o.cold!)).seconds).seconds;
+        res.coldSeconds = cold;
+        ctx.log(`${name} size ${ctx.size}: first ${outs[0]!.cold.length} runs of a fresh process ${(cold * 1e3).toFixed(3)} ms median (JIT cold)`);
       }
       const last = outs[outs.length - 1]!.prep;
       if (last) Object.assign(res, { prepItems: last.items, prepWaits: last.waits, prepWaitMs: Math.round(last.waitMs) });
