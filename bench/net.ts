@@ -6,7 +6,10 @@
  *                   payload in party 0 (median, measured between the transfers, so under the same
  *                   load); plainRatio = seconds / plainSeconds (the link's goal: ≤ 2). Also reports
  *                   where the time goes: per-payload local seconds of frame encode, AES-256-GCM
- *                   encrypt, decrypt and frame decode.
+ *                   encrypt, decrypt and frame decode. bareSeconds: the same payload between the same
+ *                   two processes over a bare WebSocket as 1 MiB AES-256-GCM messages (no Noise
+ *                   framing, session or backpressure): what ws and node:crypto allow on this machine;
+ *                   bareRatio = seconds / bareSeconds.
  *   net.latency     round trip of a 1-element tagged tensor (party 0 → 1 → 0); `size` round trips
  *                   per repetition (default 2000), median reported; opsPerSecond = round trips/s.
  */
@@ -35,12 +38,15 @@ export const benchmarks: Benchmark[] = [
       const senderCpu = out.cpuSeconds ?? 0;
       const receiverCpu = receiver.cpuSeconds ?? 0;
       const plain = summarize(out.plainSeconds ?? []).seconds;
-      ctx.log(`payload ${bytes} B: ${mbps(t.seconds)} MB/s end to end (one AES-128-GCM stream: ${mbps(plain)} MB/s, ${(plain / t.seconds).toFixed(2)}×); CPU per transfer: sender ${(senderCpu * 1e3).toFixed(1)} ms, receiver ${(receiverCpu * 1e3).toFixed(1)} ms; alone: encode ${mbps(b.encode)}, encrypt ${mbps(b.encrypt)}, decrypt ${mbps(b.decrypt)}, decode ${mbps(b.decode)} MB/s`);
+      const bare = summarize(out.bareSeconds ?? []).seconds;
+      ctx.log(`payload ${bytes} B: ${mbps(t.seconds)} MB/s end to end (one AES-128-GCM stream: ${mbps(plain)} MB/s, ${(plain / t.seconds).toFixed(2)}×; a bare WebSocket with AES-256-GCM: ${mbps(bare)} MB/s, ${(bare / t.seconds).toFixed(2)}×); CPU per transfer: sender ${(senderCpu * 1e3).toFixed(1)} ms, receiver ${(receiverCpu * 1e3).toFixed(1)} ms; alone: encode ${mbps(b.encode)}, encrypt ${mbps(b.encrypt)}, decrypt ${mbps(b.decrypt)}, decode ${mbps(b.decode)} MB/s`);
       return {
         name: 'net.throughput', parties, size: ctx.size, ...t,
         opsPerSecond: bytes / t.seconds,
         bytesSent: bytes + 8, bytesPerParty: bytes, rounds: 2, offline: 'none',
         plainSeconds: plain, plainRatio: t.seconds / plain,
+        /** The same payload over a bare WebSocket with AES-256-GCM between the same processes (net-task.ts). */
+        bareSeconds: bare, bareRatio: t.seconds / bare,
         peakMemory: peak, reps: out.seconds.length,
         senderCpuSeconds: senderCpu, receiverCpuSeconds: receiverCpu,
         /** Payload bytes per CPU-second of the busier side: the rate on idle cores (the machine is shared). */
