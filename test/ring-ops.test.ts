@@ -106,6 +106,60 @@ describe('ring ops against the BigInt reference', () => {
     expect(() => Ring.beaver(Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([4]), Ring.zeros([3]), Ring.zeros([3]))).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
   });
 
+  it('beaver over bits (op xor) = c ⊕ (e ∧ y) ⊕ (a ∧ f), all lengths and edge values', () => {
+    const p = testPrg('beaver-xor');
+    const ref = (c: Ring, e: Ring, y: Ring, a: Ring, f: Ring): U64 => refOut(c.size, (o) => {
+      for (let i = 0; i < c.size; i++) o[i] = c.data[i]! ^ (e.data[i]! & y.data[i]!) ^ (a.data[i]! & f.data[i]!);
+    });
+    for (const n of [...LENGTHS, 16383, 16384, 16385]) {
+      const [c, e, y, a, f] = Array.from({ length: 5 }, () => randRing(p, [n]));
+      expectSame(Ring.beaver(c!, e!, y!, a!, f!, 'xor'), ref(c!, e!, y!, a!, f!), `beaverXor n=${n}`);
+    }
+    const [x, z] = edgePairs();
+    expectSame(Ring.beaver(x, z, x, z, z, 'xor'), ref(x, z, x, z, z), 'beaverXor of edge values');
+  });
+
+  it('xorScalar, andScalar and shrAnd against BigInt, edge scalars and every shift', () => {
+    const p = testPrg('bitfield');
+    const words = [...EDGES, 0x5555555555555555n, 0x00000000ffffffffn, (1n << 63n) - 1n, 1n << 63n];
+    for (const n of [0, 1, 2, 7, 33, 32767, 32768, 32769]) {
+      const a = randRing(p, [n]);
+      for (const k of words) {
+        const km = BigInt.asUintN(64, k);
+        expectSame(a.xorScalar(k), refOut(n, (o) => { for (let i = 0; i < n; i++) o[i] = a.data[i]! ^ km; }), `xorScalar n=${n} k=${k}`);
+        expectSame(a.andScalar(k), refOut(n, (o) => { for (let i = 0; i < n; i++) o[i] = a.data[i]! & km; }), `andScalar n=${n} k=${k}`);
+      }
+      for (const s of SHIFTS) {
+        expectSame(a.shrAnd(s, 0x0f0f0f0f0f0f0f0fn), refOut(n, (o) => { for (let i = 0; i < n; i++) o[i] = (a.data[i]! >> BigInt(s)) & 0x0f0f0f0f0f0f0f0fn; }), `shrAnd n=${n} s=${s}`);
+      }
+    }
+    expect(() => Ring.zeros([2]).shrAnd(64, 1n)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_RANGE'));
+  });
+
+  it('foldHalves and unfoldHalves: the second half folded onto the first (odd lengths padded with 0) and back', () => {
+    const p = testPrg('fold-halves');
+    const lanes: [bigint, number][] = [[0x5555555555555555n, 1], [0x3333333333333333n, 2], [0x0f0f0f0f0f0f0f0fn, 4], [0x00ff00ff00ff00ffn, 8], [0x0000ffff0000ffffn, 16], [0x00000000ffffffffn, 32]];
+    for (const n of [1, 2, 3, 7, 8, 33, 32767, 32768, 32769, 65537, 70001]) {
+      const x = randRing(p, [n]);
+      const h = Math.ceil(n / 2);
+      for (const [m, sh] of lanes) {
+        for (const pre of [0, sh]) {
+          const want = refOut(h, (o) => {
+            for (let i = 0; i < h; i++) {
+              const hi = h + i < n ? (x.data[h + i]! >> BigInt(pre)) & m : 0n;
+              o[i] = ((x.data[i]! >> BigInt(pre)) & m) ^ BigInt.asUintN(64, hi << BigInt(sh));
+            }
+          });
+          expectSame(x.foldHalves(m, pre, sh), want, `foldHalves n=${n} lanes=${sh} pre=${pre}`);
+        }
+        // Round trip on the lanes: unfold(fold(x & m)) = x & m.
+        const lo = x.andScalar(m);
+        expectSame(lo.foldHalves(m, 0, sh).unfoldHalves(m, sh, n), lo.data, `unfold∘fold n=${n} lanes=${sh}`);
+      }
+    }
+    expect(() => Ring.zeros([4]).unfoldHalves(1n, 1, 9)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+  });
+
   it('neg and not, all lengths and edge values', () => {
     const p = testPrg('unary');
     for (const n of LENGTHS) {

@@ -30,7 +30,7 @@ export async function* andStep(s: Scope, xs: (Ring | null)[], ys: (Ring | null)[
   const { xor } = yield { xor: [masked(xs, sizes, total, a), masked(ys, sizes, total, b)] };
   const [d, e] = xor as [Ring, Ring];
   // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e), with d ∧ (b ⊕ e) folding the public term for party 0.
-  const z = c.xor(d.and(s.me === 0 ? b.xor(e) : b)).xor(e.and(a));
+  const z = Ring.beaver(c, d, s.me === 0 ? b.xor(e) : b, e, a, 'xor');
   let off = 0;
   return shapes.map((sh, i) => {
     const part = new Ring(sh, z.data.subarray(off, off + sizes[i]!));
@@ -53,8 +53,12 @@ function masked(parts: (Ring | null)[], sizes: number[], total: number, mask: Ri
   const out = new Ring([total]);
   let off = 0;
   parts.forEach((p, i) => {
-    if (p) out.data.set(p.data, off);
-    off += sizes[i]!;
+    const n = sizes[i]!;
+    const m = new Ring([n], mask.data.subarray(off, off + n));
+    const o = new Ring([n], out.data.subarray(off, off + n));
+    if (p) Ring.combine('xor', [p.reshape([n]), m], o);
+    else o.data.set(m.data);
+    off += n;
   });
-  return out.xor(mask);
+  return out;
 }

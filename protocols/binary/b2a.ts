@@ -75,12 +75,7 @@ export function b2aMulPrep(s: Scope, len: number, k = 1): B2aMulPrep {
  */
 export function packBits(x: Ring): Ring {
   let w = x.reshape([x.size]);
-  for (let sh = 1; sh < 64; sh *= 2) {
-    const h = Math.ceil(w.size / 2);
-    let second = new Ring([w.size - h], w.data.subarray(h));
-    if (second.size < h) second = Ring.concat([second, Ring.zeros([h - second.size])], 0);
-    w = new Ring([h], w.data.subarray(0, h)).xor(second.shl(sh));
-  }
+  for (let sh = 1; sh < 64; sh *= 2) w = w.foldHalves(-1n, 0, sh);
   return w;
 }
 
@@ -90,15 +85,12 @@ export function unpackBits(w: Ring, shape: readonly number[]): Ring {
   const sizes = [len];
   for (let sh = 1; sh < 64; sh *= 2) sizes.push(Math.ceil(sizes[sizes.length - 1]! / 2));
   let x = w;
-  for (let sh = 32, k = sizes.length - 2; sh >= 1; sh /= 2, k--) {
-    const mask = Ring.fill(x.shape, (1n << BigInt(sh)) - 1n);
-    x = Ring.concat([x.and(mask), x.shr(sh).and(mask)], 0).slice(0, sizes[k]!);
-  }
+  for (let sh = 32, k = sizes.length - 2; sh >= 1; sh /= 2, k--) x = x.unfoldHalves((1n << BigInt(sh)) - 1n, sh, sizes[k]!);
   return x.reshape(shape);
 }
 
 function maskedBit(bits: Ring, rBin: Ring): Ring {
-  return bits.xor(rBin).and(Ring.fill(bits.shape, 1n));
+  return Ring.combine('xor', [bits, rBin]).andScalar(1n);
 }
 
 /** [b] = c + [r] − 2c·[r] with c public. */

@@ -92,57 +92,39 @@ export async function* msbStep(s: Scope, x: Ring, pre: MsbPrep = msbPrep(s, x.si
   const shifted = addPublicScalar(s, x.reshape([len]), 1n << BigInt(k));
   const [c] = (yield { add: [shifted.add(r.arith.reshape([len]))] }).add as [Ring];
   const low = (1n << BigInt(k)) - 1n;
-  const ncLow = c.not().and(Ring.fill([len], low));
+  const ncLow = c.andScalar(low).xorScalar(low);
   // g = r ∧ ¬c and p = r ⊕ ¬c on bits 0..k−1 (c public: local); above them g = 0, p = 1.
   let g = rBin.and(ncLow);
-  let p = rBin.and(Ring.fill([len], low));
-  if (s.me === 0) p = p.xor(ncLow).xor(Ring.fill([len], ~low));
+  let p = rBin.andScalar(low);
+  if (s.me === 0) p = Ring.combine('xor', [p, ncLow]).xorScalar(~low);
   const fs = folds(k);
   let level = 0;
   for (let i = 0; i < 6; i++) {
-    const { m: mv, sh, tree: isTree } = fs[i]!;
-    const m = Ring.fill([w[i]!], mv);
+    const { m, sh, tree: isTree } = fs[i]!;
     if (!isTree) {
-      g = pack(g, m, sh);
-      p = pack(p, m, sh);
+      g = g.foldHalves(m, 0, sh);
+      p = p.foldHalves(m, 0, sh);
       continue;
     }
-    const gHi = pack(g.shr(sh), m, sh);
-    const gLo = pack(g, m, sh);
-    const pHi = pack(p.shr(sh), m, sh);
+    // The high lanes (x >> sh) and low lanes of every node, folded two words into one.
+    const gHi = g.foldHalves(m, sh, sh);
+    const gLo = g.foldHalves(m, 0, sh);
+    const pHi = p.foldHalves(m, sh, sh);
     if (i < 5) {
-      const [t, u] = (yield* andStep(s, [pHi, pHi], [gLo, pack(p, m, sh)], tree[level++])) as [Ring, Ring];
-      g = gHi.xor(t);
+      const [t, u] = (yield* andStep(s, [pHi, pHi], [gLo, p.foldHalves(m, 0, sh)], tree[level++])) as [Ring, Ring];
+      g = Ring.combine('xor', [gHi, t], gHi);
       p = u;
     } else {
       const [t] = (yield* andStep(s, [pHi], [gLo], tree[level++])) as [Ring];
-      g = gHi.xor(t);
+      g = Ring.combine('xor', [gHi, t], gHi);
     }
   }
   // Undo the folds: every element's borrow returns to bit 0 of its own word.
-  for (let i = 5; i >= 0; i--) g = unpack(g, fs[i]!.m, fs[i]!.sh, w[i]!);
+  for (let i = 5; i >= 0; i--) g = g.unfoldHalves(fs[i]!.m, fs[i]!.sh, w[i]!);
   // [x < 0] = 1 ⊕ c_k ⊕ r_k ⊕ β (the public 1 ⊕ c_k XORed in by party 0).
-  let out = g.xor(rBin.shr(k));
-  if (s.me === 0) out = out.xor(c.shr(k).not());
-  return out.and(Ring.fill([len], 1n)).reshape(x.shape);
-}
-
-/** Keep the bits under mask m, and fold the second half of the words onto the first (shifted by sh). */
-function pack(x: Ring, m: Ring, sh: number): Ring {
-  const lo = x.and(m);
-  const h = Math.ceil(lo.size / 2);
-  const first = new Ring([h], lo.data.subarray(0, h));
-  let second = new Ring([lo.size - h], lo.data.subarray(h));
-  if (second.size < h) second = Ring.concat([second, Ring.zeros([h - second.size])], 0);
-  return first.xor(second.shl(sh));
-}
-
-/** Inverse of pack: `len` words, the first half from the low lanes, the second from the shifted ones. */
-function unpack(x: Ring, m: bigint, sh: number, len: number): Ring {
-  const mask = Ring.fill(x.shape, m);
-  const first = x.and(mask);
-  const second = x.shr(sh).and(mask);
-  return Ring.concat([first, second], 0).slice(0, len);
+  const parts = [g, rBin.shrAnd(k, 1n)];
+  if (s.me === 0) parts.push(c.shrAnd(k, 1n).xorScalar(1n));
+  return Ring.combine('xor', parts, g).andScalar(1n).reshape(x.shape);
 }
 
 /** Documented cost of msb over `len` elements with bound 2^k: rounds and bytes sent to each peer (any n). */

@@ -62,29 +62,39 @@ function elementwiseKernels() {
     elementwise('bit', s, 1,
       (x) => `(v128.and (i64x2.shr_u ${x} (local.get $s)) (i64x2.splat (i64.const 1)))`,
       (x) => `(i64.and (i64.shr_u ${x} ${sv}) (i64.const 1))`),
+    elementwise('xorScalar', k, 1, (x) => `(v128.xor ${x} ${kv})`, (x) => `(i64.xor ${x} (local.get $k))`),
+    // (x >> s) & k: a bit field of every word (s = 0: a public mask)
+    elementwise('shrAnd', `${k} ${s}`, 1,
+      (x) => `(v128.and (i64x2.shr_u ${x} (local.get $s)) ${kv})`,
+      (x) => `(i64.and (i64.shr_u ${x} ${sv}) (local.get $k))`),
+    // ((x >> p) & k) ^ (((y >> p) & k) << s): two words' bit lanes merged into one (bit-sliced circuits)
+    elementwise('foldHalves', `${k} (param $p i32) ${s}`, 2,
+      (x, y) => `(v128.xor (v128.and (i64x2.shr_u ${x} (local.get $p)) ${kv}) (i64x2.shl (v128.and (i64x2.shr_u ${y} (local.get $p)) ${kv}) (local.get $s)))`,
+      (x, y) => `(i64.xor (i64.and (i64.shr_u ${x} (i64.extend_i32_u (local.get $p))) (local.get $k)) (i64.shl (i64.and (i64.shr_u ${y} (i64.extend_i32_u (local.get $p))) (local.get $k)) ${sv}))`),
   ].join('\n');
 }
 
 /**
  * The Beaver combination o = c + e·y + a·f (mod 2^64) in one pass (protocols/arithmetic/beaver.ts):
- * one kernel instead of two products and two sums, so each operand is loaded once.
+ * one kernel instead of two products and two sums, so each operand is loaded once. As
+ * 'beaverXor' the same over bits, o = c ⊕ (e ∧ y) ⊕ (a ∧ f) (protocols/binary/and.ts).
  */
-function beaverKernel() {
+function beaverKernel(name = 'beaver', ops = { v: ['i64x2.add', 'i64x2.mul'], s: ['i64.add', 'i64.mul'] }) {
   const ptrs = ['c', 'e', 'y', 'a', 'f'];
   const bump = (size) => [...ptrs, 'o'].map((p) => `(local.set $${p} (i32.add (local.get $${p}) (i32.const ${size})))`).join(' ');
   const expr = (load, add, mul) => `(${add} (${add} (${load} (local.get $c)) (${mul} (${load} (local.get $e)) (${load} (local.get $y)))) (${mul} (${load} (local.get $a)) (${load} (local.get $f))))`;
   return `
-  (func (export "beaver") (param $c i32) (param $e i32) (param $y i32) (param $a i32) (param $f i32) (param $o i32) (param $n i32)
+  (func (export "${name}") (param $c i32) (param $e i32) (param $y i32) (param $a i32) (param $f i32) (param $o i32) (param $n i32)
     (local $end i32) (local $vend i32)
     (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 3))))
     (local.set $vend (i32.add (local.get $o) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (block $done (loop $v
       (br_if $done (i32.ge_u (local.get $o) (local.get $vend)))
-      (v128.store (local.get $o) ${expr('v128.load', 'i64x2.add', 'i64x2.mul')})
+      (v128.store (local.get $o) ${expr('v128.load', ...ops.v)})
       ${bump(16)}
       (br $v)))
     (if (i32.lt_u (local.get $o) (local.get $end))
-      (then (i64.store (local.get $o) ${expr('i64.load', 'i64.add', 'i64.mul')}))))`;
+      (then (i64.store (local.get $o) ${expr('i64.load', ...ops.s)}))))`;
 }
 
 /**
@@ -435,6 +445,7 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   (memory (export "memory") 64)
   ${elementwiseKernels()}
   ${beaverKernel()}
+  ${beaverKernel('beaverXor', { v: ['v128.xor', 'v128.and'], s: ['i64.xor', 'i64.and'] })}
   ${microKernel(kind, mr, nr)}
   ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}

@@ -110,12 +110,13 @@ export class Ring {
 
   /**
    * c + e·y + a·f element-wise in one pass (the Beaver combination, protocols/arithmetic/beaver.ts):
-   * one new tensor instead of four, every operand read once. All five of one shape.
+   * one new tensor instead of four, every operand read once. All five of one shape. With op
+   * 'xor' the same over bits: c ⊕ (e ∧ y) ⊕ (a ∧ f) (protocols/binary/and.ts).
    */
-  static beaver(c: Ring, e: Ring, y: Ring, a: Ring, f: Ring): Ring {
+  static beaver(c: Ring, e: Ring, y: Ring, a: Ring, f: Ring, op: 'add' | 'xor' = 'add'): Ring {
     for (const [t, name] of [[e, 'e'], [y, 'y'], [a, 'a'], [f, 'f']] as const) assertSameShape(c.shape, t.shape, `beaver (${name})`);
     const out = new Ring(c.shape);
-    W.beaver(c.data, e.data, y.data, a.data, f.data, out.data);
+    W.beaver(c.data, e.data, y.data, a.data, f.data, out.data, op === 'add' ? 'beaver' : 'beaverXor');
     return out;
   }
 
@@ -137,6 +138,38 @@ export class Ring {
   scale(k: bigint): Ring { return this.unary((a, o) => W.scalar('scale', a, k, o)); }
   /** Add a public scalar to every element. */
   addScalar(k: bigint): Ring { return this.unary((a, o) => W.scalar('addScalar', a, k, o)); }
+  /** XOR every element with a public word. */
+  xorScalar(k: bigint): Ring { return this.unary((a, o) => W.scalar('xorScalar', a, k, o)); }
+  /** AND every element with a public word. */
+  andScalar(k: bigint): Ring { return this.unary((a, o) => W.shrAnd(a, 0, k, o)); }
+  /** (x >> s) & k for every element: a bit field (0 ≤ s < 64). */
+  shrAnd(s: number, k: bigint): Ring { checkShift(s); return this.unary((a, o) => W.shrAnd(a, s, k, o)); }
+
+  /**
+   * Bit-sliced packing of a 1-D tensor of n words into h = ⌈n/2⌉:
+   * out[i] = ((x[i] >> p) & k) ^ (((x[h + i] >> p) & k) << s), x[h + i] = 0 past the end.
+   */
+  foldHalves(k: bigint, p: number, s: number): Ring {
+    checkShift(p);
+    checkShift(s);
+    const out = new Ring([Math.ceil(this.size / 2)]);
+    W.foldHalves(this.data, k, p, s, out.data);
+    return out;
+  }
+
+  /**
+   * Inverse of foldHalves(k, 0, s) for lanes k: `len` words (h = this.size ≥ len/2), the first h
+   * are x[i] & k, the rest (x[i] >> s) & k.
+   */
+  unfoldHalves(k: bigint, s: number, len: number): Ring {
+    checkShift(s);
+    const h = this.size;
+    if (!(Number.isInteger(len) && h <= len && len <= 2 * h)) throw new ConcordError('E_SHAPE', `unfoldHalves: ${len} words from ${h} needs ${h} ≤ len ≤ ${2 * h}`);
+    const out = new Ring([len]);
+    W.shrAnd(this.data, 0, k, out.data.subarray(0, h));
+    W.shrAnd(this.data.subarray(0, len - h), s, k, out.data.subarray(h));
+    return out;
+  }
   /** Left shift by k bits (0 ≤ k < 64). */
   shl(k: number): Ring { checkShift(k); return this.unary((a, o) => W.shift('shl', a, k, o)); }
   /** Logical right shift by k bits. */

@@ -33,6 +33,10 @@ interface KernelExports {
   colSum(a: number, o: number, r: number, c: number): void;
   rotDot(a: number, d: number, idx: number, o: number, r: number, c: number): void;
   beaver(c: number, e: number, y: number, a: number, f: number, o: number, n: number): void;
+  beaverXor(c: number, e: number, y: number, a: number, f: number, o: number, n: number): void;
+  xorScalar(a: number, o: number, n: number, k: bigint): void;
+  shrAnd(a: number, o: number, n: number, k: bigint, s: number): void;
+  foldHalves(a: number, b: number, o: number, n: number, k: bigint, p: number, s: number): void;
 }
 
 function load(): KernelExports {
@@ -81,7 +85,7 @@ function align(elems: number): number {
 
 type BinKernel = 'add' | 'sub' | 'mul' | 'xor' | 'and';
 type UnKernel = 'neg' | 'not';
-type ScalarKernel = 'scale' | 'addScalar';
+type ScalarKernel = 'scale' | 'addScalar' | 'xorScalar';
 type ShiftKernel = 'shl' | 'shr' | 'sar' | 'bit';
 
 /** out = a ∘ b element-wise (all three the same length). */
@@ -139,17 +143,18 @@ export function fold(op: 'add' | 'xor', parts: readonly U64[], out: U64): void {
 /** Elements per operand per chunk of the five-operand Beaver kernel: 5 × 128 KiB stay in L2. */
 const BEAVER_CHUNK = CHUNK >> 1;
 
-/** out = c + e·y + a·f element-wise (all the same length): the Beaver combination in one pass. */
-export function beaver(c: U64, e: U64, y: U64, a: U64, f: U64, out: U64): void {
+/** out = c + e·y + a·f element-wise (all the same length), or c ⊕ (e ∧ y) ⊕ (a ∧ f) for 'beaverXor': the Beaver combination in one pass. */
+export function beaver(c: U64, e: U64, y: U64, a: U64, f: U64, out: U64, op: 'beaver' | 'beaverXor' = 'beaver'): void {
   const n = out.length;
   const ch = align(Math.min(n, BEAVER_CHUNK));
-  const v = arena(ch * 5 * 8, 'beaver');
+  const v = arena(ch * 5 * 8, op);
+  const kernel = K[op];
   const ops = [c, e, y, a, f];
   for (let off = 0; off < n; off += BEAVER_CHUNK) {
     const len = Math.min(BEAVER_CHUNK, n - off);
     const whole = off === 0 && len === n;
     for (let j = 0; j < 5; j++) v.set(whole ? ops[j]! : ops[j]!.subarray(off, off + len), j * ch);
-    K.beaver(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len);
+    kernel(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len);
     out.set(whole ? v.subarray(0, n) : v.subarray(0, len), off);
   }
 }
@@ -183,6 +188,35 @@ export function scalar(op: ScalarKernel, a: U64, k: bigint, out: U64): void {
   const kernel = K[op];
   const kk = BigInt.asIntN(64, k);
   streamed(op, a, out, (len) => kernel(0, 0, len, kk));
+}
+
+/** out = (a >> s) & k element-wise (0 ≤ s ≤ 63). */
+export function shrAnd(a: U64, s: number, k: bigint, out: U64): void {
+  const kk = BigInt.asIntN(64, k);
+  streamed('shrAnd', a, out, (len) => K.shrAnd(0, 0, len, kk, s));
+}
+
+/**
+ * out[i] = ((a[i] >> p) & k) ^ (((a[h + i] >> p) & k) << s) for i < h = out.length, where
+ * a.length ≤ 2h and missing a[h + i] count as 0: the second half of the words folded onto the
+ * first, one pass instead of a shift, two masks, a pad, a shift and an XOR.
+ */
+export function foldHalves(a: U64, k: bigint, p: number, s: number, out: U64): void {
+  const h = out.length;
+  const ch = Math.min(h, CHUNK);
+  const bOff = align(ch);
+  const v = arena(bOff * 16, 'foldHalves');
+  const kk = BigInt.asIntN(64, k);
+  for (let off = 0; off < h; off += CHUNK) {
+    const len = Math.min(CHUNK, h - off);
+    v.set(a.subarray(off, off + len), 0);
+    const hiEnd = Math.min(a.length, h + off + len);
+    const hiLen = Math.max(0, hiEnd - (h + off));
+    if (hiLen > 0) v.set(a.subarray(h + off, hiEnd), bOff);
+    if (hiLen < len) v.fill(0n, bOff + hiLen, bOff + len);
+    K.foldHalves(0, bOff * 8, 0, len, kk, p, s);
+    out.set(v.subarray(0, len), off);
+  }
 }
 
 /** out = a shifted by s bits (0 ≤ s ≤ 63), or bit s of a for 'bit'. */
