@@ -160,6 +160,30 @@ describe('ring ops against the BigInt reference', () => {
     expect(() => Ring.zeros([4]).unfoldHalves(1n, 1, 9)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
   });
 
+  it('truncFinish equals the truncation formula in BigInt for party 0 and the others, every f, edge values', () => {
+    const p = testPrg('trunc-finish');
+    const M = (1n << 64n) - 1n;
+    const ref = (c: Ring, t: Ring, l: Ring, f: number, p0: boolean): U64 => refOut(c.size, (o) => {
+      for (let i = 0; i < c.size; i++) {
+        const ct = c.data[i]! >> 63n, ti = t.data[i]!;
+        let w = (ti - 2n * ct * ti + (p0 ? ct : 0n)) & M;
+        let z = ((w << BigInt(63 - f)) - l.data[i]!) & M;
+        if (p0) z = (z + (((c.data[i]! << 1n) & M) >> BigInt(f + 1)) - (1n << BigInt(62 - f))) & M;
+        o[i] = z;
+      }
+    });
+    for (const n of [0, 1, 2, 3, 17, 16383, 16384, 16385, 40001]) {
+      const [c, t, l] = Array.from({ length: 3 }, () => randRing(p, [n]));
+      for (const f of [1, 16, 30, 62]) {
+        for (const p0 of [true, false]) expectSame(Ring.truncFinish(c!, t!, l!, f, p0), ref(c!, t!, l!, f, p0), `truncFinish n=${n} f=${f} p0=${p0}`);
+      }
+    }
+    const [x, z] = edgePairs();
+    for (const p0 of [true, false]) expectSame(Ring.truncFinish(x, z, x, 16, p0), ref(x, z, x, 16, p0), `truncFinish edges p0=${p0}`);
+    expect(() => Ring.truncFinish(Ring.zeros([2]), Ring.zeros([2]), Ring.zeros([2]), 63, true)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_RANGE'));
+    expect(() => Ring.truncFinish(Ring.zeros([2]), Ring.zeros([3]), Ring.zeros([2]), 16, true)).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+  });
+
   it('neg and not, all lengths and edge values', () => {
     const p = testPrg('unary');
     for (const n of LENGTHS) {

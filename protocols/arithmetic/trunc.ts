@@ -1,5 +1,5 @@
 import { ConcordError } from '../../src/errors.js';
-import type { Ring, Shape } from '../../src/ring/ring.js';
+import { Ring, type Shape } from '../../src/ring/ring.js';
 import type { TruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
@@ -76,13 +76,9 @@ export function maskForTrunc(s: Party, x: Ring, p: TruncPair): Ring {
 
 /** The local part of trunc once c = x + 2^62 + r is open. */
 export function finishTrunc(s: Party, c: Ring, p: TruncPair, f: number): Ring {
-  const cTop = c.shr(63);
-  // [w] = cTop + [rTop] − 2·cTop·[rTop]; cTop is public, so only party 0 adds the cTop term.
-  let w = p.rTop.sub(cTop.mul(p.rTop).scale(2n));
-  if (s.me === 0) w = w.add(cTop);
-  let z = w.scale(1n << BigInt(63 - f)).sub(p.rLowShifted);
-  if (s.me === 0) z = z.add(c.shl(1).shr(f + 1)).addScalar(-(1n << BigInt(62 - f)));
-  return z;
+  // [w] = cTop + [rTop] − 2·cTop·[rTop] (cTop public, so only party 0 adds the cTop term), then
+  // [w]·2^(63−f) − [rLow >> f] and party 0's (cLow >> f) − 2^(62−f): one kernel (Ring.truncFinish).
+  return Ring.truncFinish(c, p.rTop.reshape(c.shape), p.rLowShifted.reshape(c.shape), f, s.me === 0);
 }
 
 function checkF(f: number): void {

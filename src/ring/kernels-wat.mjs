@@ -98,6 +98,45 @@ function beaverKernel(name = 'beaver', ops = { v: ['i64x2.add', 'i64x2.mul'], s:
 }
 
 /**
+ * The end of probabilistic truncation (protocols/arithmetic/trunc.ts) once c = x + 2^62 + r is
+ * open, in one pass over c, [rTop], [rLow >> f]: with cTop = c >> 63,
+ *   o = ([rTop] − 2·cTop·[rTop] + p·cTop)·2^(63−f) − [rLow >> f] + p·((c << 1) >> (f + 1) − 2^(62−f)),
+ * where p (the mask $p: all ones for party 0, else 0) adds the public terms once.
+ */
+function truncKernel() {
+  const ptrs = ['c', 't', 'l'];
+  const bump = (size) => [...ptrs, 'o'].map((q) => `(local.set $${q} (i32.add (local.get $${q}) (i32.const ${size})))`).join(' ');
+  const vec = () => {
+    const c = '(v128.load (local.get $c))', t = '(v128.load (local.get $t))', l = '(v128.load (local.get $l))';
+    const P = '(i64x2.splat (local.get $p))';
+    const ct = `(i64x2.shr_u ${c} (i32.const 63))`;
+    const w = `(i64x2.add (i64x2.sub ${t} (i64x2.shl (i64x2.mul ${ct} ${t}) (i32.const 1))) (v128.and ${ct} ${P}))`;
+    const pub = `(i64x2.sub (i64x2.shr_u (i64x2.shl ${c} (i32.const 1)) (i32.add (local.get $f) (i32.const 1))) (i64x2.splat (local.get $half)))`;
+    return `(i64x2.add (i64x2.sub (i64x2.shl ${w} (i32.sub (i32.const 63) (local.get $f))) ${l}) (v128.and ${pub} ${P}))`;
+  };
+  const sc = () => {
+    const c = '(i64.load (local.get $c))', t = '(i64.load (local.get $t))', l = '(i64.load (local.get $l))';
+    const ct = `(i64.shr_u ${c} (i64.const 63))`;
+    const w = `(i64.add (i64.sub ${t} (i64.shl (i64.mul ${ct} ${t}) (i64.const 1))) (i64.and ${ct} (local.get $p)))`;
+    const pub = `(i64.sub (i64.shr_u (i64.shl ${c} (i64.const 1)) (i64.extend_i32_u (i32.add (local.get $f) (i32.const 1)))) (local.get $half))`;
+    return `(i64.add (i64.sub (i64.shl ${w} (i64.extend_i32_u (i32.sub (i32.const 63) (local.get $f)))) ${l}) (i64.and ${pub} (local.get $p)))`;
+  };
+  return `
+  (func (export "truncFinish") (param $c i32) (param $t i32) (param $l i32) (param $o i32) (param $n i32) (param $f i32) (param $p i64)
+    (local $end i32) (local $vend i32) (local $half i64)
+    (local.set $half (i64.shl (i64.const 1) (i64.extend_i32_u (i32.sub (i32.const 62) (local.get $f)))))
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $vend (i32.add (local.get $o) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $v
+      (br_if $done (i32.ge_u (local.get $o) (local.get $vend)))
+      (v128.store (local.get $o) ${vec()})
+      ${bump(16)}
+      (br $v)))
+    (if (i32.lt_u (local.get $o) (local.get $end))
+      (then (i64.store (local.get $o) ${sc()}))))`;
+}
+
+/**
  * The matmul micro-kernel: C[MR×NR] += Ap·Bp over kc steps. Products mod 2^64 are split in
  * 32-bit halves: a·b = alo·blo + ((ahi·blo + alo·bhi) mod 2^32)·2^32, so the low products use
  * i64x2.extmul_*_i32x4_u (one pmuludq per two) and the cross terms i32x4.mul, accumulated mod
@@ -445,6 +484,7 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   (memory (export "memory") 64)
   ${elementwiseKernels()}
   ${beaverKernel()}
+  ${truncKernel()}
   ${beaverKernel('beaverXor', { v: ['v128.xor', 'v128.and'], s: ['i64.xor', 'i64.and'] })}
   ${microKernel(kind, mr, nr)}
   ${matmulDriver(kind, mr, nr)}

@@ -120,6 +120,20 @@ export class Ring {
     return out;
   }
 
+  /**
+   * The local end of probabilistic truncation by f bits (protocols/arithmetic/trunc.ts) once
+   * c = x + 2^62 + r is public, in one pass: with cTop = c >> 63 and p = 1 for party 0,
+   * ([rTop] − 2·cTop·[rTop] + p·cTop)·2^(63−f) − [rLowShifted] + p·((c << 1) >> (f + 1) − 2^(62−f)).
+   */
+  static truncFinish(c: Ring, rTop: Ring, rLowShifted: Ring, f: number, party0: boolean): Ring {
+    assertSameShape(c.shape, rTop.shape, 'truncFinish (rTop)');
+    assertSameShape(c.shape, rLowShifted.shape, 'truncFinish (rLowShifted)');
+    if (!Number.isInteger(f) || f < 1 || f > 62) throw new ConcordError('E_RANGE', `truncFinish: f=${f} outside 1..62`);
+    const out = new Ring(c.shape);
+    W.truncFinish(c.data, rTop.data, rLowShifted.data, f, party0, out.data);
+    return out;
+  }
+
   /** Element-wise sum mod 2^64. */
   add(b: Ring): Ring { return this.binary(b, 'add'); }
   /** Element-wise difference mod 2^64. */

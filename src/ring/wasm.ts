@@ -37,6 +37,7 @@ interface KernelExports {
   xorScalar(a: number, o: number, n: number, k: bigint): void;
   shrAnd(a: number, o: number, n: number, k: bigint, s: number): void;
   foldHalves(a: number, b: number, o: number, n: number, k: bigint, p: number, s: number): void;
+  truncFinish(c: number, t: number, l: number, o: number, n: number, f: number, p: bigint): void;
 }
 
 function load(): KernelExports {
@@ -155,6 +156,25 @@ export function beaver(c: U64, e: U64, y: U64, a: U64, f: U64, out: U64, op: 'be
     const whole = off === 0 && len === n;
     for (let j = 0; j < 5; j++) v.set(whole ? ops[j]! : ops[j]!.subarray(off, off + len), j * ch);
     kernel(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len);
+    out.set(whole ? v.subarray(0, n) : v.subarray(0, len), off);
+  }
+}
+
+/**
+ * out = ([t] − 2·cTop·[t] + p·cTop)·2^(63−f) − [l] + p·((c << 1) >> (f + 1) − 2^(62−f)) with
+ * cTop = c >> 63 and p = 1 for `party0`: the local end of truncation (trunc.ts) in one pass.
+ */
+export function truncFinish(c: U64, t: U64, l: U64, f: number, party0: boolean, out: U64): void {
+  const n = out.length;
+  const ch = align(Math.min(n, BEAVER_CHUNK));
+  const v = arena(ch * 3 * 8, 'truncFinish');
+  const ops = [c, t, l];
+  const p = party0 ? -1n : 0n;
+  for (let off = 0; off < n; off += BEAVER_CHUNK) {
+    const len = Math.min(BEAVER_CHUNK, n - off);
+    const whole = off === 0 && len === n;
+    for (let j = 0; j < 3; j++) v.set(whole ? ops[j]! : ops[j]!.subarray(off, off + len), j * ch);
+    K.truncFinish(0, ch * 8, ch * 16, 0, len, f, p);
     out.set(whole ? v.subarray(0, n) : v.subarray(0, len), off);
   }
 }
