@@ -120,10 +120,17 @@ async function bareTransfer(s: Session, x: Ring, reps: number, warmup: number): 
       server.once('connection', (ws) => {
         let got = 0, i = 0;
         ws.on('message', (d: Buffer) => {
-          const c = createDecipheriv('aes-256-gcm', BARE_KEY, bareNonce(i++));
-          c.setAuthTag(d.subarray(d.length - 16));
-          c.update(d.subarray(0, d.length - 16));
-          c.final();
+          try {
+            const c = createDecipheriv('aes-256-gcm', BARE_KEY, bareNonce(i++));
+            c.setAuthTag(d.subarray(d.length - 16));
+            c.update(d.subarray(0, d.length - 16));
+            c.final();
+          } catch (e) {
+            // a failed tag ends the bench with an error, not an uncaught exception in a listener
+            ws.terminate();
+            reject(new Error(`bare WebSocket: message ${i - 1} failed authentication (${(e as Error).message})`));
+            return;
+          }
           got += d.length - 16;
           if (got >= bytes.length) {
             got = 0;

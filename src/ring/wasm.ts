@@ -146,16 +146,23 @@ const BEAVER_CHUNK = CHUNK >> 1;
 
 /** out = c + e·y + a·f element-wise (all the same length), or c ⊕ (e ∧ y) ⊕ (a ∧ f) for 'beaverXor': the Beaver combination in one pass. */
 export function beaver(c: U64, e: U64, y: U64, a: U64, f: U64, out: U64, op: 'beaver' | 'beaverXor' = 'beaver'): void {
+  const kernel = K[op];
+  chunkedOperands(op, [c, e, y, a, f], out, (ch, len) => kernel(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len));
+}
+
+/**
+ * Runs a kernel over operands of one length in chunks of BEAVER_CHUNK: chunk j of operand i is
+ * copied to arena element i·ch (ch = the aligned chunk), `run(ch, len)` writes the result at 0.
+ */
+function chunkedOperands(what: string, ops: readonly U64[], out: U64, run: (ch: number, len: number) => void): void {
   const n = out.length;
   const ch = align(Math.min(n, BEAVER_CHUNK));
-  const v = arena(ch * 5 * 8, op);
-  const kernel = K[op];
-  const ops = [c, e, y, a, f];
+  const v = arena(ch * ops.length * 8, what);
   for (let off = 0; off < n; off += BEAVER_CHUNK) {
     const len = Math.min(BEAVER_CHUNK, n - off);
     const whole = off === 0 && len === n;
-    for (let j = 0; j < 5; j++) v.set(whole ? ops[j]! : ops[j]!.subarray(off, off + len), j * ch);
-    kernel(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len);
+    ops.forEach((o, j) => v.set(whole ? o : o.subarray(off, off + len), j * ch));
+    run(ch, len);
     out.set(whole ? v.subarray(0, n) : v.subarray(0, len), off);
   }
 }
@@ -165,18 +172,8 @@ export function beaver(c: U64, e: U64, y: U64, a: U64, f: U64, out: U64, op: 'be
  * cTop = c >> 63 and p = 1 for `party0`: the local end of truncation (trunc.ts) in one pass.
  */
 export function truncFinish(c: U64, t: U64, l: U64, f: number, party0: boolean, out: U64): void {
-  const n = out.length;
-  const ch = align(Math.min(n, BEAVER_CHUNK));
-  const v = arena(ch * 3 * 8, 'truncFinish');
-  const ops = [c, t, l];
   const p = party0 ? -1n : 0n;
-  for (let off = 0; off < n; off += BEAVER_CHUNK) {
-    const len = Math.min(BEAVER_CHUNK, n - off);
-    const whole = off === 0 && len === n;
-    for (let j = 0; j < 3; j++) v.set(whole ? ops[j]! : ops[j]!.subarray(off, off + len), j * ch);
-    K.truncFinish(0, ch * 8, ch * 16, 0, len, f, p);
-    out.set(whole ? v.subarray(0, n) : v.subarray(0, len), off);
-  }
+  chunkedOperands('truncFinish', [c, t, l], out, (ch, len) => K.truncFinish(0, ch * 8, ch * 16, 0, len, f, p));
 }
 
 /** Runs a one-operand kernel in place over chunks of `a` copied into the arena. */
