@@ -20,7 +20,9 @@ const DEALER_ITEMS = 'protocols/offline/dealer-items.js';
 const dealerHook = (body) => [
   { file: DEALER_ITEMS, find: '    const r = shapes.random.map((s) => prg.ring(s));\n', replace: '    const r = shapes.random.map((s) => prg.ring(s));\n    __leak(q, r);\n' },
   { file: DEALER_ITEMS, find: '        return acc;\n    });\n    let out;', replace: '        return acc;\n    });\n    __leak(q, sums);\n    let out;' },
-  { file: DEALER_ITEMS, find: '    return acc;\n}\nfunction opRows', replace: '    __leak(q, [acc]);\n    return acc;\n}\nfunction opRows' },
+  // Masks are made row block by row block (PrgMatrix): each block of a party's share passes the
+  // hook, and the dealer's sum of them (maskValue) is made from the same hooked shares.
+  { file: DEALER_ITEMS, find: '0, 0, q.shape);\n}', replace: '0, 0, q.shape, (t) => { __leak(q, [t]); return t; });\n}' },
   { file: DEALER_ITEMS, append: `\nfunction __leak(q, parts) { ${body} }\n` },
 ];
 

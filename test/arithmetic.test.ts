@@ -4,7 +4,7 @@ import { Ring } from '../src/ring/ring.js';
 import { encodeFixed, decodeFixed } from '../src/ring/fixed.js';
 import type { Session } from '../src/session/session.js';
 import type { Preprocessing } from '../src/session/preprocessing.js';
-import { input } from '../protocols/arithmetic/input.js';
+import { input, inputBlocks } from '../protocols/arithmetic/input.js';
 import { open, openMany, revealTo } from '../protocols/arithmetic/open.js';
 import { addPublic, addPublicScalar, subFromPublic, publicShare } from '../protocols/arithmetic/linear.js';
 import { mul } from '../protocols/arithmetic/mul.js';
@@ -53,6 +53,22 @@ for (const kind of ['insecure', 'dealer'] as const) {
         allEqual(outs.map((o) => o.b), x.scale(2n));
         expect(outs[0]!.r!.equals(x)).to.equal(true);
         outs.slice(1).forEach((o) => expect(o.r).to.equal(undefined));
+      });
+
+      it('inputBlocks: the shares input() makes under the same tag, block by block, for any block size; they open to x', async () => {
+        const x = Ring.concat([rnd('ib', [93 * 3]), EDGE.slice(0, 6)]).reshape([95, 3]);
+        for (const blockRows of [1, 7, 95, 4096]) {
+          const whole = await run(kind, n, `ib${blockRows}`, async (s) => share(s, 1, x));
+          const outs = await run(kind, n, `ib${blockRows}`, async (s) => {
+            const blocks = [...inputBlocks(s, 1, [95, 3], s.me === 1 ? (a, b) => x.slice(a, b) : undefined, blockRows)];
+            return { sizes: blocks.map((b) => b.shape[0]!), all: Ring.concat(blocks.map((b) => b.reshape([b.size]))).reshape([95, 3]), opened: await open(s, Ring.concat(blocks.map((b) => b.reshape([b.size])))) };
+          });
+          outs.forEach((o, i) => {
+            expect(o.sizes.every((h, k) => h === Math.min(blockRows, 95 - k * blockRows)), `block sizes at ${blockRows}`).to.equal(true);
+            expect(o.all.equals(whole[i]!), `party ${i}'s share at ${blockRows} rows per block`).to.equal(true);
+            expect(o.opened.equals(x.reshape([x.size]))).to.equal(true);
+          });
+        }
       });
 
       it('local linear ops: add, sub, scale, public add/sub', async () => {
@@ -126,7 +142,7 @@ for (const kind of ['insecure', 'dealer'] as const) {
             const mx = await maskOperandInPlace(s, xs, blockWords);
             const used = s.stats().rounds - r0;
             const [p, q] = await Promise.all([matmulMasked(s, mx, share(s, 1, w)), matmulMasked(s, mx, share(s, n - 1, g), { start: 5, end: 11, transpose: true })]);
-            return { used, sameBuffer: mx.e.data === xs.data, e: mx.e, a: await open(s, mx.a), vals: await openMany(s, [p, q]) };
+            return { used, sameBuffer: mx.e.data === xs.data, e: mx.e, a: await open(s, mx.a.rows(0, mx.shape[0]!)), vals: await openMany(s, [p, q]) };
           });
           for (const o of outs) {
             expect(o.used, `rounds at blockWords ${blockWords}`).to.equal(rounds);
@@ -202,5 +218,28 @@ describe('arithmetic protocols: errors', () => {
     expect(outs[0]![0]).to.match(/E_SHAPE.*\[3\].*\[4\]/);
     expect(outs[0]![1]).to.match(/E_SHAPE.*\[2×3\].*\[2×3\]/);
     expect(outs[0]![2]).to.match(/E_RANGE.*f=0/);
+  });
+
+  it('inputBlocks: rows of the wrong shape are E_SHAPE naming them, a bad block size E_RANGE, a missing owner value E_INTERNAL', async () => {
+    const outs = await runParties(2, async (s) => {
+      const errs: string[] = [];
+      const tries = [
+        () => [...inputBlocks(s, s.me, [10, 3], (a, b) => Ring.zeros([b - a, 2]), 4)],
+        () => [...inputBlocks(s, 0, [10, 3], undefined, 0)],
+        () => [...inputBlocks(s, s.me, [10, 3])],
+      ];
+      for (const f of tries) {
+        try {
+          f();
+          errs.push('no error');
+        } catch (e) {
+          errs.push(`${(e as { code?: string }).code}: ${(e as Error).message}`);
+        }
+      }
+      return errs;
+    });
+    expect(outs[0]![0]).to.match(/E_SHAPE.*rows 0\.\.4.*\[4×2\].*\[4×3\]/);
+    expect(outs[0]![1]).to.match(/E_RANGE.*blockRows/);
+    expect(outs[0]![2]).to.match(/E_INTERNAL.*passed no value/);
   });
 });

@@ -43,7 +43,7 @@ describe('dealer offline phase (in memory)', () => {
       const eOnes = ebin.toSigned().reduce((a, v) => a + BigInt.asUintN(64, v).toString(2).split('1').length - 1, 0);
       expect(eOnes / (300 * 64)).to.be.within(0.47, 0.53);
       const masks = await all((p) => p.matrixMask(6, [10, 4]));
-      const A = sumA(masks);
+      const A = sumA(masks.map((m) => m.rows(0, 10)));
       const m1 = await all((p) => p.maskedTriple(6, 7, { m: 3 }));
       expect(A.matmul(sumA(m1.map((x) => x.b))).equals(sumA(m1.map((x) => x.c)))).to.equal(true);
       const m2 = await all((p) => p.maskedTriple(6, 8, { start: 2, end: 7, transpose: true, m: 2 }));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createCipheriv, hkdfSync } from 'node:crypto';
-import { Prg, deriveKey } from '../src/crypto/prg.js';
+import { Prg, PrgMatrix, deriveKey } from '../src/crypto/prg.js';
 import { isConcordError } from '../src/errors.js';
 
 const SEED = new TextEncoder().encode('prg test seed, 32 bytes long....');
@@ -79,5 +79,35 @@ describe('PRG (AES-128-CTR)', () => {
 
   it('rejects keys that are not 16 bytes', () => {
     expect(() => new Prg(new Uint8Array(32))).to.throw(/16 bytes/).that.satisfies((e: unknown) => isConcordError(e));
+  });
+
+  it('a word offset seeks: the stream from word w equals the whole stream past w (odd and even w, across a block)', () => {
+    const key = deriveKey(new Uint8Array(16).fill(5), 'seek');
+    const whole = new Prg(key, 9, 4).ring([70_000]).data;
+    for (const w of [0, 1, 2, 3, 31, 32_767, 32_768, 65_537]) {
+      const part = new Prg(key, 9, 4, w).ring([Math.min(1000, 70_000 - w)]).data;
+      expect(Array.from(part), `word ${w}`).to.deep.equal(Array.from(whole.subarray(w, w + part.length)));
+    }
+    expect(() => new Prg(key, 0, 0, -1)).to.throw(/word offset/);
+    expect(() => new Prg(key, 0, 0, 1.5)).to.throw(/word offset/);
+  });
+
+  it('PrgMatrix rows are the rows of the whole stream read as r×k, for any block, and are never cached', () => {
+    const key = deriveKey(new Uint8Array(16).fill(6), 'matrix');
+    const [r, k] = [101, 7];
+    const whole = new Prg(key, 3, 11).ring([r, k]);
+    const m = new PrgMatrix(key, 3, 11, [r, k]);
+    expect(m.shape).to.deep.equal([r, k]);
+    for (const [a, b] of [[0, r], [0, 1], [1, 2], [13, 77], [100, 101], [50, 50]] as const) {
+      expect(m.rows(a, b).equals(whole.slice(a, b)), `rows ${a}..${b}`).to.equal(true);
+    }
+    const first = m.rows(2, 5);
+    first.data[0] = 0n;
+    expect(m.rows(2, 5).equals(whole.slice(2, 5))).to.equal(true);
+    expect(() => m.rows(5, 4)).to.throw(/out of range/).that.satisfies((e: unknown) => isConcordError(e));
+    expect(() => m.rows(0, r + 1)).to.throw(/out of range/);
+    expect(() => new PrgMatrix(key, 0, 0, [r])).to.throw(/2-D/);
+    const shifted = new PrgMatrix(key, 3, 11, [r, k], (t) => t.shl(3));
+    expect(shifted.rows(4, 9).equals(whole.slice(4, 9).shl(3))).to.equal(true);
   });
 });

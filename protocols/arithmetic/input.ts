@@ -18,3 +18,35 @@ export function input(s: Session, owner: number, shape: Shape, value?: Ring): Ri
   for (const j of s.peers) share = share.sub(s.pairPrg(j, tag).ring(shape));
   return share;
 }
+
+/** Rows per block of inputBlocks (≈ 1 MiB of words at 31 columns: a block's transients stay small). */
+export const INPUT_BLOCK_ROWS = 4096;
+
+/**
+ * input() of an r×w tensor, made and handed out in blocks of at most `blockRows` rows: the same
+ * shares (the same PRG streams under the same tag, read in order), but no r×w temporary exists,
+ * so a party's 16 MiB part of a training matrix costs ~1 MiB of garbage instead of five times its
+ * size (the owner's encoding, one PRG share and one difference per peer). The tag is taken now,
+ * in call order; the blocks are made as the caller iterates. Only the owner passes `rows(start, end)`.
+ */
+export function inputBlocks(s: Session, owner: number, shape: readonly [number, number], rows?: (start: number, end: number) => Ring, blockRows = INPUT_BLOCK_ROWS): Iterable<Ring> {
+  const [r, w] = shape;
+  if (!(Number.isInteger(blockRows) && blockRows >= 1)) throw new ConcordError('E_RANGE', `inputBlocks: blockRows must be a positive integer, got ${blockRows}`);
+  const tag = s.tag();
+  if (s.me === owner && !rows) throw new ConcordError('E_INTERNAL', `input: party ${s.id} owns the input but passed no value`);
+  const prgs = (s.me === owner ? s.peers : [owner]).map((j) => s.pairPrg(j, tag));
+  return (function* blocks(): Generator<Ring> {
+    for (let i = 0; i < r; i += blockRows) {
+      const j = Math.min(r, i + blockRows);
+      if (s.me !== owner) {
+        yield prgs[0]!.ring([j - i, w]);
+        continue;
+      }
+      const v = rows!(i, j);
+      if (!sameShape(v.shape, [j - i, w])) throw new ConcordError('E_SHAPE', `input: rows ${i}..${j} of shape [${v.shape.join('×')}] announced as [${j - i}×${w}]`);
+      let share = v;
+      for (const p of prgs) share = share.sub(p.ring([j - i, w]));
+      yield share;
+    }
+  })();
+}

@@ -1,6 +1,6 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring } from '../../src/ring/ring.js';
-import type { MaskedTriple } from '../../src/session/preprocessing.js';
+import type { MaskedTriple, MaskShare } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
@@ -24,14 +24,17 @@ import { beaverCombine } from './beaver.js';
  * maskOperandInPlace opens the same E in row blocks over X's own buffer (a training matrix of
  * 200,000 × 31 is 50 MB per tensor: the one-shot form holds X, X − A, two received shares and
  * their sums at once); ⌈rows / ⌊MASK_BLOCK_WORDS / k⌋⌉ rounds, same bytes.
+ * A's share is never held whole: the preprocessing hands out a MaskShare whose rows are
+ * regenerated from its seed for each block and each product (a mini-batch's rows cost one PRG
+ * call of h·k words), so a masked r×k operand keeps r×k words (E), not 2·r×k (3·r×k with hm).
  */
 export interface MaskedOperand {
   /** Shape of X. */
   readonly shape: readonly number[];
   /** Tag the mask was made under (names it to the preprocessing). */
   readonly maskTag: number;
-  /** My share of the mask A. */
-  readonly a: Ring;
+  /** My share of the mask A (rows made on demand). */
+  readonly a: MaskShare;
   /** Public E = X − A. */
   readonly e: Ring;
 }
@@ -46,7 +49,7 @@ export interface MaskedUseOptions {
 /** Mask a 2-D secret X once for reuse in many products (1 round, 8·size bytes per peer). */
 export async function* maskOperandStep(s: Scope, x: Ring, pre: MaskPrep = maskPrep(s, x)): Chain<MaskedOperand> {
   const a = await pre.mask;
-  const { add } = yield { add: [x.sub(a)] };
+  const { add } = yield { add: [x.sub(a.rows(0, x.shape[0]!))] };
   return { shape: x.shape, maskTag: pre.tag, a, e: add[0]! };
 }
 
@@ -69,7 +72,7 @@ export async function* maskOperandInPlaceStep(s: Scope, x: Ring, blockWords = MA
     // The block sent is a fresh tensor, not a view of x: the link may still hold it unencrypted
     // (backpressure) when the opened block is written over x below.
     const rows = (t: Ring): Ring => new Ring([j - i, k], t.data.subarray(i * k, j * k));
-    const block = rows(x).sub(rows(a));
+    const block = rows(x).sub(a.rows(i, j));
     const { add } = yield { add: [block] };
     x.data.set(add[0]!.data, i * k);
   }
@@ -79,7 +82,7 @@ export async function* maskOperandInPlaceStep(s: Scope, x: Ring, blockWords = MA
 /** The mask of a maskOperand and the tag that names it. */
 export interface MaskPrep {
   tag: number;
-  mask: Promise<Ring>;
+  mask: Promise<MaskShare>;
 }
 
 /** Request the mask of X now (E_SHAPE unless X is 2-D). */
@@ -94,8 +97,8 @@ export async function* matmulMaskedStep(s: Scope, mx: MaskedOperand, y: Ring, op
   const { start, end, transpose } = useDims(mx, opts, y);
   const { b, c } = await pre;
   const { add } = yield { add: [y.sub(b)] };
-  const rows = (t: Ring): Ring => (start === 0 && end === mx.shape[0] ? t : t.slice(start, end));
-  return beaverCombine(c, rows(mx.e), y, rows(mx.a), add[0]!, (l, r) => l.matmul(r, { transA: transpose }));
+  const e = start === 0 && end === mx.shape[0] ? mx.e : mx.e.slice(start, end);
+  return beaverCombine(c, e, y, mx.a.rows(start, end), add[0]!, (l, r) => l.matmul(r, { transA: transpose }));
 }
 
 /** Request the masked triple of op(X)·Y now (E_SHAPE for rows out of range or Y not fitting). */

@@ -9,7 +9,7 @@
  */
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, LutMask, LutSpec, MaskShare, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import type { Message } from '../../src/net/transport.js';
 import { itemKey, lutRequest, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
@@ -129,10 +129,10 @@ export class DealerPreprocessing implements Preprocessing {
   lutMask(tag: number, len: number, spec: LutSpec): Promise<LutMask> {
     return this.item(lutRequest(tag, len, spec)) as Promise<LutMask>;
   }
-  matrixMask(tag: number, shape: Shape): Promise<Ring> {
+  matrixMask(tag: number, shape: Shape): Promise<MaskShare> {
     if (shape.length !== 2) return Promise.reject(new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`));
     this.masks.set(tag, [...shape]);
-    return this.item({ kind: 'mask', tag, shape: [...shape] }) as Promise<Ring>;
+    return this.item({ kind: 'mask', tag, shape: [...shape] }) as Promise<MaskShare>;
   }
   maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple> {
     const maskShape = this.masks.get(maskTag);

@@ -17,10 +17,10 @@
  * at the same tag (e.g. after a mispredicted prefetch).
  */
 import { ConcordError } from '../../src/errors.js';
-import { Prg, deriveKey } from '../../src/crypto/prg.js';
+import { Prg, PrgMatrix, deriveKey } from '../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
 import * as W from '../../src/ring/wasm.js';
-import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskedTriple, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
+import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
 
 /**
  * Label of the per-party seed both ends export from their Noise link (never sent): the dealer
@@ -41,7 +41,7 @@ export type ItemRequest =
   | { kind: 'masked'; tag: number; maskTag: number; maskShape: Shape; start: number; end: number; transpose: boolean; m: number };
 
 /** A party's share of an item, by kind. */
-export type ItemShare = Triple | TruncPair | DaBits | EdaBits | MaskedTriple | LutMask | Ring;
+export type ItemShare = Triple | TruncPair | DaBits | EdaBits | MaskedTriple | LutMask | MaskShare;
 
 /** The stable name of an item: all parties and the dealer derive PRG streams from it. */
 export function itemKey(q: ItemRequest): string {
@@ -182,28 +182,35 @@ function expand(seed: Uint8Array, q: ItemRequest, dependent = true): { random: R
   return { random: r, dependent: dependent ? shapes.dependent.map((s) => prg.ring(s)) : [] };
 }
 
-/**
- * Full value of a mask item from every seed (dealer / tests). Exposed so the dealer can cache it:
- * masked triples reuse it for every product of the same operand.
- */
-export function maskValue(seeds: readonly Uint8Array[], tag: number, shape: Shape): Ring {
-  const q: ItemRequest = { kind: 'mask', tag, shape };
-  const acc = new Ring(shape);
-  seeds.forEach((s, i) => (i === 0 ? fillFrom(itemPrg(s, q), acc.data) : combineFrom(itemPrg(s, q), acc.data, 'add')));
-  return acc;
+/** A party's share of a mask item: the first component of its item stream, rows made on demand. */
+function maskRows(seed: Uint8Array, q: ItemRequest & { kind: 'mask' }): PrgMatrix {
+  return new PrgMatrix(deriveKey(seed, `item/${itemKey(q)}`), 0, 0, q.shape);
 }
 
-function opRows(a: Ring, start: number, end: number): Ring {
-  return start === 0 && end === a.shape[0] ? a : a.slice(start, end);
+/**
+ * Full value of a mask item from every seed (dealer / tests), as rows made on demand: a masked
+ * triple's correction needs only its batch's rows of A, so the dealer never holds the whole mask.
+ */
+export function maskValue(seeds: readonly Uint8Array[], tag: number, shape: Shape): MaskShare {
+  const q = { kind: 'mask', tag, shape } as const;
+  const shares = seeds.map((s) => maskRows(s, q));
+  return {
+    shape: shares[0]!.shape,
+    rows(start, end) {
+      const acc = shares[0]!.rows(start, end);
+      for (let i = 1; i < shares.length; i++) W.binary('add', acc.data, shares[i]!.rows(start, end).data, acc.data);
+      return acc;
+    },
+  };
 }
 
 /**
  * The dealer's correction for party n−1: its dependent shares, flattened into one tensor.
- * `mask` supplies the full mask A for masked triples (see maskValue; cache it across calls).
+ * `mask` supplies the mask A for masked triples (see maskValue: only the rows of the batch are made).
  * Every seed's stream is read in order (random components, then dependent ones) and folded into
  * accumulators chunk by chunk; party n−1's dependent stream is never generated.
  */
-export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, mask?: (maskTag: number, shape: Shape) => Ring): Ring {
+export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, mask?: (maskTag: number, shape: Shape) => MaskShare): Ring {
   if (q.kind === 'mask') return Ring.zeros([0]);
   const n = seeds.length;
   const xor = isXor(q);
@@ -236,7 +243,7 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
     case 'lut': out = lutCorrection(sums[0]!, q); break;
     case 'masked': {
       if (!mask) throw new ConcordError('E_INTERNAL', 'dealerCorrection: masked triple without a mask source');
-      const a = opRows(mask(q.maskTag, q.maskShape), q.start, q.end);
+      const a = mask(q.maskTag, q.maskShape).rows(q.start, q.end);
       out = a.matmul(sums[0]!, { transA: q.transpose });
       break;
     }
@@ -252,6 +259,8 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
  */
 export function partyShare(seed: Uint8Array, q: ItemRequest, correction?: Ring): ItemShare {
   if (correction && correction.size !== correctionSize(q)) throw new ConcordError('E_PREP', `dealer correction for ${itemKey(q)} has ${correction.size} elements, expected ${correctionSize(q)}`);
+  // A mask has no dependent part and is used row block by row block: it is never expanded whole.
+  if (q.kind === 'mask') return maskRows(seed, q);
   const { random, dependent } = expand(seed, q, !correction);
   let dep = dependent;
   if (correction) {
@@ -268,7 +277,6 @@ export function partyShare(seed: Uint8Array, q: ItemRequest, correction?: Ring):
     case 'triple': case 'bit': case 'matrix': return { a: random[0]!, b: random[1]!, c: dep[0]! };
     case 'trunc': return { r: random[0]!, rLowShifted: dep[0]!, rTop: dep[1]! };
     case 'dabit': case 'edabit': return { bin: random[0]!, arith: dep[0]! };
-    case 'mask': return random[0]!;
     case 'masked': return { b: random[0]!, c: dep[0]! };
     case 'lut': return { r: random[0]!, hot: dep.slice(0, q.fields.length), pow: dep.slice(q.fields.length) };
   }

@@ -22,6 +22,7 @@
  */
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
+import type { MaskShare } from '../../src/session/preprocessing.js';
 import type { Message } from '../../src/net/transport.js';
 import { checkRequest, correctionSize, dealerCorrection, itemKey, maskValue, type ItemRequest } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
@@ -67,7 +68,7 @@ const SMALL_DEPTH = 16;
 export class DealerServer {
   private readonly seeds: readonly Uint8Array[];
   private readonly link: DealerLink;
-  private readonly masks = new Map<number, Ring>();
+  private readonly masks = new Map<number, MaskShare>();
   /** Keys of items already sent (several items may be pushed for one tag when guesses differ). */
   private readonly sent = new Set<string>();
   private readonly predictor: ItemPredictor;
@@ -233,7 +234,7 @@ export class DealerServer {
     this.link.send({ tag: q.tag, kind: `prep/${key}`, ring: corr });
   }
 
-  private mask(tag: number, shape: Shape): Ring {
+  private mask(tag: number, shape: Shape): MaskShare {
     let a = this.masks.get(tag);
     if (!a || a.shape[0] !== shape[0] || a.shape[1] !== shape[1]) {
       a = maskValue(this.seeds, tag, shape);

@@ -27,12 +27,13 @@ function checkStreamId(what: string, x: number): number {
   return x;
 }
 
-/** 16-byte IV for stream (tag, sub): bytes 0..3 sub, 4..7 tag, 8..15 the block counter from 0. */
-function streamIv(tag: number, sub: number): Uint8Array {
+/** 16-byte IV for stream (tag, sub): bytes 0..3 sub, 4..7 tag, 8..15 the block counter (from `block`). */
+function streamIv(tag: number, sub: number, block = 0): Uint8Array {
   const iv = new Uint8Array(16);
   const v = new DataView(iv.buffer);
   v.setUint32(0, checkStreamId('sub', sub));
   v.setUint32(4, checkStreamId('tag', tag));
+  v.setBigUint64(8, BigInt(block));
   return iv;
 }
 
@@ -43,9 +44,13 @@ function streamIv(tag: number, sub: number): Uint8Array {
 export class Prg {
   private readonly cipher;
 
-  constructor(key: Uint8Array, tag = 0, sub = 0) {
+  /** The stream (tag, sub) of `key`, read from its first word, or from word `word` (CTR seeks: nothing before it is made). */
+  constructor(key: Uint8Array, tag = 0, sub = 0, word = 0) {
     if (key.length !== 16) throw new ConcordError('E_INTERNAL', `PRG key must be 16 bytes, got ${key.length}`);
-    this.cipher = createCipheriv('aes-128-ctr', key, streamIv(tag, sub));
+    if (!(Number.isSafeInteger(word) && word >= 0)) throw new ConcordError('E_INTERNAL', `PRG word offset must be a non-negative integer, got ${word}`);
+    this.cipher = createCipheriv('aes-128-ctr', key, streamIv(tag, sub, Math.floor(word / 2)));
+    // An AES block holds two words: start an odd offset one word into its block.
+    if (word % 2 === 1) this.cipher.update(ZERO_CHUNK.subarray(0, 8));
   }
 
   /** A PRG on the stream derived from `seed` and `label`. */
@@ -74,5 +79,29 @@ export class Prg {
     const out = new Ring(shape);
     this.fill(new Uint8Array(out.data.buffer, out.data.byteOffset, sizeOf(shape) * 8));
     return out;
+  }
+}
+
+/**
+ * A uniform r×k matrix that is the stream (tag, sub) of `key` read as `new Prg(key, tag, sub).ring([r, k])`,
+ * made row block by row block on demand: a reusable mask of a 200,000 × 31 training matrix would
+ * otherwise hold 50 MB per party for the whole run. `post` (a privacy test's leak) maps each block.
+ */
+export class PrgMatrix {
+  readonly shape: readonly [number, number];
+
+  constructor(private readonly key: Uint8Array, private readonly tag: number, private readonly sub: number, shape: Shape, private readonly post?: (rows: Ring) => Ring) {
+    if (shape.length !== 2) throw new ConcordError('E_SHAPE', `PrgMatrix: needs a 2-D shape, got [${shape.join('×')}]`);
+    this.shape = [shape[0]!, shape[1]!];
+  }
+
+  /** Rows [start, end) (a fresh tensor; E_SHAPE out of range). */
+  rows(start: number, end: number): Ring {
+    const [r, k] = this.shape;
+    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= r)) {
+      throw new ConcordError('E_SHAPE', `PrgMatrix: rows [${start}, ${end}) out of range for ${r} rows`);
+    }
+    const out = new Prg(this.key, this.tag, this.sub, start * k).ring([end - start, k]);
+    return this.post ? this.post(out) : out;
   }
 }

@@ -9,8 +9,9 @@ import { maskOperandInPlace, matmulMasked, type MaskedOperand } from '../../prot
  * X is masked ONCE (E = X − A opened in row blocks, protocols/arithmetic/masked.ts); every later
  * product, for every batch and epoch, opens only the small other operand (W − B or G − B):
  * 1 round and 8·|W| or 8·|G| bytes per peer instead of 8·(|X_b| + |W|).
- * Memory: only E (public) and the share of A are kept, each rows × cols × 8 bytes; X's share
- * itself is consumed by the masking (its buffer becomes E), since no product needs it again.
+ * Memory: only E (public) is kept, rows × cols × 8 bytes. The share of A is a seeded row source
+ * (MaskShare: a batch's rows are regenerated per product), and X's share is consumed by the
+ * masking (its buffer becomes E), since no product needs it again.
  */
 export class SharedData {
   private constructor(private readonly s: Session, private readonly masked: MaskedOperand) {}

@@ -2,7 +2,7 @@ import { ConcordError, isConcordError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { Ring } from '../ring/ring.js';
 import { encodeFixed, decodeFixed } from '../ring/fixed.js';
-import { input } from '../../protocols/arithmetic/input.js';
+import { inputBlocks } from '../../protocols/arithmetic/input.js';
 import { open, revealTo } from '../../protocols/arithmetic/open.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
@@ -140,15 +140,17 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
 function inputRows(s: Session, scaled: Float64Array, y: Float64Array, rowCounts: readonly number[], d: number, f: number, hp: HyperParams): TrainingShares {
   const order = trainingOrder(rowCounts.reduce((a, b) => a + b, 0), hp.seed);
   const weighted = hp.positiveWeight !== 1;
-  function* parts(width: number, own: () => Float64Array): Generator<Ring> {
+  // Each party's rows go in as blocks (inputBlocks), placed as they are made: the only
+  // union-sized tensor is the result.
+  function* parts(width: number, own: (start: number, end: number) => Float64Array): Generator<Ring> {
     for (let p = 0; p < s.n; p++) {
       const r = rowCounts[p]!;
-      if (r > 0) yield input(s, p, [r, width], p === s.me ? encodeFixed(own(), [r, width], f) : undefined);
+      if (r > 0) yield* inputBlocks(s, p, [r, width], p === s.me ? (a, b) => encodeFixed(own(a, b), [b - a, width], f) : undefined);
     }
   }
-  const X = orderedRows(order, d + 1, parts(d + 1, () => withOnes(scaled, rowCounts[s.me]!, d)));
-  const Y = orderedRows(order, 1, parts(1, () => y));
-  const W = weighted ? orderedRows(order, 1, parts(1, () => y.map((v) => (v === 1 ? hp.positiveWeight : 1)))) : undefined;
+  const X = orderedRows(order, d + 1, parts(d + 1, (a, b) => withOnes(scaled.subarray(a * d, b * d), b - a, d)));
+  const Y = orderedRows(order, 1, parts(1, (a, b) => y.subarray(a, b)));
+  const W = weighted ? orderedRows(order, 1, parts(1, (a, b) => y.subarray(a, b).map((v) => (v === 1 ? hp.positiveWeight : 1)))) : undefined;
   return { X, Y, ...(W ? { W } : {}), order };
 }
 

@@ -50,6 +50,22 @@ export interface MaskUse {
   m: number;
 }
 
+/**
+ * A party's share of a reusable mask [A] (r×k), made row block by row block on demand: every
+ * offline mode derives it from a seed, so no r×k buffer need live for the session
+ * (src/crypto/prg.ts PrgMatrix; the dealer and hm masks are sums of such streams).
+ */
+export interface MaskShare {
+  readonly shape: readonly [number, number];
+  /** Rows [start, end) of this share, as a fresh tensor (E_SHAPE out of range). */
+  rows(start: number, end: number): Ring;
+}
+
+/** A mask share whose every row block is mapped by `f` (sums of streams; privacy tests' leaks). */
+export function mapMask(m: MaskShare, f: (rows: Ring, start: number, end: number) => Ring): MaskShare {
+  return { shape: m.shape, rows: (start, end) => f(m.rows(start, end), start, end) };
+}
+
 /** The fresh half of a triple bound to an existing mask: B random, C = op(A)·B. */
 export interface MaskedTriple {
   b: Ring;
@@ -134,9 +150,10 @@ export interface Preprocessing {
   /**
    * Shares of a fresh uniformly random mask [A] of a 2-D shape r×k, for a secret operand used in
    * many products (the data matrix across batches and epochs): the online phase opens X − A once
-   * and later products only open the other operand. The mask stays valid for the session.
+   * and later products only open the other operand. The mask stays valid for the session; its
+   * rows are made when asked for (MaskShare), so the share costs no memory of its size.
    */
-  matrixMask(tag: number, shape: Shape): Promise<Ring>;
+  matrixMask(tag: number, shape: Shape): Promise<MaskShare>;
   /**
    * A triple bound to the mask made by `matrixMask(maskTag, ...)`: fresh [B] and [C] = op(A)·B
    * with op(A) as `use` says (row slice, optional transpose). Never hands out the same B twice.

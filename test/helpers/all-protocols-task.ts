@@ -176,7 +176,7 @@ export async function task(s: Session, raw: unknown): Promise<AllProtocolsResult
     // In place, 7-word blocks: 2 rows of 3 per round, 4 rounds for 8 rows; 8 bytes per word and peer.
     const xi = own(0, X);
     const mi = await measure('maskOperandInPlace', 4, 8 * X.size, () => maskOperandInPlace(s, xi, 7));
-    const [pi, pj] = await openMany(s, [await matmulMasked(s, mi, own(1, W)), mi.a]);
+    const [pi, pj] = await openMany(s, [await matmulMasked(s, mi, own(1, W)), mi.a.rows(0, mi.shape[0]!)]);
     check(pi!.equals(X.matmul(W)) && mi.e.data === xi.data && mi.e.add(pj!).equals(X), 'maskOperandInPlace: E over X, products as maskOperand');
   }
 

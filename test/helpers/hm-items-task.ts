@@ -65,7 +65,7 @@ export async function task(s: Session, args: { count?: number } = {}): Promise<H
   const uses = [{ m: 1 }, { start: 10, end: 26, m: 1 }, { start: 10, end: 26, transpose: true, m: 1 }, { start: 10, end: 26, m: 1 }, { start: 0, end: 50, transpose: true, m: 3 }];
   const mts = [];
   for (const u of uses) mts.push(await s.prep.maskedTriple(maskTag, s.tag(), u));
-  const [A] = await openMany(s, [aShare]);
+  const [A] = await openMany(s, [aShare.rows(0, 50)]);
   const ops = [A!, A!.slice(10, 26), A!.slice(10, 26).transpose(), A!.slice(10, 26), A!.transpose()];
   const bs: Ring[] = [];
   for (const [i, t] of mts.entries()) {

@@ -1,6 +1,6 @@
 import { deriveKey } from '../../src/crypto/prg.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, LutMask, LutSpec, MaskShare, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import { dealerCorrection, itemKey, lutRequest, maskValue, partyShare, type ItemRequest } from '../../protocols/offline/dealer-items.js';
 import { ConcordError } from '../../src/errors.js';
 
@@ -58,9 +58,9 @@ export class InsecureLocalPreprocessing implements Preprocessing {
   async lutMask(tag: number, len: number, spec: LutSpec): Promise<LutMask> {
     return this.item(lutRequest(tag, len, spec)) as LutMask;
   }
-  async matrixMask(tag: number, shape: Shape): Promise<Ring> {
+  async matrixMask(tag: number, shape: Shape): Promise<MaskShare> {
     this.masks.set(tag, [...shape]);
-    return this.item({ kind: 'mask', tag, shape }) as Ring;
+    return this.item({ kind: 'mask', tag, shape }) as MaskShare;
   }
   async maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple> {
     const maskShape = this.masks.get(maskTag);

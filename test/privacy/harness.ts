@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ring, type Shape } from '../../src/ring/ring.js';
 import type { Message, Transport } from '../../src/net/transport.js';
 import type { Session } from '../../src/session/session.js';
-import type { DaBits, EdaBits, LutMask, LutSpec, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import { mapMask, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type MaskUse, type Preprocessing, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
 import type { HmLeak } from '../../protocols/offline/hm/replicated.js';
@@ -106,9 +106,9 @@ class LeakyPrep implements Preprocessing {
     // r << 40 (24 random bits left), shifted the same way in both sharings: still a valid edaBit of a non-uniform r.
     return { arith: d.arith.shl(SHIFT), bin: d.bin.shl(SHIFT) };
   }
-  async matrixMask(tag: number, shape: Shape): Promise<Ring> {
+  async matrixMask(tag: number, shape: Shape): Promise<MaskShare> {
     const a = await this.inner.matrixMask(tag, shape);
-    return this.leak === 'zero' ? this.z(a) : a.shl(SHIFT);
+    return mapMask(a, (rows) => (this.leak === 'zero' ? this.z(rows) : rows.shl(SHIFT)));
   }
   async maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple> {
     const t = await this.inner.maskedTriple(maskTag, tag, use);

@@ -14,7 +14,7 @@
  */
 import { Ring } from '../../../src/ring/ring.js';
 import type { MaskedTriple, Triple } from '../../../src/session/preprocessing.js';
-import type { ItemPrgs, Pieces } from './replicated.js';
+import type { ItemPrgs, MaskPieces, Pieces } from './replicated.js';
 
 /** Party i's shares of a fresh matrix triple: A n×k, B k×m, C = A·B n×m. */
 export function matrixTriple(p: ItemPrgs, n: number, k: number, m: number): Triple {
@@ -23,15 +23,14 @@ export function matrixTriple(p: ItemPrgs, n: number, k: number, m: number): Trip
   return { a: a.mine, b: b.mine, c: product(a, b, z, false) };
 }
 
-/** A fresh replicated r×k mask: both pieces (the party keeps them for its masked triples). */
-export function matrixMask(p: ItemPrgs, r: number, k: number): Pieces {
-  return p.pieces([r, k]);
+/** A fresh replicated r×k mask: both pieces, as seeded row sources (the party keeps them for its masked triples). */
+export function matrixMask(p: ItemPrgs, r: number, k: number): MaskPieces {
+  return p.matrixPieces([r, k]);
 }
 
 /** A triple bound to a mask: fresh B (cols(op(A)) × m) and C = op(A)·B, op(A) = A[start:end] or its transpose. */
-export function maskedTriple(p: ItemPrgs, mask: Pieces, start: number, end: number, transpose: boolean, m: number): MaskedTriple {
-  const full = start === 0 && end === mask.mine.shape[0];
-  const a: Pieces = full ? mask : { mine: mask.mine.slice(start, end), other: mask.other.slice(start, end) };
+export function maskedTriple(p: ItemPrgs, mask: MaskPieces, start: number, end: number, transpose: boolean, m: number): MaskedTriple {
+  const a: Pieces = { mine: mask.mine.rows(start, end), other: mask.other.rows(start, end) };
   const inner = transpose ? end - start : a.mine.shape[1]!;
   const outer = transpose ? a.mine.shape[1]! : end - start;
   const b = p.pieces([inner, m]);

@@ -31,9 +31,9 @@
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
-import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskUse, type MaskedTriple, type Preprocessing, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
+import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskUse, type MaskedTriple, type Preprocessing, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
 import { ItemStream, type StreamStats } from '../ot/stream.js';
-import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type Pieces } from './replicated.js';
+import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type MaskPieces, type Pieces } from './replicated.js';
 import { bitTriple, elementTriple } from './triples.js';
 import { matrixMask, matrixTriple, maskedTriple } from './matrix.js';
 import { daBits } from './dabits.js';
@@ -75,7 +75,7 @@ export class HmPreprocessing implements Preprocessing {
   private readonly seeds: HmSeeds;
   /** Stream name (tag/sub) → the label that took it. */
   private readonly used = new Map<string, string>();
-  private readonly masks = new Map<number, Pieces>();
+  private readonly masks = new Map<number, MaskPieces>();
   private readonly streams = new Map<string, ItemStream<unknown>>();
   private batchIndex = 0;
   private closed = false;
@@ -140,7 +140,7 @@ export class HmPreprocessing implements Preprocessing {
     return matrixTriple(this.prgs(tag, `matrix/${tag}/${n}x${k}x${m}`), n, k, m);
   }
 
-  async matrixMask(tag: number, shape: Shape): Promise<Ring> {
+  async matrixMask(tag: number, shape: Shape): Promise<MaskShare> {
     if (shape.length !== 2) throw new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`);
     if (this.masks.has(tag)) throw new ConcordError('E_PREP', `matrixMask: a mask was already made under tag ${tag}; each mask needs its own tag`);
     const mask = matrixMask(this.prgs(tag, `mask/${tag}/${shape.join('x')}`), shape[0]!, shape[1]!);

@@ -16,7 +16,8 @@
  * party misses one piece of every value, which is uniform to it.
  */
 import { ConcordError } from '../../../src/errors.js';
-import { Prg } from '../../../src/crypto/prg.js';
+import { Prg, PrgMatrix } from '../../../src/crypto/prg.js';
+import type { MaskShare } from '../../../src/session/preprocessing.js';
 import { Ring, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
 
@@ -64,6 +65,12 @@ export interface Pieces {
   other: Ring;
 }
 
+/** The two pieces of a replicated random matrix, rows made on demand. */
+export interface MaskPieces {
+  mine: MaskShare;
+  other: MaskShare;
+}
+
 /** The pair of PRG streams of one item (see the file comment). */
 export class ItemPrgs {
   /** Stream shared with party i−1: expands piece i. */
@@ -72,9 +79,15 @@ export class ItemPrgs {
   readonly next: Prg;
 
   /** The item's streams: (tag, sub) name it (see streamName). */
-  constructor(seeds: HmSeeds, tag: number, sub: number, private readonly leak?: HmLeak) {
+  constructor(private readonly seeds: HmSeeds, private readonly tag: number, private readonly sub: number, private readonly leak?: HmLeak) {
     this.prev = new Prg(seeds.prev, tag, sub);
     this.next = new Prg(seeds.next, tag, sub);
+  }
+
+  /** The pieces `pieces([r, k])` would make, as row sources (a reusable mask: rows made on demand, never held whole). */
+  matrixPieces(shape: Shape): MaskPieces {
+    const post = this.leak === 'short-mask' ? (t: Ring): Ring => t.shl(24).shr(24) : undefined;
+    return { mine: new PrgMatrix(this.seeds.prev, this.tag, this.sub, shape, post), other: new PrgMatrix(this.seeds.next, this.tag, this.sub, shape, post) };
   }
 
   /** Both held pieces of a fresh random tensor (r = r_0 + r_1 + r_2, or the XOR of the three). */

@@ -14,10 +14,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConcordError } from '../../../src/errors.js';
-import { Prg, deriveKey } from '../../../src/crypto/prg.js';
+import { Prg, PrgMatrix, deriveKey } from '../../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
-import type { DaBits, EdaBits, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, MaskShare, MaskUse, MaskedTriple, Preprocessing, Triple, TruncPair } from '../../../src/session/preprocessing.js';
 import { setupOt, type OtKeys } from './links.js';
 import { ItemStream, type StreamSpec, type StreamStats } from './stream.js';
 import { genBitTriples, genDaBits, genMaskedTriples, genMatrixTriples, genTriples, genTruncPairs, type GenContext, type RandomSource } from './generate.js';
@@ -62,7 +62,7 @@ export class OtPreprocessing implements Preprocessing {
   private batchIndex = 0;
   private closed = false;
   private readonly streams = new Map<string, ItemStream<unknown>>();
-  private readonly masks = new Map<number, Ring>();
+  private readonly masks = new Map<number, MaskShare>();
   private readonly batchKeys = new Map<number, string>();
   /** Per mask: the masked-triple stream requested last, and which stream followed which. */
   private readonly maskLast = new Map<number, string>();
@@ -185,11 +185,11 @@ export class OtPreprocessing implements Preprocessing {
     return this.take(st, tag, 1);
   }
 
-  async matrixMask(tag: number, shape: Shape): Promise<Ring> {
+  async matrixMask(tag: number, shape: Shape): Promise<MaskShare> {
     if (shape.length !== 2) throw new ConcordError('E_SHAPE', `matrixMask: needs a 2-D shape, got [${shape.join('×')}]`);
     if (this.masks.has(tag)) throw new ConcordError('E_PREP', `matrixMask: a mask was already made under tag ${tag}; each mask needs its own tag`);
     // A = Σ A_i with every A_i uniform and private: a uniform mask no coalition of n−1 parties knows.
-    const a = new Prg(this.localKey, MASK_STREAM, tag).ring(shape);
+    const a = new PrgMatrix(this.localKey, MASK_STREAM, tag, shape);
     this.masks.set(tag, a);
     return a;
   }
@@ -206,11 +206,12 @@ export class OtPreprocessing implements Preprocessing {
     const m = use.m;
     const [h, kk] = tr ? [k, end - start] : [end - start, k];
     const st = this.stream<MaskedTriple>(`masked/${maskTag}/${start}/${end}/${tr ? 't' : 'n'}/${m}`, () => {
-      let opA: Ring | undefined;
       return {
+        // op(A) is regenerated from the mask's seed per batch: a cached slice per stream would
+        // hold the whole mask again over an epoch's batches.
         gen: (g, count) => {
-          opA ??= start === 0 && end === r && !tr ? a : tr ? a.slice(start, end).transpose() : a.slice(start, end);
-          return genMaskedTriples(g, opA, count, m);
+          const rows = a.rows(start, end);
+          return genMaskedTriples(g, tr ? rows.transpose() : rows, count, m);
         },
         slice: (v, x, y) => ({ b: v.b.slice(x * kk, y * kk), c: v.c.slice(x * h, y * h) }),
         concat: (vs) => ({ b: Ring.concat(vs.map((v) => v.b)), c: Ring.concat(vs.map((v) => v.c)) }),
