@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Ring } from '../src/ring/ring.js';
 import { ConcordError, isConcordError } from '../src/errors.js';
-import type { Triple, TruncPair, DaBits, MaskedTriple } from '../src/session/preprocessing.js';
+import { REUSE_WINDOW, type Triple, type TruncPair, type DaBits, type MaskedTriple } from '../src/session/preprocessing.js';
+import { hmSessions } from './helpers/hm-view.js';
 import { dealerCorrection, partyShare, checkRequest, lutRequest, type ItemRequest } from '../protocols/offline/dealer-items.js';
 import { PeriodPredictor, ItemPredictor } from '../protocols/offline/dealer.js';
 import { itemKey as keyOf } from '../protocols/offline/dealer-items.js';
@@ -226,6 +227,22 @@ describe('dealer offline phase (in memory)', () => {
     }
     // A different item under the same tag is a different item.
     await Promise.all(preps.map((p) => p.truncPair(7, [4], 16)));
+  });
+
+  it('remembers only the latest REUSE_WINDOW item names (dealer and hm): memory stays bounded over a long run, a recent repeat is still refused', async () => {
+    const { preps } = memoryDealer(2, 'window');
+    const p = preps[0]!; // party 0 derives its items alone: no dealer traffic
+    for (let t = 1; t <= REUSE_WINDOW + 100; t++) await p.matrixMask(t, [1, 1]);
+    expect((p as unknown as { used: Set<string> }).used.size).to.equal(REUSE_WINDOW);
+    let err: unknown;
+    await p.matrixMask(REUSE_WINDOW + 100, [1, 1]).catch((e: unknown) => (err = e));
+    expect(String((err as Error).message)).to.match(/requested twice/);
+    const hm = hmSessions(4, undefined, () => {})[0]!;
+    for (let t = 1; t <= REUSE_WINDOW + 100; t++) await hm.prep.matrixTriple(t, 1, 1, 1);
+    expect((hm.prep as unknown as { used: Map<string, string> }).used.size).to.equal(REUSE_WINDOW);
+    err = undefined;
+    await hm.prep.matrixTriple(REUSE_WINDOW + 99, 1, 1, 1).catch((e: unknown) => (err = e));
+    expect(String((err as Error).message)).to.match(/requested twice/);
   });
 
   it('party n−1 fails with E_TIMEOUT when the dealer never answers', async () => {

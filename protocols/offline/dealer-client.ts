@@ -9,7 +9,7 @@
  */
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { DaBits, EdaBits, LutMask, LutSpec, MaskShare, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import { REUSE_WINDOW, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type MaskUse, type Preprocessing, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
 import type { Message } from '../../src/net/transport.js';
 import { itemKey, lutRequest, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
@@ -77,7 +77,7 @@ export class DealerPreprocessing implements Preprocessing {
   private cachedBytes = 0;
   /** Waiting requests by item key. */
   private readonly waiters = new Map<string, Waiter>();
-  /** Keys handed out so far (bounded): the same item twice would reuse correlated randomness. */
+  /** The latest REUSE_WINDOW keys handed out: the same item twice would reuse correlated randomness. */
   private readonly used = new Set<string>();
   private needs: ItemRequest[] = [];
   private hitsToReport: ItemRequest[] = [];
@@ -155,7 +155,7 @@ export class DealerPreprocessing implements Preprocessing {
     const key = itemKey(q);
     if (this.used.has(key)) throw new ConcordError('E_INTERNAL', `preprocessing item ${key} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`);
     this.used.add(key);
-    if (this.used.size > 1_000_000) this.used.delete(this.used.values().next().value!);
+    if (this.used.size > REUSE_WINDOW) this.used.delete(this.used.values().next().value!);
     this.st.items++;
     // Masks have no dependent part: every party, the last included, derives its share alone.
     if (!this.last || q.kind === 'mask') return partyShare(this.seed, q);

@@ -66,6 +66,14 @@ export function mapMask(m: MaskShare, f: (rows: Ring, start: number, end: number
   return { shape: m.shape, rows: (start, end) => f(m.rows(start, end), start, end) };
 }
 
+/**
+ * How many of its latest item names a preprocessing source remembers to refuse an item asked for
+ * twice (a protocol bug that would reuse correlated randomness). Tags only grow and one protocol
+ * call asks for its items together, so a window catches the bug; remembering every item would
+ * grow without bound (≈ 100 B a name, 5 names a training step: 35 MB over 10 epochs of 200,000 rows).
+ */
+export const REUSE_WINDOW = 1 << 16;
+
 /** The fresh half of a triple bound to an existing mask: B random, C = op(A)·B. */
 export interface MaskedTriple {
   b: Ring;

@@ -31,7 +31,7 @@
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
-import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskUse, type MaskedTriple, type Preprocessing, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
+import { REUSE_WINDOW, checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskUse, type MaskedTriple, type Preprocessing, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
 import { ItemStream, type StreamStats } from '../ot/stream.js';
 import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type MaskPieces, type Pieces } from './replicated.js';
 import { bitTriple, elementTriple } from './triples.js';
@@ -110,6 +110,7 @@ export class HmPreprocessing implements Preprocessing {
         : `preprocessing items ${prior} and ${label} would share a PRG stream (hash collision); refusing rather than reusing randomness`);
     }
     this.used.set(name, label);
+    if (this.used.size > REUSE_WINDOW) this.used.delete(this.used.keys().next().value!);
     const p = new ItemPrgs(this.seeds, tag, sub, this.opts.leak);
     const hook = this.opts.onPieces;
     if (hook) {
