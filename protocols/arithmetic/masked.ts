@@ -53,8 +53,13 @@ export async function* maskOperandStep(s: Scope, x: Ring, pre: MaskPrep = maskPr
   return { shape: x.shape, maskTag: pre.tag, a, e: add[0]! };
 }
 
-/** Words opened per round by maskOperandInPlace (4 MiB: a block's transients stay small, rounds few). */
-export const MASK_BLOCK_WORDS = 1 << 19;
+/**
+ * Words opened per round by maskOperandInPlace: 1 MiB, the link's chunk. Measured at 200,000 × 31
+ * (simulate, 3 parties, dealer): peak party RSS 329–338 MB with 4 MiB blocks, 285 MB with 2 MiB,
+ * 256–262 MB with 1 MiB (256.7 with 512 KiB: the CSV parse is then the peak); 48 rounds instead
+ * of 12, once per run.
+ */
+export const MASK_BLOCK_WORDS = 1 << 17;
 
 /**
  * maskOperand that consumes X: E is opened in row blocks of at most `blockWords` words (one

@@ -16,7 +16,7 @@ import { maskOperandInPlace, matmulMasked, type MaskedOperand } from '../../prot
 export class SharedData {
   private constructor(private readonly s: Session, private readonly masked: MaskedOperand) {}
 
-  /** Mask the shares `x` (consumed: do not use them afterwards). ⌈size / 2^19⌉ rounds, 8·size bytes per peer. */
+  /** Mask the shares `x` (consumed: do not use them afterwards). ⌈rows / ⌊2^17 / cols⌋⌉ rounds, 8·size bytes per peer. */
   static async mask(s: Session, x: Ring): Promise<SharedData> {
     return new SharedData(s, await maskOperandInPlace(s, x));
   }
