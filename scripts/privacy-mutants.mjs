@@ -57,6 +57,12 @@ const VARIANTS = [
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|trunc) \\(hm\\): no bit',
   },
   {
+    name: 'ot matrix masks with 24 random bits (each party\'s seeded A_i << 40: E = X − A shows X\'s low 40 bits)',
+    patches: [{ file: 'protocols/offline/ot/preprocessing.js', find: 'new PrgMatrix(this.localKey, MASK_STREAM, tag, shape)', replace: 'new PrgMatrix(this.localKey, MASK_STREAM, tag, shape, (t) => t.shl(40))' }],
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*masked matmul \\(ot\\): no bit',
+    correct: { tests: ['test/ot/protocols.test.js'], grep: 'masked operand reused' },
+  },
+  {
     name: 'IKNP receiver message without its PRG pad G(k_j^1)',
     patches: [{ file: 'protocols/offline/ot/iknp.js', find: 'ui[o + i] = ui[o + i] ^ ti[o + i] ^ ci[i];', replace: 'ui[o + i] = ti[o + i] ^ ci[i];' }],
     tests: ['test/privacy/iknp.test.js'], grep: 'real IKNP',

@@ -1,6 +1,7 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
-import { Ring, sameShape, type Shape } from '../../src/ring/ring.js';
+import { type Ring, sameShape, type Shape } from '../../src/ring/ring.js';
+import type { Prg } from '../../src/crypto/prg.js';
 
 /**
  * Secret-share a tensor owned by one party, with zero bytes on the wire.
@@ -12,11 +13,20 @@ import { Ring, sameShape, type Shape } from '../../src/ring/ring.js';
 export function input(s: Session, owner: number, shape: Shape, value?: Ring): Ring {
   const tag = s.tag();
   if (s.me !== owner) return s.pairPrg(owner, tag).ring(shape);
-  if (!value) throw new ConcordError('E_INTERNAL', `input: party ${s.id} owns the input but passed no value`);
+  if (!value) throw noValue(s);
   if (!sameShape(value.shape, shape)) throw new ConcordError('E_SHAPE', `input: value of shape [${value.shape.join('×')}] announced as [${shape.join('×')}]`);
-  let share = value;
-  for (const j of s.peers) share = share.sub(s.pairPrg(j, tag).ring(shape));
+  return ownerShare(value, s.peers.map((j) => s.pairPrg(j, tag)));
+}
+
+/** The owner's share: x minus every peer's next PRG share of x's shape. */
+function ownerShare(x: Ring, peerPrgs: readonly Prg[]): Ring {
+  let share = x;
+  for (const p of peerPrgs) share = share.sub(p.ring(x.shape));
   return share;
+}
+
+function noValue(s: Session): ConcordError {
+  return new ConcordError('E_INTERNAL', `input: party ${s.id} owns the input but passed no value`);
 }
 
 /** Rows per block of inputBlocks (≈ 1 MiB of words at 31 columns: a block's transients stay small). */
@@ -33,7 +43,7 @@ export function inputBlocks(s: Session, owner: number, shape: readonly [number, 
   const [r, w] = shape;
   if (!(Number.isInteger(blockRows) && blockRows >= 1)) throw new ConcordError('E_RANGE', `inputBlocks: blockRows must be a positive integer, got ${blockRows}`);
   const tag = s.tag();
-  if (s.me === owner && !rows) throw new ConcordError('E_INTERNAL', `input: party ${s.id} owns the input but passed no value`);
+  if (s.me === owner && !rows) throw noValue(s);
   const prgs = (s.me === owner ? s.peers : [owner]).map((j) => s.pairPrg(j, tag));
   return (function* blocks(): Generator<Ring> {
     for (let i = 0; i < r; i += blockRows) {
@@ -44,9 +54,7 @@ export function inputBlocks(s: Session, owner: number, shape: readonly [number, 
       }
       const v = rows!(i, j);
       if (!sameShape(v.shape, [j - i, w])) throw new ConcordError('E_SHAPE', `input: rows ${i}..${j} of shape [${v.shape.join('×')}] announced as [${j - i}×${w}]`);
-      let share = v;
-      for (const p of prgs) share = share.sub(p.ring([j - i, w]));
-      yield share;
+      yield ownerShare(v, prgs);
     }
   })();
 }

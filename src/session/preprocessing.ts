@@ -61,16 +61,11 @@ export interface MaskShare {
   rows(start: number, end: number): Ring;
 }
 
-/** A mask share whose every row block is mapped by `f` (sums of streams; privacy tests' leaks). */
-export function mapMask(m: MaskShare, f: (rows: Ring, start: number, end: number) => Ring): MaskShare {
-  return { shape: m.shape, rows: (start, end) => f(m.rows(start, end), start, end) };
-}
-
 /**
  * How many of its latest item names a preprocessing source remembers to refuse an item asked for
  * twice (a protocol bug that would reuse correlated randomness). Tags only grow and one protocol
  * call asks for its items together, so a window catches the bug; remembering every item would
- * grow without bound (≈ 100 B a name, 5 names a training step: 35 MB over 10 epochs of 200,000 rows).
+ * grow without bound (≈ 280 B a name, ≈ 5 names a training step: ≈ 40 MB over 10 epochs of 200,000 rows).
  */
 export const REUSE_WINDOW = 1 << 16;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ring, type Shape } from '../../src/ring/ring.js';
 import type { Message, Transport } from '../../src/net/transport.js';
 import type { Session } from '../../src/session/session.js';
-import { mapMask, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type MaskUse, type Preprocessing, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
+import type { DaBits, EdaBits, LutMask, LutSpec, MaskShare, MaskedTriple, MaskUse, Preprocessing, Triple, TruncPair } from '../../src/session/preprocessing.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
 import type { HmLeak } from '../../protocols/offline/hm/replicated.js';
@@ -108,7 +108,7 @@ class LeakyPrep implements Preprocessing {
   }
   async matrixMask(tag: number, shape: Shape): Promise<MaskShare> {
     const a = await this.inner.matrixMask(tag, shape);
-    return mapMask(a, (rows) => (this.leak === 'zero' ? this.z(rows) : rows.shl(SHIFT)));
+    return { shape: a.shape, rows: (start, end) => (this.leak === 'zero' ? this.z(a.rows(start, end)) : a.rows(start, end).shl(SHIFT)) };
   }
   async maskedTriple(maskTag: number, tag: number, use: MaskUse): Promise<MaskedTriple> {
     const t = await this.inner.maskedTriple(maskTag, tag, use);

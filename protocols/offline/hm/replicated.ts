@@ -65,6 +65,9 @@ export interface Pieces {
   other: Ring;
 }
 
+/** The 'short-mask' leak: only the low 40 bits of a random piece stay random. */
+const shortMask = (t: Ring): Ring => t.shl(24).shr(24);
+
 /** The two pieces of a replicated random matrix, rows made on demand. */
 export interface MaskPieces {
   mine: MaskShare;
@@ -86,14 +89,14 @@ export class ItemPrgs {
 
   /** The pieces `pieces([r, k])` would make, as row sources (a reusable mask: rows made on demand, never held whole). */
   matrixPieces(shape: Shape): MaskPieces {
-    const post = this.leak === 'short-mask' ? (t: Ring): Ring => t.shl(24).shr(24) : undefined;
+    const post = this.leak === 'short-mask' ? shortMask : undefined;
     return { mine: new PrgMatrix(this.seeds.prev, this.tag, this.sub, shape, post), other: new PrgMatrix(this.seeds.next, this.tag, this.sub, shape, post) };
   }
 
   /** Both held pieces of a fresh random tensor (r = r_0 + r_1 + r_2, or the XOR of the three). */
   pieces(shape: Shape): Pieces {
     const mine = this.prev.ring(shape), other = this.next.ring(shape);
-    if (this.leak === 'short-mask') return { mine: mine.shl(24).shr(24), other: other.shl(24).shr(24) };
+    if (this.leak === 'short-mask') return { mine: shortMask(mine), other: shortMask(other) };
     return { mine, other };
   }
 
