@@ -83,7 +83,7 @@ export type { HyperParams } from './ml/hyper.js';
 export { readCsv, parseCsv, selectRows, selectColumns, type Dataset } from './ml/csv.js';
 export { predict, type ModelFile, type Arch } from './ml/model.js';
 // Raw tables: reading, encoding, joint preprocessing, prediction with a saved model
-export { readTable, parseTable, type RawTable } from './ml/table.js';
+export { readTable, parseTable, openTable, rawSource, type RawTable, type TableSource } from './ml/table.js';
 export { tableSpec, encodeLocal, encodeMatrix, scaleAndClip, encodedNames, type TableSpec, type LocalTable, type Preprocessing as TablePreprocessing } from './ml/encode.js';
 export { jointColumnStats, type ColumnStats } from './ml/joint-stats.js';
 export { fitJoint, transform, type Fitted } from './ml/preprocess.js';

@@ -7,7 +7,7 @@ import { loadIdentity, startSession } from './connect.js';
 import { resolveOffline } from './prep.js';
 import { loadJob, jobHash, type Job } from '../ml/job.js';
 import { DataError } from '../ml/csv.js';
-import { readTable, type RawTable } from '../ml/table.js';
+import { openTable, type TableSource } from '../ml/table.js';
 import { encodeLocal, tableSpec, type LocalTable } from '../ml/encode.js';
 import { fitJoint, transform } from '../ml/preprocess.js';
 import { predictTable } from '../ml/predict.js';
@@ -63,10 +63,11 @@ export const command: Command = {
 
     // A test CSV is checked before connecting: a local mistake should not waste a training run.
     const testFile = args.flags.get('test');
-    let testSet: RawTable | undefined;
-    const testTable = testFile && vertical ? encodeVertical(readTable(testFile), job, job.id!) : undefined;
+    let testSet: TableSource | undefined;
+    const testTable = testFile && vertical ? encodeVertical(openTable(testFile), job, job.id!) : undefined;
     if (testFile && !vertical) {
-      testSet = readTable(testFile);
+      // Checked now, read again (streamed) with the model's preprocessing after training.
+      testSet = openTable(testFile);
       encodeLocal(testSet, tableSpec(job, testSet.header), 'required');
     }
 
@@ -192,9 +193,10 @@ export const command: Command = {
 function loadData(dataFile: string | undefined, job: Job): { data?: LocalTable; vtable?: VerticalTable; dataError?: ConcordError } {
   try {
     if (!dataFile) throw new DataError('(no file)', `no --data given: every party of a ${job.partitioning} job holds training rows`, 'no training data given');
-    if (job.partitioning === 'vertical') return { vtable: encodeVertical(readTable(dataFile), job, job.id!) };
-    const table = readTable(dataFile);
-    return { data: encodeLocal(table, tableSpec(job, table.header), 'required') };
+    // Streamed: the file's text and its cells never stay in memory (src/ml/table.ts TableSource).
+    if (job.partitioning === 'vertical') return { vtable: encodeVertical(openTable(dataFile), job, job.id!) };
+    const src = openTable(dataFile);
+    return { data: encodeLocal(src, tableSpec(job, src.header), 'required') };
   } catch (e) {
     if (!isConcordError(e)) throw e;
     return { dataError: e };

@@ -1,6 +1,6 @@
 import { ConcordError } from '../errors.js';
 import { DataError } from './csv.js';
-import { isNumberText, type RawTable } from './table.js';
+import { isNumberText, rawSource, type RawTable, type TableSource } from './table.js';
 
 /**
  * Table encoding: from the text cells of one party's CSV (src/ml/table.ts) to its numeric
@@ -109,73 +109,79 @@ export const MAX_MAGNITUDE = 1e30;
  * for metrics when present). E_DATA naming file, line and column for: a declared column absent
  * from the header, text in a numeric column, a value beyond ±1e30, a missing numeric cell with
  * `impute: "error"`, an undeclared level (unless `unknownLevel: "zeros"`), a missing label, a
- * label other than 0/1 without `positiveClass`.
+ * label other than 0/1 without `positiveClass`. The first bad row is reported. A TableSource
+ * (src/ml/table.ts `openTable`) is read in one pass, row by row, keeping only the used columns.
  */
-export function encodeLocal(t: RawTable, spec: TableSpec, label: 'required' | 'optional'): LocalTable {
-  const file = t.file;
+export function encodeLocal(t: RawTable | TableSource, spec: TableSpec, label: 'required' | 'optional'): LocalTable {
+  return encodeRows('forEachRow' in t ? t : rawSource(t), spec, label).local;
+}
+
+/**
+ * encodeLocal, also keeping the text of column `keep` (a record ID: vertical jobs, predictions).
+ * The one pass over the rows every reader of a table shares.
+ */
+export function encodeRows(src: TableSource, spec: TableSpec, label: 'required' | 'optional', keep?: number): { local: LocalTable; kept?: string[] } {
+  const file = src.file;
   const missing = new Set(spec.missing.map((m) => m.trim().toLowerCase()));
   const isMissing = (cell: string) => missing.has(cell.toLowerCase());
   const col = (name: string, what: string): number => {
-    const j = t.header.indexOf(name);
-    if (j < 0) throw new DataError(file, `no column "${name}" (${what}; the file has ${t.header.join(', ')})`, `its CSV has no column "${name}" (${what})`);
+    const j = src.header.indexOf(name);
+    if (j < 0) throw new DataError(file, `no column "${name}" (${what}; the file has ${src.header.join(', ')})`, `its CSV has no column "${name}" (${what})`);
     return j;
   };
   const idx = spec.columns.map((c) => col(c.name, c.levels ? 'the job declares it in "categorical"' : 'the job uses it as a feature'));
-  const li = label === 'required' ? col(spec.label, 'the label column of the job') : t.header.indexOf(spec.label);
-  const n = t.rows.length;
-  const where = (r: number, name: string) => `line ${t.lines[r]}, column "${name}"`;
-  const values = spec.columns.map((c, k) => {
-    const j = idx[k]!;
-    if (c.levels) {
-      const out = new Int32Array(n);
-      const lv = new Map(c.levels.map((l, i) => [l, i]));
-      for (let r = 0; r < n; r++) {
-        const cell = t.rows[r]![j]!;
-        if (isMissing(cell)) { out[r] = -1; continue; }
+  const li = label === 'required' ? col(spec.label, 'the label column of the job') : src.header.indexOf(spec.label);
+  const cap = src.maxRows;
+  const values: (Float64Array | Int32Array)[] = spec.columns.map((c) => (c.levels ? new Int32Array(cap) : new Float64Array(cap)));
+  const levels = spec.columns.map((c) => (c.levels ? new Map(c.levels.map((l, i) => [l, i])) : undefined));
+  const y = li >= 0 ? new Float64Array(cap) : undefined;
+  const lines: number[] = [];
+  const kept: string[] | undefined = keep === undefined ? undefined : [];
+  let n = 0;
+  src.forEachRow((cells, line) => {
+    const where = (name: string) => `line ${line}, column "${name}"`;
+    for (let k = 0; k < idx.length; k++) {
+      const cell = cells[idx[k]!]!;
+      const c = spec.columns[k]!;
+      const lv = levels[k];
+      if (lv) {
+        if (isMissing(cell)) { values[k]![n] = -1; continue; }
         const i = lv.get(cell);
-        if (i !== undefined) out[r] = i;
-        else if (spec.unknownLevel === 'zeros') out[r] = -1;
-        else throw new DataError(file, `${where(r, c.name)}: level "${cell.slice(0, 40)}" is not declared in "categorical" (declared: ${c.levels.join(', ')}); declare it, or set "unknownLevel": "zeros"`, `${where(r, c.name)}: a level that is not declared in "categorical"`);
+        if (i !== undefined) values[k]![n] = i;
+        else if (spec.unknownLevel === 'zeros') values[k]![n] = -1;
+        else throw new DataError(file, `${where(c.name)}: level "${cell.slice(0, 40)}" is not declared in "categorical" (declared: ${c.levels!.join(', ')}); declare it, or set "unknownLevel": "zeros"`, `${where(c.name)}: a level that is not declared in "categorical"`);
+        continue;
       }
-      return out;
-    }
-    const out = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      const cell = t.rows[r]![j]!;
       if (isMissing(cell)) {
-        if (spec.impute === 'error') throw new DataError(file, `${where(r, c.name)}: missing cell and the job has "impute": "error"; fill it in, or use "impute": "mean"`);
-        out[r] = NaN;
+        if (spec.impute === 'error') throw new DataError(file, `${where(c.name)}: missing cell and the job has "impute": "error"; fill it in, or use "impute": "mean"`);
+        values[k]![n] = NaN;
         continue;
       }
       const v = Number(cell);
       if (!isNumberText(cell) || !Number.isFinite(v)) {
-        throw new DataError(file, `${where(r, c.name)}: "${cell.slice(0, 40)}" is not a number; declare the column in "categorical" or list the text in "missing"`, `${where(r, c.name)}: a cell is not a number (declare the column in "categorical" or list the text in "missing")`);
+        throw new DataError(file, `${where(c.name)}: "${cell.slice(0, 40)}" is not a number; declare the column in "categorical" or list the text in "missing"`, `${where(c.name)}: a cell is not a number (declare the column in "categorical" or list the text in "missing")`);
       }
-      if (Math.abs(v) > MAX_MAGNITUDE) throw new DataError(file, `${where(r, c.name)}: ${cell.slice(0, 40)} is beyond ±1e30; change the column's unit`, `${where(r, c.name)}: a value is beyond ±1e30`);
-      out[r] = v;
+      if (Math.abs(v) > MAX_MAGNITUDE) throw new DataError(file, `${where(c.name)}: ${cell.slice(0, 40)} is beyond ±1e30; change the column's unit`, `${where(c.name)}: a value is beyond ±1e30`);
+      values[k]![n] = v;
     }
-    return out;
+    if (y) y[n] = labelValue(cells[li]!, where(spec.label), spec, isMissing, file);
+    // A copy: a slice of the file's text would keep its whole chunk alive.
+    if (kept) kept.push((' ' + cells[keep!]!).slice(1));
+    lines.push(line);
+    n++;
   });
-  const res: LocalTable = { file, spec, rows: n, values, lines: t.lines };
-  if (li >= 0) res.y = parseLabels(t, li, spec, isMissing);
-  return res;
+  const fit = <A extends Float64Array | Int32Array>(a: A): A => (n === cap ? a : (a.slice(0, n) as A));
+  const local: LocalTable = { file, spec, rows: n, values: values.map(fit), lines };
+  if (y) local.y = fit(y);
+  return kept ? { local, kept } : { local };
 }
 
-function parseLabels(t: RawTable, li: number, spec: TableSpec, isMissing: (c: string) => boolean): Float64Array {
-  const y = new Float64Array(t.rows.length);
-  for (let r = 0; r < t.rows.length; r++) {
-    const cell = t.rows[r]![li]!;
-    const where = `line ${t.lines[r]}, column "${spec.label}"`;
-    if (isMissing(cell)) throw new DataError(t.file, `${where}: missing label; every training row needs one (drop the row or fill it in)`);
-    if (spec.positiveClass !== null) {
-      y[r] = cell === spec.positiveClass ? 1 : 0;
-      continue;
-    }
-    const v = isNumberText(cell) ? Number(cell) : NaN;
-    if (v !== 0 && v !== 1) throw new DataError(t.file, `${where}: label "${cell.slice(0, 40)}" is not 0 or 1; set "positiveClass" to read a text label`, `${where}: a label is not 0 or 1 (set "positiveClass" to read a text label)`);
-    y[r] = v;
-  }
-  return y;
+function labelValue(cell: string, where: string, spec: TableSpec, isMissing: (c: string) => boolean, file: string): number {
+  if (isMissing(cell)) throw new DataError(file, `${where}: missing label; every training row needs one (drop the row or fill it in)`);
+  if (spec.positiveClass !== null) return cell === spec.positiveClass ? 1 : 0;
+  const v = isNumberText(cell) ? Number(cell) : NaN;
+  if (v !== 0 && v !== 1) throw new DataError(file, `${where}: label "${cell.slice(0, 40)}" is not 0 or 1; set "positiveClass" to read a text label`, `${where}: a label is not 0 or 1 (set "positiveClass" to read a text label)`);
+  return v;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { encodeLocal, encodeMatrix, specOf, type LocalTable, type Preprocessing } from './encode.js';
+import { encodeRows, encodeMatrix, specOf, type LocalTable, type Preprocessing } from './encode.js';
 import { imputeValues } from './preprocess.js';
 import { predict, type ModelFile } from './model.js';
-import type { RawTable } from './table.js';
+import { rawSource, type RawTable, type TableSource } from './table.js';
 
 /**
  * Applying a saved model to new raw rows, locally: the model's preprocessing reads the table
@@ -16,16 +16,19 @@ export function modelPreprocessing(m: ModelFile): Preprocessing {
   };
 }
 
-/** Encode a raw table for a model: parsed columns, the encoded unscaled matrix, and labels when present (or required). */
-export function encodeForModel(m: ModelFile, t: RawTable, label: 'required' | 'optional'): { local: LocalTable; x: Float64Array } {
+/**
+ * Encode a table for a model: parsed columns, the encoded unscaled matrix, labels when present
+ * (or required), and the text of column `keep` when asked (the record IDs of a prediction file).
+ */
+export function encodeForModel(m: ModelFile, t: RawTable | TableSource, label: 'required' | 'optional', keep?: number): { local: LocalTable; x: Float64Array; kept?: string[] } {
   const p = modelPreprocessing(m);
-  const local = encodeLocal(t, specOf(p), label);
-  return { local, x: encodeMatrix(local, imputeValues(p)) };
+  const { local, kept } = encodeRows('forEachRow' in t ? t : rawSource(t), specOf(p), label, keep);
+  return { local, x: encodeMatrix(local, imputeValues(p)), ...(kept ? { kept } : {}) };
 }
 
-/** Probabilities of the model for every row of a raw table, and its 0/1 labels when the label column is present. */
-export function predictTable(m: ModelFile, t: RawTable, label: 'required' | 'optional' = 'optional'): { p: Float64Array; y?: Float64Array } {
-  const { local, x } = encodeForModel(m, t, label);
+/** Probabilities of the model for every row of a table, its 0/1 labels when the label column is present, and column `keep`'s text when asked. */
+export function predictTable(m: ModelFile, t: RawTable | TableSource, label: 'required' | 'optional' = 'optional', keep?: number): { p: Float64Array; y?: Float64Array; kept?: string[] } {
+  const { local, x, kept } = encodeForModel(m, t, label, keep);
   const p = predict(m, x, local.rows);
-  return local.y ? { p, y: local.y } : { p };
+  return { p, ...(local.y ? { y: local.y } : {}), ...(kept ? { kept } : {}) };
 }

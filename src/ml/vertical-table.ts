@@ -1,6 +1,6 @@
 import { DataError } from './csv.js';
-import type { RawTable } from './table.js';
-import { encodeLocal, encodedNames, tableSpec, type LocalTable, type TableFields, type TableSpec } from './encode.js';
+import { rawSource, type RawTable, type TableSource } from './table.js';
+import { encodeRows, encodedNames, tableSpec, type LocalTable, type TableFields, type TableSpec } from './encode.js';
 import { fitFromStats, type Fitted } from './preprocess.js';
 
 /**
@@ -31,11 +31,10 @@ export interface VerticalTable {
 }
 
 /** Parse a raw table for a vertical job (E_DATA naming file, line and column). */
-export function encodeVertical(t: RawTable, job: TableFields, idColumn: string): VerticalTable {
+export function encodeVertical(t: RawTable | TableSource, job: TableFields, idColumn: string): VerticalTable {
   const spec = verticalSpec(job, t.header, idColumn, t.file);
-  const j = t.header.indexOf(idColumn);
-  const local = encodeLocal(t, spec, 'optional');
-  return { file: t.file, ids: t.rows.map((r) => r[j]!), local, features: encodedNames(spec) };
+  const { local, kept } = encodeRows('forEachRow' in t ? t : rawSource(t), spec, 'optional', t.header.indexOf(idColumn));
+  return { file: t.file, ids: kept!, local, features: encodedNames(spec) };
 }
 
 /** Rows `idx` of a parsed table, in that order. */
