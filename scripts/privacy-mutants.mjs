@@ -45,6 +45,8 @@ const VARIANTS = [
     { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) trunc, truncMany' }),
   zeroedDealerItem('mask', 'dealer matrix masks A = 0 (masked matmul opens X in clear)', 'masked matmul',
     { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) masked operand' }),
+  zeroedDealerItem('mask', 'dealer matrix masks A = 0 with maskData perBatch (each batch opens X_b in clear with its first product)', 'masked rows matmul',
+    { tests: ['test/arithmetic.test.js'], grep: 'n=3, dealer prep\\) masked rows' }),
   zeroedDealerItem('dabit', 'dealer daBits r = 0 (b2a opens the bits unmasked)', 'b2a',
     { tests: ['test/compare.test.js'], grep: 'b2a converts XOR-shared bits' }),
   zeroedDealerItem('edabit', 'dealer edaBits r = 0 (ltz opens x + 2^k unmasked)', 'ltz( bounded)?',

@@ -6,7 +6,8 @@ import { mul } from '../protocols/arithmetic/mul.js';
 import { matmul } from '../protocols/arithmetic/matmul.js';
 import { trunc } from '../protocols/arithmetic/trunc.js';
 import { mulFx, matmulFx } from '../protocols/arithmetic/fixed.js';
-import { maskOperand, matmulMasked } from '../protocols/arithmetic/masked.js';
+import { maskOperand, maskRows, matmulMasked, matmulMaskedRows } from '../protocols/arithmetic/masked.js';
+import { inputSeeded } from '../protocols/arithmetic/input.js';
 import { runParties } from './helpers/parties.js';
 
 /** Bytes each party sent to each peer and rounds while `body` ran (after the inputs were shared). */
@@ -52,6 +53,22 @@ describe('communication equals the doc-comment formulas', () => {
         return s.stats().bytesSent - before;
       });
       outs.forEach((b) => expect(b).to.equal((n - 1) * 8 * (k * m + 16 * m)));
+    });
+    it(`n=${n}: masked rows cost nothing up front, then 8·(h·k + inner·m) per first product on a batch and 8·inner·m with its known E_b`, async () => {
+      const [r, k, m, h] = [64, 10, 1, 16];
+      const outs = await runParties(n, async (s) => {
+        const b0 = s.stats();
+        const mr = await maskRows(s, inputSeeded(s, 0, [r, k], s.me === 0 ? (a, b) => Ring.zeros([b - a, k]) : undefined));
+        const w = input(s, 1, [k, m], s.me === 1 ? Ring.zeros([k, m]) : undefined);
+        const g = input(s, 1, [h, m], s.me === 1 ? Ring.zeros([h, m]) : undefined);
+        const b1 = s.stats();
+        const f = await matmulMaskedRows(s, mr, w, { start: 16, end: 32 });
+        const b2 = s.stats();
+        await matmulMaskedRows(s, mr, g, { start: 16, end: 32, transpose: true, known: f.e });
+        const b3 = s.stats();
+        return [b1.bytesSent - b0.bytesSent, b1.rounds - b0.rounds, b2.bytesSent - b1.bytesSent, b2.rounds - b1.rounds, b3.bytesSent - b2.bytesSent, b3.rounds - b2.rounds];
+      });
+      outs.forEach((o) => expect(o).to.deep.equal([0, 0, (n - 1) * 8 * (h * k + k * m), 1, (n - 1) * 8 * (h * m), 1]));
     });
   }
 });

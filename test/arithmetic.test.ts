@@ -4,14 +4,16 @@ import { Ring } from '../src/ring/ring.js';
 import { encodeFixed, decodeFixed } from '../src/ring/fixed.js';
 import type { Session } from '../src/session/session.js';
 import type { Preprocessing } from '../src/session/preprocessing.js';
-import { input, inputBlocks } from '../protocols/arithmetic/input.js';
+import { input, inputBlocks, inputSeeded } from '../protocols/arithmetic/input.js';
 import { open, openMany, revealTo } from '../protocols/arithmetic/open.js';
 import { addPublic, addPublicScalar, subFromPublic, publicShare } from '../protocols/arithmetic/linear.js';
 import { mul } from '../protocols/arithmetic/mul.js';
 import { matmul } from '../protocols/arithmetic/matmul.js';
 import { trunc, truncMany, openWithTrunc } from '../protocols/arithmetic/trunc.js';
 import { mulFx, matmulFx, matmulMaskedFx } from '../protocols/arithmetic/fixed.js';
-import { maskOperand, maskOperandInPlace, matmulMasked } from '../protocols/arithmetic/masked.js';
+import { maskOperand, maskOperandInPlace, maskRows, matmulMasked, matmulMaskedRows } from '../protocols/arithmetic/masked.js';
+import { orderedSource } from '../src/ml/data-matrix.js';
+import { trainingOrder } from '../src/ml/partition.js';
 import { runParties, testSeed } from './helpers/parties.js';
 import { memoryDealer } from './helpers/dealer.js';
 
@@ -127,6 +129,55 @@ for (const kind of ['insecure', 'dealer'] as const) {
           expect(o[0]!.equals(x.matmul(w1))).to.equal(true);
           expect(o[1]!.equals(x.slice(3, 8).matmul(w2))).to.equal(true);
           expect(o[2]!.equals(x.slice(7, 12).matmul(g, { transA: true }))).to.equal(true);
+        }
+      });
+
+      it('inputSeeded: the shares input() makes under the same tag, as row sources (rows and gather); non-owners keep a seed', async () => {
+        const x = Ring.concat([rnd('is', [37 * 5]), EDGE.slice(0, 5)]).reshape([38, 5]);
+        const idx = [37, 0, 5, 5, 21, 1];
+        const outs = await run(kind, n, 'seeded', async (s) => {
+          const t0 = s.tag();
+          const src = inputSeeded(s, 1, [38, 5], s.me === 1 ? (a, b) => x.slice(a, b) : undefined, 7);
+          const t1 = s.tag();
+          // The reference: input()'s shares under the tag inputSeeded took (t0 + 1).
+          const ref = s.me === 1 ? x.sub(s.peers.map((j) => s.pairPrg(j, t0 + 1).ring([38, 5])).reduce((a, b) => a.add(b))) : s.pairPrg(1, t0 + 1).ring([38, 5]);
+          return { tags: t1 - t0, all: src.rows(0, 38), mid: src.rows(9, 30), gathered: src.gather!(idx), ref, opened: await open(s, src.rows(0, 38)) };
+        });
+        for (const o of outs) {
+          expect(o.tags).to.equal(2);
+          expect(o.all.equals(o.ref)).to.equal(true);
+          expect(o.mid.equals(o.ref.slice(9, 30))).to.equal(true);
+          expect(o.gathered.equals(o.ref.gather(idx))).to.equal(true);
+          expect(o.opened.equals(x)).to.equal(true);
+        }
+      });
+
+      it('masked rows: E_b opened with Y − B in the same round, the known E_b reused; products as maskOperand; in the training order', async () => {
+        const x = Ring.concat([rnd('mrx', [19 * 4]), EDGE.slice(0, 4)]).reshape([20, 4]);
+        const [w, g] = [rnd('mrw', [4, 3]), rnd('mrg', [6, 2])];
+        const rows = [8, 12]; // two owners' parts
+        const order = trainingOrder(20, 4);
+        const outs = await run(kind, n, 'maskrows', async (s) => {
+          const parts = rows.map((r, p) => inputSeeded(s, p, [r, 4], s.me === p ? (a, b) => x.slice(a + (p === 1 ? 8 : 0), b + (p === 1 ? 8 : 0)) : undefined));
+          const mr = await maskRows(s, orderedSource(order, 4, parts));
+          const r0 = s.stats().rounds;
+          const f = await matmulMaskedRows(s, mr, share(s, 1, w), { start: 3, end: 9 });
+          const r1 = s.stats().rounds;
+          const b = await matmulMaskedRows(s, mr, share(s, n - 1, g), { start: 3, end: 9, transpose: true, known: f.e });
+          const r2 = s.stats().rounds;
+          const whole = await matmulMaskedRows(s, mr, share(s, 0, w));
+          const bad = await matmulMaskedRows(s, mr, share(s, 1, w), { start: 3, end: 8, known: f.e }).catch((e: unknown) => e);
+          return { rounds: [r1 - r0, r2 - r1], e: f.e, eKnown: b.e === f.e, a: await open(s, mr.a.rows(3, 9)), vals: await openMany(s, [f.z, b.z, whole.z]), bad };
+        });
+        const xo = x.gather(order);
+        for (const o of outs) {
+          expect(o.rounds).to.deep.equal([1, 1]);
+          expect(o.e.add(o.a).equals(xo.slice(3, 9))).to.equal(true);
+          expect(o.eKnown).to.equal(true);
+          expect(o.vals[0]!.equals(xo.slice(3, 9).matmul(w))).to.equal(true);
+          expect(o.vals[1]!.equals(xo.slice(3, 9).matmul(g, { transA: true }))).to.equal(true);
+          expect(o.vals[2]!.equals(xo.matmul(w))).to.equal(true);
+          expect(o.bad).to.have.property('code', 'E_SHAPE');
         }
       });
 

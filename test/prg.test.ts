@@ -110,4 +110,20 @@ describe('PRG (AES-128-CTR)', () => {
     const shifted = new PrgMatrix(key, 3, 11, [r, k], (t) => t.shl(3));
     expect(shifted.rows(4, 9).equals(whole.slice(4, 9).shl(3))).to.equal(true);
   });
+
+  it('PrgMatrix gather (one ECB call over the CTR blocks) equals the rows one by one: odd and even widths, repeats, first and last rows, high tag and sub', () => {
+    const key = deriveKey(new Uint8Array(16).fill(9), 'gather');
+    for (const [k, tag, sub] of [[31, 3, 11], [30, 0xffffffff, 0], [1, 7, 0xffffffff], [2, 0, 0], [7, 123456789, 42]] as const) {
+      const r = 997;
+      const whole = new Prg(key, tag, sub).ring([r, k]);
+      const m = new PrgMatrix(key, tag, sub, [r, k]);
+      const idx = [0, r - 1, 1, 2, 3, 500, 500, 996, 13, 14, 401];
+      expect(m.gather(idx).equals(whole.gather(idx)), `k=${k}`).to.equal(true);
+      expect(m.gather([]).shape).to.deep.equal([0, k]);
+    }
+    const m = new PrgMatrix(key, 1, 2, [10, 3], (t) => t.shl(5));
+    expect(m.gather([4, 2]).equals(new Prg(key, 1, 2).ring([10, 3]).gather([4, 2]).shl(5))).to.equal(true);
+    expect(() => m.gather([10])).to.throw(/row 10 out of range/).with.property('code', 'E_SHAPE');
+    expect(() => m.gather([1.5])).to.throw(/out of range/);
+  });
 });

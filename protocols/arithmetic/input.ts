@@ -1,7 +1,8 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Session } from '../../src/session/session.js';
-import { type Ring, sameShape, type Shape } from '../../src/ring/ring.js';
+import { Ring, sameShape, type Shape } from '../../src/ring/ring.js';
 import type { Prg } from '../../src/crypto/prg.js';
+import type { MaskShare } from '../../src/session/preprocessing.js';
 
 /**
  * Secret-share a tensor owned by one party, with zero bytes on the wire.
@@ -57,4 +58,26 @@ export function inputBlocks(s: Session, owner: number, shape: readonly [number, 
       yield ownerShare(v, prgs);
     }
   })();
+}
+
+/**
+ * input() of an r×w tensor whose shares are row sources: a non-owner keeps only the seed it
+ * shares with the owner (its rows are regenerated on demand), the owner keeps its share x − Σ
+ * PRG, made in blocks as inputBlocks. The same shares as input() and inputBlocks under the same
+ * tag; 0 rounds, 0 bytes. A training matrix input this way costs each party its own rows, not
+ * the union. Only the owner passes `rows(start, end)`.
+ */
+export function inputSeeded(s: Session, owner: number, shape: readonly [number, number], rows?: (start: number, end: number) => Ring, blockRows = INPUT_BLOCK_ROWS): MaskShare {
+  if (s.me !== owner) {
+    const tag = s.tag();
+    return s.pairRows(owner, tag, shape);
+  }
+  const [r, w] = shape;
+  const share = new Ring([r, w]);
+  let at = 0;
+  for (const block of inputBlocks(s, owner, shape, rows, blockRows)) {
+    share.data.set(block.data, at);
+    at += block.data.length;
+  }
+  return { shape: [r, w], rows: (start, end) => share.slice(start, end), gather: (idx) => share.gather(idx) };
 }

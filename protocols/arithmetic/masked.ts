@@ -91,7 +91,7 @@ export interface MaskPrep {
 }
 
 /** Request the mask of X now (E_SHAPE unless X is 2-D). */
-export function maskPrep(s: Scope, x: Ring): MaskPrep {
+export function maskPrep(s: Scope, x: { readonly shape: readonly number[] }): MaskPrep {
   if (x.shape.length !== 2) throw new ConcordError('E_SHAPE', `maskOperand: needs a 2-D tensor, got [${x.shape.join('×')}]`);
   const tag = s.tag();
   return { tag, mask: prefetch(s.prep.matrixMask(tag, x.shape)) };
@@ -106,8 +106,46 @@ export async function* matmulMaskedStep(s: Scope, mx: MaskedOperand, y: Ring, op
   return beaverCombine(c, e, y, mx.a.rows(start, end), add[0]!, (l, r) => l.matmul(r, { transA: transpose }));
 }
 
+/**
+ * A masked X whose E is never kept whole: each use opens its rows' E_b = X_b − A_b together
+ * with Y − B (the same round). E_b is the same value at every opening (A is reused), so this
+ * reveals nothing beyond maskOperand, and a party keeps X's share as a row source (its own
+ * rows, the seeds of the others': inputSeeded) instead of E's r×k words.
+ */
+export interface MaskedRows {
+  readonly shape: readonly number[];
+  readonly maskTag: number;
+  /** My share of the mask A (rows made on demand). */
+  readonly a: MaskShare;
+  /** My share of X (rows made on demand). */
+  readonly x: MaskShare;
+}
+
+/** A MaskedRows over my share of X: requests its mask, 0 rounds (E_SHAPE unless 2-D). */
+export async function* maskRowsStep(s: Scope, x: MaskShare): Chain<MaskedRows> {
+  const pre = maskPrep(s, x);
+  return { shape: x.shape, maskTag: pre.tag, a: await pre.mask, x };
+}
+
+/**
+ * [op(X_b)·Y] for a MaskedRows, and the public E_b of its rows. 1 round: opens E_b and Y − B
+ * together (8·(h·k + inner·m) bytes per peer), or only Y − B when the caller passes the E_b a
+ * previous product on the same rows opened (`known`; then as matmulMaskedStep).
+ */
+export async function* matmulMaskedRowsStep(s: Scope, mx: MaskedRows, y: Ring, opts: MaskedUseOptions & { known?: Ring } = {}, pre: Promise<MaskedTriple> = maskedPrep(s, mx, y, opts)): Chain<{ z: Ring; e: Ring }> {
+  const { start, end, transpose } = useDims(mx, opts, y);
+  if (opts.known && !(opts.known.shape[0] === end - start && opts.known.shape[1] === mx.shape[1])) {
+    throw new ConcordError('E_SHAPE', `matmulMaskedRows: the known E_b is [${opts.known.shape.join('×')}], rows ${start}..${end} of [${mx.shape.join('×')}] need [${end - start}×${mx.shape[1]}]`);
+  }
+  const { b, c } = await pre;
+  const a = mx.a.rows(start, end);
+  const { add } = yield { add: opts.known ? [y.sub(b)] : [y.sub(b), mx.x.rows(start, end).sub(a)] };
+  const e = opts.known ?? add[1]!;
+  return { z: beaverCombine(c, e, y, a, add[0]!, (l, r) => l.matmul(r, { transA: transpose })), e };
+}
+
 /** Request the masked triple of op(X)·Y now (E_SHAPE for rows out of range or Y not fitting). */
-export function maskedPrep(s: Scope, mx: MaskedOperand, y: Ring, opts: MaskedUseOptions = {}): Promise<MaskedTriple> {
+export function maskedPrep(s: Scope, mx: { readonly shape: readonly number[]; readonly maskTag: number }, y: Ring, opts: MaskedUseOptions = {}): Promise<MaskedTriple> {
   const { start, end, transpose, m } = useDims(mx, opts, y);
   return prefetch(s.prep.maskedTriple(mx.maskTag, s.tag(), { start, end, transpose, m }));
 }
@@ -121,8 +159,14 @@ export const maskOperandInPlace = runner((s, x: Ring, blockWords?: number) => ma
 /** Shares of op(X)·Y for a masked X (see matmulMaskedStep). */
 export const matmulMasked = runner((s, mx: MaskedOperand, y: Ring, opts?: MaskedUseOptions) => matmulMaskedStep(s, mx, y, opts));
 
+/** A MaskedRows over my share of X (see maskRowsStep). */
+export const maskRows = runner((s, x: MaskShare) => maskRowsStep(s, x));
+
+/** Shares of op(X_b)·Y for a MaskedRows and the opened E_b (see matmulMaskedRowsStep). */
+export const matmulMaskedRows = runner((s, mx: MaskedRows, y: Ring, opts?: MaskedUseOptions & { known?: Ring }) => matmulMaskedRowsStep(s, mx, y, opts));
+
 /** Validated row range, the dimensions of op(X) (outer×inner) and the columns m of Y. */
-export function useDims(mx: MaskedOperand, opts: MaskedUseOptions, y: Ring): { start: number; end: number; transpose: boolean; inner: number; outer: number; m: number } {
+export function useDims(mx: { readonly shape: readonly number[] }, opts: MaskedUseOptions, y: Ring): { start: number; end: number; transpose: boolean; inner: number; outer: number; m: number } {
   const [r, k] = mx.shape as [number, number];
   const start = opts.start ?? 0;
   const end = opts.end ?? r;

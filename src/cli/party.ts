@@ -9,13 +9,13 @@ import { loadJob, jobHash, type Job } from '../ml/job.js';
 import { DataError } from '../ml/csv.js';
 import { openTable, type TableSource } from '../ml/table.js';
 import { encodeLocal, tableSpec, type LocalTable } from '../ml/encode.js';
-import { fitJoint, transform } from '../ml/preprocess.js';
+import { fitJoint, transform, type Fitted } from '../ml/preprocess.js';
 import { predictTable } from '../ml/predict.js';
 import { agreeOnData } from '../ml/agree.js';
 import { encodeVertical, type VerticalTable } from '../ml/vertical-table.js';
 import { runVerticalParty } from './party-vertical.js';
 import type { PartyReport } from './party-report.js';
-import { trainSecure, type EpochReport } from '../ml/train.js';
+import { trainSecure, type EpochReport, type LocalData } from '../ml/train.js';
 import { secureOps } from '../ml/nonlinear.js';
 import type { ModelFile } from '../ml/model.js';
 import { binaryMetrics, type Metrics } from '../ml/metrics.js';
@@ -109,8 +109,7 @@ export const command: Command = {
       // Joint preprocessing: opens per numeric column the observed-cell count, mean and std.
       const fitted = await fitJoint(s, data!, partyRows);
       const columns = data!.spec.columns.length;
-      const { x, clipped } = transform(data!, fitted);
-      const local = { x, y: data!.y!, rows: data!.rows };
+      const { local, clipped } = localRows(data!, fitted);
       // A suspended async function keeps its variables alive: drop the parsed columns for the training.
       data = undefined;
       log(`joint training set: ${total} rows (${partyRows.map((r, i) => `${s.ids[i]} ${r}`).join(', ')}), ${columns} columns → ${fitted.features.length} features`);
@@ -131,6 +130,8 @@ export const command: Command = {
         revealLoss: job.revealLoss,
         revealCheckpoints: job.revealCheckpoints,
         ops: secureOps,
+        maskData: job.maskData,
+        releaseRows: true,
         ...ckpt.train,
         onEpoch: (e) => log(`epoch ${e.epoch}/${job.epochs}  ${e.seconds.toFixed(3)} s${e.loss !== undefined ? `  loss (Brier) ${e.loss.toFixed(5)}` : ''}  rounds ${e.rounds}`),
       });
@@ -201,6 +202,12 @@ function loadData(dataFile: string | undefined, job: Job): { data?: LocalTable; 
     if (!isConcordError(e)) throw e;
     return { dataError: e };
   }
+}
+
+/** This party's rows, encoded and scaled, as the object training consumes (its only holder: training empties it once input). */
+function localRows(data: LocalTable, fitted: Fitted): { local: LocalData; clipped: number[] } {
+  const { x, clipped } = transform(data, fitted);
+  return { local: { x, y: data.y!, rows: data.rows }, clipped };
 }
 
 /**

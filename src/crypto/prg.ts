@@ -104,4 +104,43 @@ export class PrgMatrix {
     const out = new Prg(this.key, this.tag, this.sub, start * k).ring([end - start, k]);
     return this.post ? this.post(out) : out;
   }
+
+  /**
+   * Rows idx[0], idx[1], … as one tensor, equal to rows(i, i + 1) for each. One AES-ECB call over
+   * the CTR counter blocks the rows cover (CTR block j is AES_k(IV + j)): scattered rows of a
+   * mini-batch cost one cipher set-up, not one each (~4.7 µs a row).
+   */
+  gather(idx: ArrayLike<number>): Ring {
+    const [r, k] = this.shape;
+    const h = idx.length;
+    const out = new Ring([h, k]);
+    if (h === 0 || k === 0) return this.post ? this.post(out) : out;
+    // A row spans at most ⌈k/2⌉ + 1 blocks (odd k: rows start mid-block every other row).
+    const span = Math.floor(k / 2) + 1;
+    const ctr = new Uint8Array(h * span * 16);
+    const v = new DataView(ctr.buffer);
+    const sub = checkStreamId('sub', this.sub);
+    const tag = checkStreamId('tag', this.tag);
+    for (let i = 0; i < h; i++) {
+      const t = idx[i]!;
+      if (!(Number.isInteger(t) && 0 <= t && t < r)) throw new ConcordError('E_SHAPE', `PrgMatrix: row ${t} out of range for ${r} rows`);
+      const first = Math.floor((t * k) / 2);
+      for (let b = 0; b < span; b++) {
+        const o = (i * span + b) * 16;
+        const c = first + b; // < 2^53: the 64-bit counter as two 32-bit halves
+        v.setUint32(o, sub);
+        v.setUint32(o + 4, tag);
+        v.setUint32(o + 8, Math.floor(c / 2 ** 32));
+        v.setUint32(o + 12, c >>> 0);
+      }
+    }
+    const aes = createCipheriv('aes-128-ecb', this.key, null).setAutoPadding(false);
+    const ks = aes.update(ctr);
+    const bytes = new Uint8Array(out.data.buffer, out.data.byteOffset, h * k * 8);
+    for (let i = 0; i < h; i++) {
+      const skip = ((idx[i]! * k) % 2) * 8;
+      bytes.set(ks.subarray(i * span * 16 + skip, i * span * 16 + skip + k * 8), i * k * 8);
+    }
+    return this.post ? this.post(out) : out;
+  }
 }

@@ -1,7 +1,8 @@
 import { ConcordError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { Ring } from '../ring/ring.js';
-import { maskOperandInPlace, matmulMasked, type MaskedOperand } from '../../protocols/arithmetic/masked.js';
+import { maskOperandInPlace, maskRows, matmulMasked, matmulMaskedRows, type MaskedOperand, type MaskedRows } from '../../protocols/arithmetic/masked.js';
+import type { MaskShare } from '../session/preprocessing.js';
 
 /**
  * The secret-shared training matrix X (rows in the public training order) and the two products
@@ -13,7 +14,16 @@ import { maskOperandInPlace, matmulMasked, type MaskedOperand } from '../../prot
  * (MaskShare: a batch's rows are regenerated per product), and X's share is consumed by the
  * masking (its buffer becomes E), since no product needs it again.
  */
-export class SharedData {
+/** The secret training matrix as the loop uses it: its row count and the two batch products. */
+export interface DataMatrix {
+  readonly rows: number;
+  /** Shares of X[start:end]·W, ring product (scales add). 1 round. */
+  times(start: number, end: number, w: Ring): Promise<Ring>;
+  /** Shares of X[start:end]ᵀ·G, ring product. 1 round. */
+  transposeTimes(start: number, end: number, g: Ring): Promise<Ring>;
+}
+
+export class SharedData implements DataMatrix {
   private constructor(private readonly s: Session, private readonly masked: MaskedOperand) {}
 
   /** Mask the shares `x` (consumed: do not use them afterwards). ⌈rows / ⌊2^17 / cols⌋⌉ rounds, 8·size bytes per peer. */
@@ -35,6 +45,91 @@ export class SharedData {
   transposeTimes(start: number, end: number, g: Ring): Promise<Ring> {
     return matmulMasked(this.s, this.masked, g, { start, end, transpose: true });
   }
+}
+
+/**
+ * X as a DataMatrix that never holds a union-sized tensor (job field "maskData": "perBatch"):
+ * my share of X is a row source in the public training order over each owner's rows (mine
+ * stored, the others' regenerated from the seeds I share with their owners: inputSeeded), and
+ * each batch's E_b = X_b − A_b is opened with its first product, in the same round, then reused
+ * by the batch's second product. Per step 8·|X_b| more bytes to each peer than SharedData, the
+ * same rounds; memory: my own rows' share (8·rows_me·cols bytes) instead of E (8·rows·cols).
+ */
+export class SeededData implements DataMatrix {
+  private last?: { start: number; end: number; e: Ring };
+
+  private constructor(private readonly s: Session, private readonly masked: MaskedRows) {}
+
+  /** Mask my share `x` of the training matrix for per-batch opening: 0 rounds (the mask is requested). */
+  static async mask(s: Session, x: MaskShare): Promise<SeededData> {
+    return new SeededData(s, await maskRows(s, x));
+  }
+
+  get rows(): number {
+    return this.masked.shape[0]!;
+  }
+
+  times(start: number, end: number, w: Ring): Promise<Ring> {
+    return this.product(start, end, w, false);
+  }
+
+  transposeTimes(start: number, end: number, g: Ring): Promise<Ring> {
+    return this.product(start, end, g, true);
+  }
+
+  private async product(start: number, end: number, y: Ring, transpose: boolean): Promise<Ring> {
+    const known = this.last && this.last.start === start && this.last.end === end ? this.last.e : undefined;
+    const { z, e } = await matmulMaskedRows(this.s, this.masked, y, { start, end, transpose, ...(known ? { known } : {}) });
+    this.last = { start, end, e };
+    return z;
+  }
+}
+
+/**
+ * The rows of `parts` (row sources laid end to end: each owner's rows) in the public `order`, as
+ * a row source: row i is row order[i] of the concatenation, made on demand (E_SHAPE unless
+ * `order` is a permutation of the parts' rows).
+ */
+export function orderedSource(order: readonly number[], width: number, parts: readonly MaskShare[]): MaskShare {
+  const total = order.length;
+  const starts: number[] = [];
+  let rows = 0;
+  for (const p of parts) {
+    if (p.shape[1] !== width) throw new ConcordError('E_SHAPE', `orderedSource: part [${p.shape.join('×')}] does not have width ${width}`);
+    starts.push(rows);
+    rows += p.shape[0];
+  }
+  if (rows !== total) throw new ConcordError('E_SHAPE', `orderedSource: the parts hold ${rows} rows, the order ${total}`);
+  const part = new Int32Array(total);
+  const local = new Int32Array(total);
+  const seen = new Uint8Array(total);
+  order.forEach((r, i) => {
+    if (!(Number.isInteger(r) && r >= 0 && r < total) || seen[r]) throw new ConcordError('E_SHAPE', `orderedSource: the order is not a permutation of ${total} rows (row ${r} at position ${i})`);
+    seen[r] = 1;
+    let p = parts.length - 1;
+    while (starts[p]! > r) p--;
+    part[i] = p;
+    local[i] = r - starts[p]!;
+  });
+  return {
+    shape: [total, width],
+    rows(start: number, end: number): Ring {
+      if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= total)) {
+        throw new ConcordError('E_SHAPE', `orderedSource: rows [${start}, ${end}) out of range for ${total} rows`);
+      }
+      const out = new Ring([end - start, width]);
+      // Per part, its rows of the range in one call (a seeded part: one cipher set-up per batch).
+      parts.forEach((src, p) => {
+        const at: number[] = [];
+        const idx: number[] = [];
+        for (let i = start; i < end; i++) if (part[i] === p) { at.push(i - start); idx.push(local[i]!); }
+        if (idx.length === 0) return;
+        const got = src.gather ? src.gather(idx) : Ring.concat(idx.map((t) => src.rows(t, t + 1)));
+        at.forEach((o, m) => out.data.set(got.data.subarray(m * width, (m + 1) * width), o * width));
+      });
+      return out;
+    },
+  };
 }
 
 /**

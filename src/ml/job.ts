@@ -38,6 +38,12 @@ export interface Job extends HyperParams {
   id?: string;
   /** Fixed-point fractional bits of the secret values. */
   fracBits: number;
+  /**
+   * Horizontal jobs: "once" opens the masked training matrix E = X − A once and every party keeps
+   * it (8·rows·(features+1) bytes); "perBatch" opens each batch's rows of E with its first
+   * product (same rounds, more bytes) and each party keeps only its own rows (src/ml/train.ts).
+   */
+  maskData: 'once' | 'perBatch';
   /** Offline mode; "auto" = hm for three parties, ot otherwise (resolved by src/cli/prep.ts resolveOffline). */
   offline: 'auto' | 'hm' | 'ot' | 'dealer';
   /** Party ids that receive the trained model; empty = every party. */
@@ -81,6 +87,7 @@ export const JOB_DEFAULTS: Job = {
   positiveWeight: 1,
   seed: 1,
   fracBits: 16,
+  maskData: 'once',
   offline: 'auto',
   recipients: [],
   revealLoss: false,
@@ -126,6 +133,7 @@ const SCHEMA: Record<keyof Job, Check> = {
   positiveWeight: num(0, 1000, true),
   seed: int(0, 2 ** 31 - 1),
   fracBits: int(8, 24),
+  maskData: oneOf('once', 'perBatch'),
   offline: oneOf('auto', 'hm', 'ot', 'dealer'),
   recipients: strList,
   revealLoss: bool,
@@ -150,6 +158,7 @@ export function validateJob(obj: unknown, file: string): Job {
   }
   if (out.partitioning === 'vertical' && out.id === undefined) throw new ConcordError('E_CONFIG', `${file}: field "id" is missing: a vertical job names the record-ID column the parties align on (e.g. "id": "customer_id")`);
   if (out.partitioning !== 'vertical' && out.id !== undefined) throw new ConcordError('E_CONFIG', `${file}: field "id" applies only to "partitioning": "vertical"`);
+  if (out.partitioning === 'vertical' && out.maskData !== 'once') throw new ConcordError('E_CONFIG', `${file}: field "maskData": "perBatch" applies only to "partitioning": "horizontal" (a vertical job's matrix is assembled from every party's columns); remove it`);
   // The MLP feeds σ its output-layer product at 3f bits; above f = 17 that leaves the ring's exact range.
   if (out.model === 'mlp' && (out.fracBits as number) > MLP_MAX_FRAC_BITS) {
     throw new ConcordError('E_CONFIG', `${file}: field "fracBits" is ${String(out.fracBits)}, but the MLP is exact only up to fracBits ${MLP_MAX_FRAC_BITS} (its output-layer product carries 3·fracBits fractional bits); use ${MLP_MAX_FRAC_BITS} or fewer`);

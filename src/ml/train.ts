@@ -2,7 +2,7 @@ import { ConcordError, isConcordError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { Ring } from '../ring/ring.js';
 import { encodeFixed, decodeFixed } from '../ring/fixed.js';
-import { inputBlocks } from '../../protocols/arithmetic/input.js';
+import { inputBlocks, inputSeeded } from '../../protocols/arithmetic/input.js';
 import { open, revealTo } from '../../protocols/arithmetic/open.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
@@ -13,7 +13,8 @@ import { trainingOrder, batchRanges } from './partition.js';
 import { fitNumeric, type Fitted } from './preprocess.js';
 import { scaleAndClip, type Preprocessing } from './encode.js';
 import { DEFAULT_CLIP } from './job.js';
-import { SharedData, orderedRows } from './data-matrix.js';
+import { SharedData, SeededData, orderedRows, orderedSource, type DataMatrix } from './data-matrix.js';
+import type { MaskShare } from '../session/preprocessing.js';
 import type { HyperParams } from './hyper.js';
 import type { EpochState, PublicState } from './checkpoint.js';
 
@@ -73,6 +74,15 @@ export interface SecureTrainOptions {
   resume?: { epoch: number; tensors: Ring[]; check?: (pub: PublicState) => void };
   /** Awaited after every epoch with this party's shares of the state (src/ml/checkpoint.ts writes them). */
   onEpochState?: (st: EpochState) => Promise<void>;
+  /**
+   * How the training matrix is masked for its products (job field "maskData"): "once" opens
+   * E = X − A of the whole matrix once and every party keeps it (8·rows·cols bytes each);
+   * "perBatch" opens each batch's rows of E with its first product (same rounds, 8·|X_b| more
+   * bytes per peer and step), and a party keeps only its own rows' share. Default "once".
+   */
+  maskData?: 'once' | 'perBatch';
+  /** The caller needs local.x and local.y no more: they are emptied once input, not kept for the whole run. */
+  releaseRows?: boolean;
 }
 
 /** Progress of one epoch (the loss only when the job reveals it). */
@@ -127,19 +137,29 @@ async function trainInner(s: Session, local: LocalData, rowCounts: readonly numb
   if (rowCounts[s.me] !== local.rows) throw new ConcordError('E_INTERNAL', `party ${s.id}: row count ${local.rows} differs from the announced ${rowCounts[s.me]}`);
 
   const fitted = o.prepared ?? (await fitNumeric(s, local.x, local.rows, rowCounts, o.features, DEFAULT_CLIP, o.label));
-  const scaled = o.prepared ? local.x : scaleAndClip(local.x, local.rows, fitted.mean, fitted.std, DEFAULT_CLIP).x;
-  checkScaled(scaled);
+  const shares = inputScaled(s, local, fitted, o.prepared !== undefined, rowCounts, d, f, hp, o.maskData ?? 'once');
+  if (o.releaseRows) {
+    local.x = new Float64Array(0);
+    local.y = new Float64Array(0);
+  }
+  return trainOnShares(s, shares, fitted, o, t0);
+}
 
-  return trainOnShares(s, inputRows(s, scaled, local.y, rowCounts, d, f, hp), fitted, o, t0);
+/** Scale (unless prepared) and input the rows; a function of its own so the scaled copy is garbage once input. */
+function inputScaled(s: Session, local: LocalData, fitted: Fitted, prepared: boolean, rowCounts: readonly number[], d: number, f: number, hp: HyperParams, maskData: 'once' | 'perBatch'): TrainingShares {
+  const scaled = prepared ? local.x : scaleAndClip(local.x, local.rows, fitted.mean, fitted.std, DEFAULT_CLIP).x;
+  checkScaled(scaled);
+  return inputRows(s, scaled, local.y, rowCounts, d, f, hp, maskData);
 }
 
 /**
  * Input every party's rows [x', 1], labels and (if weighted) row weights (0 rounds), straight
  * into the public training order: one party's input exists at a time beside the ordered result.
  */
-function inputRows(s: Session, scaled: Float64Array, y: Float64Array, rowCounts: readonly number[], d: number, f: number, hp: HyperParams): TrainingShares {
+function inputRows(s: Session, scaled: Float64Array, y: Float64Array, rowCounts: readonly number[], d: number, f: number, hp: HyperParams, maskData: 'once' | 'perBatch'): TrainingShares {
   const order = trainingOrder(rowCounts.reduce((a, b) => a + b, 0), hp.seed);
   const weighted = hp.positiveWeight !== 1;
+  const ownX = (a: number, b: number) => withOnes(scaled.subarray(a * d, b * d), b - a, d);
   // Each party's rows go in as blocks (inputBlocks), placed as they are made: the only
   // union-sized tensor is the result.
   function* parts(width: number, own: (start: number, end: number) => Float64Array): Generator<Ring> {
@@ -148,7 +168,10 @@ function inputRows(s: Session, scaled: Float64Array, y: Float64Array, rowCounts:
       if (r > 0) yield* inputBlocks(s, p, [r, width], p === s.me ? (a, b) => encodeFixed(own(a, b), [b - a, width], f) : undefined);
     }
   }
-  const X = orderedRows(order, d + 1, parts(d + 1, (a, b) => withOnes(scaled.subarray(a * d, b * d), b - a, d)));
+  // perBatch: X stays a row source (my rows' share and the seeds of the others': inputSeeded).
+  const X = maskData === 'perBatch'
+    ? orderedSource(order, d + 1, rowCounts.flatMap((r, p) => (r > 0 ? [inputSeeded(s, p, [r, d + 1], p === s.me ? (a, b) => encodeFixed(ownX(a, b), [b - a, d + 1], f) : undefined)] : [])))
+    : orderedRows(order, d + 1, parts(d + 1, ownX));
   const Y = orderedRows(order, 1, parts(1, (a, b) => y.subarray(a, b)));
   const W = weighted ? orderedRows(order, 1, parts(1, (a, b) => y.subarray(a, b).map((v) => (v === 1 ? hp.positiveWeight : 1)))) : undefined;
   return { X, Y, ...(W ? { W } : {}), order };
@@ -156,8 +179,11 @@ function inputRows(s: Session, scaled: Float64Array, y: Float64Array, rowCounts:
 
 /** The joint training data as shares: rows [x', 1] in the public training order, labels, row weights. */
 export interface TrainingShares {
-  /** Consumed by trainOnShares (masked in place: its buffer is reused for the opened E = X − A). */
-  X: Ring;
+  /**
+   * Consumed by trainOnShares. A tensor is masked once, in place (its buffer is reused for the
+   * opened E = X − A); a row source (maskData "perBatch") is masked batch by batch.
+   */
+  X: Ring | MaskShare;
   Y: Ring;
   W?: Ring;
   /** The public row order (horizontal: the seeded permutation), for the checkpoints' public-state digest. */
@@ -173,7 +199,7 @@ export async function trainOnShares(s: Session, data: TrainingShares, scaling: {
   const { arch, hp } = o;
   const f = o.fracBits;
   const { mean, std } = scaling;
-  const X = await SharedData.mask(s, data.X);
+  const X: DataMatrix = data.X instanceof Ring ? await SharedData.mask(s, data.X) : await SeededData.mask(s, data.X);
   const N = X.rows;
   const Y = data.Y;
   const W = data.W;
@@ -277,7 +303,7 @@ export function checkScaled(x: Float64Array): void {
   if (!x.every((v) => Math.abs(v) <= MAX_SCALED)) throw new ConcordError('E_INTERNAL', `a standardized value is beyond ±${MAX_SCALED} or not finite after clipping`);
 }
 
-type Step = (s: Session, o: SecureTrainOptions, X: SharedData, start: number, end: number, params: Ring[], yb: Ring, wb: Ring | undefined) => Promise<{ grads: Ring[]; err: Ring }>;
+type Step = (s: Session, o: SecureTrainOptions, X: DataMatrix, start: number, end: number, params: Ring[], yb: Ring, wb: Ring | undefined) => Promise<{ grads: Ring[]; err: Ring }>;
 
 /** Error term at f bits: p − y, times the row weight when the job weights positives. */
 async function errorTerm(s: Session, p: Ring, yb: Ring, wb: Ring | undefined, f: number): Promise<Ring> {

@@ -59,6 +59,8 @@ export interface MaskShare {
   readonly shape: readonly [number, number];
   /** Rows [start, end) of this share, as a fresh tensor (E_SHAPE out of range). */
   rows(start: number, end: number): Ring;
+  /** Rows idx[0], idx[1], … as one fresh tensor (as rows(i, i + 1) for each; E_SHAPE out of range). */
+  gather?(idx: ArrayLike<number>): Ring;
 }
 
 /**

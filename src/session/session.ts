@@ -1,5 +1,5 @@
 import { ConcordError, peerMessage } from '../errors.js';
-import { Prg } from '../crypto/prg.js';
+import { Prg, PrgMatrix } from '../crypto/prg.js';
 import type { Ring } from '../ring/ring.js';
 import { payloadBytes, type Message, type Transport } from '../net/transport.js';
 import type { Preprocessing } from './preprocessing.js';
@@ -160,6 +160,13 @@ export class Session {
     const k = this.pairKeys[peer];
     if (!k) throw new ConcordError('E_INTERNAL', `no pairwise key with party ${peer}`);
     return new Prg(k, tag, sub);
+  }
+
+  /** The stream pairPrg(peer, tag) read as an r×k matrix from its first word, any rows on demand (the same words). */
+  pairRows(peer: number, tag: number, shape: readonly [number, number]): PrgMatrix {
+    const k = this.pairKeys[peer];
+    if (!k) throw new ConcordError('E_INTERNAL', `no pairwise key with party ${peer}`);
+    return new PrgMatrix(k, tag, 0, shape);
   }
 
   /**

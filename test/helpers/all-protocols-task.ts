@@ -2,11 +2,11 @@ import { Prg, deriveKey } from '../../src/crypto/prg.js';
 import { Ring } from '../../src/ring/ring.js';
 import { decodeFixed, encodeFixed } from '../../src/ring/fixed.js';
 import type { Session } from '../../src/session/session.js';
-import { input } from '../../protocols/arithmetic/input.js';
+import { input, inputSeeded } from '../../protocols/arithmetic/input.js';
 import { open, openMany, revealTo } from '../../protocols/arithmetic/open.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { openWithTrunc, truncMany } from '../../protocols/arithmetic/trunc.js';
-import { maskOperand, maskOperandInPlace, matmulMasked } from '../../protocols/arithmetic/masked.js';
+import { maskOperand, maskOperandInPlace, maskRows, matmulMasked, matmulMaskedRows } from '../../protocols/arithmetic/masked.js';
 import { matmulFx, matmulMaskedFx, mulFx } from '../../protocols/arithmetic/fixed.js';
 import { and, andMany } from '../../protocols/binary/and.js';
 import { a2b, a2bCost } from '../../protocols/binary/a2b.js';
@@ -178,6 +178,13 @@ export async function task(s: Session, raw: unknown): Promise<AllProtocolsResult
     const mi = await measure('maskOperandInPlace', 4, 8 * X.size, () => maskOperandInPlace(s, xi, 7));
     const [pi, pj] = await openMany(s, [await matmulMasked(s, mi, own(1, W)), mi.a.rows(0, mi.shape[0]!)]);
     check(pi!.equals(X.matmul(W)) && mi.e.data === xi.data && mi.e.add(pj!).equals(X), 'maskOperandInPlace: E over X, products as maskOperand');
+    // Masked rows (training with maskData "perBatch"): X a seeded row source, E_b opened with W − B.
+    const mr = await measure('maskRows', 0, 0, () => maskRows(s, inputSeeded(s, last, [8, 3], s.me === last ? (a, b) => X.slice(a, b) : undefined)));
+    const G = encodeFixed(uniform(prg, 5 * 2, -50, 50), [5, 2]);
+    const fwd = await measure('matmulMaskedRows', 1, 8 * (5 * 3 + 3 * 2), () => matmulMaskedRows(s, mr, own(1, W), { start: 2, end: 7 }));
+    const bwd = await measure('matmulMaskedRows known E_b', 1, 8 * (5 * 2), () => matmulMaskedRows(s, mr, own(0, G), { start: 2, end: 7, transpose: true, known: fwd.e }));
+    const [rf, rb] = await openMany(s, [fwd.z, bwd.z]);
+    check(rf!.equals(X.slice(2, 7).matmul(W)) && rb!.equals(X.slice(2, 7).matmul(G, { transA: true })), 'matmulMaskedRows: forward and transposed on rows 2..7');
   }
 
   // ---- binary: and, andMany, a2b (64 and 16 bits), msb, b2a, b2aMul, openBinary(Many), xorPublic/notBinary

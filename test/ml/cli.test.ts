@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnConcord, makeSimDir, runConsortium, errorLine, type SimDir } from '../../src/cli/sim-cluster.js';
@@ -80,6 +81,19 @@ describe('training end to end (party processes over the Noise mesh)', function (
     expect(r.offline).to.equal('hm');
     expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
     expect(r.accuracy).to.be.at.least(0.9737 - 0.02);
+  });
+
+  it('simulate with "maskData": "perBatch" (hm, over the mesh) matches the plaintext loop: the parties keep their own rows only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-perbatch-'));
+    try {
+      writeFileSync(join(dir, 'job.json'), JSON.stringify({ maskData: 'perBatch', epochs: 4 }));
+      const r = await simulate(['--job', join(dir, 'job.json'), '--offline', 'hm']);
+      expect(r.offline).to.equal('hm');
+      expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
+      expect(r.maxWeightDiff).to.be.below(0.05);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('simulate: logreg on the fraud data (bank demo) matches the plaintext loop and scikit-learn', async () => {

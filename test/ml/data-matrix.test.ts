@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Ring } from '../../src/ring/ring.js';
 import { Prg } from '../../src/crypto/prg.js';
-import { orderedRows } from '../../src/ml/data-matrix.js';
+import { orderedRows, orderedSource } from '../../src/ml/data-matrix.js';
+import type { MaskShare } from '../../src/session/preprocessing.js';
 import { trainingOrder } from '../../src/ml/partition.js';
 
 const rnd = (tag: number, shape: number[]) => new Prg(new Uint8Array(16).fill(7), tag).ring(shape);
@@ -35,5 +36,33 @@ describe('ml/data-matrix orderedRows', () => {
     expect(() => orderedRows([1, 0, 2], 3, two)).to.throw(/hold 2 rows, the order 3/).with.property('code', 'E_SHAPE');
     expect(() => orderedRows([1, 0], 4, two)).to.throw(/does not fit/).with.property('code', 'E_SHAPE');
     expect(() => orderedRows([0], 3, two)).to.throw(/does not fit/).with.property('code', 'E_SHAPE');
+  });
+});
+
+describe('ml/data-matrix orderedSource', () => {
+  /** A row source over a tensor, with or without gather. */
+  const source = (t: Ring, withGather: boolean): MaskShare => ({
+    shape: [t.shape[0]!, t.shape[1]!],
+    rows: (a, b) => t.slice(a, b),
+    ...(withGather ? { gather: (idx: ArrayLike<number>) => t.gather(idx) } : {}),
+  });
+  it('rows of any range equal orderedRows (the whole matrix in the order), with and without gather', () => {
+    const parts = [rnd(21, [5, 3]), rnd(22, [1, 3]), rnd(23, [9, 3])];
+    const order = trainingOrder(15, 2);
+    const whole = orderedRows(order, 3, parts);
+    for (const g of [true, false]) {
+      const src = orderedSource(order, 3, parts.map((p, i) => source(p, g && i !== 1)));
+      expect(src.shape).to.deep.equal([15, 3]);
+      for (const [a, b] of [[0, 15], [0, 1], [4, 11], [14, 15], [7, 7]] as const) {
+        expect(src.rows(a, b).equals(whole.slice(a, b)), `rows ${a}..${b}`).to.equal(true);
+      }
+    }
+  });
+  it('an order that is no permutation, parts of another width or row count, or rows out of range are E_SHAPE', () => {
+    const two = [source(rnd(1, [2, 3]), true)];
+    expect(() => orderedSource([0, 0], 3, two)).to.throw(/not a permutation/).with.property('code', 'E_SHAPE');
+    expect(() => orderedSource([1, 0, 2], 3, two)).to.throw(/hold 2 rows, the order 3/).with.property('code', 'E_SHAPE');
+    expect(() => orderedSource([1, 0], 4, two)).to.throw(/width 4/).with.property('code', 'E_SHAPE');
+    expect(() => orderedSource([1, 0], 3, two).rows(1, 3)).to.throw(/out of range/).with.property('code', 'E_SHAPE');
   });
 });

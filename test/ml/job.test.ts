@@ -54,6 +54,8 @@ describe('ml/job', () => {
     [{ impute: 'median' }, /field "impute" must be one of "mean", "error"/],
     [{ unknownLevel: 'ignore' }, /field "unknownLevel" must be one of "error", "zeros"/],
     [{ clip: 100 }, /field "clip" must be a number in \[1, 64\]/],
+    [{ maskData: 'lazy' }, /field "maskData" must be one of "once", "perBatch"/],
+    [{ partitioning: 'vertical', id: 'k', maskData: 'perBatch' }, /"maskData": "perBatch" applies only to "partitioning": "horizontal"/],
   ];
   for (const [obj, re] of bad) it(`rejects ${JSON.stringify(obj)}`, () => expect(() => validateJob(obj, 'j.json')).to.throw(re));
 });

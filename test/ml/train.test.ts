@@ -10,6 +10,7 @@ import { forwardF, predict, scaleForModel, withOnes, type Arch } from '../../src
 import { binaryMetrics } from '../../src/ml/metrics.js';
 import type { HyperParams } from '../../src/ml/hyper.js';
 import { runParties } from '../helpers/parties.js';
+import { memoryDealer } from '../helpers/dealer.js';
 import { insecureOps } from '../helpers/insecure-nonlinear.js';
 import { secureOps } from '../../src/ml/nonlinear.js';
 
@@ -102,6 +103,35 @@ describe('ml/train (in memory)', function () {
   it('mlp loop with exact nonlinearities tracks the plaintext loop', async () => {
     const r = await trainBoth(bc, { kind: 'mlp', features: 30, hidden: 8 }, { ...HP, epochs: 3 }, insecureOps);
     expect(r.maxDiff).to.be.below(5e-3);
+  });
+
+  it('maskData "perBatch" trains the same model as "once" (logreg and mlp, insecure and dealer prep, n = 2, 3): no masking rounds, 8·|X|·(n−1) more bytes per party for each epoch after the first; releaseRows empties the rows', async () => {
+    const { train } = stratifiedSplit(bc.y, 0.2, 0);
+    const tr = selectRows(bc, train);
+    for (const [arch, n, dealer] of [[{ kind: 'logreg', features: 30, hidden: 0 }, 3, true], [{ kind: 'mlp', features: 30, hidden: 4 }, 2, false], [{ kind: 'logreg', features: 30, hidden: 0 }, 2, true]] as const) {
+      const sizes = shardSizes(tr.rows, n);
+      const hp = { ...HP, epochs: 2 };
+      const once = async (maskData: 'once' | 'perBatch') => {
+        const preps = dealer ? memoryDealer(n, `mask-${arch.kind}-${n}`).preps : undefined;
+        return runParties(n, async (s) => {
+          const off = sizes.slice(0, s.me).reduce((a, b) => a + b, 0);
+          const mine = selectRows(tr, Array.from({ length: sizes[s.me]! }, (_, i) => off + i));
+          const local = { x: mine.x, y: mine.y, rows: mine.rows };
+          const r = await trainSecure(s, local, sizes, { arch, hp, fracBits: 16, features: bc.features, label: 'label', recipients: [0], revealLoss: false, ops: insecureOps, maskData, releaseRows: true });
+          return { r, bytes: s.stats().bytesSent, released: local.x.length === 0 && local.y.length === 0 };
+        }, { seed: `mask-${arch.kind}-${n}`, ...(preps ? { prep: (me: number) => preps[me]! } : {}) });
+      };
+      const a = await once('once');
+      const b = await once('perBatch');
+      const N = tr.rows;
+      const what = `${arch.kind}, n=${n}, ${dealer ? 'dealer' : 'insecure'}`;
+      expect(b[0]!.r.model!.params, what).to.deep.equal(a[0]!.r.model!.params);
+      expect(b[0]!.r.trainRounds, what).to.equal(a[0]!.r.trainRounds);
+      for (let p = 0; p < n; p++) {
+        expect(b[p]!.bytes - a[p]!.bytes, `${what}, party ${p}`).to.equal((hp.epochs - 1) * 8 * N * 31 * (n - 1));
+        expect(a[p]!.released && b[p]!.released).to.equal(true);
+      }
+    }
   });
 
   it('mlp with f = 17 (σ input truncated first: 3f = 51 bits is too many to fuse) tracks the plaintext loop', async () => {

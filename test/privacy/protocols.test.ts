@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { Ring, type Shape } from '../../src/ring/ring.js';
 import type { Session } from '../../src/session/session.js';
-import { input } from '../../protocols/arithmetic/input.js';
+import { input, inputSeeded } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
-import { maskOperand, matmulMasked } from '../../protocols/arithmetic/masked.js';
+import { maskOperand, maskRows, matmulMasked, matmulMaskedRows } from '../../protocols/arithmetic/masked.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { a2b } from '../../protocols/binary/a2b.js';
 import { b2a } from '../../protocols/binary/b2a.js';
@@ -53,6 +53,18 @@ const FAMILIES: Family[] = [
     },
   },
   {
+    // maskData "perBatch": X is party 1's seeded rows; each batch's E_b opens with Y − B, then is reused.
+    name: 'masked rows matmul', shapes: [[8, 8], [64, 32], [32, 16]], draw: full, leak: 'fewBits',
+    body: async (s, sec) => {
+      const x = sec(1);
+      const mr = await maskRows(s, inputSeeded(s, 1, [64, 32], x ? (a, b) => x.slice(a, b) : undefined));
+      const y = inp(s, sec, 2, [32, 16]);
+      const f = await matmulMaskedRows(s, mr, y, { start: 0, end: 32 });
+      await matmulMaskedRows(s, mr, y, { start: 0, end: 32, transpose: true, known: f.e });
+      await matmulMaskedRows(s, mr, y, { start: 32, end: 64 });
+    },
+  },
+  {
     name: 'trunc', shapes: [[N], [N], [N]], draw: inRange(60), leak: 'zero',
     body: async (s, sec) => trunc(s, inp(s, sec, 1, [N]).add(inp(s, sec, 2, [N])), 16),
   },
@@ -93,7 +105,7 @@ describe('privacy: party 0\'s view of the online protocols is independent of the
       });
     }
     // masked matmul: hm's mask is a pair of seeded row sources (matrixPieces), leaky variant included
-    if (f.name === 'mul' || f.name === 'trunc' || f.name === 'ltz' || f.name === 'masked matmul') {
+    if (f.name === 'mul' || f.name === 'trunc' || f.name === 'ltz' || f.name === 'masked matmul' || f.name === 'masked rows matmul') {
       // ('no-zero-share' leaks through the product's output shares, which one call never opens: test/hm/view.test.ts covers it)
       for (const hl of ['hm:short-mask'] as const) {
         it(`${f.name}: the same check flags hm's own leaky variant ${hl.slice(3)}`, async () => {
