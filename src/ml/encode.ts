@@ -213,11 +213,12 @@ export function encodeMatrix(t: LocalTable, impute: readonly number[]): Float64A
 
 /**
  * Standardize x[r×d] with (mean, std) and clip every value to ±clip. Returns the scaled rows
- * and, per feature, how many of THIS party's cells were clipped (logged locally, never sent).
+ * (in `out`, which may be x itself) and, per feature, how many of THIS party's cells were
+ * clipped (logged locally, never sent).
  */
-export function scaleAndClip(x: Float64Array, r: number, mean: ArrayLike<number>, std: ArrayLike<number>, clip: number): { x: Float64Array; clipped: number[] } {
+export function scaleAndClip(x: Float64Array, r: number, mean: ArrayLike<number>, std: ArrayLike<number>, clip: number, out: Float64Array = new Float64Array(r * mean.length)): { x: Float64Array; clipped: number[] } {
   const d = mean.length;
-  const out = new Float64Array(r * d);
+  if (out.length !== r * d) throw new ConcordError('E_INTERNAL', `scaleAndClip: an output of ${out.length} values for ${r}×${d}`);
   const clipped = new Array<number>(d).fill(0);
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < d; j++) {

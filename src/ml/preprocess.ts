@@ -52,7 +52,9 @@ export function imputeValues(p: Preprocessing): number[] {
 
 /** Apply a fitted preprocessing to a parsed table: scaled, clipped rows and this party's clipped-cell counts per feature. */
 export function transform(t: LocalTable, f: Pick<Fitted, 'preprocessing' | 'mean' | 'std'>): { x: Float64Array; clipped: number[] } {
-  return scaleAndClip(encodeMatrix(t, imputeValues(f.preprocessing)), t.rows, f.mean, f.std, f.preprocessing.clip);
+  // In place: the encoded matrix is fresh, and a second rows × features copy would only raise the peak.
+  const x = encodeMatrix(t, imputeValues(f.preprocessing));
+  return scaleAndClip(x, t.rows, f.mean, f.std, f.preprocessing.clip, x);
 }
 
 /**
