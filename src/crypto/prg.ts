@@ -1,4 +1,4 @@
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, type Cipher } from 'node:crypto';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConcordError } from '../errors.js';
@@ -89,6 +89,7 @@ export class Prg {
  */
 export class PrgMatrix {
   readonly shape: readonly [number, number];
+  private ecb?: Cipher;
 
   constructor(private readonly key: Uint8Array, private readonly tag: number, private readonly sub: number, shape: Shape, private readonly post?: (rows: Ring) => Ring) {
     if (shape.length !== 2) throw new ConcordError('E_SHAPE', `PrgMatrix: needs a 2-D shape, got [${shape.join('×')}]`);
@@ -134,8 +135,9 @@ export class PrgMatrix {
         v.setUint32(o + 12, c >>> 0);
       }
     }
-    const aes = createCipheriv('aes-128-ecb', this.key, null).setAutoPadding(false);
-    const ks = aes.update(ctr);
+    // ECB keeps no state between whole blocks: one cipher serves every gather of this matrix.
+    this.ecb ??= createCipheriv('aes-128-ecb', this.key, null).setAutoPadding(false);
+    const ks = this.ecb.update(ctr);
     const bytes = new Uint8Array(out.data.buffer, out.data.byteOffset, h * k * 8);
     for (let i = 0; i < h; i++) {
       const skip = ((idx[i]! * k) % 2) * 8;
