@@ -33,7 +33,7 @@ function bench(name: string, model: 'logreg' | 'mlp'): Benchmark {
     async run(ctx: BenchContext): Promise<BenchResult> {
       const { train, test } = data(ctx.size);
       const epochs = ctx.epochs ?? EPOCHS;
-      const job = validateJob({ name, model, epochs, batchSize: 64, offline: ctx.offline }, name);
+      const job = validateJob({ name, model, epochs, batchSize: 64, offline: ctx.offline, ...(ctx.maskData ? { maskData: ctx.maskData } : {}) }, name);
       // Scaling runs go to 10^5 rows and simulated WANs: allow time in proportion to the work.
       const timeoutS = 60 + Math.ceil((ctx.size * epochs) / 500);
       const runs: SimulateReport[] = [];
@@ -53,6 +53,7 @@ function bench(name: string, model: 'logreg' | 'mlp'): Benchmark {
         bytesPerParty: Math.round(last.bytesSent / ctx.parties),
         rounds: last.rounds,
         offline: ctx.offline,
+        maskData: job.maskData,
         plainSeconds: last.plain.seconds,
         plainRatio: t.seconds / last.plain.seconds,
         peakMemory: last.peakMemory,

@@ -141,13 +141,16 @@ describe('bench: harness (src/cli/bench/: types, harness, report*)', () => {
     }
   });
 
-  it('the CLI rejects an unknown benchmark and a bad --net with one clear message and exit code 2', () => {
+  it('the CLI rejects an unknown benchmark, a bad --net and a bad --mask-data with one clear message and exit code 2', () => {
     const r1 = spawnSync(process.execPath, [MAIN, 'bench', 'nosuch'], { encoding: 'utf8' });
     expect(r1.status).to.equal(2);
     expect(r1.stderr).to.match(/unknown benchmark "nosuch"/);
     const r2 = spawnSync(process.execPath, [MAIN, 'bench', 'mul', '--net', 'moon'], { encoding: 'utf8' });
     expect(r2.status).to.equal(2);
     expect(r2.stderr).to.match(/--net "moon" is not understood/);
+    const r4 = spawnSync(process.execPath, [MAIN, 'bench', 'train.logreg', '--mask-data', 'lazy'], { encoding: 'utf8' });
+    expect(r4.status).to.equal(2);
+    expect(r4.stderr.trim()).to.match(/^concord: error E_USAGE: bench: --mask-data must be once or perBatch, got "lazy"$/);
     const r3 = spawnSync(process.execPath, [MAIN, 'bench', 'list'], { encoding: 'utf8' });
     expect(r3.status).to.equal(0);
     expect(r3.stdout.trim().split('\n')).to.have.length(BENCH_NAMES.length);

@@ -20,6 +20,7 @@ options:
   --reps N            measured runs per figure, median reported (default 5; 3 for scale)
   --warmup N          unmeasured runs first (default 1)
   --epochs N          training benchmarks: epochs (default the benchmark's own)
+  --mask-data M       training benchmarks: the job's maskData, once | perBatch (default once)
   --net P             simulated network: none | lan | wan | rtt=<ms>,mbps=<Mbit/s>
   --rtt-ms X --bandwidth-mbps Y   the same, as separate numbers
   --json              one JSON object per measurement on stdout (progress and table on stderr)
@@ -55,7 +56,7 @@ async function list(): Promise<number> {
 export const command: Command = {
   summary: 'protocol benchmarks',
   async run(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, ['parties', 'size', 'offline', 'reps', 'warmup', 'epochs', 'net', 'rtt-ms', 'bandwidth-mbps', 'from', 'out'], ['json', 'quick', 'help'], 'bench');
+    const args = parseArgs(argv, ['parties', 'size', 'offline', 'reps', 'warmup', 'epochs', 'mask-data', 'net', 'rtt-ms', 'bandwidth-mbps', 'from', 'out'], ['json', 'quick', 'help'], 'bench');
     if (args.switches.has('help')) {
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -77,6 +78,11 @@ export const command: Command = {
     const opts: SuiteOptions = { parties, offline, reps: intFlag(args, 'reps', which === 'scale' ? 3 : 5, 1, 100, 'bench') };
     if (args.flags.has('warmup')) opts.warmup = intFlag(args, 'warmup', 1, 0, 10, 'bench');
     if (args.flags.has('epochs')) opts.epochs = intFlag(args, 'epochs', 10, 1, 1000, 'bench');
+    const maskData = args.flags.get('mask-data');
+    if (maskData !== undefined) {
+      if (maskData !== 'once' && maskData !== 'perBatch') throw new ConcordError('E_USAGE', `bench: --mask-data must be once or perBatch, got "${maskData}"`);
+      opts.maskData = maskData;
+    }
     const net = netOf(args);
     if (net) opts.net = net;
     const progress = new Progress();

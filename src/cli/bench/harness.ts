@@ -20,6 +20,8 @@ export interface SuiteOptions {
   sizeFor?: (b: Benchmark) => number;
   warmup?: number;
   epochs?: number;
+  /** Training benchmarks: the job's "maskData". */
+  maskData?: 'once' | 'perBatch';
   /** Simulated network for the party processes (via the CONCORD_NET environment variable). */
   net?: NetProfile;
 }
@@ -96,6 +98,7 @@ export async function runBenchmark(b: Benchmark, opts: SuiteOptions, log: (line:
   };
   if (opts.warmup !== undefined) ctx.warmup = opts.warmup;
   if (opts.epochs !== undefined) ctx.epochs = opts.epochs;
+  if (opts.maskData !== undefined) ctx.maskData = opts.maskData;
   const saved = process.env[NET_ENV];
   if (b.multiParty && opts.net) process.env[NET_ENV] = netProfileSpec(opts.net);
   try {

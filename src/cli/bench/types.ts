@@ -90,6 +90,8 @@ export interface BenchContext {
   warmup?: number;
   /** Training benchmarks: epochs to run (default the benchmark's own, 10); scaling runs pass fewer. */
   epochs?: number;
+  /** Training benchmarks: the job's "maskData" (default "once"). */
+  maskData?: 'once' | 'perBatch';
   /** Report progress (a line per repetition); never prints secrets. */
   log: (line: string) => void;
 }
