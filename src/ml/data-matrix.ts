@@ -132,6 +132,33 @@ export function orderedSource(order: readonly number[], width: number, parts: re
   };
 }
 
+/** Rows per chunk of orderedColumns (a chunk's gathered rows are its only transients). */
+const COLUMN_CHUNK_ROWS = 4096;
+
+/**
+ * Row sources side by side (each the same rows, some columns: a vertical job's parties) in the
+ * public `order`: row i is the concatenation of every part's row order[i], as
+ * Ring.concat(parts, 1).gather(order), but made 4,096 rows at a time into the result, so no
+ * union-sized temporary exists beside it (E_SHAPE if the parts' row counts differ from the order's).
+ */
+export function orderedColumns(order: readonly number[], parts: readonly MaskShare[]): Ring {
+  const rows = order.length;
+  for (const p of parts) if (p.shape[0] !== rows) throw new ConcordError('E_SHAPE', `orderedColumns: a part of ${p.shape[0]} rows for an order of ${rows}`);
+  const width = parts.reduce((a, p) => a + p.shape[1], 0);
+  const out = new Ring([rows, width]);
+  for (let c = 0; c < rows; c += COLUMN_CHUNK_ROWS) {
+    const idx = order.slice(c, c + COLUMN_CHUNK_ROWS);
+    let col = 0;
+    for (const p of parts) {
+      const w = p.shape[1];
+      const got = p.gather ? p.gather(idx) : Ring.concat(idx.map((t) => p.rows(t, t + 1)));
+      for (let i = 0; i < idx.length; i++) out.data.set(got.data.subarray(i * w, (i + 1) * w), (c + i) * width + col);
+      col += w;
+    }
+  }
+  return out;
+}
+
 /**
  * The rows of `parts` (tensors laid end to end, made one at a time) put in the public `order`:
  * row i of the result is row order[i] of the concatenation, as Ring.concat(parts).gather(order),

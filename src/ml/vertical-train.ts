@@ -2,7 +2,7 @@ import { ConcordError, isConcordError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { Ring } from '../ring/ring.js';
 import { encodeFixed, decodeFixed } from '../ring/fixed.js';
-import { input } from '../../protocols/arithmetic/input.js';
+import { input, inputSeeded } from '../../protocols/arithmetic/input.js';
 import { revealTo } from '../../protocols/arithmetic/open.js';
 import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
@@ -11,6 +11,8 @@ import type { Arch } from './model.js';
 import type { Preprocessing } from './encode.js';
 import type { Fitted } from './preprocess.js';
 import { trainingOrder } from './partition.js';
+import { orderedColumns } from './data-matrix.js';
+import type { MaskShare } from '../session/preprocessing.js';
 import { trainOnShares, checkScaled, type NonlinearOps, type SecureTrainOptions, type SecureTrainResult } from './train.js';
 import type { VerticalLayout } from './vertical-agree.js';
 
@@ -87,8 +89,10 @@ async function trainVerticalInner(s: Session, local: VerticalLocal, layout: Vert
   const scaleTag = s.tag();
   for (const r of o.recipients) if (r !== s.me) s.sendJson(r, scaleTag, { mean: Array.from(mine.mean), std: Array.from(mine.std), columns: mine.preprocessing.columns }, 'scaling');
 
-  const blocks = dims.map((dp, p) => input(s, p, [N, dp], p === s.me ? encodeFixed(scaled, [N, dp], f) : undefined));
-  blocks.push(publicShare(s, Ring.fill([N, 1], 1n << BigInt(f))));
+  // Each party's columns as row sources (the owner's share, the others' seeds), assembled in the training order below.
+  const blocks: MaskShare[] = dims.map((dp, p) => inputSeeded(s, p, [N, dp], p === s.me ? (a, b) => encodeFixed(scaled.subarray(a * dp, b * dp), [b - a, dp], f) : undefined));
+  const ones = publicShare(s, Ring.fill([N, 1], 1n << BigInt(f)));
+  blocks.push({ shape: [N, 1], rows: (a, b) => ones.slice(a, b), gather: (idx) => ones.gather(idx) });
   const L = layout.labelParty;
   if (s.me === L && !local.y) throw new ConcordError('E_INTERNAL', 'trainVertical: the label party has no labels');
   const Yin = input(s, L, [N, 1], s.me === L ? encodeFixed(local.y!, [N, 1], f) : undefined);
@@ -108,7 +112,7 @@ async function trainVerticalInner(s: Session, local: VerticalLocal, layout: Vert
       preprocessing: { ...mine.preprocessing, columns: parts.flatMap((q) => q.columns) },
     };
   }
-  const data = { X: Ring.concat(blocks, 1).gather(order), Y: Yin.gather(order), ...(Win ? { W: Win.gather(order) } : {}) };
+  const data = { X: orderedColumns(order, blocks), Y: Yin.gather(order), ...(Win ? { W: Win.gather(order) } : {}) };
   return trainOnShares(s, data, scaling, o, t0);
 }
 

@@ -1,11 +1,17 @@
 import { expect } from 'chai';
 import { Ring } from '../../src/ring/ring.js';
 import { Prg } from '../../src/crypto/prg.js';
-import { orderedRows, orderedSource } from '../../src/ml/data-matrix.js';
+import { orderedColumns, orderedRows, orderedSource } from '../../src/ml/data-matrix.js';
 import type { MaskShare } from '../../src/session/preprocessing.js';
 import { trainingOrder } from '../../src/ml/partition.js';
 
 const rnd = (tag: number, shape: number[]) => new Prg(new Uint8Array(16).fill(7), tag).ring(shape);
+/** A row source over a tensor, with or without gather. */
+const source = (t: Ring, withGather: boolean): MaskShare => ({
+  shape: [t.shape[0]!, t.shape[1]!],
+  rows: (a, b) => t.slice(a, b),
+  ...(withGather ? { gather: (idx: ArrayLike<number>) => t.gather(idx) } : {}),
+});
 
 describe('ml/data-matrix orderedRows', () => {
   it('equals Ring.concat(parts).gather(order) for uneven parts, an empty part, widths 1 and 3', () => {
@@ -40,12 +46,6 @@ describe('ml/data-matrix orderedRows', () => {
 });
 
 describe('ml/data-matrix orderedSource', () => {
-  /** A row source over a tensor, with or without gather. */
-  const source = (t: Ring, withGather: boolean): MaskShare => ({
-    shape: [t.shape[0]!, t.shape[1]!],
-    rows: (a, b) => t.slice(a, b),
-    ...(withGather ? { gather: (idx: ArrayLike<number>) => t.gather(idx) } : {}),
-  });
   it('rows of any range equal orderedRows (the whole matrix in the order), with and without gather', () => {
     const parts = [rnd(21, [5, 3]), rnd(22, [1, 3]), rnd(23, [9, 3])];
     const order = trainingOrder(15, 2);
@@ -64,5 +64,16 @@ describe('ml/data-matrix orderedSource', () => {
     expect(() => orderedSource([1, 0, 2], 3, two)).to.throw(/hold 2 rows, the order 3/).with.property('code', 'E_SHAPE');
     expect(() => orderedSource([1, 0], 4, two)).to.throw(/width 4/).with.property('code', 'E_SHAPE');
     expect(() => orderedSource([1, 0], 3, two).rows(1, 3)).to.throw(/out of range/).with.property('code', 'E_SHAPE');
+  });
+});
+
+describe('ml/data-matrix orderedColumns', () => {
+  it('equals Ring.concat(parts, 1).gather(order) across chunks of 4,096 rows, with a zero-width part and a part without gather', () => {
+    const rows = 9000;
+    const parts = [rnd(31, [rows, 3]), rnd(32, [rows, 0]), rnd(33, [rows, 1]), rnd(34, [rows, 5])];
+    const order = trainingOrder(rows, 5);
+    const got = orderedColumns(order, parts.map((p, i) => source(p, i !== 2)));
+    expect(got.equals(Ring.concat(parts, 1).gather(order))).to.equal(true);
+    expect(() => orderedColumns(order.slice(1), parts.map((p) => source(p, true)))).to.throw(/a part of 9000 rows for an order of 8999/).with.property('code', 'E_SHAPE');
   });
 });
