@@ -24,7 +24,7 @@ import { HM_TRUST_LINE } from '../../protocols/offline/hm/preprocessing.js';
 /** Bundled demo data (parties/data), relative to the compiled file dist/src/cli/simulate.js. */
 export const DATA_DIR = fileURLToPath(new URL('../../../parties/data/', import.meta.url));
 
-const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'id', 'hidden', 'momentum', 'pos-weight', 'seed', 'timeout', 'checkpoint'];
+const VALUED = ['job', 'parties', 'train', 'test', 'out', 'label', 'model', 'epochs', 'batch', 'lr', 'offline', 'partition', 'id', 'hidden', 'momentum', 'pos-weight', 'seed', 'mask-data', 'timeout', 'checkpoint'];
 const SWITCHES = ['check', 'json', 'keep', 'resume', 'keep-checkpoints'];
 
 /** Party ids of the demo consortia: hospitals for the diagnosis data, banks for the fraud data. */
@@ -72,6 +72,7 @@ export const command: Command = {
     flag('momentum', 'momentum', () => Number(args.flags.get('momentum')));
     flag('pos-weight', 'positiveWeight', () => numFlag(args, 'pos-weight', 1, 0, 1000, 'simulate'));
     flag('seed', 'seed', () => intFlag(args, 'seed', 1, 0, 2 ** 31 - 1, 'simulate'));
+    flag('mask-data', 'maskData', () => args.flags.get('mask-data'));
     if (check) Object.assign(over, { revealLoss: true, revealCheckpoints: true });
     const job: Job = validateJob({ ...base, ...over }, jobFile ? `${jobFile} (with the simulate options)` : 'simulate options');
     const timeoutS = intFlag(args, 'timeout', 30, 1, 3600, 'simulate');

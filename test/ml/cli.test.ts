@@ -88,6 +88,10 @@ describe('training end to end (party processes over the Noise mesh)', function (
     try {
       writeFileSync(join(dir, 'job.json'), JSON.stringify({ maskData: 'perBatch', epochs: 4 }));
       const r = await simulate(['--job', join(dir, 'job.json'), '--offline', 'hm']);
+      // The flag form, and "once" overriding the file: perBatch sends 8·rows·31·(n − 1) more per party for each epoch after the first.
+      const once = await simulate(['--job', join(dir, 'job.json'), '--offline', 'hm', '--mask-data', 'once']);
+      const extra = 3 * 8 * 455 * 31 * 2 * 3; // 2,031,120 bytes, measured exactly; 5 % spare for hm's batch timing
+      expect(r.bytesSent - once.bytesSent).to.be.closeTo(extra, extra * 0.05);
       expect(r.offline).to.equal('hm');
       expect(Math.abs(r.accuracy - r.plain.accuracy)).to.be.at.most(0.01);
       expect(r.maxWeightDiff).to.be.below(0.05);
@@ -118,6 +122,7 @@ describe('training end to end (party processes over the Noise mesh)', function (
       [['simulate', '--parties', '4', '--offline', 'hm'], 1, /E_CONFIG: simulate: --offline: offline mode "hm" needs exactly 3 parties, but there are 4/],
       [['simulate', '--offline', 'fast'], 1, /E_CONFIG: simulate options: field "offline" must be one of "auto", "hm", "ot", "dealer"/],
       [['simulate', '--epochs', '0'], 2, /E_USAGE: simulate: --epochs must be an integer/],
+      [['simulate', '--mask-data', 'lazy'], 1, /E_CONFIG: simulate options: field "maskData" must be one of "once", "perBatch"/],
       [['party', '--id', 'x'], 2, /E_USAGE: party: --job is required/],
     ];
     for (const [args, code, re] of cases) {
