@@ -130,17 +130,20 @@ export async function* maskRowsStep(s: Scope, x: MaskShare): Chain<MaskedRows> {
 /**
  * [op(X_b)·Y] for a MaskedRows, and the public E_b of its rows. 1 round: opens E_b and Y − B
  * together (8·(h·k + inner·m) bytes per peer), or only Y − B when the caller passes the E_b a
- * previous product on the same rows opened (`known`; then as matmulMaskedStep).
+ * previous product on the same rows opened (`known`; then as matmulMaskedStep). `known` may be
+ * the promise of a product still running: whether E_b is opened is decided at the call, the
+ * same at every party whatever finishes first, so concurrent products stay in step.
  */
-export async function* matmulMaskedRowsStep(s: Scope, mx: MaskedRows, y: Ring, opts: MaskedUseOptions & { known?: Ring } = {}, pre: Promise<MaskedTriple> = maskedPrep(s, mx, y, opts)): Chain<{ z: Ring; e: Ring }> {
+export async function* matmulMaskedRowsStep(s: Scope, mx: MaskedRows, y: Ring, opts: MaskedUseOptions & { known?: Ring | Promise<Ring> } = {}, pre: Promise<MaskedTriple> = maskedPrep(s, mx, y, opts)): Chain<{ z: Ring; e: Ring }> {
   const { start, end, transpose } = useDims(mx, opts, y);
-  if (opts.known && !(opts.known.shape[0] === end - start && opts.known.shape[1] === mx.shape[1])) {
-    throw new ConcordError('E_SHAPE', `matmulMaskedRows: the known E_b is [${opts.known.shape.join('×')}], rows ${start}..${end} of [${mx.shape.join('×')}] need [${end - start}×${mx.shape[1]}]`);
+  const known = opts.known ? await opts.known : undefined;
+  if (known && !(known.shape[0] === end - start && known.shape[1] === mx.shape[1])) {
+    throw new ConcordError('E_SHAPE', `matmulMaskedRows: the known E_b is [${known.shape.join('×')}], rows ${start}..${end} of [${mx.shape.join('×')}] need [${end - start}×${mx.shape[1]}]`);
   }
   const { b, c } = await pre;
   const a = mx.a.rows(start, end);
-  const { add } = yield { add: opts.known ? [y.sub(b)] : [y.sub(b), mx.x.rows(start, end).sub(a)] };
-  const e = opts.known ?? add[1]!;
+  const { add } = yield { add: known ? [y.sub(b)] : [y.sub(b), mx.x.rows(start, end).sub(a)] };
+  const e = known ?? add[1]!;
   return { z: beaverCombine(c, e, y, a, add[0]!, (l, r) => l.matmul(r, { transA: transpose })), e };
 }
 
@@ -163,7 +166,7 @@ export const matmulMasked = runner((s, mx: MaskedOperand, y: Ring, opts?: Masked
 export const maskRows = runner((s, x: MaskShare) => maskRowsStep(s, x));
 
 /** Shares of op(X_b)·Y for a MaskedRows and the opened E_b (see matmulMaskedRowsStep). */
-export const matmulMaskedRows = runner((s, mx: MaskedRows, y: Ring, opts?: MaskedUseOptions & { known?: Ring }) => matmulMaskedRowsStep(s, mx, y, opts));
+export const matmulMaskedRows = runner((s, mx: MaskedRows, y: Ring, opts?: MaskedUseOptions & { known?: Ring | Promise<Ring> }) => matmulMaskedRowsStep(s, mx, y, opts));
 
 /** Validated row range, the dimensions of op(X) (outer×inner) and the columns m of Y. */
 export function useDims(mx: { readonly shape: readonly number[] }, opts: MaskedUseOptions, y: Ring): { start: number; end: number; transpose: boolean; inner: number; outer: number; m: number } {

@@ -56,7 +56,8 @@ export class SharedData implements DataMatrix {
  * same rounds; memory: my own rows' share (8·rows_me·cols bytes) instead of E (8·rows·cols).
  */
 export class SeededData implements DataMatrix {
-  private last?: { start: number; end: number; e: Ring };
+  /** The rows of the latest product and its E_b (a promise: the product may still be running). */
+  private last?: { start: number; end: number; e: Promise<Ring> };
 
   private constructor(private readonly s: Session, private readonly masked: MaskedRows) {}
 
@@ -77,11 +78,15 @@ export class SeededData implements DataMatrix {
     return this.product(start, end, g, true);
   }
 
-  private async product(start: number, end: number, y: Ring, transpose: boolean): Promise<Ring> {
+  // Decided at the call, from the call order alone (never from which product finished first),
+  // so every party opens E_b on the same calls even when products run concurrently.
+  private product(start: number, end: number, y: Ring, transpose: boolean): Promise<Ring> {
     const known = this.last && this.last.start === start && this.last.end === end ? this.last.e : undefined;
-    const { z, e } = await matmulMaskedRows(this.s, this.masked, y, { start, end, transpose, ...(known ? { known } : {}) });
-    this.last = { start, end, e };
-    return z;
+    const res = matmulMaskedRows(this.s, this.masked, y, { start, end, transpose, ...(known ? { known } : {}) });
+    this.last = { start, end, e: known ?? res.then((r) => r.e) };
+    // A failed product fails its own caller; the cached E_b must not also surface as unhandled.
+    this.last.e.catch(() => undefined);
+    return res.then((r) => r.z);
   }
 }
 

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { Ring } from '../../src/ring/ring.js';
 import { Prg } from '../../src/crypto/prg.js';
-import { orderedColumns, orderedRows, orderedSource } from '../../src/ml/data-matrix.js';
+import { orderedColumns, orderedRows, orderedSource, SeededData } from '../../src/ml/data-matrix.js';
+import { input, inputSeeded } from '../../protocols/arithmetic/input.js';
+import { open } from '../../protocols/arithmetic/open.js';
+import { runParties } from '../helpers/parties.js';
+import { memoryDealer } from '../helpers/dealer.js';
 import type { MaskShare } from '../../src/session/preprocessing.js';
 import { trainingOrder } from '../../src/ml/partition.js';
 
@@ -75,5 +79,44 @@ describe('ml/data-matrix orderedColumns', () => {
     const got = orderedColumns(order, parts.map((p, i) => source(p, i !== 2)));
     expect(got.equals(Ring.concat(parts, 1).gather(order))).to.equal(true);
     expect(() => orderedColumns(order.slice(1), parts.map((p) => source(p, true)))).to.throw(/a part of 9000 rows for an order of 8999/).with.property('code', 'E_SHAPE');
+  });
+});
+
+describe('ml/data-matrix SeededData', () => {
+  it('products on the same rows, awaited in turn or run concurrently, open E_b once and equal the plaintext; rows in the training order', async () => {
+    const n = 3;
+    const x = rnd(41, [30, 4]);
+    const w = rnd(42, [4, 2]);
+    const g = rnd(43, [6, 3]);
+    const order = trainingOrder(30, 7);
+    const xo = x.gather(order);
+    const { preps } = memoryDealer(n, 'seeded-data');
+    const outs = await runParties(n, async (s) => {
+      const parts = [0, 1, 2].map((p) => inputSeeded(s, p, [10, 4], s.me === p ? (a, b) => x.slice(10 * p + a, 10 * p + b) : undefined));
+      const X = await SeededData.mask(s, orderedSource(order, 4, parts));
+      const ws = input(s, 1, [4, 2], s.me === 1 ? w : undefined);
+      const gs = input(s, 2, [6, 3], s.me === 2 ? g : undefined);
+      const bytes = () => s.stats().bytesSent;
+      const b0 = bytes();
+      const f1 = await X.times(2, 8, ws);
+      const t1 = await X.transposeTimes(2, 8, gs);
+      const b1 = bytes();
+      // Concurrently, on new rows: the second call takes the first's E_b while it is still being opened.
+      const [f2, t2] = await Promise.all([X.times(8, 14, ws), X.transposeTimes(8, 14, gs)]);
+      const b2 = bytes();
+      const f3 = await X.times(2, 8, ws); // rows seen before, but not the latest: opened again
+      const b3 = bytes();
+      return { vals: await Promise.all([f1, t1, f2, t2, f3].map((v) => open(s, v))), spent: [b1 - b0, b2 - b1, b3 - b2] };
+    }, { seed: 'seeded-data', prep: (me) => preps[me]! });
+    const perPeer = (words: number) => (n - 1) * 8 * words;
+    for (const o of outs) {
+      expect(o.vals[0]!.equals(xo.slice(2, 8).matmul(w))).to.equal(true);
+      expect(o.vals[1]!.equals(xo.slice(2, 8).matmul(g, { transA: true }))).to.equal(true);
+      expect(o.vals[2]!.equals(xo.slice(8, 14).matmul(w))).to.equal(true);
+      expect(o.vals[3]!.equals(xo.slice(8, 14).matmul(g, { transA: true }))).to.equal(true);
+      expect(o.vals[4]!.equals(xo.slice(2, 8).matmul(w))).to.equal(true);
+      // E_b (6×4) once per batch, plus W − B (4×2) and G − B (6×3) per product.
+      expect(o.spent).to.deep.equal([perPeer(24 + 8 + 18), perPeer(24 + 8 + 18), perPeer(24 + 8)]);
+    }
   });
 });
