@@ -5,6 +5,31 @@ import { maskOperandInPlace, maskRows, matmulMasked, matmulMaskedRows, type Mask
 import type { MaskShare } from '../session/preprocessing.js';
 
 /**
+ * The secret training matrix as the loop uses it: its row count and the two batch products,
+ * both one masked product on rows [start, end) (`product`, by masking scheme).
+ */
+export abstract class DataMatrix {
+  protected constructor(protected readonly s: Session, private readonly shape: readonly number[]) {}
+
+  /** Rows of X. */
+  get rows(): number {
+    return this.shape[0]!;
+  }
+
+  /** Shares of X[start:end]·W, ring product (scales add). 1 round. */
+  times(start: number, end: number, w: Ring): Promise<Ring> {
+    return this.product(start, end, w, false);
+  }
+
+  /** Shares of X[start:end]ᵀ·G, ring product. 1 round. */
+  transposeTimes(start: number, end: number, g: Ring): Promise<Ring> {
+    return this.product(start, end, g, true);
+  }
+
+  protected abstract product(start: number, end: number, y: Ring, transpose: boolean): Promise<Ring>;
+}
+
+/**
  * The secret-shared training matrix X (rows in the public training order) and the two products
  * the loop needs on a batch of its rows: X[s:e]·W (forward) and X[s:e]ᵀ·G (gradient).
  * X is masked ONCE (E = X − A opened in row blocks, protocols/arithmetic/masked.ts); every later
@@ -14,36 +39,18 @@ import type { MaskShare } from '../session/preprocessing.js';
  * (MaskShare: a batch's rows are regenerated per product), and X's share is consumed by the
  * masking (its buffer becomes E), since no product needs it again.
  */
-/** The secret training matrix as the loop uses it: its row count and the two batch products. */
-export interface DataMatrix {
-  readonly rows: number;
-  /** Shares of X[start:end]·W, ring product (scales add). 1 round. */
-  times(start: number, end: number, w: Ring): Promise<Ring>;
-  /** Shares of X[start:end]ᵀ·G, ring product. 1 round. */
-  transposeTimes(start: number, end: number, g: Ring): Promise<Ring>;
-}
-
-export class SharedData implements DataMatrix {
-  private constructor(private readonly s: Session, private readonly masked: MaskedOperand) {}
+export class SharedData extends DataMatrix {
+  private constructor(s: Session, private readonly masked: MaskedOperand) {
+    super(s, masked.shape);
+  }
 
   /** Mask the shares `x` (consumed: do not use them afterwards). ⌈rows / ⌊2^17 / cols⌋⌉ rounds, 8·size bytes per peer. */
   static async mask(s: Session, x: Ring): Promise<SharedData> {
     return new SharedData(s, await maskOperandInPlace(s, x));
   }
 
-  /** Rows of X. */
-  get rows(): number {
-    return this.masked.shape[0]!;
-  }
-
-  /** Shares of X[start:end]·W, ring product (scales add). 1 round. */
-  times(start: number, end: number, w: Ring): Promise<Ring> {
-    return matmulMasked(this.s, this.masked, w, { start, end });
-  }
-
-  /** Shares of X[start:end]ᵀ·G, ring product. 1 round. */
-  transposeTimes(start: number, end: number, g: Ring): Promise<Ring> {
-    return matmulMasked(this.s, this.masked, g, { start, end, transpose: true });
+  protected product(start: number, end: number, y: Ring, transpose: boolean): Promise<Ring> {
+    return matmulMasked(this.s, this.masked, y, { start, end, transpose });
   }
 }
 
@@ -55,32 +62,22 @@ export class SharedData implements DataMatrix {
  * by the batch's second product. Per step 8·|X_b| more bytes to each peer than SharedData, the
  * same rounds; memory: my own rows' share (8·rows_me·cols bytes) instead of E (8·rows·cols).
  */
-export class SeededData implements DataMatrix {
+export class SeededData extends DataMatrix {
   /** The rows of the latest product and its E_b (a promise: the product may still be running). */
   private last?: { start: number; end: number; e: Promise<Ring> };
 
-  private constructor(private readonly s: Session, private readonly masked: MaskedRows) {}
+  private constructor(s: Session, private readonly masked: MaskedRows) {
+    super(s, masked.shape);
+  }
 
   /** Mask my share `x` of the training matrix for per-batch opening: 0 rounds (the mask is requested). */
   static async mask(s: Session, x: MaskShare): Promise<SeededData> {
     return new SeededData(s, await maskRows(s, x));
   }
 
-  get rows(): number {
-    return this.masked.shape[0]!;
-  }
-
-  times(start: number, end: number, w: Ring): Promise<Ring> {
-    return this.product(start, end, w, false);
-  }
-
-  transposeTimes(start: number, end: number, g: Ring): Promise<Ring> {
-    return this.product(start, end, g, true);
-  }
-
   // Decided at the call, from the call order alone (never from which product finished first),
   // so every party opens E_b on the same calls even when products run concurrently.
-  private product(start: number, end: number, y: Ring, transpose: boolean): Promise<Ring> {
+  protected product(start: number, end: number, y: Ring, transpose: boolean): Promise<Ring> {
     const known = this.last && this.last.start === start && this.last.end === end ? this.last.e : undefined;
     const res = matmulMaskedRows(this.s, this.masked, y, { start, end, transpose, ...(known ? { known } : {}) });
     this.last = { start, end, e: known ?? res.then((r) => r.e) };
@@ -88,6 +85,25 @@ export class SeededData implements DataMatrix {
     this.last.e.catch(() => undefined);
     return res.then((r) => r.z);
   }
+}
+
+/**
+ * For each row of the concatenation, its position in `order` (E_SHAPE naming `who` unless `order`
+ * is a permutation of 0..order.length−1).
+ */
+function positions(order: readonly number[], who: string): Int32Array {
+  const total = order.length;
+  const at = new Int32Array(total).fill(-1);
+  order.forEach((r, i) => {
+    if (!(Number.isInteger(r) && r >= 0 && r < total) || at[r] !== -1) throw new ConcordError('E_SHAPE', `${who}: the order is not a permutation of ${total} rows (row ${r} at position ${i})`);
+    at[r] = i;
+  });
+  return at;
+}
+
+/** Rows idx of a row source as one tensor (its gather, else row by row). */
+function gatherRows(src: MaskShare, idx: readonly number[]): Ring {
+  return src.gather ? src.gather(idx) : Ring.concat(idx.map((t) => src.rows(t, t + 1)));
 }
 
 /**
@@ -105,12 +121,10 @@ export function orderedSource(order: readonly number[], width: number, parts: re
     rows += p.shape[0];
   }
   if (rows !== total) throw new ConcordError('E_SHAPE', `orderedSource: the parts hold ${rows} rows, the order ${total}`);
+  positions(order, 'orderedSource');
   const part = new Int32Array(total);
   const local = new Int32Array(total);
-  const seen = new Uint8Array(total);
   order.forEach((r, i) => {
-    if (!(Number.isInteger(r) && r >= 0 && r < total) || seen[r]) throw new ConcordError('E_SHAPE', `orderedSource: the order is not a permutation of ${total} rows (row ${r} at position ${i})`);
-    seen[r] = 1;
     let p = parts.length - 1;
     while (starts[p]! > r) p--;
     part[i] = p;
@@ -129,7 +143,7 @@ export function orderedSource(order: readonly number[], width: number, parts: re
         const idx: number[] = [];
         for (let i = start; i < end; i++) if (part[i] === p) { at.push(i - start); idx.push(local[i]!); }
         if (idx.length === 0) return;
-        const got = src.gather ? src.gather(idx) : Ring.concat(idx.map((t) => src.rows(t, t + 1)));
+        const got = gatherRows(src, idx);
         at.forEach((o, m) => out.data.set(got.data.subarray(m * width, (m + 1) * width), o * width));
       });
       return out;
@@ -144,11 +158,12 @@ const COLUMN_CHUNK_ROWS = 4096;
  * Row sources side by side (each the same rows, some columns: a vertical job's parties) in the
  * public `order`: row i is the concatenation of every part's row order[i], as
  * Ring.concat(parts, 1).gather(order), but made 4,096 rows at a time into the result, so no
- * union-sized temporary exists beside it (E_SHAPE if the parts' row counts differ from the order's).
+ * union-sized temporary exists beside it (E_SHAPE unless `order` is a permutation of the parts' rows).
  */
 export function orderedColumns(order: readonly number[], parts: readonly MaskShare[]): Ring {
   const rows = order.length;
   for (const p of parts) if (p.shape[0] !== rows) throw new ConcordError('E_SHAPE', `orderedColumns: a part of ${p.shape[0]} rows for an order of ${rows}`);
+  positions(order, 'orderedColumns');
   const width = parts.reduce((a, p) => a + p.shape[1], 0);
   const out = new Ring([rows, width]);
   for (let c = 0; c < rows; c += COLUMN_CHUNK_ROWS) {
@@ -156,7 +171,7 @@ export function orderedColumns(order: readonly number[], parts: readonly MaskSha
     let col = 0;
     for (const p of parts) {
       const w = p.shape[1];
-      const got = p.gather ? p.gather(idx) : Ring.concat(idx.map((t) => p.rows(t, t + 1)));
+      const got = gatherRows(p, idx);
       for (let i = 0; i < idx.length; i++) out.data.set(got.data.subarray(i * w, (i + 1) * w), (c + i) * width + col);
       col += w;
     }
@@ -172,11 +187,7 @@ export function orderedColumns(order: readonly number[], parts: readonly MaskSha
  */
 export function orderedRows(order: readonly number[], width: number, parts: Iterable<Ring>): Ring {
   const total = order.length;
-  const at = new Int32Array(total).fill(-1);
-  order.forEach((r, i) => {
-    if (!(Number.isInteger(r) && r >= 0 && r < total) || at[r] !== -1) throw new ConcordError('E_SHAPE', `orderedRows: the order is not a permutation of ${total} rows (row ${r} at position ${i})`);
-    at[r] = i;
-  });
+  const at = positions(order, 'orderedRows');
   const out = new Ring([total, width]);
   let off = 0;
   for (const p of parts) {

@@ -113,14 +113,15 @@ export const MAX_MAGNITUDE = 1e30;
  * (src/ml/table.ts `openTable`) is read in one pass, row by row, keeping only the used columns.
  */
 export function encodeLocal(t: RawTable | TableSource, spec: TableSpec, label: 'required' | 'optional'): LocalTable {
-  return encodeRows('forEachRow' in t ? t : rawSource(t), spec, label).local;
+  return encodeRows(t, spec, label).local;
 }
 
 /**
  * encodeLocal, also keeping the text of column `keep` (a record ID: vertical jobs, predictions).
  * The one pass over the rows every reader of a table shares.
  */
-export function encodeRows(src: TableSource, spec: TableSpec, label: 'required' | 'optional', keep?: number): { local: LocalTable; kept?: string[] } {
+export function encodeRows(t: RawTable | TableSource, spec: TableSpec, label: 'required' | 'optional', keep?: number): { local: LocalTable; kept?: string[] } {
+  const src = 'forEachRow' in t ? t : rawSource(t);
   const file = src.file;
   const missing = new Set(spec.missing.map((m) => m.trim().toLowerCase()));
   const isMissing = (cell: string) => missing.has(cell.toLowerCase());

@@ -1,7 +1,7 @@
 import { encodeRows, encodeMatrix, specOf, type LocalTable, type Preprocessing } from './encode.js';
 import { imputeValues } from './preprocess.js';
 import { predict, type ModelFile } from './model.js';
-import { rawSource, type RawTable, type TableSource } from './table.js';
+import type { RawTable, TableSource } from './table.js';
 
 /**
  * Applying a saved model to new raw rows, locally: the model's preprocessing reads the table
@@ -22,7 +22,7 @@ export function modelPreprocessing(m: ModelFile): Preprocessing {
  */
 export function encodeForModel(m: ModelFile, t: RawTable | TableSource, label: 'required' | 'optional', keep?: number): { local: LocalTable; x: Float64Array; kept?: string[] } {
   const p = modelPreprocessing(m);
-  const { local, kept } = encodeRows('forEachRow' in t ? t : rawSource(t), specOf(p), label, keep);
+  const { local, kept } = encodeRows(t, specOf(p), label, keep);
   return { local, x: encodeMatrix(local, imputeValues(p)), ...(kept ? { kept } : {}) };
 }
 

@@ -1,6 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { isConcordError } from '../errors.js';
 import { DataError } from './csv.js';
 
 /**
@@ -100,15 +99,16 @@ export function rawSource(t: RawTable): TableSource {
 // lives until a full collection: read in 1 MiB chunks, a 17 MB file left ~35 MB of them behind.
 const CHUNK = 1 << 16;
 
-/** Calls `fn` with each line of a file (without its `\r\n`/`\n`) and its 1-based number, reading 64 KiB at a time. */
-function forEachLine(file: string, fn: (line: string, lineNo: number) => boolean | void): void {
-  const fd = openOrFail(file);
+/** Calls `fn` with each 64 KiB chunk of a file (`n` bytes of `buf`, then n = 0 at the end) until it returns false. E_DATA naming the errno when the file cannot be read. */
+function forEachChunk(file: string, fn: (buf: Buffer, n: number) => boolean | void): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw readError(file, e);
+  }
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
-    const dec = new StringDecoder('utf8');
-    let rest = '';
-    let lineNo = 0;
-    const emit = (line: string): boolean => fn(line.endsWith('\r') ? line.slice(0, -1) : line, ++lineNo) === false;
     for (;;) {
       let n: number;
       try {
@@ -116,28 +116,10 @@ function forEachLine(file: string, fn: (line: string, lineNo: number) => boolean
       } catch (e) {
         throw readError(file, e);
       }
-      const text = n > 0 ? rest + dec.write(buf.subarray(0, n)) : rest + dec.end();
-      let at = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
-        if (emit(text.slice(at, nl))) return;
-        at = nl + 1;
-      }
-      rest = text.slice(at);
-      if (n === 0) {
-        emit(rest);
-        return;
-      }
+      if (fn(buf, n) === false || n === 0) return;
     }
   } finally {
     closeSync(fd);
-  }
-}
-
-function openOrFail(file: string): number {
-  try {
-    return openSync(file, 'r');
-  } catch (e) {
-    throw readError(file, e);
   }
 }
 
@@ -145,23 +127,33 @@ function readError(file: string, e: unknown): DataError {
   return new DataError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the --data/--train path`, 'cannot read its data file');
 }
 
+/** Calls `fn` with each line of a file (without its `\r\n`/`\n`) and its 1-based number, until it returns false. */
+function forEachLine(file: string, fn: (line: string, lineNo: number) => boolean | void): void {
+  const dec = new StringDecoder('utf8');
+  let rest = '';
+  let lineNo = 0;
+  const emit = (line: string): boolean => fn(line.endsWith('\r') ? line.slice(0, -1) : line, ++lineNo) !== false;
+  forEachChunk(file, (buf, n) => {
+    const text = n > 0 ? rest + dec.write(buf.subarray(0, n)) : rest + dec.end();
+    let at = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
+      if (!emit(text.slice(at, nl))) return false;
+      at = nl + 1;
+    }
+    rest = text.slice(at);
+    return n > 0 || emit(rest);
+  });
+}
+
 /** The number of lines of a file, counting a last one without a newline (a cheap pass that never decodes text). */
 function countLines(file: string): number {
-  const fd = openOrFail(file);
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let count = 0;
-    let last = 10;
-    for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null)) {
-      for (let i = buf.indexOf(10, 0); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) count++;
-      last = buf[n - 1]!;
-    }
-    return last === 10 ? count : count + 1;
-  } catch (e) {
-    throw isConcordError(e) ? e : readError(file, e);
-  } finally {
-    closeSync(fd);
-  }
+  let count = 0;
+  let last = 10;
+  forEachChunk(file, (buf, n) => {
+    for (let i = buf.indexOf(10, 0); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) count++;
+    if (n > 0) last = buf[n - 1]!;
+  });
+  return last === 10 ? count : count + 1;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DataError } from './csv.js';
-import { rawSource, type RawTable, type TableSource } from './table.js';
+import type { RawTable, TableSource } from './table.js';
 import { encodeRows, encodedNames, tableSpec, type LocalTable, type TableFields, type TableSpec } from './encode.js';
 import { fitFromStats, type Fitted } from './preprocess.js';
 
@@ -33,7 +33,7 @@ export interface VerticalTable {
 /** Parse a raw table for a vertical job (E_DATA naming file, line and column). */
 export function encodeVertical(t: RawTable | TableSource, job: TableFields, idColumn: string): VerticalTable {
   const spec = verticalSpec(job, t.header, idColumn, t.file);
-  const { local, kept } = encodeRows('forEachRow' in t ? t : rawSource(t), spec, 'optional', t.header.indexOf(idColumn));
+  const { local, kept } = encodeRows(t, spec, 'optional', t.header.indexOf(idColumn));
   return { file: t.file, ids: kept!, local, features: encodedNames(spec) };
 }
 

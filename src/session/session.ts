@@ -157,16 +157,18 @@ export class Session {
 
   /** PRG stream shared with `peer` for (tag, sub): both parties derive identical output, nothing is sent. */
   pairPrg(peer: number, tag: number, sub = 0): Prg {
-    const k = this.pairKeys[peer];
-    if (!k) throw new ConcordError('E_INTERNAL', `no pairwise key with party ${peer}`);
-    return new Prg(k, tag, sub);
+    return new Prg(this.pairKey(peer), tag, sub);
   }
 
   /** The stream pairPrg(peer, tag) read as an r×k matrix from its first word, any rows on demand (the same words). */
   pairRows(peer: number, tag: number, shape: readonly [number, number]): PrgMatrix {
+    return new PrgMatrix(this.pairKey(peer), tag, 0, shape);
+  }
+
+  private pairKey(peer: number): Uint8Array {
     const k = this.pairKeys[peer];
     if (!k) throw new ConcordError('E_INTERNAL', `no pairwise key with party ${peer}`);
-    return new PrgMatrix(k, tag, 0, shape);
+    return k;
   }
 
   /**

@@ -79,6 +79,7 @@ describe('ml/data-matrix orderedColumns', () => {
     const got = orderedColumns(order, parts.map((p, i) => source(p, i !== 2)));
     expect(got.equals(Ring.concat(parts, 1).gather(order))).to.equal(true);
     expect(() => orderedColumns(order.slice(1), parts.map((p) => source(p, true)))).to.throw(/a part of 9000 rows for an order of 8999/).with.property('code', 'E_SHAPE');
+    expect(() => orderedColumns([1, 1], [source(rnd(35, [2, 2]), true)])).to.throw(/orderedColumns: the order is not a permutation of 2 rows/).with.property('code', 'E_SHAPE');
   });
 });
 
