@@ -3,7 +3,8 @@ import { MemoryTransport } from '../src/net/memory.js';
 import { NET_PROFILES, ShapedTransport, netProfileFromEnv, netProfileSpec, parseNetProfile, type NetProfile } from '../src/net/shaper.js';
 import type { Message } from '../src/net/transport.js';
 import { Ring } from '../src/ring/ring.js';
-import { isConcordError, type ConcordError } from '../src/errors.js';
+import { ConcordError, isConcordError } from '../src/errors.js';
+import { memoryLinkPair, shapeDealerLink } from '../protocols/offline/dealer-link.js';
 
 function shapedMesh(n: number, p: NetProfile): ShapedTransport[] {
   return MemoryTransport.mesh(n).map((t) => new ShapedTransport(t, p));
@@ -129,5 +130,38 @@ describe('bench: network shaper (src/net/shaper.ts)', () => {
     expect(a!.stats()[1]!.bytesSent).to.equal(80);
     expect(b!.stats()[0]!.bytesReceived).to.equal(80);
     await Promise.all([a!.close(), b!.close()]);
+  });
+
+  it('shapes the dealer link too: a request and its answer each take the one-way latency, corrections queue at the bandwidth', async () => {
+    const [partyEnd, dealerEnd] = memoryLinkPair();
+    expect(shapeDealerLink(partyEnd, undefined)).to.equal(partyEnd);
+    const shaped = shapeDealerLink(partyEnd, { name: 'custom', rttMs: 40, mbps: 8 });
+    const arrivals: Array<{ kind: string; at: number }> = [];
+    dealerEnd.onMessage((m) => {
+      arrivals.push({ kind: m.kind, at: performance.now() });
+      dealerEnd.send({ tag: 1, kind: 'prep/x', ring: new Ring([1250]) }); // 10 kB: 10 ms at 8 Mbit/s
+    });
+    const answers: number[] = [];
+    const both = new Promise<void>((resolve) => shaped.onMessage(() => answers.push(performance.now()) === 2 && resolve()));
+    const t0 = performance.now();
+    shaped.send({ tag: 0, kind: 'prep/req', json: { need: [], hit: [] } });
+    shaped.send({ tag: 0, kind: 'prep/req', json: { need: [], hit: [] } });
+    await both;
+    expect(arrivals.length).to.equal(2);
+    expect(arrivals[0]!.at - t0).to.be.at.least(19); // the request: one way
+    expect(answers[0]! - t0).to.be.at.least(49); // 20 + 10 (serialization) + 20
+    expect(answers[1]! - answers[0]!).to.be.at.least(8); // the second correction queues behind the first
+    expect(shaped.stats().bytesReceived).to.equal(20_000);
+    await shaped.close?.();
+  });
+
+  it('a delayed dealer request to a closed link is the link error, not an exception', async () => {
+    const [partyEnd] = memoryLinkPair();
+    const broken = { ...partyEnd, send: () => { throw new ConcordError('E_PEER_LOST', 'link closed'); } };
+    const shaped = shapeDealerLink(broken, { name: 'custom', rttMs: 10, mbps: Infinity });
+    const err = new Promise<ConcordError>((resolve) => shaped.onError(resolve));
+    shaped.send({ tag: 0, kind: 'prep/req', json: {} });
+    expect(isConcordError(await err, 'E_PEER_LOST')).to.equal(true);
+    await shaped.close?.();
   });
 });

@@ -1,5 +1,5 @@
 import { Ring } from '../../src/ring/ring.js';
-import type { Triple } from '../../src/session/preprocessing.js';
+import type { StagedTriple } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 
 /**
@@ -36,8 +36,19 @@ export function beaverCombine(c: Ring, e: Ring, y: Ring, a: Ring, f: Ring, prod:
   return c.add(prod(e, y)).add(prod(a, f));
 }
 
-/** Steps 1 and 2 as a chain: one round for x∘y with a triple of the operands' shapes. */
-export async function* beaverStep(x: Ring, y: Ring, { a, b, c }: Triple, prod: Product): Chain<Ring> {
+/** The triple with f applied to each component (c when it arrives; a failure surfaces where c is awaited). */
+export function mapTriple(t: StagedTriple, f: (r: Ring) => Ring): StagedTriple {
+  if (t.c instanceof Ring) return { a: f(t.a), b: f(t.b), c: f(t.c) };
+  const c = t.c.then(f);
+  c.catch(() => undefined);
+  return { a: f(t.a), b: f(t.b), c };
+}
+
+/**
+ * Steps 1 and 2 as a chain: one round for x∘y with a triple of the operands' shapes. Step 1 needs
+ * only a and b, so a c still on its way (the dealer's correction) is awaited after the round.
+ */
+export async function* beaverStep(x: Ring, y: Ring, { a, b, c }: StagedTriple, prod: Product): Chain<Ring> {
   const { add } = yield { add: [x.sub(a), y.sub(b)] };
-  return beaverCombine(c, add[0]!, y, a, add[1]!, prod);
+  return beaverCombine(c instanceof Ring ? c : await c, add[0]!, y, a, add[1]!, prod);
 }

@@ -1,14 +1,14 @@
 import type { Ring, Shape } from '../../src/ring/ring.js';
 import { assertSameShape } from '../../src/ring/ring.js';
-import type { MaskedTriple, Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { MaskedTriple, StagedTriple, StagedTruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
 import type { Scope } from '../core/scope.js';
-import { mulStep } from './mul.js';
+import { mulStep, triplePrep } from './mul.js';
 import { matmulDims, matmulPrep, matmulStep, type MatmulOptions } from './matmul.js';
-import { truncPrep, truncStep } from './trunc.js';
+import { stagedTruncPrep, truncStep } from './trunc.js';
 import { maskedPrep, matmulMaskedStep, useDims, type MaskedOperand, type MaskedUseOptions } from './masked.js';
 
 /**
@@ -23,12 +23,12 @@ import { maskedPrep, matmulMaskedStep, useDims, type MaskedOperand, type MaskedU
  */
 
 /** Preprocessing of one fixed-point product: the product's triple, then the truncation pair. */
-export type MulFxPrep = [Promise<Triple>, Promise<TruncPair>];
+export type MulFxPrep = [Promise<StagedTriple>, Promise<StagedTruncPair>];
 
 /** Request the preprocessing of an element-wise fixed-point product over `shape` (or a flat length) now. */
 export function mulFxPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): MulFxPrep {
   const sh = typeof shape === 'number' ? [shape] : shape;
-  return [prefetch(s.prep.triple(s.tag(), sh)), truncPrep(s, sh, f)];
+  return [triplePrep(s, sh), stagedTruncPrep(s, sh, f)];
 }
 
 /** Fixed-point x·y element-wise (2 rounds). */
@@ -43,7 +43,7 @@ export async function* matmulFxStep(s: Scope, x: Ring, y: Ring, opts: MatmulOpti
   const f = opts.f ?? FRAC_BITS;
   const [n, , m] = matmulDims(x.shape, y.shape, opts);
   const triple = matmulPrep(s, x, y, opts);
-  const pair = truncPrep(s, [n, m], f);
+  const pair = stagedTruncPrep(s, [n, m], f);
   return yield* truncStep(s, yield* matmulStep(s, x, y, opts, triple), f, pair);
 }
 
@@ -52,7 +52,7 @@ export async function* matmulMaskedFxStep(s: Scope, mx: MaskedOperand, y: Ring, 
   const f = opts.f ?? FRAC_BITS;
   const { outer, m } = useDims(mx, opts, y);
   const triple: Promise<MaskedTriple> = maskedPrep(s, mx, y, opts);
-  const pair = truncPrep(s, [outer, m], f);
+  const pair = stagedTruncPrep(s, [outer, m], f);
   return yield* truncStep(s, yield* matmulMaskedStep(s, mx, y, opts, triple), f, pair);
 }
 

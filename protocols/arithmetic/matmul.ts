@@ -1,6 +1,6 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { Triple } from '../../src/session/preprocessing.js';
+import type { StagedTriple } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
@@ -22,16 +22,17 @@ export interface MatmulOptions {
  * Transposed operands (Xᵀ·G for gradients) are transposed locally before masking.
  * When X is multiplied many times (the data matrix), use maskOperand/matmulMasked instead.
  */
-export async function* matmulStep(s: Scope, x: Ring, y: Ring, opts: MatmulOptions = {}, pre: Promise<Triple> = matmulPrep(s, x, y, opts)): Chain<Ring> {
+export async function* matmulStep(s: Scope, x: Ring, y: Ring, opts: MatmulOptions = {}, pre: Promise<StagedTriple> = matmulPrep(s, x, y, opts)): Chain<Ring> {
   const xx = opts.transA ? x.transpose() : x;
   const yy = opts.transB ? y.transpose() : y;
   return yield* beaverStep(xx, yy, await pre, matrixProduct);
 }
 
-/** Request the matrix triple of op(X)·op(Y) now (E_SHAPE if the shapes do not chain). */
-export function matmulPrep(s: Scope, x: Ring, y: Ring, opts: MatmulOptions = {}): Promise<Triple> {
+/** Request the matrix triple of op(X)·op(Y) now, staged where the mode can (E_SHAPE if the shapes do not chain). */
+export function matmulPrep(s: Scope, x: Ring, y: Ring, opts: MatmulOptions = {}): Promise<StagedTriple> {
   const [n, k, m] = matmulDims(x.shape, y.shape, opts);
-  return prefetch(s.prep.matrixTriple(s.tag(), n, k, m));
+  const tag = s.tag();
+  return prefetch(s.prep.stagedMatrixTriple ? s.prep.stagedMatrixTriple(tag, n, k, m) : s.prep.matrixTriple(tag, n, k, m));
 }
 
 /** [n, k, m] of op(X)·op(Y) for 2-D shapes, or E_SHAPE. */

@@ -1,6 +1,6 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring, type Shape } from '../../src/ring/ring.js';
-import type { TruncPair } from '../../src/session/preprocessing.js';
+import type { StagedTruncPair, TruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
@@ -26,18 +26,34 @@ import { cat, splitLike } from './open.js';
  * by ∓2^(64−f) (2^32 in real terms at f = 16) with probability ≈ (|x| − 2^62)/2^63 per element
  * (test/trunc-range.test.ts measures it). Callers keep values in range; a secret cannot be checked.
  */
-export async function* truncStep(s: Scope, x: Ring, f: number = FRAC_BITS, pre: Promise<TruncPair> = truncPrep(s, x.shape, f)): Chain<Ring> {
-  const p0 = await pre;
+export async function* truncStep(s: Scope, x: Ring, f: number = FRAC_BITS, pre: Promise<StagedTruncPair> = stagedTruncPrep(s, x.shape, f)): Chain<Ring> {
+  const p = await pre;
   // A pair requested for the flat length (by a caller batching several tensors) fits any shape.
-  const p = { r: p0.r.reshape(x.shape), rLowShifted: p0.rLowShifted.reshape(x.shape), rTop: p0.rTop.reshape(x.shape) };
-  const { add } = yield { add: [maskForTrunc(s, x, p)] };
-  return finishTrunc(s, add[0]!, p, f);
+  const { add } = yield { add: [maskForTrunc(s, x, { r: p.r.reshape(x.shape) })] };
+  return finishTrunc(s, add[0]!, await settled(p), f);
 }
 
 /** Request a truncation pair by f bits for a tensor of `shape` (or a flat length) now; E_RANGE for f outside 1..62. */
 export function truncPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): Promise<TruncPair> {
   checkF(f);
   return prefetch(s.prep.truncPair(s.tag(), typeof shape === 'number' ? [shape] : shape, f));
+}
+
+/**
+ * truncPrep for callers that open x + r before they need the rest of the pair (truncStep,
+ * openWithTruncStep): staged where the mode can, so the dealer's correction arrives during that round.
+ */
+export function stagedTruncPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): Promise<StagedTruncPair> {
+  checkF(f);
+  const tag = s.tag();
+  const sh = typeof shape === 'number' ? [shape] : shape;
+  return prefetch(s.prep.stagedTruncPair ? s.prep.stagedTruncPair(tag, sh, f) : s.prep.truncPair(tag, sh, f));
+}
+
+/** The whole pair once its staged parts have arrived (no wait for a pair that came whole). */
+async function settled(p: StagedTruncPair): Promise<TruncPair> {
+  const { r, rLowShifted, rTop } = p;
+  return rLowShifted instanceof Ring && rTop instanceof Ring ? { r, rLowShifted, rTop } : { r, rLowShifted: await rLowShifted, rTop: await rTop };
 }
 
 /**
@@ -49,11 +65,11 @@ export function truncPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS
 export async function* openWithTruncStep(s: Scope, toOpen: readonly Ring[], toTrunc: readonly Ring[], f: number = FRAC_BITS): Chain<{ opened: Ring[]; truncated: Ring[] }> {
   checkF(f);
   const flat = toTrunc.length > 0 ? cat(toTrunc) : undefined;
-  const p = flat ? await truncPrep(s, flat.shape, f) : undefined;
+  const p = flat ? await stagedTruncPrep(s, flat.shape, f) : undefined;
   const masked = flat && p ? [maskForTrunc(s, flat, p)] : [];
   const { add } = yield { add: [...toOpen, ...masked] };
   const opened = add.slice(0, toOpen.length);
-  const truncated = flat && p ? splitLike(finishTrunc(s, add[toOpen.length]!, p, f), toTrunc) : [];
+  const truncated = flat && p ? splitLike(finishTrunc(s, add[toOpen.length]!, await settled(p), f), toTrunc) : [];
   return { opened, truncated };
 }
 
@@ -69,7 +85,7 @@ export const truncMany = runner(async function* (s, xs: readonly Ring[], f?: num
 export const openWithTrunc = runner((s, toOpen: readonly Ring[], toTrunc: readonly Ring[], f?: number) => openWithTruncStep(s, toOpen, toTrunc, f));
 
 /** Shares of c = x + 2^62 + r (party 0 adds the public offset). */
-export function maskForTrunc(s: Party, x: Ring, p: TruncPair): Ring {
+export function maskForTrunc(s: Party, x: Ring, p: { r: Ring }): Ring {
   const masked = x.add(p.r);
   return s.me === 0 ? masked.addScalar(1n << 62n) : masked;
 }

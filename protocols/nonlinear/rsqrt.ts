@@ -1,10 +1,9 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring } from '../../src/ring/ring.js';
-import type { Triple, TruncPair } from '../../src/session/preprocessing.js';
+import type { StagedTriple, TruncPair } from '../../src/session/preprocessing.js';
 import { subFromPublic } from '../arithmetic/linear.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
-import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
 import type { Scope } from '../core/scope.js';
 import { stepsRounds } from './intervals.js';
@@ -12,7 +11,7 @@ import { msbCost } from '../binary/msb.js';
 import { packedWords } from '../binary/b2a.js';
 import { octaveGuessStep, octavePrep, type OctavePrep } from './octave.js';
 import { mulFxPrep, mulFxStep, type MulFxPrep } from '../arithmetic/fixed.js';
-import { mulStep } from '../arithmetic/mul.js';
+import { mulStep, triplePrep } from '../arithmetic/mul.js';
 import { truncPrep, truncStep } from '../arithmetic/trunc.js';
 
 const Q_MIN = -8;
@@ -35,7 +34,7 @@ const BETA = -0.28637599;
 export const rsqrt = runner((s, x: Ring, f?: number) => rsqrtStep(s, x, f));
 
 /** Preprocessing of one Newton iteration of rsqrt: x·y, (x·y)·y, y·(3 − x·y²) and its truncation. */
-type RsqrtIteration = [MulFxPrep, MulFxPrep, Promise<Triple>, Promise<TruncPair>];
+type RsqrtIteration = [MulFxPrep, MulFxPrep, Promise<StagedTriple>, Promise<TruncPair>];
 /** Preprocessing of one rsqrt: the initial guess, then the Newton iterations. */
 export interface RsqrtPrep {
   guess: OctavePrep;
@@ -46,7 +45,7 @@ export interface RsqrtPrep {
 export function rsqrtPrep(s: Scope, len: number, f: number = FRAC_BITS): RsqrtPrep {
   if (!Number.isInteger(f) || f < 12 || f > 20) throw new ConcordError('E_RANGE', `rsqrt: fractional bits f=${f} outside 12..20`);
   const guess = octavePrep(s, len, Q_MAX - Q_MIN);
-  const newton = Array.from({ length: ITERATIONS }, (): RsqrtIteration => [mulFxPrep(s, len, f), mulFxPrep(s, len, f), prefetch(s.prep.triple(s.tag(), [len])), truncPrep(s, len, f + 1)]);
+  const newton = Array.from({ length: ITERATIONS }, (): RsqrtIteration => [mulFxPrep(s, len, f), mulFxPrep(s, len, f), triplePrep(s, [len]), truncPrep(s, len, f + 1)]);
   return { guess, newton };
 }
 

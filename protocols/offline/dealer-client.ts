@@ -5,13 +5,15 @@
  * item requests (batched: every request made in the same tick goes in one message) and reports
  * the items it found already pushed ("hits") so the dealer's predictor can push the next ones
  * ahead of need (dealer.ts). Rounds seen by the online phase: 0 on a hit, 1 dealer round trip on a miss.
+ * Staged items (stagedTriple, stagedMatrixTriple, stagedTruncPair) overlap that round trip with
+ * the product's opening: a, b and r are party n−1's own expansions, only the dependent part waits.
  * Bytes: party n−1 receives 8·|dependent components| per item; the others receive nothing.
  */
 import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import { REUSE_WINDOW, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type MaskUse, type Preprocessing, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
+import { REUSE_WINDOW, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type MaskUse, type Preprocessing, type StagedTriple, type StagedTruncPair, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
 import type { Message } from '../../src/net/transport.js';
-import { itemKey, lutRequest, partyShare, type ItemRequest, type ItemShare } from './dealer-items.js';
+import { itemKey, lutRequest, partyComponents, partyShare, withCorrection, type ItemRequest, type ItemShare } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
 
 /** The trust assumption of the dealer mode (processes print "offline: dealer — " + this). */
@@ -112,6 +114,20 @@ export class DealerPreprocessing implements Preprocessing {
   matrixTriple(tag: number, n: number, k: number, m: number): Promise<Triple> {
     return this.item({ kind: 'matrix', tag, n, k, m }) as Promise<Triple>;
   }
+  /** The last party's a and b at once; its c when the correction arrives (it opens e and f meanwhile). */
+  async stagedTriple(tag: number, shape: Shape): Promise<StagedTriple> {
+    const { random: [a, b], dependent } = this.staged({ kind: 'triple', tag, shape: [...shape] });
+    return { a: a!, b: b!, c: later(dependent, 0) };
+  }
+  async stagedMatrixTriple(tag: number, n: number, k: number, m: number): Promise<StagedTriple> {
+    const { random: [a, b], dependent } = this.staged({ kind: 'matrix', tag, n, k, m });
+    return { a: a!, b: b!, c: later(dependent, 0) };
+  }
+  /** The last party's r at once (it opens x + r meanwhile); the rest when the correction arrives. */
+  async stagedTruncPair(tag: number, shape: Shape, f: number): Promise<StagedTruncPair> {
+    const { random: [r], dependent } = this.staged({ kind: 'trunc', tag, shape: [...shape], f });
+    return { r: r!, rLowShifted: later(dependent, 0), rTop: later(dependent, 1) };
+  }
   truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair> {
     return this.item({ kind: 'trunc', tag, shape: [...shape], f }) as Promise<TruncPair>;
   }
@@ -152,17 +168,39 @@ export class DealerPreprocessing implements Preprocessing {
   }
 
   private async item(q: ItemRequest): Promise<ItemShare> {
-    const key = itemKey(q);
-    if (this.used.has(key)) throw new ConcordError('E_INTERNAL', `preprocessing item ${key} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`);
-    this.used.add(key);
-    if (this.used.size > REUSE_WINDOW) this.used.delete(this.used.values().next().value!);
-    this.st.items++;
+    this.take(q);
     // Masks have no dependent part: every party, the last included, derives its share alone.
     if (!this.last || q.kind === 'mask') return partyShare(this.seed, q);
     return partyShare(this.seed, q, await this.correction(q));
   }
 
-  private correction(q: ItemRequest): Promise<Ring> {
+  /**
+   * An item's random components now and its dependent ones when they exist: the last party's
+   * random components are its own PRG expansions, so only the dependent ones wait for the dealer
+   * (none do when the correction was pushed ahead). Throws E_INTERNAL for a repeated item.
+   */
+  private staged(q: ItemRequest): { random: Ring[]; dependent: Ring[] | Promise<Ring[]> } {
+    this.take(q);
+    if (!this.last) return partyComponents(this.seed, q);
+    const corr = this.correction(q);
+    const { random } = partyComponents(this.seed, q, false);
+    if (!(corr instanceof Promise)) return { random, dependent: withCorrection(q, corr) };
+    const dependent = corr.then((r) => withCorrection(q, r));
+    dependent.catch(() => undefined); // a failed opening may leave it unawaited; its own await reports it
+    return { random, dependent };
+  }
+
+  /** Refuse an item handed out before (within REUSE_WINDOW) and count it. */
+  private take(q: ItemRequest): void {
+    const key = itemKey(q);
+    if (this.used.has(key)) throw new ConcordError('E_INTERNAL', `preprocessing item ${key} requested twice; reusing correlated randomness would leak data (each protocol call must take a fresh tag)`);
+    this.used.add(key);
+    if (this.used.size > REUSE_WINDOW) this.used.delete(this.used.values().next().value!);
+    this.st.items++;
+  }
+
+  /** The correction of q: at once if the dealer pushed it ahead, else when it arrives. */
+  private correction(q: ItemRequest): Ring | Promise<Ring> {
     if (this.failure) return Promise.reject(this.failure);
     const key = itemKey(q);
     const cached = this.cache.get(key);
@@ -176,7 +214,7 @@ export class DealerPreprocessing implements Preprocessing {
       // The dealer pushes small items SMALL_DEPTH periods ahead, so a batch of reports keeps it ahead.
       if (this.hitsToReport.length >= HIT_REPORT_BATCH) this.scheduleFlush();
       else this.scheduleLazyFlush();
-      return Promise.resolve(cached);
+      return cached;
     }
     this.st.waits++;
     this.needs.push(q);
@@ -261,4 +299,12 @@ export class DealerPreprocessing implements Preprocessing {
     this.cache.clear();
     this.cachedBytes = 0;
   }
+}
+
+/** Component i of dependent components that may still be on their way. */
+function later(dep: Ring[] | Promise<Ring[]>, i: number): Ring | Promise<Ring> {
+  if (!(dep instanceof Promise)) return dep[i]!;
+  const p = dep.then((d) => d[i]!);
+  p.catch(() => undefined);
+  return p;
 }

@@ -258,21 +258,35 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
  * Parties 0..n−2 pass none and need no communication.
  */
 export function partyShare(seed: Uint8Array, q: ItemRequest, correction?: Ring): ItemShare {
-  if (correction && correction.size !== correctionSize(q)) throw new ConcordError('E_PREP', `dealer correction for ${itemKey(q)} has ${correction.size} elements, expected ${correctionSize(q)}`);
   // A mask has no dependent part and is used row block by row block: it is never expanded whole.
   if (q.kind === 'mask') return maskRows(seed, q);
-  const { random, dependent } = expand(seed, q, !correction);
-  let dep = dependent;
-  if (correction) {
-    // Views of the received tensor (owned by this item alone): no copies.
-    let off = 0;
-    dep = layout(q).dependent.map((s) => {
-      const len = sizeOf(s);
-      const part = new Ring(s, correction.data.subarray(off, off + len));
-      off += len;
-      return part;
-    });
-  }
+  const dep = correction ? withCorrection(q, correction) : undefined;
+  const { random, dependent } = expand(seed, q, !dep);
+  return assemble(q, random, dep ?? dependent);
+}
+
+/**
+ * A party's components of an item in layout order, from its seed: random then dependent; the last
+ * party passes `dependent` false (the dealer's correction brings those, see withCorrection).
+ */
+export function partyComponents(seed: Uint8Array, q: ItemRequest, dependent = true): { random: Ring[]; dependent: Ring[] } {
+  return expand(seed, q, dependent);
+}
+
+/** The last party's dependent components: views of the dealer's correction (owned by this item alone, no copies). */
+export function withCorrection(q: ItemRequest, correction: Ring): Ring[] {
+  if (correction.size !== correctionSize(q)) throw new ConcordError('E_PREP', `dealer correction for ${itemKey(q)} has ${correction.size} elements, expected ${correctionSize(q)}`);
+  let off = 0;
+  return layout(q).dependent.map((s) => {
+    const len = sizeOf(s);
+    const part = new Ring(s, correction.data.subarray(off, off + len));
+    off += len;
+    return part;
+  });
+}
+
+/** An item's share from its components in layout order. */
+function assemble(q: Exclude<ItemRequest, { kind: 'mask' }>, random: Ring[], dep: Ring[]): ItemShare {
   switch (q.kind) {
     case 'triple': case 'bit': case 'matrix': return { a: random[0]!, b: random[1]!, c: dep[0]! };
     case 'trunc': return { r: random[0]!, rLowShifted: dep[0]!, rTop: dep[1]! };

@@ -1,6 +1,7 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring } from '../../src/ring/ring.js';
-import { emptyStats, payloadBytes, type LinkStats, type Message } from '../../src/net/transport.js';
+import { emptyStats, payloadBytes, type LinkStats, type Message, type Transport } from '../../src/net/transport.js';
+import { ShapedTransport, type NetProfile } from '../../src/net/shaper.js';
 
 /**
  * The one connection the dealer protocol uses: between the dealer and party n−1 (parties 0..n−2
@@ -57,4 +58,52 @@ export function memoryLinkPair(): [DealerLink, DealerLink] {
     };
   }
   return [ends[0]!.link, ends[1]!.link];
+}
+
+/**
+ * Party n−1's dealer link under a simulated network (src/net/shaper.ts), as if the dealer were one
+ * more host: corrections arrive after the one-way latency and at the link's bandwidth, and each
+ * request leaves after the one-way latency, so a dealer wait costs a round trip as it would across
+ * machines. Without a profile the link is returned unchanged.
+ */
+export function shapeDealerLink(link: DealerLink, profile: NetProfile | undefined): DealerLink {
+  if (!profile) return link;
+  // The link as a two-node transport (the dealer is node 1), so the mesh's shaper delays what arrives.
+  const asTransport: Transport = {
+    me: 0,
+    n: 2,
+    send: (_peer, msg) => link.send(msg),
+    onMessage: (h) => link.onMessage((m) => h(1, m)),
+    onError: (h) => link.onError(h),
+    stats: () => [emptyStats(), link.stats()],
+    close: async () => link.close?.(),
+  };
+  const shaped = new ShapedTransport(asTransport, profile);
+  const oneWayMs = profile.rttMs / 2;
+  let closed = false;
+  let onError: ((err: ConcordError) => void) | undefined;
+  const late = (msg: Message): void => {
+    if (closed) return;
+    try {
+      link.send(msg);
+    } catch (e) {
+      onError?.(e instanceof ConcordError ? e : new ConcordError('E_PEER_LOST', `cannot reach the dealer: ${String(e)}`));
+    }
+  };
+  return {
+    send(msg) {
+      if (oneWayMs === 0) link.send(msg);
+      else setTimeout(late, oneWayMs, msg);
+    },
+    onMessage: (h) => shaped.onMessage((_peer, m) => h(m)),
+    onError: (h) => {
+      onError = h;
+      shaped.onError(h);
+    },
+    stats: () => link.stats(),
+    async close() {
+      closed = true;
+      await shaped.close();
+    },
+  };
 }

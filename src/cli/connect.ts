@@ -70,7 +70,7 @@ export async function startSession(who: PartyIdentity, o: StartOptions): Promise
   const session = new Session({ transport: shapeTransport(mesh.transport, net), ids: mesh.ids, pairKeys: mesh.pairKeys, timeoutMs });
   let prep: Preprocessing | undefined;
   try {
-    prep = await createPreprocessing(o.offline, { session, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), log });
+    prep = await createPreprocessing(o.offline, { session, consortium, ...(mesh.dealerLink ? { dealerLink: mesh.dealerLink } : {}), ...(net ? { net } : {}), log });
     if (!prep && o.offline !== 'none') throw new ConcordError('E_INTERNAL', `offline mode ${o.offline} gave no preprocessing source`);
   } catch (e) {
     // Tell the others why (best effort), so they stop with this cause instead of a lost peer.

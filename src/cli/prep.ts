@@ -1,10 +1,12 @@
 import { ConcordError } from '../errors.js';
 import type { Consortium } from '../config/consortium.js';
 import type { SecureLink } from '../net/link.js';
+import type { NetProfile } from '../net/shaper.js';
 import type { Preprocessing } from '../session/preprocessing.js';
 import type { Session } from '../session/session.js';
 import { DealerPreprocessing } from '../../protocols/offline/dealer-client.js';
 import { DEALER_SEED_LABEL } from '../../protocols/offline/dealer-items.js';
+import { shapeDealerLink } from '../../protocols/offline/dealer-link.js';
 import { createOtPreprocessing } from '../../protocols/offline/ot/preprocessing.js';
 import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.js';
 
@@ -38,6 +40,8 @@ export interface PrepContext {
   consortium: Consortium;
   /** The Noise link to the dealer (mode 'dealer' only; parties dial the dealer). */
   dealerLink?: SecureLink;
+  /** The simulated network of the session's links (benchmarks), applied to the dealer link as well. */
+  net?: NetProfile;
   /** Progress and trust lines go here (stderr in party processes). Never secrets. */
   log: (line: string) => void;
 }
@@ -57,7 +61,9 @@ export async function createPreprocessing(mode: OfflineMode, ctx: PrepContext): 
       // last party exchanges messages with the dealer (protocols/offline/dealer-client.ts).
       if (!ctx.dealerLink) throw new ConcordError('E_CONFIG', `${ctx.consortium.file}: offline mode "dealer" needs a "dealer" entry in the consortium file and a link to it`);
       const s = ctx.session;
-      return new DealerPreprocessing({ seed: ctx.dealerLink.exportKey(DEALER_SEED_LABEL, 32), me: s.me, n: s.n, link: ctx.dealerLink, timeoutMs: s.timeoutMs, log: ctx.log });
+      // Under a simulated network the dealer is one more host: its link is shaped too (only the last party uses it).
+      const link = s.me === s.n - 1 ? shapeDealerLink(ctx.dealerLink, ctx.net) : ctx.dealerLink;
+      return new DealerPreprocessing({ seed: ctx.dealerLink.exportKey(DEALER_SEED_LABEL, 32), me: s.me, n: s.n, link, timeoutMs: s.timeoutMs, log: ctx.log });
     }
     case 'ot':
       // Dealer-free: pairwise OT over the session's own links (base OTs run on the first request).

@@ -9,6 +9,17 @@ export interface Triple {
 }
 
 /**
+ * A triple whose c may still be on its way when a and b are there: e = x − a and f = y − b can
+ * be opened meanwhile (the dealer's last party receives c's correction during that round).
+ * A Triple is a StagedTriple whose c has arrived.
+ */
+export interface StagedTriple {
+  a: Ring;
+  b: Ring;
+  c: Ring | Promise<Ring>;
+}
+
+/**
  * Shares of a truncation pair for probabilistic truncation by f bits (DESIGN.md §4, [EGKRS20]):
  * r = rLow + 2^63·rTop with rLow < 2^63; `rLowShifted` = rLow >> f, `rTop` an arithmetic bit.
  */
@@ -16,6 +27,13 @@ export interface TruncPair {
   r: Ring;
   rLowShifted: Ring;
   rTop: Ring;
+}
+
+/** A truncation pair whose r is there before the rest (opening x + r needs only r; see StagedTriple). */
+export interface StagedTruncPair {
+  r: Ring;
+  rLowShifted: Ring | Promise<Ring>;
+  rTop: Ring | Promise<Ring>;
 }
 
 /** A random bit shared both ways: arithmetic shares over Z_2^64 and XOR shares (in bit 0). */
@@ -139,8 +157,17 @@ export interface Preprocessing {
   triple(tag: number, shape: Shape): Promise<Triple>;
   /** Matrix triple: a is n×k, b is k×m, c = a·b is n×m. */
   matrixTriple(tag: number, n: number, k: number, m: number): Promise<Triple>;
+  /**
+   * Optional: the item of triple(tag, shape), resolved as soon as a and b exist; c may follow.
+   * A mode that makes whole triples at once need not have it (callers fall back to triple()).
+   */
+  stagedTriple?(tag: number, shape: Shape): Promise<StagedTriple>;
+  /** Optional: the item of matrixTriple(tag, n, k, m), staged as stagedTriple. */
+  stagedMatrixTriple?(tag: number, n: number, k: number, m: number): Promise<StagedTriple>;
   /** Truncation pairs of the given shape for shifting by f bits. */
   truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair>;
+  /** Optional: the item of truncPair(tag, shape, f), resolved as soon as r exists; the rest may follow. */
+  stagedTruncPair?(tag: number, shape: Shape, f: number): Promise<StagedTruncPair>;
   /** XOR-shared bitwise triples over whole 64-bit words: c = a AND b. */
   bitTriple(tag: number, shape: Shape): Promise<Triple>;
   /** Random bits shared arithmetically and as XOR shares. */
