@@ -475,6 +475,112 @@ function reshapeKernels() {
 }
 
 /**
+ * One level of a distributed point function's full-domain expansion (protocols/offline/hm/dpf.ts),
+ * after the AES: for every parent seed s (element e = parent / n) and its children c = L, R,
+ * v = g_c ⊕ s (the fixed-key hash's feed-forward: g_c = AES_c(s)), the child's control bit is
+ * bit 0 of v ⊕ (t_parent ∧ tCW_c), and its seed is v with bit 0 cleared ⊕ (t_parent ? sCW_e : 0).
+ * Children 2·parent and 2·parent + 1 go to o (16 bytes each) and their bits to tc.
+ */
+function dpfKernel() {
+  const CLEAR = '(v128.const i32x4 0xfffffffe 0xffffffff 0xffffffff 0xffffffff)';
+  const child = (c, g, bit) => `
+      (local.set $v (v128.xor (v128.load (i32.add (local.get ${g}) (local.get $k))) (local.get $sv)))
+      (i32.store8 offset=${c} (local.get $q)
+        (i32.xor (i32.and (i8x16.extract_lane_u 0 (local.get $v)) (i32.const 1)) (i32.and (local.get $on) (local.get ${bit}))))
+      (v128.store offset=${16 * c} (local.get $d) (v128.xor (v128.and (local.get $v) ${CLEAR}) (local.get $cm)))`;
+  return `
+  (func (export "dpfLevel") (param $gl i32) (param $gr i32) (param $s i32) (param $tp i32) (param $o i32) (param $tc i32) (param $cw i32) (param $bits i32) (param $E i32) (param $n i32)
+    (local $e i32) (local $at i32) (local $end i32) (local $cwv v128) (local $b i32) (local $bl i32) (local $br i32)
+    (local $on i32) (local $cm v128) (local $sv v128) (local $v v128) (local $k i32) (local $d i32) (local $q i32)
+    (block $de (loop $le
+      (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
+      (local.set $cwv (v128.load (i32.add (local.get $cw) (i32.shl (local.get $e) (i32.const 4)))))
+      (local.set $b (i32.load8_u (i32.add (local.get $bits) (local.get $e))))
+      (local.set $bl (i32.and (local.get $b) (i32.const 1)))
+      (local.set $br (i32.shr_u (local.get $b) (i32.const 1)))
+      (local.set $end (i32.add (local.get $at) (local.get $n)))
+      (block $dj (loop $lj
+        (br_if $dj (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $on (i32.load8_u (i32.add (local.get $tp) (local.get $at))))
+        (local.set $cm (v128.and (local.get $cwv) (i8x16.splat (i32.sub (i32.const 0) (local.get $on)))))
+        (local.set $k (i32.shl (local.get $at) (i32.const 4)))
+        (local.set $sv (v128.load (i32.add (local.get $s) (local.get $k))))
+        (local.set $d (i32.add (local.get $o) (i32.shl (local.get $at) (i32.const 5))))
+        (local.set $q (i32.add (local.get $tc) (i32.shl (local.get $at) (i32.const 1))))
+        ${child(0, '$gl', '$bl')}
+        ${child(1, '$gr', '$br')}
+        (local.set $at (i32.add (local.get $at) (i32.const 1)))
+        (br $lj)))
+      (local.set $e (i32.add (local.get $e) (i32.const 1)))
+      (br $le))))`;
+}
+
+/**
+ * The terminal nodes of a DPF full-domain evaluation: `nb` hash inputs per node seed, seed ⊕ j in
+ * its low word for j < nb (the counter-mode tweak of Convert), written to o.
+ */
+function dpfTweakKernel() {
+  return `
+  (func (export "dpfTweak") (param $s i32) (param $o i32) (param $count i32) (param $nb i32)
+    (local $i i32) (local $j i32) (local $v v128)
+    (block $di (loop $li
+      (br_if $di (i32.ge_u (local.get $i) (local.get $count)))
+      (local.set $v (v128.load (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 4)))))
+      (local.set $j (i32.const 0))
+      (block $dj (loop $lj
+        (br_if $dj (i32.ge_u (local.get $j) (local.get $nb)))
+        (v128.store (local.get $o) (v128.xor (local.get $v) (i32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (local.get $j))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $li))))`;
+}
+
+/**
+ * The outputs of a DPF full-domain evaluation: node k of element e (N nodes each) covers leaves
+ * k·S .. k·S + S − 1, and for payload p and slot q, word w = p·S + q of Convert(node) is
+ * (h ⊕ x)[node][w] (AES outputs and their inputs, nb blocks per node); Y_p(leaf) = that word +
+ * (t_node ? CW_{e,w} : 0), with CW's P·S words per element in cw. Output [P][E·N·S] words.
+ */
+function dpfLeavesKernel() {
+  return `
+  (func (export "dpfLeaves") (param $h i32) (param $x i32) (param $t i32) (param $cw i32) (param $o i32) (param $E i32) (param $N i32) (param $S i32) (param $P i32) (param $nb i32)
+    (local $e i32) (local $k i32) (local $node i32) (local $p i32) (local $q i32) (local $w i32) (local $m i64) (local $base i32) (local $plane i32) (local $W i32) (local $at i32)
+    (local.set $W (i32.mul (local.get $P) (local.get $S)))
+    (local.set $plane (i32.shl (i32.mul (i32.mul (local.get $E) (local.get $N)) (local.get $S)) (i32.const 3)))
+    (block $de (loop $le
+      (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
+      (local.set $k (i32.const 0))
+      (block $dk (loop $lk
+        (br_if $dk (i32.ge_u (local.get $k) (local.get $N)))
+        (local.set $node (i32.add (i32.mul (local.get $e) (local.get $N)) (local.get $k)))
+        (local.set $m (i64.sub (i64.const 0) (i64.extend_i32_u (i32.load8_u (i32.add (local.get $t) (local.get $node))))))
+        (local.set $base (i32.shl (i32.mul (local.get $node) (local.get $nb)) (i32.const 4)))
+        (local.set $w (i32.const 0))
+        (local.set $p (i32.const 0))
+        (block $dp (loop $lp
+          (br_if $dp (i32.ge_u (local.get $p) (local.get $P)))
+          (local.set $q (i32.const 0))
+          (block $dq (loop $lq
+            (br_if $dq (i32.ge_u (local.get $q) (local.get $S)))
+            (local.set $at (i32.add (local.get $base) (i32.shl (local.get $w) (i32.const 3))))
+            (i64.store (i32.add (local.get $o) (i32.add (i32.mul (local.get $p) (local.get $plane)) (i32.shl (i32.add (i32.mul (local.get $node) (local.get $S)) (local.get $q)) (i32.const 3))))
+              (i64.add
+                (i64.xor (i64.load (i32.add (local.get $h) (local.get $at))) (i64.load (i32.add (local.get $x) (local.get $at))))
+                (i64.and (local.get $m) (i64.load (i32.add (local.get $cw) (i32.shl (i32.add (i32.mul (local.get $e) (local.get $W)) (local.get $w)) (i32.const 3)))))))
+            (local.set $w (i32.add (local.get $w) (i32.const 1)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $lq)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $lp)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $lk)))
+      (local.set $e (i32.add (local.get $e) (i32.const 1)))
+      (br $le))))`;
+}
+
+/**
  * The whole module: memory 0 (exported as "memory", grown from JS) and every kernel. The
  * options pick another matmul micro-kernel, for bench/matmul-variants.mjs only; 1 ≤ mr, nr ≤ 8
  * (wasm.ts sizes the packing scratch for that), nr a multiple of 4 for 'split', of 2 for 'simd'.
@@ -489,5 +595,8 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   ${microKernel(kind, mr, nr)}
   ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}
+  ${dpfKernel()}
+  ${dpfTweakKernel()}
+  ${dpfLeavesKernel()}
 )`;
 }

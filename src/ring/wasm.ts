@@ -38,6 +38,9 @@ interface KernelExports {
   shrAnd(a: number, o: number, n: number, k: bigint, s: number): void;
   foldHalves(a: number, b: number, o: number, n: number, k: bigint, p: number, s: number): void;
   truncFinish(c: number, t: number, l: number, o: number, n: number, f: number, p: bigint): void;
+  dpfLevel(gl: number, gr: number, s: number, tp: number, o: number, tc: number, cw: number, bits: number, e: number, n: number): void;
+  dpfTweak(s: number, o: number, count: number, nb: number): void;
+  dpfLeaves(h: number, x: number, t: number, cw: number, o: number, e: number, nodes: number, slots: number, p: number, nb: number): void;
 }
 
 function load(): KernelExports {
@@ -303,4 +306,63 @@ export function rotDot(a: U64, d: U64, idx: Int32Array, out: U64, r: number, c: 
     K.rotDot(0, dOff * 8, iOff * 8, oOff * 8, n, c);
     out.set(v.subarray(oOff, oOff + n), start);
   }
+}
+
+/** Byte offsets of consecutive regions in the arena, each 16-byte aligned. */
+function layout(sizes: number[]): number[] {
+  const offs: number[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    offs.push(at);
+    at += Math.ceil(n / 16) * 16;
+  }
+  offs.push(at);
+  return offs;
+}
+
+/** AES of every 16-byte block of `input` under a DPF's fixed key k (0, 1: G's left and right; 2: Convert's), written to `out`. */
+export type DpfAes = (k: 0 | 1 | 2, input: Uint8Array, out: Uint8Array) => void;
+
+/** A DPF's shape: tree levels, slots per terminal node (2^(depth − levels)), payloads, Convert blocks per node. */
+export interface DpfShape {
+  levels: number;
+  slots: number;
+  payloads: number;
+  blocks: number;
+}
+
+/**
+ * Full-domain evaluation of `e` DPF keys in the arena (protocols/offline/hm/dpf.ts): per tree level
+ * the AES of every seed under G's keys (`aes`, written straight into the arena), then the
+ * dpfLevel kernel; at the terminal nodes Convert's tweaked inputs (dpfTweak), their AES, and the
+ * dpfLeaves kernel (comments in kernels-wat.mjs). `seedCW` (16 bytes per key and level), `bitCW`
+ * (1 per key and level) and `finals` (8·payloads·slots per key) are the keys' public parts,
+ * `roots` their seeds, `b` the holder. Writes Y_p (e·2^depth words) into out[p] from word `at`.
+ */
+export function dpfFullDomain(roots: Uint8Array, b: 0 | 1, seedCW: Uint8Array, bitCW: Uint8Array, finals: Uint8Array, e: number, g: DpfShape, aes: DpfAes, out: U64[], at: number): void {
+  const { levels, slots, payloads: p, blocks: nb } = g;
+  const nodes = 2 ** levels, leaves = e * nodes * slots, top = e * nodes;
+  if (roots.length !== 16 * e || seedCW.length !== 16 * e * levels || bitCW.length !== e * levels || finals.length !== 8 * e * p * slots || 2 * nb < p * slots || out.length !== p || out.some((o) => o.length < at + leaves)) throw new ConcordError('E_SHAPE', 'dpfFullDomain: operand lengths do not fit the keys');
+  const [sA, sB, gl, tA, tB, x0, h0, cw0, bits0, fin0, out0, end] = layout([16 * top, 16 * top, 16 * top, top, top, 16 * nb * top, 16 * nb * top, 16 * e, e, finals.length, 8 * p * leaves]) as [number, number, number, number, number, number, number, number, number, number, number, number];
+  const mem = new Uint8Array(arena(end, 'dpf').buffer); // grown once: the views below stay valid
+  mem.set(roots, sA);
+  mem.fill(b, tA, tA + e);
+  mem.set(finals, fin0);
+  let [s, sn, t, tn] = [sA, sB, tA, tB];
+  for (let i = 0, n = 1; i < levels; i++, n *= 2) {
+    for (let k = 0; k < e; k++) {
+      mem.set(seedCW.subarray(16 * (k * levels + i), 16 * (k * levels + i) + 16), cw0 + 16 * k);
+      mem[bits0 + k] = bitCW[k * levels + i]!;
+    }
+    const seeds = mem.subarray(s, s + 16 * e * n);
+    aes(0, seeds, mem.subarray(gl, gl + 16 * e * n));
+    aes(1, seeds, mem.subarray(gl + 16 * e * n, gl + 32 * e * n));
+    K.dpfLevel(gl, gl + 16 * e * n, s, t, sn, tn, cw0, bits0, e, n);
+    [s, sn, t, tn] = [sn, s, tn, t];
+  }
+  K.dpfTweak(s, x0, top, nb);
+  aes(2, mem.subarray(x0, x0 + 16 * nb * top), mem.subarray(h0, h0 + 16 * nb * top));
+  K.dpfLeaves(h0, x0, t, fin0, out0, e, nodes, slots, p, nb);
+  const words = new BigUint64Array(mem.buffer, out0, p * leaves);
+  for (let q = 0; q < p; q++) out[q]!.set(words.subarray(q * leaves, (q + 1) * leaves), at);
 }

@@ -38,7 +38,7 @@ type View = Map<string, Ring>;
  * Three in-memory hm sessions with fresh random pairwise keys (no prefetch, batches of `batch`);
  * `hook` sees every pair of pieces party `observer` draws. Shared by the hm view and attack tests.
  */
-export function hmSessions(batch: number, leak: HmLeak | undefined, hook: (label: string, p: Pieces) => void, observer = 1): Session[] {
+export function hmSessions(batch: number, leak: HmLeak | undefined, hook: (label: string, p: Pieces) => void, observer = 1, bytesHook?: (label: string, stream: 'prev' | 'next', bytes: Uint8Array) => void): Session[] {
   const ts = MemoryTransport.mesh(3);
   const ids = ['p0', 'p1', 'p2'];
   const keys = new Map<string, Uint8Array>();
@@ -49,7 +49,7 @@ export function hmSessions(batch: number, leak: HmLeak | undefined, hook: (label
   };
   return ts.map((t, me) => {
     const s = new Session({ transport: t, ids, pairKeys: ids.map((_, j) => (j === me ? undefined : key(me, j))) });
-    s.prep = createHmPreprocessing(s, { prefetch: false, firstBatch: batch, maxBatch: batch, ...(leak ? { leak } : {}), ...(me === observer ? { onPieces: hook } : {}) });
+    s.prep = createHmPreprocessing(s, { prefetch: false, firstBatch: batch, maxBatch: batch, ...(leak ? { leak } : {}), ...(me === observer ? { onPieces: hook, ...(bytesHook ? { onStreamBytes: bytesHook } : {}) } : {}) });
     return s;
   });
 }

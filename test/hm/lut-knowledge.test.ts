@@ -6,19 +6,21 @@ import type { LutMask, LutSpec } from '../../src/session/preprocessing.js';
 import type { HmLeak, Pieces } from '../../protocols/offline/hm/replicated.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { hmSessions } from '../helpers/hm-view.js';
+import { dpfEvalAll, dpfKeyBytes } from '../../protocols/offline/hm/dpf.js';
 
 /**
  * Share knowledge of hm's lookup masks (lut.ts), in the style of share-knowledge.test.ts. In hm
  * a Beaver opening of a shared tensor shows party i−1 party i's share (it holds the triple piece
  * a_i), so party i must never be able to tell party i−1's share apart from uniform, and party
  * i−1 must gain nothing from party i's. Before their zero-sharing, the lookup mask's one-hot
- * shares break both: party 0's share is 0 (party 1 knows it), and party 1's share is party 0's
- * message m rotated by field_0(y) (party 0 knows m). Two curious parties run the attacks after
+ * shares break both: party 0's share is 0 (party 1 knows it), and party 1's share is its DPF
+ * evaluation Y_0 rotated by field_0(y) (party 0 knows Y_0: it holds party 1's root and made the
+ * key's public part). Two curious parties run the attacks after
  * one Beaver product of hot_0 with itself (what any protocol using the mask may do):
  *   party 1: hot_0 = 0 (party 0's share, guessed) + its own share + party 2's share (from party
  *            2's opening hot_2 − a_2 and its piece a_2): the whole one-hot, i.e. ρ_0;
  *   party 0: party 1's share (from its opening hot_1 − a_1 and the piece a_1), matched against
- *            the rotations of m: the rotation is field_0(y), so ρ_0 = field_0(u) + field_0(y).
+ *            the rotations of Y_0: the rotation is field_0(y), so ρ_0 = field_0(u) + field_0(y).
  * Both must fail on the real protocol and succeed on the 'no-rerandomize' variant (which leaves
  * out the zero-sharing), so the test is known to be able to fail.
  */
@@ -31,6 +33,8 @@ interface Observed {
   pieces: Map<string, Pieces>;
   got: Map<string, Ring>;
   sent: Uint8Array[];
+  /** Bytes the observer drew from its pairwise streams, by item label and stream. */
+  drawn: Map<string, Uint8Array>;
   masks: LutMask[];
   mulTag: number;
   /** ρ_0 per element, from all three parties' shares (the truth the attacks aim at). */
@@ -40,7 +44,8 @@ interface Observed {
 /** One lookup-mask request and one Beaver product hot_0·hot_0; `observer` curious. */
 async function observe(observer: number, leak?: HmLeak): Promise<Observed> {
   const pieces = new Map<string, Pieces>();
-  const ss = hmSessions(N, leak, (label, p) => { if (!pieces.has(label)) pieces.set(label, p); }, observer);
+  const drawn = new Map<string, Uint8Array>();
+  const ss = hmSessions(N, leak, (label, p) => { if (!pieces.has(label)) pieces.set(label, p); }, observer, (label, stream, b) => { if (!drawn.has(`${label}#${stream}`)) drawn.set(`${label}#${stream}`, b.slice()); });
   const got = new Map<string, Ring>();
   onRecv(ss[observer]!, (r, peer, tag, kind) => got.set(`${peer}/${tag}/${kind}`, r));
   const sent: Uint8Array[] = [];
@@ -56,7 +61,7 @@ async function observe(observer: number, leak?: HmLeak): Promise<Observed> {
   await Promise.all(ss.map((s) => s.close()));
   const hot = masks[0]!.hot[0]!.add(masks[1]!.hot[0]!).add(masks[2]!.hot[0]!);
   const rho = Array.from({ length: N }, (_, i) => hot.data.subarray(i * M, (i + 1) * M).indexOf(1n));
-  return { ss, pieces, got, sent, masks, mulTag: tags[0]!, rho };
+  return { ss, pieces, got, sent, drawn, masks, mulTag: tags[0]!, rho };
 }
 
 /** The share of hot_0 that `from` opened in the product, as the observer reads it (opening + its piece a_from). */
@@ -78,13 +83,17 @@ async function party1Attack(leak?: HmLeak): Promise<number> {
   return hits / N;
 }
 
-/** Party 0's attack: the fraction of elements whose ρ_0 it finds by matching party 1's share against rotations of m. */
+/** Party 0's attack: the fraction of elements whose ρ_0 it finds by matching party 1's share against rotations of Y_0. */
 async function party0Attack(leak?: HmLeak): Promise<number> {
   const o = await observe(0, leak);
   const share1 = openedShare(o, 1);
-  const bytes = Buffer.concat(o.sent);
-  const m = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8).subarray(0, N * M); // block 0: field 0's one-hot
-  const lut = [...o.pieces.entries()].find(([l]) => l.startsWith('lut/'))![1];
+  // Party 1's evaluation of field 0's tree (block 0: the one-hot), from its root (the first draw
+  // on party 0's stream with party 1) and the key's public part party 0 sent it.
+  const label = [...o.pieces.keys()].find((l) => l.startsWith('lut/'))!;
+  const roots1 = o.drawn.get(`${label}#next`)!.subarray(0, 16 * N);
+  const tree0 = o.sent[0]!.subarray(0, N * dpfKeyBytes(SPEC.fields[0]!.bits, 1 + SPEC.powers));
+  const m = dpfEvalAll(roots1, 0, tree0, N, SPEC.fields[0]!.bits, 1 + SPEC.powers)[0]!;
+  const lut = o.pieces.get(label)!;
   const u0 = lut.mine.add(lut.other).shr(SPEC.fields[0]!.at);
   let hits = 0;
   for (let i = 0; i < N; i++) {

@@ -133,15 +133,19 @@ describe('hm lookup masks (lut.ts): the LutMask contract on reconstructed values
     expect(new Set(rho).size, 'ρ_0 takes most of its 128 values').to.be.above(120);
   });
 
-  it('bytes: len·(Σ 2^bits + powers·2^bits_0)·8 on the link 0 → 1, nothing elsewhere; chunked messages give the same', async () => {
+  it('bytes: len·Σ_k (17·(bits_k − ν_k) + 8·payloads_k·2^ν_k), ν_k = min(2, bits_k), on each of the links 0 → 1 and 0 → 2, nothing elsewhere; chunked messages give the same', async () => {
     for (const [len, spec, chunk] of [[64, sigmoidSpec(16), undefined], [300, sigmoidSpec(48), undefined], [1000, sigmoidSpec(32), 512 * 64], [77, SPECS[7]![1], 5000]] as const) {
       const { links, sums, messages } = await run(len, spec, undefined, chunk);
       expect(checkLutContract(spec, len, sums.r, sums.hot, sums.pow).failures).to.deep.equal([]);
       expect(links[0]![1], `len ${len}: party 0 → 1`).to.equal(lutMaskBytes(len, spec));
-      expect([links[0]![2], links[1]![0], links[1]![2], links[2]![0], links[2]![1]], 'other links').to.deep.equal([0, 0, 0, 0, 0]);
-      expect(messages).to.equal(chunk === undefined ? 1 : Math.ceil(len / Math.floor(chunk / lutWords(spec))));
+      expect(links[0]![2], `len ${len}: party 0 → 2`).to.equal(lutMaskBytes(len, spec));
+      expect([links[1]![0], links[1]![2], links[2]![0], links[2]![1]], 'other links').to.deep.equal([0, 0, 0, 0]);
+      expect(messages, "one message per chunk to each of parties 1 and 2").to.equal(2 * (chunk === undefined ? 1 : Math.ceil(len / Math.floor(chunk / lutWords(spec)))));
     }
-    expect(lutMaskBytes(64, sigmoidSpec(16))).to.equal(64 * 4096);
+    // The sigmoid's two 7-bit fields with powers 2, trees cut 2 levels early: 5·17 + 3·4·8 = 181 and
+    // 5·17 + 4·8 = 117 bytes per element and link, against the 4,096 bytes of a masked one-hot
+    // (8·(2 + 2)·2^7) on one link.
+    expect(lutMaskBytes(64, sigmoidSpec(16))).to.equal(64 * 298);
   });
 
   it('party 1 rejects a message of the wrong length with E_FRAME naming party 0', async () => {
@@ -152,7 +156,7 @@ describe('hm lookup masks (lut.ts): the LutMask contract on reconstructed values
     await Promise.all(ss.map((s) => s.close()));
     expect(outs[1]!.status).to.equal('rejected');
     const e = (outs[1] as PromiseRejectedResult).reason;
-    expect(isConcordError(e, 'E_FRAME') && e.party === 'p0' && /expected 65536/.test(e.message), String(e)).to.equal(true);
+    expect(isConcordError(e, 'E_FRAME') && e.party === 'p0' && /expected 4768/.test(e.message), String(e)).to.equal(true);
   });
 });
 
@@ -179,8 +183,8 @@ describe('HmPreprocessing.lutMask: requests and spec validation', function () {
     const r = sum3(outs.map((o) => o.r)), hot = [0, 1].map((k) => sum3(outs.map((o) => o.hot[k]!))), pow = [0, 1].map((p) => sum3(outs.map((o) => o.pow[p]!)));
     expect(checkLutContract(spec, 500, r, hot, pow).failures).to.deep.equal([]);
     // Batched ahead like daBits (preprocessing.ts): whole masks, at least the 500 asked for.
-    expect(bytes[0]! % lutMaskBytes(1, spec)).to.equal(0);
-    expect(bytes[0]).to.be.at.least(lutMaskBytes(500, spec));
+    expect(bytes[0]! % (2 * lutMaskBytes(1, spec))).to.equal(0);
+    expect(bytes[0]).to.be.at.least(2 * lutMaskBytes(500, spec));
     expect(bytes.slice(1)).to.deep.equal([0, 0]);
   });
 
@@ -252,7 +256,7 @@ describe('the lookup sigmoid (sigmoid-lut.ts) on hm lookup masks, whose λ may c
       // bytes: the online 48 B per element and peer, the mask's message 0 → 1, and (cold
       // preprocessing) the truncation pairs' batch, whose rounds also show in the session's count
       const online = 2 * sigmoidLutCost(xs.length).bytesPerPeer, mask = lutMaskBytes(xs.length, sigmoidSpec(inFrac));
-      expect(res[0]!.bytes - res[1]!.bytes).to.be.at.least(mask);
+      expect(res[0]!.bytes - res[1]!.bytes).to.be.at.least(2 * mask);
       for (const r of res) expect(r.bytes).to.be.at.least(online);
     });
   }

@@ -13,9 +13,9 @@
  *   truncation pair    trunc.ts       9 at f = 16       86 at f = 16, 87.4 at f = 30 (182 / 181
  *                                     (8 AND layers,    ANDs on all three links, then 17.75 /
  *                                     1 conversion)     19.5 B party 0 → party 1); was 354 / 384
- *   lookup mask        lut.ts         1                 (Σ_k 2^bits_k + powers·2^bits_0)·8, party 0 →
- *                                                       party 1 only: 4,096 for two 7-bit fields and
- *                                                       powers 2 (the sigmoid's spec)
+ *   lookup mask        lut.ts         1                 lutKeyBytes(spec) on each of 0 → 1 and 0 → 2
+ *                                                       (DPF keys): 298 for two 7-bit fields and
+ *                                                       powers 2 (the sigmoid's spec); was 4,096 0 → 1
  *
  * Free items are computed on request (local PRG expansion and products). daBits, edaBits,
  * truncation pairs and lookup masks run in batches ahead of need, one stream per kind (and shift
@@ -58,9 +58,11 @@ export interface HmPrepOptions {
   leak?: HmLeak;
   /** TESTS ONLY: called with both pieces this party holds of each random operand it draws (its own knowledge). */
   onPieces?: (label: string, pieces: Pieces) => void;
+  /** TESTS ONLY: called with the bytes this party draws from a pairwise stream of an item (e.g. hm's DPF roots). */
+  onStreamBytes?: (label: string, stream: 'prev' | 'next', bytes: Uint8Array) => void;
 }
 
-/** Largest batch of lookup masks (elements): 4,096 × 4 KiB = 16 MiB for the sigmoid's spec. */
+/** Largest batch of lookup masks (elements): 4,096 × 4 KiB = 16 MiB of output shares for the sigmoid's spec. */
 const LUT_MAX_BATCH = 4096;
 
 const zeros3 = (shape: Shape): Triple => ({ a: Ring.zeros(shape), b: Ring.zeros(shape), c: Ring.zeros(shape) });
@@ -120,6 +122,17 @@ export class HmPreprocessing implements Preprocessing {
         hook(label, r);
         return r;
       };
+    }
+    const bytesHook = this.opts.onStreamBytes;
+    if (bytesHook) {
+      for (const which of ['prev', 'next'] as const) {
+        const prg = p[which], draw = prg.bytes.bind(prg);
+        prg.bytes = (n) => {
+          const b = draw(n);
+          bytesHook(label, which, b);
+          return b;
+        };
+      }
     }
     return p;
   }

@@ -1,0 +1,210 @@
+/**
+ * Two-party distributed point functions over Z_2^64 with full-domain evaluation, for hm's lookup
+ * masks (lut.ts): a dealer (party 0) who knows a point α < 2^d and payloads β_1..β_P gives two
+ * holders keys whose evaluations on every x < 2^d differ by β_p at x = α and by 0 elsewhere.
+ * [BGI16: Boyle, Gilboa, Ishai, "Function Secret Sharing: Improvements and Extensions", CCS 2016,
+ * Fig. 1 (the tree construction); fixed-key AES as the PRG, as in their implementation notes]
+ *
+ * Recipe (per element, batched over elements and tree levels). Each holder b ∈ {0, 1} starts from
+ * a 16-byte root seed s_b (a PRG stream it shares with the dealer, never sent) and control bit
+ * t_b = b. G(s) = (H_L(s), H_R(s)) with H_k(s) = AES_k(s) ⊕ s under fixed public keys L and R;
+ * each child's low bit is split off as its control bit.
+ * At level i, with α_i the i-th bit of α from the top, the dealer expands both seeds and publishes
+ *   sCW = s_0^lose ⊕ s_1^lose,  tCW_L = t_0^L ⊕ t_1^L ⊕ α_i ⊕ 1,  tCW_R = t_0^R ⊕ t_1^R ⊕ α_i,
+ * (lose = the child off α's path); every holder's child is its expanded child, XORed with
+ * (sCW, tCW) where its own control bit is 1. Off the path both holders then hold equal seeds and
+ * bits; on it, different seeds and t_0 ⊕ t_1 = 1. The tree stops ν = min(2, d) levels early
+ * ("early termination", BGI16 §3.2.1): a node at depth d − ν covers S = 2^ν leaves, and
+ * Convert(s) = the words of H_C(s ⊕ j), j = 0, 1, … (a counter in the seed's low word), holds P·S
+ * words: word p·S + q is payload p at the node's leaf q. The dealer publishes, for the node on
+ * α's path and every payload p and slot q,
+ *   CW_{p,q} = (−1)^{t_1} · (β_p·[q = α mod S] − Convert_{p,q}(s_0) + Convert_{p,q}(s_1)),
+ * so that Y_b(x) = Convert_{p,q}(s_b) + t_b · CW_{p,q} at the node of leaf x (slot q) gives
+ * Y_0(x) − Y_1(x) = β_p·[x = α] (mod 2^64).
+ * Cost: the key's public part is 17·(d − ν) + 8·P·2^ν bytes per element (against 8·P·2^d for a
+ * masked one-hot); a holder hashes 2·(2^(d−ν) − 1) seeds and ⌈P·2^ν / 2⌉ blocks per terminal node.
+ * Security: semi-honest; one holder's seed and the public part are pseudorandom whatever α and β
+ * (BGI16 Thm 3.3), so each holder learns nothing of them; the dealer knows both evaluations.
+ */
+import { createCipheriv, type Cipher } from 'node:crypto';
+import { deriveKey } from '../../../src/crypto/prg.js';
+import { ConcordError } from '../../../src/errors.js';
+import * as W from '../../../src/ring/wasm.js';
+
+/** The fixed public AES keys of G (left, right) and Convert. */
+const CIPHERS = ['L', 'R', 'C'].map((l): Cipher => {
+  const c = createCipheriv('aes-128-ecb', deriveKey(new TextEncoder().encode('concord hm dpf fixed keys'), `hm-dpf/${l}`), null);
+  c.setAutoPadding(false);
+  return c;
+}) as [Cipher, Cipher, Cipher];
+const [G_L, G_R, CONV] = [0, 1, 2] as const;
+
+/** Most payloads per point. */
+export const DPF_MAX_PAYLOADS = 4;
+/** Levels cut from the bottom of every tree (early termination): a terminal node holds 2^TERMINAL_BITS leaves. */
+const TERMINAL_BITS = 2;
+
+/** The tree of a key of depth d with P payloads: its levels, slots per terminal node, Convert blocks per node. */
+export function dpfShape(depth: number, payloads: number): W.DpfShape {
+  const nu = Math.min(TERMINAL_BITS, depth);
+  return { levels: depth - nu, slots: 2 ** nu, payloads, blocks: Math.ceil((payloads * 2 ** nu) / 2) };
+}
+
+/** Public bytes of one element's key: per level a seed correction (16) and control-bit corrections (1), then P·S final words. */
+export function dpfKeyBytes(depth: number, payloads: number): number {
+  const g = dpfShape(depth, payloads);
+  return 17 * g.levels + 8 * payloads * g.slots;
+}
+
+/**
+ * AES_k of every 16-byte block (ECB is stateless, so one cipher serves every call), in 128 KiB
+ * calls: one update over megabytes returns fresh pages that fault in (src/crypto/prg.ts).
+ */
+const ECB_CHUNK = 1 << 17;
+function aesInto(k: 0 | 1 | 2, input: Uint8Array, out: Uint8Array): void {
+  const c = CIPHERS[k];
+  for (let off = 0; off < input.length; off += ECB_CHUNK) out.set(c.update(input.subarray(off, off + ECB_CHUNK)), off);
+}
+
+/** H_k(x) = AES_k(x) ⊕ x for every block, as 32-bit words (the fixed-key block cipher as a correlation-robust hash). */
+function hash(k: 0 | 1 | 2, x: Uint32Array): Uint32Array {
+  const out = new Uint32Array(x.length);
+  aesInto(k, bytesOf(x), bytesOf(out));
+  for (let i = 0; i < out.length; i++) out[i]! ^= x[i]!;
+  return out;
+}
+
+/** 32-bit words of a byte array (a copy when it is not 4-byte aligned). */
+function u32(b: Uint8Array): Uint32Array {
+  const a = b.byteOffset % 4 === 0 ? b : b.slice();
+  return new Uint32Array(a.buffer, a.byteOffset, a.length >> 2);
+}
+
+const bytesOf = (x: Uint32Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+
+/** The control bit (bit 0) of every seed, split off: cleared in the seed. */
+function split(g: Uint32Array): Uint8Array {
+  const t = new Uint8Array(g.length >> 2);
+  for (let i = 0; i < t.length; i++) {
+    t[i] = g[4 * i]! & 1;
+    g[4 * i] = g[4 * i]! & ~1;
+  }
+  return t;
+}
+
+/** Convert of every seed: its P·S words (the blocks H_C(s ⊕ j), j < nb), seed-major. */
+function convert(s: Uint32Array, g: W.DpfShape): BigUint64Array {
+  const seeds = s.length >> 2, nb = g.blocks;
+  const x = new Uint32Array(4 * nb * seeds);
+  for (let i = 0, o = 0; i < seeds; i++) {
+    const w0 = s[4 * i]!, w1 = s[4 * i + 1]!, w2 = s[4 * i + 2]!, w3 = s[4 * i + 3]!;
+    for (let j = 0; j < nb; j++, o += 4) {
+      x[o] = w0 ^ j;
+      x[o + 1] = w1;
+      x[o + 2] = w2;
+      x[o + 3] = w3;
+    }
+  }
+  const h = hash(CONV, x);
+  return new BigUint64Array(h.buffer); // [seed][2·nb words], the first P·S of each used
+}
+
+function check(depth: number, payloads: number, count: number, roots: number): void {
+  if (!(Number.isInteger(depth) && depth >= 1 && depth <= 16)) throw new ConcordError('E_INTERNAL', `dpf: depth ${depth} outside 1..16`);
+  if (!(Number.isInteger(payloads) && payloads >= 1 && payloads <= DPF_MAX_PAYLOADS)) throw new ConcordError('E_INTERNAL', `dpf: ${payloads} payloads outside 1..${DPF_MAX_PAYLOADS}`);
+  if (roots !== count * 16) throw new ConcordError('E_INTERNAL', `dpf: ${roots} root bytes for ${count} points, expected ${count * 16}`);
+}
+
+/**
+ * The dealer's side: the public key part for `alpha.length` points of depth d, from both holders'
+ * roots (16 bytes per point each) and `betas[p][e]` the payloads. Layout: 8·P·S bytes of final
+ * words per point, then 16 bytes of seed correction per point and level, then one byte of
+ * control-bit corrections per point and level (bit 0: left, bit 1: right), each part point-major.
+ */
+export function dpfGen(roots0: Uint8Array, roots1: Uint8Array, alpha: Uint32Array, betas: BigUint64Array[], depth: number): Uint8Array {
+  const E = alpha.length, P = betas.length;
+  check(depth, P, E, roots0.length);
+  check(depth, P, E, roots1.length);
+  const g = dpfShape(depth, P), L = g.levels, S = g.slots, Wd = P * S;
+  const out = new Uint8Array(E * dpfKeyBytes(depth, P));
+  const finals = new BigUint64Array(E * Wd);
+  const seedCW = new Uint32Array(out.buffer, E * Wd * 8, E * L * 4);
+  const bitCW = out.subarray(E * (Wd * 8 + L * 16));
+  const s0 = u32(roots0.slice()), s1 = u32(roots1.slice());
+  const t0 = new Uint8Array(E), t1 = new Uint8Array(E).fill(1);
+  for (let i = 0; i < L; i++) {
+    // Both holders' children along α's path: left and right, seeds with their control bits split off.
+    const l0 = hash(G_L, s0), l1 = hash(G_L, s1), r0 = hash(G_R, s0), r1 = hash(G_R, s1);
+    const tl0 = split(l0), tl1 = split(l1), tr0 = split(r0), tr1 = split(r1);
+    for (let e = 0; e < E; e++) {
+      const a = (alpha[e]! >>> (depth - 1 - i)) & 1;
+      const lo0 = a ? l0 : r0, lo1 = a ? l1 : r1, k0 = a ? r0 : l0, k1 = a ? r1 : l1; // the children off and on the path
+      const cw = (e * L + i) * 4, q = 4 * e;
+      const m0 = -t0[e]!, m1 = -t1[e]!;
+      for (let w = 0; w < 4; w++) {
+        const c = lo0[q + w]! ^ lo1[q + w]!;
+        seedCW[cw + w] = c;
+        s0[q + w] = k0[q + w]! ^ (c & m0);
+        s1[q + w] = k1[q + w]! ^ (c & m1);
+      }
+      const cl = tl0[e]! ^ tl1[e]! ^ a ^ 1, cr = tr0[e]! ^ tr1[e]! ^ a;
+      bitCW[e * L + i] = cl | (cr << 1);
+      const ck = a ? cr : cl;
+      t0[e] = (a ? tr0 : tl0)[e]! ^ (t0[e]! & ck);
+      t1[e] = (a ? tr1 : tl1)[e]! ^ (t1[e]! & ck);
+    }
+  }
+  // At the terminal node on α's path: β_p in α's slot, cancelled Convert words everywhere else:
+  // v = β − Convert(s_0) + Convert(s_1), negated where t_1 is set (vector ops, no BigInt per word).
+  const c0 = convert(s0, g), c1 = convert(s1, g), stride = 2 * g.blocks;
+  const beta = new BigUint64Array(E * Wd), d0 = new BigUint64Array(E * Wd), d1 = new BigUint64Array(E * Wd);
+  const b32 = new Uint32Array(beta.buffer), x0 = new Uint32Array(d0.buffer), x1 = new Uint32Array(d1.buffer), y0 = new Uint32Array(c0.buffer), y1 = new Uint32Array(c1.buffer);
+  const bw = betas.map((v) => new Uint32Array(v.buffer, v.byteOffset, 2 * E));
+  for (let e = 0; e < E; e++) {
+    for (let w = 0; w < Wd; w++) {
+      const to = 2 * (e * Wd + w), from = 2 * (e * stride + w);
+      x0[to] = y0[from]!;
+      x0[to + 1] = y0[from + 1]!;
+      x1[to] = y1[from]!;
+      x1[to + 1] = y1[from + 1]!;
+    }
+    const slot = alpha[e]! & (S - 1);
+    for (let p = 0; p < P; p++) {
+      const to = 2 * (e * Wd + p * S + slot), src = bw[p]!;
+      b32[to] = src[2 * e]!;
+      b32[to + 1] = src[2 * e + 1]!;
+    }
+  }
+  W.binary('sub', beta, d0, finals);
+  W.binary('add', finals, d1, finals);
+  const neg = new BigUint64Array(E * Wd);
+  W.unary('neg', finals, neg);
+  const f32 = new Uint32Array(finals.buffer), n32 = new Uint32Array(neg.buffer);
+  for (let e = 0; e < E; e++) if (t1[e]) f32.set(n32.subarray(2 * e * Wd, 2 * (e + 1) * Wd), 2 * e * Wd);
+  out.set(new Uint8Array(finals.buffer), 0);
+  return out;
+}
+
+/** Keys evaluated per kernel call: about 2^16 leaves, so the kernel arena stays a few MiB. */
+const LEAVES_PER_CALL = 1 << 16;
+
+/**
+ * Holder b's evaluation of `count` keys on the whole domain: per payload p, [count, 2^d] words
+ * Y_b(x) (Y_0 − Y_1 is β_p at α and 0 elsewhere). `pub` is dpfGen's output for these points.
+ */
+export function dpfEvalAll(roots: Uint8Array, b: 0 | 1, pub: Uint8Array, count: number, depth: number, payloads: number): BigUint64Array[] {
+  const E = count, P = payloads, M = 2 ** depth;
+  check(depth, P, E, roots.length);
+  if (pub.length !== E * dpfKeyBytes(depth, P)) throw new ConcordError('E_INTERNAL', `dpf: ${pub.length} public bytes for ${E} keys, expected ${E * dpfKeyBytes(depth, P)}`);
+  const g = dpfShape(depth, P), L = g.levels, Wd = P * g.slots;
+  const finals = pub.subarray(0, E * Wd * 8);
+  const seedCW = pub.subarray(E * Wd * 8, E * (Wd * 8 + L * 16));
+  const bitCW = pub.subarray(E * (Wd * 8 + L * 16));
+  const out = Array.from({ length: P }, () => new BigUint64Array(E * M));
+  const per = Math.max(1, Math.floor(LEAVES_PER_CALL / M));
+  for (let a = 0; a < E; a += per) {
+    const n = Math.min(per, E - a);
+    W.dpfFullDomain(roots.subarray(16 * a, 16 * (a + n)), b, seedCW.subarray(16 * L * a, 16 * L * (a + n)), bitCW.subarray(L * a, L * (a + n)), finals.subarray(8 * Wd * a, 8 * Wd * (a + n)), n, g, aesInto, out, a * M);
+  }
+  return out;
+}
