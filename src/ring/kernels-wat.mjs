@@ -479,7 +479,8 @@ function reshapeKernels() {
  * after the AES: for every parent seed s (element e = parent / n) and its children c = L, R,
  * v = g_c ⊕ s (the fixed-key hash's feed-forward: g_c = AES_c(s)), the child's control bit is
  * bit 0 of v ⊕ (t_parent ∧ tCW_c), and its seed is v with bit 0 cleared ⊕ (t_parent ? sCW_e : 0).
- * Children 2·parent and 2·parent + 1 go to o (16 bytes each) and their bits to tc.
+ * Children 2·parent and 2·parent + 1 go to o (16 bytes each) and their bits to tc; cw and bits
+ * hold every level's corrections, element-major, and this is level i of `levels`.
  */
 function dpfKernel() {
   const CLEAR = '(v128.const i32x4 0xfffffffe 0xffffffff 0xffffffff 0xffffffff)';
@@ -489,13 +490,15 @@ function dpfKernel() {
         (i32.xor (i32.and (i8x16.extract_lane_u 0 (local.get $v)) (i32.const 1)) (i32.and (local.get $on) (local.get ${bit}))))
       (v128.store offset=${16 * c} (local.get $d) (v128.xor (v128.and (local.get $v) ${CLEAR}) (local.get $cm)))`;
   return `
-  (func (export "dpfLevel") (param $gl i32) (param $gr i32) (param $s i32) (param $tp i32) (param $o i32) (param $tc i32) (param $cw i32) (param $bits i32) (param $E i32) (param $n i32)
+  (func (export "dpfLevel") (param $gl i32) (param $gr i32) (param $s i32) (param $tp i32) (param $o i32) (param $tc i32) (param $cw i32) (param $bits i32) (param $E i32) (param $n i32) (param $levels i32) (param $i i32)
     (local $e i32) (local $at i32) (local $end i32) (local $cwv v128) (local $b i32) (local $bl i32) (local $br i32)
-    (local $on i32) (local $cm v128) (local $sv v128) (local $v v128) (local $k i32) (local $d i32) (local $q i32)
+    (local $on i32) (local $cm v128) (local $sv v128) (local $v v128) (local $k i32) (local $d i32) (local $q i32) (local $ci i32)
     (block $de (loop $le
       (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
-      (local.set $cwv (v128.load (i32.add (local.get $cw) (i32.shl (local.get $e) (i32.const 4)))))
-      (local.set $b (i32.load8_u (i32.add (local.get $bits) (local.get $e))))
+      ;; this level's corrections of element e: point-major, [e][level]
+      (local.set $ci (i32.add (i32.mul (local.get $e) (local.get $levels)) (local.get $i)))
+      (local.set $cwv (v128.load (i32.add (local.get $cw) (i32.shl (local.get $ci) (i32.const 4)))))
+      (local.set $b (i32.load8_u (i32.add (local.get $bits) (local.get $ci))))
       (local.set $bl (i32.and (local.get $b) (i32.const 1)))
       (local.set $br (i32.shr_u (local.get $b) (i32.const 1)))
       (local.set $end (i32.add (local.get $at) (local.get $n)))
@@ -542,35 +545,37 @@ function dpfTweakKernel() {
  * k·S .. k·S + S − 1, and for payload p and slot q, word w = p·S + q of Convert(node) is
  * (h ⊕ x)[node][w] (AES outputs and their inputs, nb blocks per node); Y_p(leaf) = that word +
  * (t_node ? CW_{e,w} : 0), with CW's P·S words per element in cw. Output [P][E·N·S] words.
+ * S is even (2 or 4), so two words of one payload go per v128 step.
  */
 function dpfLeavesKernel() {
   return `
   (func (export "dpfLeaves") (param $h i32) (param $x i32) (param $t i32) (param $cw i32) (param $o i32) (param $E i32) (param $N i32) (param $S i32) (param $P i32) (param $nb i32)
-    (local $e i32) (local $k i32) (local $node i32) (local $p i32) (local $q i32) (local $w i32) (local $m i64) (local $base i32) (local $plane i32) (local $W i32) (local $at i32)
+    (local $e i32) (local $k i32) (local $node i32) (local $p i32) (local $q i32) (local $m v128) (local $base i32) (local $cwe i32) (local $plane i32) (local $W i32) (local $w8 i32) (local $dst i32)
     (local.set $W (i32.mul (local.get $P) (local.get $S)))
     (local.set $plane (i32.shl (i32.mul (i32.mul (local.get $E) (local.get $N)) (local.get $S)) (i32.const 3)))
     (block $de (loop $le
       (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
+      (local.set $cwe (i32.add (local.get $cw) (i32.shl (i32.mul (local.get $e) (local.get $W)) (i32.const 3))))
       (local.set $k (i32.const 0))
       (block $dk (loop $lk
         (br_if $dk (i32.ge_u (local.get $k) (local.get $N)))
         (local.set $node (i32.add (i32.mul (local.get $e) (local.get $N)) (local.get $k)))
-        (local.set $m (i64.sub (i64.const 0) (i64.extend_i32_u (i32.load8_u (i32.add (local.get $t) (local.get $node))))))
+        (local.set $m (i64x2.splat (i64.sub (i64.const 0) (i64.extend_i32_u (i32.load8_u (i32.add (local.get $t) (local.get $node)))))))
         (local.set $base (i32.shl (i32.mul (local.get $node) (local.get $nb)) (i32.const 4)))
-        (local.set $w (i32.const 0))
+        (local.set $w8 (i32.const 0))
         (local.set $p (i32.const 0))
         (block $dp (loop $lp
           (br_if $dp (i32.ge_u (local.get $p) (local.get $P)))
+          (local.set $dst (i32.add (local.get $o) (i32.add (i32.mul (local.get $p) (local.get $plane)) (i32.shl (i32.mul (local.get $node) (local.get $S)) (i32.const 3)))))
           (local.set $q (i32.const 0))
           (block $dq (loop $lq
             (br_if $dq (i32.ge_u (local.get $q) (local.get $S)))
-            (local.set $at (i32.add (local.get $base) (i32.shl (local.get $w) (i32.const 3))))
-            (i64.store (i32.add (local.get $o) (i32.add (i32.mul (local.get $p) (local.get $plane)) (i32.shl (i32.add (i32.mul (local.get $node) (local.get $S)) (local.get $q)) (i32.const 3))))
-              (i64.add
-                (i64.xor (i64.load (i32.add (local.get $h) (local.get $at))) (i64.load (i32.add (local.get $x) (local.get $at))))
-                (i64.and (local.get $m) (i64.load (i32.add (local.get $cw) (i32.shl (i32.add (i32.mul (local.get $e) (local.get $W)) (local.get $w)) (i32.const 3)))))))
-            (local.set $w (i32.add (local.get $w) (i32.const 1)))
-            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $q) (i32.const 3)))
+              (i64x2.add
+                (v128.xor (v128.load (i32.add (local.get $h) (i32.add (local.get $base) (local.get $w8)))) (v128.load (i32.add (local.get $x) (i32.add (local.get $base) (local.get $w8)))))
+                (v128.and (local.get $m) (v128.load (i32.add (local.get $cwe) (local.get $w8))))))
+            (local.set $w8 (i32.add (local.get $w8) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 2)))
             (br $lq)))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $lp)))

@@ -38,7 +38,7 @@ interface KernelExports {
   shrAnd(a: number, o: number, n: number, k: bigint, s: number): void;
   foldHalves(a: number, b: number, o: number, n: number, k: bigint, p: number, s: number): void;
   truncFinish(c: number, t: number, l: number, o: number, n: number, f: number, p: bigint): void;
-  dpfLevel(gl: number, gr: number, s: number, tp: number, o: number, tc: number, cw: number, bits: number, e: number, n: number): void;
+  dpfLevel(gl: number, gr: number, s: number, tp: number, o: number, tc: number, cw: number, bits: number, e: number, n: number, levels: number, i: number): void;
   dpfTweak(s: number, o: number, count: number, nb: number): void;
   dpfLeaves(h: number, x: number, t: number, cw: number, o: number, e: number, nodes: number, slots: number, p: number, nb: number): void;
 }
@@ -342,22 +342,20 @@ export interface DpfShape {
 export function dpfFullDomain(roots: Uint8Array, b: 0 | 1, seedCW: Uint8Array, bitCW: Uint8Array, finals: Uint8Array, e: number, g: DpfShape, aes: DpfAes, out: U64[], at: number): void {
   const { levels, slots, payloads: p, blocks: nb } = g;
   const nodes = 2 ** levels, leaves = e * nodes * slots, top = e * nodes;
-  if (roots.length !== 16 * e || seedCW.length !== 16 * e * levels || bitCW.length !== e * levels || finals.length !== 8 * e * p * slots || 2 * nb < p * slots || out.length !== p || out.some((o) => o.length < at + leaves)) throw new ConcordError('E_SHAPE', 'dpfFullDomain: operand lengths do not fit the keys');
-  const [sA, sB, gl, tA, tB, x0, h0, cw0, bits0, fin0, out0, end] = layout([16 * top, 16 * top, 16 * top, top, top, 16 * nb * top, 16 * nb * top, 16 * e, e, finals.length, 8 * p * leaves]) as [number, number, number, number, number, number, number, number, number, number, number, number];
+  if (roots.length !== 16 * e || seedCW.length !== 16 * e * levels || bitCW.length !== e * levels || finals.length !== 8 * e * p * slots || 2 * nb < p * slots || slots % 2 !== 0 || out.length !== p || out.some((o) => o.length < at + leaves)) throw new ConcordError('E_SHAPE', 'dpfFullDomain: operand lengths do not fit the keys');
+  const [sA, sB, gl, tA, tB, x0, h0, cw0, bits0, fin0, out0, end] = layout([16 * top, 16 * top, 16 * top, top, top, 16 * nb * top, 16 * nb * top, seedCW.length, bitCW.length, finals.length, 8 * p * leaves]) as [number, number, number, number, number, number, number, number, number, number, number, number];
   const mem = new Uint8Array(arena(end, 'dpf').buffer); // grown once: the views below stay valid
   mem.set(roots, sA);
   mem.fill(b, tA, tA + e);
+  mem.set(seedCW, cw0);
+  mem.set(bitCW, bits0);
   mem.set(finals, fin0);
   let [s, sn, t, tn] = [sA, sB, tA, tB];
   for (let i = 0, n = 1; i < levels; i++, n *= 2) {
-    for (let k = 0; k < e; k++) {
-      mem.set(seedCW.subarray(16 * (k * levels + i), 16 * (k * levels + i) + 16), cw0 + 16 * k);
-      mem[bits0 + k] = bitCW[k * levels + i]!;
-    }
     const seeds = mem.subarray(s, s + 16 * e * n);
     aes(0, seeds, mem.subarray(gl, gl + 16 * e * n));
     aes(1, seeds, mem.subarray(gl + 16 * e * n, gl + 32 * e * n));
-    K.dpfLevel(gl, gl + 16 * e * n, s, t, sn, tn, cw0, bits0, e, n);
+    K.dpfLevel(gl, gl + 16 * e * n, s, t, sn, tn, cw0, bits0, e, n, levels, i);
     [s, sn, t, tn] = [sn, s, tn, t];
   }
   K.dpfTweak(s, x0, top, nb);
