@@ -87,7 +87,8 @@ async function* piecesStep(s: Scope, x2: Ring, f: number, inFrac: number): Chain
 /**
  * True when the 'auto' sigmoid runs as the 2-round lookup (sigmoid-lut.ts): the mode supplies
  * lookup masks and the call has at most LOOKUP_AUTO_MAX elements. A lookup mask is 4 KiB of
- * preprocessing per element (512 one-hot words) that one party receives, against ≈ 360 B of
+ * preprocessing per element (512 one-hot words) that one party receives from the dealer, or
+ * 298 B of point-function key to each of two parties in hm (offline/hm/dpf.ts), against ≈ 360 B of
  * preprocessing and ≈ 318 B per peer online for the comparison circuit; so small calls (a
  * training batch), where rounds set the time, take the lookup, and large element-wise calls,
  * where bytes do, the circuit. Measured on loopback, dealer, 3 parties (`bench sigmoid.lookup`
