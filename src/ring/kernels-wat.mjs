@@ -586,6 +586,59 @@ function dpfLeavesKernel() {
 }
 
 /**
+ * One level of a DPF key generation (protocols/offline/hm/dpf.ts, dpfGen) for E points at once:
+ * both holders' seeds s_0, s_1 (16 bytes each per point) and control bits t_0, t_1 follow α's
+ * path. With l_b, r_b the AES outputs of s_b under G's keys, the children are v = l_b ⊕ s_b and
+ * r_b ⊕ s_b, each with its control bit split off; a = bit (depth − 1 − i) of α; the correction
+ * is sCW = (lost child of s_0) ⊕ (lost child of s_1), tCW_L = tl_0 ⊕ tl_1 ⊕ a ⊕ 1,
+ * tCW_R = tr_0 ⊕ tr_1 ⊕ a, stored point-major at level i of `levels`; then every holder keeps its
+ * child on the path, corrected where its control bit is set.
+ */
+function dpfGenKernel() {
+  const CLEAR = '(v128.const i32x4 0xfffffffe 0xffffffff 0xffffffff 0xffffffff)';
+  const child = (name, aes, seed) => `
+      (local.set $${name} (v128.xor (v128.load (i32.add (local.get ${aes}) (local.get $k))) (local.get ${seed})))
+      (local.set $t${name} (i32.and (i8x16.extract_lane_u 0 (local.get $${name})) (i32.const 1)))
+      (local.set $${name} (v128.and (local.get $${name}) ${CLEAR}))`;
+  return `
+  (func (export "dpfGenLevel") (param $l0 i32) (param $l1 i32) (param $r0 i32) (param $r1 i32) (param $s0 i32) (param $s1 i32) (param $t0 i32) (param $t1 i32)
+      (param $alpha i32) (param $cw i32) (param $bits i32) (param $E i32) (param $depth i32) (param $levels i32) (param $i i32)
+    (local $e i32) (local $k i32) (local $a i32) (local $am v128) (local $sv0 v128) (local $sv1 v128)
+    (local $L0 v128) (local $L1 v128) (local $R0 v128) (local $R1 v128) (local $tL0 i32) (local $tL1 i32) (local $tR0 i32) (local $tR1 i32)
+    (local $c v128) (local $cl i32) (local $cr i32) (local $ck i32) (local $ci i32) (local $b0 i32) (local $b1 i32)
+    (block $de (loop $le
+      (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
+      (local.set $k (i32.shl (local.get $e) (i32.const 4)))
+      (local.set $a (i32.and (i32.shr_u (i32.load (i32.add (local.get $alpha) (i32.shl (local.get $e) (i32.const 2)))) (i32.sub (i32.sub (local.get $depth) (i32.const 1)) (local.get $i))) (i32.const 1)))
+      (local.set $am (i8x16.splat (i32.sub (i32.const 0) (local.get $a))))
+      (local.set $sv0 (v128.load (i32.add (local.get $s0) (local.get $k))))
+      (local.set $sv1 (v128.load (i32.add (local.get $s1) (local.get $k))))
+      ${child('L0', '$l0', '$sv0')}
+      ${child('L1', '$l1', '$sv1')}
+      ${child('R0', '$r0', '$sv0')}
+      ${child('R1', '$r1', '$sv1')}
+      ;; the lost children (L where a = 1) give the seed correction
+      (local.set $c (v128.xor (v128.bitselect (local.get $L0) (local.get $R0) (local.get $am)) (v128.bitselect (local.get $L1) (local.get $R1) (local.get $am))))
+      (local.set $ci (i32.add (i32.mul (local.get $e) (local.get $levels)) (local.get $i)))
+      (v128.store (i32.add (local.get $cw) (i32.shl (local.get $ci) (i32.const 4))) (local.get $c))
+      (local.set $cl (i32.xor (i32.xor (i32.xor (local.get $tL0) (local.get $tL1)) (local.get $a)) (i32.const 1)))
+      (local.set $cr (i32.xor (i32.xor (local.get $tR0) (local.get $tR1)) (local.get $a)))
+      (i32.store8 (i32.add (local.get $bits) (local.get $ci)) (i32.or (local.get $cl) (i32.shl (local.get $cr) (i32.const 1))))
+      (local.set $ck (select (local.get $cr) (local.get $cl) (local.get $a)))
+      ;; kept children (R where a = 1), corrected where the holder's control bit is set
+      (local.set $b0 (i32.load8_u (i32.add (local.get $t0) (local.get $e))))
+      (local.set $b1 (i32.load8_u (i32.add (local.get $t1) (local.get $e))))
+      (v128.store (i32.add (local.get $s0) (local.get $k))
+        (v128.xor (v128.bitselect (local.get $R0) (local.get $L0) (local.get $am)) (v128.and (local.get $c) (i8x16.splat (i32.sub (i32.const 0) (local.get $b0))))))
+      (v128.store (i32.add (local.get $s1) (local.get $k))
+        (v128.xor (v128.bitselect (local.get $R1) (local.get $L1) (local.get $am)) (v128.and (local.get $c) (i8x16.splat (i32.sub (i32.const 0) (local.get $b1))))))
+      (i32.store8 (i32.add (local.get $t0) (local.get $e)) (i32.xor (select (local.get $tR0) (local.get $tL0) (local.get $a)) (i32.and (local.get $b0) (local.get $ck))))
+      (i32.store8 (i32.add (local.get $t1) (local.get $e)) (i32.xor (select (local.get $tR1) (local.get $tL1) (local.get $a)) (i32.and (local.get $b1) (local.get $ck))))
+      (local.set $e (i32.add (local.get $e) (i32.const 1)))
+      (br $le))))`;
+}
+
+/**
  * The whole module: memory 0 (exported as "memory", grown from JS) and every kernel. The
  * options pick another matmul micro-kernel, for bench/matmul-variants.mjs only; 1 ≤ mr, nr ≤ 8
  * (wasm.ts sizes the packing scratch for that), nr a multiple of 4 for 'split', of 2 for 'simd'.
@@ -601,6 +654,7 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}
   ${dpfKernel()}
+  ${dpfGenKernel()}
   ${dpfTweakKernel()}
   ${dpfLeavesKernel()}
 )`;

@@ -39,6 +39,7 @@ interface KernelExports {
   foldHalves(a: number, b: number, o: number, n: number, k: bigint, p: number, s: number): void;
   truncFinish(c: number, t: number, l: number, o: number, n: number, f: number, p: bigint): void;
   dpfLevel(gl: number, gr: number, s: number, tp: number, o: number, tc: number, cw: number, bits: number, e: number, n: number, levels: number, i: number): void;
+  dpfGenLevel(l0: number, l1: number, r0: number, r1: number, s0: number, s1: number, t0: number, t1: number, alpha: number, cw: number, bits: number, e: number, depth: number, levels: number, i: number): void;
   dpfTweak(s: number, o: number, count: number, nb: number): void;
   dpfLeaves(h: number, x: number, t: number, cw: number, o: number, e: number, nodes: number, slots: number, p: number, nb: number): void;
 }
@@ -363,4 +364,34 @@ export function dpfFullDomain(roots: Uint8Array, b: 0 | 1, seedCW: Uint8Array, b
   K.dpfLeaves(h0, x0, t, fin0, out0, e, nodes, slots, p, nb);
   const words = new BigUint64Array(mem.buffer, out0, p * leaves);
   for (let q = 0; q < p; q++) out[q]!.set(words.subarray(q * leaves, (q + 1) * leaves), at);
+}
+
+/**
+ * The tree walk of DPF key generation (protocols/offline/hm/dpf.ts, dpfGen) for e points in the
+ * arena: per level the AES of both holders' seeds under G's keys (`aes`), then the dpfGenLevel
+ * kernel. Returns the seed and control-bit corrections (point-major, `levels` per point) and both
+ * holders' seeds and control bits at the terminal node on α's path.
+ */
+export function dpfGenTree(roots0: Uint8Array, roots1: Uint8Array, alpha: Uint32Array, depth: number, levels: number, aes: DpfAes): { seedCW: Uint8Array; bitCW: Uint8Array; s0: Uint8Array; s1: Uint8Array; t0: Uint8Array; t1: Uint8Array } {
+  const e = alpha.length;
+  if (roots0.length !== 16 * e || roots1.length !== 16 * e || levels > depth) throw new ConcordError('E_SHAPE', 'dpfGenTree: operand lengths do not fit the points');
+  const [l0, l1, r0, r1, s0, s1, t0, t1, a0, cw0, bits0, end] = layout([16 * e, 16 * e, 16 * e, 16 * e, 16 * e, 16 * e, e, e, 4 * e, 16 * e * levels, e * levels]) as [number, number, number, number, number, number, number, number, number, number, number, number];
+  const mem = new Uint8Array(arena(end, 'dpf').buffer);
+  mem.set(roots0, s0);
+  mem.set(roots1, s1);
+  mem.fill(0, t0, t0 + e);
+  mem.fill(1, t1, t1 + e);
+  mem.set(new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.byteLength), a0);
+  for (let i = 0; i < levels; i++) {
+    const h0 = mem.subarray(s0, s0 + 16 * e), h1 = mem.subarray(s1, s1 + 16 * e);
+    aes(0, h0, mem.subarray(l0, l0 + 16 * e));
+    aes(0, h1, mem.subarray(l1, l1 + 16 * e));
+    aes(1, h0, mem.subarray(r0, r0 + 16 * e));
+    aes(1, h1, mem.subarray(r1, r1 + 16 * e));
+    K.dpfGenLevel(l0, l1, r0, r1, s0, s1, t0, t1, a0, cw0, bits0, e, depth, levels, i);
+  }
+  return {
+    seedCW: mem.slice(cw0, cw0 + 16 * e * levels), bitCW: mem.slice(bits0, bits0 + e * levels),
+    s0: mem.slice(s0, s0 + 16 * e), s1: mem.slice(s1, s1 + 16 * e), t0: mem.slice(t0, t0 + e), t1: mem.slice(t1, t1 + e),
+  };
 }

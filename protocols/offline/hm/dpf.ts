@@ -37,7 +37,7 @@ const CIPHERS = ['L', 'R', 'C'].map((l): Cipher => {
   c.setAutoPadding(false);
   return c;
 }) as [Cipher, Cipher, Cipher];
-const [G_L, G_R, CONV] = [0, 1, 2] as const;
+const CONV = 2; // CIPHERS[0], [1]: G's left and right keys (dpfGenTree, dpfFullDomain)
 
 /** Most payloads per point. */
 export const DPF_MAX_PAYLOADS = 4;
@@ -82,16 +82,6 @@ function u32(b: Uint8Array): Uint32Array {
 
 const bytesOf = (x: Uint32Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 
-/** The control bit (bit 0) of every seed, split off: cleared in the seed. */
-function split(g: Uint32Array): Uint8Array {
-  const t = new Uint8Array(g.length >> 2);
-  for (let i = 0; i < t.length; i++) {
-    t[i] = g[4 * i]! & 1;
-    g[4 * i] = g[4 * i]! & ~1;
-  }
-  return t;
-}
-
 /** Convert of every seed: its P·S words (the blocks H_C(s ⊕ j), j < nb), seed-major. */
 function convert(s: Uint32Array, g: W.DpfShape): BigUint64Array {
   const seeds = s.length >> 2, nb = g.blocks;
@@ -128,32 +118,11 @@ export function dpfGen(roots0: Uint8Array, roots1: Uint8Array, alpha: Uint32Arra
   const g = dpfShape(depth, P), L = g.levels, S = g.slots, Wd = P * S;
   const out = new Uint8Array(E * dpfKeyBytes(depth, P));
   const finals = new BigUint64Array(E * Wd);
-  const seedCW = new Uint32Array(out.buffer, E * Wd * 8, E * L * 4);
-  const bitCW = out.subarray(E * (Wd * 8 + L * 16));
-  const s0 = u32(roots0.slice()), s1 = u32(roots1.slice());
-  const t0 = new Uint8Array(E), t1 = new Uint8Array(E).fill(1);
-  for (let i = 0; i < L; i++) {
-    // Both holders' children along α's path: left and right, seeds with their control bits split off.
-    const l0 = hash(G_L, s0), l1 = hash(G_L, s1), r0 = hash(G_R, s0), r1 = hash(G_R, s1);
-    const tl0 = split(l0), tl1 = split(l1), tr0 = split(r0), tr1 = split(r1);
-    for (let e = 0; e < E; e++) {
-      const a = (alpha[e]! >>> (depth - 1 - i)) & 1;
-      const lo0 = a ? l0 : r0, lo1 = a ? l1 : r1, k0 = a ? r0 : l0, k1 = a ? r1 : l1; // the children off and on the path
-      const cw = (e * L + i) * 4, q = 4 * e;
-      const m0 = -t0[e]!, m1 = -t1[e]!;
-      for (let w = 0; w < 4; w++) {
-        const c = lo0[q + w]! ^ lo1[q + w]!;
-        seedCW[cw + w] = c;
-        s0[q + w] = k0[q + w]! ^ (c & m0);
-        s1[q + w] = k1[q + w]! ^ (c & m1);
-      }
-      const cl = tl0[e]! ^ tl1[e]! ^ a ^ 1, cr = tr0[e]! ^ tr1[e]! ^ a;
-      bitCW[e * L + i] = cl | (cr << 1);
-      const ck = a ? cr : cl;
-      t0[e] = (a ? tr0 : tl0)[e]! ^ (t0[e]! & ck);
-      t1[e] = (a ? tr1 : tl1)[e]! ^ (t1[e]! & ck);
-    }
-  }
+  // Both holders' seeds along α's path, with the corrections of every level (in a kernel).
+  const walk = W.dpfGenTree(roots0, roots1, alpha, depth, L, aesInto);
+  out.set(walk.seedCW, E * Wd * 8);
+  out.set(walk.bitCW, E * (Wd * 8 + L * 16));
+  const s0 = u32(walk.s0), s1 = u32(walk.s1), t1 = walk.t1;
   // At the terminal node on α's path: β_p in α's slot, cancelled Convert words everywhere else:
   // v = β − Convert(s_0) + Convert(s_1), negated where t_1 is set (vector ops, no BigInt per word).
   const c0 = convert(s0, g), c1 = convert(s1, g), stride = 2 * g.blocks;
