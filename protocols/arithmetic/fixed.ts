@@ -8,7 +8,7 @@ import { runner } from '../core/run.js';
 import type { Scope } from '../core/scope.js';
 import { mulStep, triplePrep } from './mul.js';
 import { matmulDims, matmulPrep, matmulStep, type MatmulOptions } from './matmul.js';
-import { stagedTruncPrep, truncStep } from './trunc.js';
+import { truncPrep, truncStep } from './trunc.js';
 import { maskedPrep, matmulMaskedStep, useDims, type MaskedOperand, type MaskedUseOptions } from './masked.js';
 
 /**
@@ -28,7 +28,7 @@ export type MulFxPrep = [Promise<StagedTriple>, Promise<StagedTruncPair>];
 /** Request the preprocessing of an element-wise fixed-point product over `shape` (or a flat length) now. */
 export function mulFxPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): MulFxPrep {
   const sh = typeof shape === 'number' ? [shape] : shape;
-  return [triplePrep(s, sh), stagedTruncPrep(s, sh, f)];
+  return [triplePrep(s, sh), truncPrep(s, sh, f)];
 }
 
 /** Fixed-point x·y element-wise (2 rounds). */
@@ -43,7 +43,7 @@ export async function* matmulFxStep(s: Scope, x: Ring, y: Ring, opts: MatmulOpti
   const f = opts.f ?? FRAC_BITS;
   const [n, , m] = matmulDims(x.shape, y.shape, opts);
   const triple = matmulPrep(s, x, y, opts);
-  const pair = stagedTruncPrep(s, [n, m], f);
+  const pair = truncPrep(s, [n, m], f);
   return yield* truncStep(s, yield* matmulStep(s, x, y, opts, triple), f, pair);
 }
 
@@ -52,7 +52,7 @@ export async function* matmulMaskedFxStep(s: Scope, mx: MaskedOperand, y: Ring, 
   const f = opts.f ?? FRAC_BITS;
   const { outer, m } = useDims(mx, opts, y);
   const triple: Promise<MaskedTriple> = maskedPrep(s, mx, y, opts);
-  const pair = stagedTruncPrep(s, [outer, m], f);
+  const pair = truncPrep(s, [outer, m], f);
   return yield* truncStep(s, yield* matmulMaskedStep(s, mx, y, opts, triple), f, pair);
 }
 

@@ -26,28 +26,29 @@ import { cat, splitLike } from './open.js';
  * by ∓2^(64−f) (2^32 in real terms at f = 16) with probability ≈ (|x| − 2^62)/2^63 per element
  * (test/trunc-range.test.ts measures it). Callers keep values in range; a secret cannot be checked.
  */
-export async function* truncStep(s: Scope, x: Ring, f: number = FRAC_BITS, pre: Promise<StagedTruncPair> = stagedTruncPrep(s, x.shape, f)): Chain<Ring> {
+export async function* truncStep(s: Scope, x: Ring, f: number = FRAC_BITS, pre: Promise<StagedTruncPair> = truncPrep(s, x.shape, f)): Chain<Ring> {
   const p = await pre;
   // A pair requested for the flat length (by a caller batching several tensors) fits any shape.
   const { add } = yield { add: [maskForTrunc(s, x, { r: p.r.reshape(x.shape) })] };
   return finishTrunc(s, add[0]!, await settled(p), f);
 }
 
-/** Request a truncation pair by f bits for a tensor of `shape` (or a flat length) now; E_RANGE for f outside 1..62. */
-export function truncPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): Promise<TruncPair> {
-  checkF(f);
-  return prefetch(s.prep.truncPair(s.tag(), typeof shape === 'number' ? [shape] : shape, f));
-}
-
 /**
- * truncPrep for callers that open x + r before they need the rest of the pair (truncStep,
- * openWithTruncStep): staged where the mode can, so the dealer's correction arrives during that round.
+ * Request a truncation pair by f bits for a tensor of `shape` (or a flat length) now, for
+ * truncStep / openWithTruncStep: staged where the mode can (they open x + r before they need the
+ * rest, so the dealer's correction arrives during that round). E_RANGE for f outside 1..62.
  */
-export function stagedTruncPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): Promise<StagedTruncPair> {
+export function truncPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): Promise<StagedTruncPair> {
   checkF(f);
   const tag = s.tag();
   const sh = typeof shape === 'number' ? [shape] : shape;
   return prefetch(s.prep.stagedTruncPair ? s.prep.stagedTruncPair(tag, sh, f) : s.prep.truncPair(tag, sh, f));
+}
+
+/** The whole pair at once, for a protocol that uses rLow >> f or rTop before it opens x + r (E_RANGE as truncPrep). */
+export function truncPairPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): Promise<TruncPair> {
+  checkF(f);
+  return prefetch(s.prep.truncPair(s.tag(), typeof shape === 'number' ? [shape] : shape, f));
 }
 
 /** The whole pair once its staged parts have arrived (no wait for a pair that came whole). */
@@ -65,7 +66,7 @@ async function settled(p: StagedTruncPair): Promise<TruncPair> {
 export async function* openWithTruncStep(s: Scope, toOpen: readonly Ring[], toTrunc: readonly Ring[], f: number = FRAC_BITS): Chain<{ opened: Ring[]; truncated: Ring[] }> {
   checkF(f);
   const flat = toTrunc.length > 0 ? cat(toTrunc) : undefined;
-  const p = flat ? await stagedTruncPrep(s, flat.shape, f) : undefined;
+  const p = flat ? await truncPrep(s, flat.shape, f) : undefined;
   const masked = flat && p ? [maskForTrunc(s, flat, p)] : [];
   const { add } = yield { add: [...toOpen, ...masked] };
   const opened = add.slice(0, toOpen.length);

@@ -1,6 +1,6 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Ring } from '../../src/ring/ring.js';
-import type { TruncPair } from '../../src/session/preprocessing.js';
+import type { StagedTruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
 import { runner } from '../core/run.js';
@@ -37,7 +37,7 @@ export const exp = runner((s, x: Ring, f?: number) => expStep(s, x, f));
 export interface ExpPrep {
   steps: StepsPrep;
   powers: MulFxPrep[];
-  poly: Promise<TruncPair>;
+  poly: Promise<StagedTruncPair>;
   join: MulFxPrep;
 }
 

@@ -1,5 +1,5 @@
 import type { Ring } from '../../src/ring/ring.js';
-import type { TruncPair } from '../../src/session/preprocessing.js';
+import type { StagedTruncPair } from '../../src/session/preprocessing.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
 import type { Chain } from '../core/chain.js';
 import type { Scope } from '../core/scope.js';
@@ -34,7 +34,7 @@ export async function* octaveGuessStep(s: Scope, x: Ring, qMin: number, qMax: nu
 /** Preprocessing of an octave guess: the comparisons with products, then the rescaling truncation. */
 export interface OctavePrep {
   steps: StepsPrep;
-  trunc: Promise<TruncPair>;
+  trunc: Promise<StagedTruncPair>;
 }
 
 /** Request the preprocessing of octaveGuessStep over `len` elements and `octaves` boundaries. */

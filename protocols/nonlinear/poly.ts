@@ -1,7 +1,7 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring } from '../../src/ring/ring.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
-import type { TruncPair } from '../../src/session/preprocessing.js';
+import type { StagedTruncPair } from '../../src/session/preprocessing.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
 import { truncPrep, truncStep } from '../arithmetic/trunc.js';
 import { mulFxPrep, mulFxStep, type MulFxPrep } from '../arithmetic/fixed.js';
@@ -58,7 +58,7 @@ export function coef(c: number, bits: number): bigint {
  * Rounds: 1. Bytes: 8·len per polynomial. Terms are formed at 2^(f+COEF_BITS) scale, so
  * |Σ_{j≥1} c_j x^j| must stay below 2^(62−f−COEF_BITS) (= 2^16 at f = 16).
  */
-export async function* polyEvalStep(s: Scope, powers: Ring[], polys: number[][], f: number = FRAC_BITS, pre: Promise<TruncPair> = truncPrep(s, polys.length * powers[0]!.size, COEF_BITS)): Chain<Ring[]> {
+export async function* polyEvalStep(s: Scope, powers: Ring[], polys: number[][], f: number = FRAC_BITS, pre: Promise<StagedTruncPair> = truncPrep(s, polys.length * powers[0]!.size, COEF_BITS)): Chain<Ring[]> {
   const sums = polys.map((cs) => {
     if (cs.length - 1 > powers.length) throw new ConcordError('E_INTERNAL', `polyEval: degree ${cs.length - 1} needs more than ${powers.length} powers`);
     let acc = Ring.zeros(powers[0]!.shape);

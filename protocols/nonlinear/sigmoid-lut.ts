@@ -1,7 +1,7 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring } from '../../src/ring/ring.js';
 import type { LutMask, LutSpec } from '../../src/session/preprocessing.js';
-import { maskForTrunc, truncPrep } from '../arithmetic/trunc.js';
+import { maskForTrunc, truncPairPrep } from '../arithmetic/trunc.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
 import type { Scope } from '../core/scope.js';
@@ -46,7 +46,7 @@ export async function* sigmoidLutStep(s: Scope, x: Ring, f: number, inFrac: numb
   const g = geometry(inFrac);
   const sh = FQ(g) - f;
   const maskPre = prefetch(s.prep.lutMask(s.tag(), len, g.spec));
-  const truncPre = truncPrep(s, len, sh);
+  const truncPre = truncPairPrep(s, len, sh); // its b-sides open in round 1, before x + r
   const triplePre = prefetch(s.prep.triple(s.tag(), [2 * len]));
   const [m, tp, t] = [await maskPre, await truncPre, await triplePre];
   const [a1, a2, b1, b2, c1, c2] = [t.a.slice(0, len), t.a.slice(len, 2 * len), t.b.slice(0, len), t.b.slice(len, 2 * len), t.c.slice(0, len), t.c.slice(len, 2 * len)];

@@ -475,6 +475,18 @@ function reshapeKernels() {
 }
 
 /**
+ * A counted loop for the DPF kernels: `body` while local $i < `bound` (an i32 expression), then
+ * $i += step. $i keeps its value on entry (set it first when the loop is nested).
+ */
+function upTo(i, bound, body, step = 1) {
+  return `(block $d_${i} (loop $l_${i}
+      (br_if $d_${i} (i32.ge_u (local.get $${i}) ${bound}))
+      ${body}
+      (local.set $${i} (i32.add (local.get $${i}) (i32.const ${step})))
+      (br $l_${i})))`;
+}
+
+/**
  * One level of a distributed point function's full-domain expansion (protocols/offline/hm/dpf.ts),
  * after the AES: for every parent seed s (element e = parent / n) and its children c = L, R,
  * v = g_c ⊕ s (the fixed-key hash's feed-forward: g_c = AES_c(s)), the child's control bit is
@@ -493,8 +505,7 @@ function dpfKernel() {
   (func (export "dpfLevel") (param $gl i32) (param $gr i32) (param $s i32) (param $tp i32) (param $o i32) (param $tc i32) (param $cw i32) (param $bits i32) (param $E i32) (param $n i32) (param $levels i32) (param $i i32)
     (local $e i32) (local $at i32) (local $end i32) (local $cwv v128) (local $b i32) (local $bl i32) (local $br i32)
     (local $on i32) (local $cm v128) (local $sv v128) (local $v v128) (local $k i32) (local $d i32) (local $q i32) (local $ci i32)
-    (block $de (loop $le
-      (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
+    ${upTo('e', '(local.get $E)', `
       ;; this level's corrections of element e: point-major, [e][level]
       (local.set $ci (i32.add (i32.mul (local.get $e) (local.get $levels)) (local.get $i)))
       (local.set $cwv (v128.load (i32.add (local.get $cw) (i32.shl (local.get $ci) (i32.const 4)))))
@@ -502,8 +513,7 @@ function dpfKernel() {
       (local.set $bl (i32.and (local.get $b) (i32.const 1)))
       (local.set $br (i32.shr_u (local.get $b) (i32.const 1)))
       (local.set $end (i32.add (local.get $at) (local.get $n)))
-      (block $dj (loop $lj
-        (br_if $dj (i32.ge_u (local.get $at) (local.get $end)))
+      ${upTo('at', '(local.get $end)', `
         (local.set $on (i32.load8_u (i32.add (local.get $tp) (local.get $at))))
         (local.set $cm (v128.and (local.get $cwv) (i8x16.splat (i32.sub (i32.const 0) (local.get $on)))))
         (local.set $k (i32.shl (local.get $at) (i32.const 4)))
@@ -511,11 +521,7 @@ function dpfKernel() {
         (local.set $d (i32.add (local.get $o) (i32.shl (local.get $at) (i32.const 5))))
         (local.set $q (i32.add (local.get $tc) (i32.shl (local.get $at) (i32.const 1))))
         ${child(0, '$gl', '$bl')}
-        ${child(1, '$gr', '$br')}
-        (local.set $at (i32.add (local.get $at) (i32.const 1)))
-        (br $lj)))
-      (local.set $e (i32.add (local.get $e) (i32.const 1)))
-      (br $le))))`;
+        ${child(1, '$gr', '$br')}`)}`)})`;
 }
 
 /**
@@ -526,18 +532,12 @@ function dpfTweakKernel() {
   return `
   (func (export "dpfTweak") (param $s i32) (param $o i32) (param $count i32) (param $nb i32)
     (local $i i32) (local $j i32) (local $v v128)
-    (block $di (loop $li
-      (br_if $di (i32.ge_u (local.get $i) (local.get $count)))
+    ${upTo('i', '(local.get $count)', `
       (local.set $v (v128.load (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 4)))))
       (local.set $j (i32.const 0))
-      (block $dj (loop $lj
-        (br_if $dj (i32.ge_u (local.get $j) (local.get $nb)))
+      ${upTo('j', '(local.get $nb)', `
         (v128.store (local.get $o) (v128.xor (local.get $v) (i32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (local.get $j))))
-        (local.set $o (i32.add (local.get $o) (i32.const 16)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $lj)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $li))))`;
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))`)}`)})`;
 }
 
 /**
@@ -553,36 +553,24 @@ function dpfLeavesKernel() {
     (local $e i32) (local $k i32) (local $node i32) (local $p i32) (local $q i32) (local $m v128) (local $base i32) (local $cwe i32) (local $plane i32) (local $W i32) (local $w8 i32) (local $dst i32)
     (local.set $W (i32.mul (local.get $P) (local.get $S)))
     (local.set $plane (i32.shl (i32.mul (i32.mul (local.get $E) (local.get $N)) (local.get $S)) (i32.const 3)))
-    (block $de (loop $le
-      (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
+    ${upTo('e', '(local.get $E)', `
       (local.set $cwe (i32.add (local.get $cw) (i32.shl (i32.mul (local.get $e) (local.get $W)) (i32.const 3))))
       (local.set $k (i32.const 0))
-      (block $dk (loop $lk
-        (br_if $dk (i32.ge_u (local.get $k) (local.get $N)))
+      ${upTo('k', '(local.get $N)', `
         (local.set $node (i32.add (i32.mul (local.get $e) (local.get $N)) (local.get $k)))
         (local.set $m (i64x2.splat (i64.sub (i64.const 0) (i64.extend_i32_u (i32.load8_u (i32.add (local.get $t) (local.get $node)))))))
         (local.set $base (i32.shl (i32.mul (local.get $node) (local.get $nb)) (i32.const 4)))
         (local.set $w8 (i32.const 0))
         (local.set $p (i32.const 0))
-        (block $dp (loop $lp
-          (br_if $dp (i32.ge_u (local.get $p) (local.get $P)))
+        ${upTo('p', '(local.get $P)', `
           (local.set $dst (i32.add (local.get $o) (i32.add (i32.mul (local.get $p) (local.get $plane)) (i32.shl (i32.mul (local.get $node) (local.get $S)) (i32.const 3)))))
           (local.set $q (i32.const 0))
-          (block $dq (loop $lq
-            (br_if $dq (i32.ge_u (local.get $q) (local.get $S)))
+          ${upTo('q', '(local.get $S)', `
             (v128.store (i32.add (local.get $dst) (i32.shl (local.get $q) (i32.const 3)))
               (i64x2.add
                 (v128.xor (v128.load (i32.add (local.get $h) (i32.add (local.get $base) (local.get $w8)))) (v128.load (i32.add (local.get $x) (i32.add (local.get $base) (local.get $w8)))))
                 (v128.and (local.get $m) (v128.load (i32.add (local.get $cwe) (local.get $w8))))))
-            (local.set $w8 (i32.add (local.get $w8) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 2)))
-            (br $lq)))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br $lp)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $lk)))
-      (local.set $e (i32.add (local.get $e) (i32.const 1)))
-      (br $le))))`;
+            (local.set $w8 (i32.add (local.get $w8) (i32.const 16)))`, 2)}`)}`)}`)})`;
 }
 
 /**
@@ -606,8 +594,7 @@ function dpfGenKernel() {
     (local $e i32) (local $k i32) (local $a i32) (local $am v128) (local $sv0 v128) (local $sv1 v128)
     (local $L0 v128) (local $L1 v128) (local $R0 v128) (local $R1 v128) (local $tL0 i32) (local $tL1 i32) (local $tR0 i32) (local $tR1 i32)
     (local $c v128) (local $cl i32) (local $cr i32) (local $ck i32) (local $ci i32) (local $b0 i32) (local $b1 i32)
-    (block $de (loop $le
-      (br_if $de (i32.ge_u (local.get $e) (local.get $E)))
+    ${upTo('e', '(local.get $E)', `
       (local.set $k (i32.shl (local.get $e) (i32.const 4)))
       (local.set $a (i32.and (i32.shr_u (i32.load (i32.add (local.get $alpha) (i32.shl (local.get $e) (i32.const 2)))) (i32.sub (i32.sub (local.get $depth) (i32.const 1)) (local.get $i))) (i32.const 1)))
       (local.set $am (i8x16.splat (i32.sub (i32.const 0) (local.get $a))))
@@ -633,9 +620,7 @@ function dpfGenKernel() {
       (v128.store (i32.add (local.get $s1) (local.get $k))
         (v128.xor (v128.bitselect (local.get $R1) (local.get $L1) (local.get $am)) (v128.and (local.get $c) (i8x16.splat (i32.sub (i32.const 0) (local.get $b1))))))
       (i32.store8 (i32.add (local.get $t0) (local.get $e)) (i32.xor (select (local.get $tR0) (local.get $tL0) (local.get $a)) (i32.and (local.get $b0) (local.get $ck))))
-      (i32.store8 (i32.add (local.get $t1) (local.get $e)) (i32.xor (select (local.get $tR1) (local.get $tL1) (local.get $a)) (i32.and (local.get $b1) (local.get $ck))))
-      (local.set $e (i32.add (local.get $e) (i32.const 1)))
-      (br $le))))`;
+      (i32.store8 (i32.add (local.get $t1) (local.get $e)) (i32.xor (select (local.get $tR1) (local.get $tL1) (local.get $a)) (i32.and (local.get $b1) (local.get $ck))))`)})`;
 }
 
 /**

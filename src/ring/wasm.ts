@@ -369,13 +369,14 @@ export function dpfFullDomain(roots: Uint8Array, b: 0 | 1, seedCW: Uint8Array, b
 /**
  * The tree walk of DPF key generation (protocols/offline/hm/dpf.ts, dpfGen) for e points in the
  * arena: per level the AES of both holders' seeds under G's keys (`aes`), then the dpfGenLevel
- * kernel. Returns the seed and control-bit corrections (point-major, `levels` per point) and both
- * holders' seeds and control bits at the terminal node on α's path.
+ * kernel; at the terminal node on α's path both holders' Convert words (dpfTweak, Convert's AES
+ * and the feed-forward XOR: 2·blocks words per point). Returns the seed and control-bit
+ * corrections (point-major, `levels` per point), both Convert arrays, and holder 1's control bits.
  */
-export function dpfGenTree(roots0: Uint8Array, roots1: Uint8Array, alpha: Uint32Array, depth: number, levels: number, aes: DpfAes): { seedCW: Uint8Array; bitCW: Uint8Array; s0: Uint8Array; s1: Uint8Array; t0: Uint8Array; t1: Uint8Array } {
-  const e = alpha.length;
+export function dpfGenTree(roots0: Uint8Array, roots1: Uint8Array, alpha: Uint32Array, depth: number, levels: number, blocks: number, aes: DpfAes): { seedCW: Uint8Array; bitCW: Uint8Array; conv0: U64; conv1: U64; t1: Uint8Array } {
+  const e = alpha.length, words = 2 * blocks * e;
   if (roots0.length !== 16 * e || roots1.length !== 16 * e || levels > depth) throw new ConcordError('E_SHAPE', 'dpfGenTree: operand lengths do not fit the points');
-  const [l0, l1, r0, r1, s0, s1, t0, t1, a0, cw0, bits0, end] = layout([16 * e, 16 * e, 16 * e, 16 * e, 16 * e, 16 * e, e, e, 4 * e, 16 * e * levels, e * levels]) as [number, number, number, number, number, number, number, number, number, number, number, number];
+  const [l0, l1, r0, r1, s0, s1, t0, t1, a0, cw0, bits0, x0, h0, end] = layout([16 * e, 16 * e, 16 * e, 16 * e, 16 * e, 16 * e, e, e, 4 * e, 16 * e * levels, e * levels, 8 * words, 8 * words]) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
   const mem = new Uint8Array(arena(end, 'dpf').buffer);
   mem.set(roots0, s0);
   mem.set(roots1, s1);
@@ -383,15 +384,18 @@ export function dpfGenTree(roots0: Uint8Array, roots1: Uint8Array, alpha: Uint32
   mem.fill(1, t1, t1 + e);
   mem.set(new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.byteLength), a0);
   for (let i = 0; i < levels; i++) {
-    const h0 = mem.subarray(s0, s0 + 16 * e), h1 = mem.subarray(s1, s1 + 16 * e);
-    aes(0, h0, mem.subarray(l0, l0 + 16 * e));
-    aes(0, h1, mem.subarray(l1, l1 + 16 * e));
-    aes(1, h0, mem.subarray(r0, r0 + 16 * e));
-    aes(1, h1, mem.subarray(r1, r1 + 16 * e));
+    const h0s = mem.subarray(s0, s0 + 16 * e), h1s = mem.subarray(s1, s1 + 16 * e);
+    aes(0, h0s, mem.subarray(l0, l0 + 16 * e));
+    aes(0, h1s, mem.subarray(l1, l1 + 16 * e));
+    aes(1, h0s, mem.subarray(r0, r0 + 16 * e));
+    aes(1, h1s, mem.subarray(r1, r1 + 16 * e));
     K.dpfGenLevel(l0, l1, r0, r1, s0, s1, t0, t1, a0, cw0, bits0, e, depth, levels, i);
   }
-  return {
-    seedCW: mem.slice(cw0, cw0 + 16 * e * levels), bitCW: mem.slice(bits0, bits0 + e * levels),
-    s0: mem.slice(s0, s0 + 16 * e), s1: mem.slice(s1, s1 + 16 * e), t0: mem.slice(t0, t0 + e), t1: mem.slice(t1, t1 + e),
+  const convert = (seeds: number): U64 => {
+    K.dpfTweak(seeds, x0, e, blocks);
+    aes(2, mem.subarray(x0, x0 + 8 * words), mem.subarray(h0, h0 + 8 * words));
+    K.xor(h0, x0, h0, words);
+    return new BigUint64Array(mem.slice(h0, h0 + 8 * words).buffer);
   };
+  return { seedCW: mem.slice(cw0, cw0 + 16 * e * levels), bitCW: mem.slice(bits0, bits0 + e * levels), conv0: convert(s0), conv1: convert(s1), t1: mem.slice(t1, t1 + e) };
 }

@@ -31,13 +31,12 @@ import { deriveKey } from '../../../src/crypto/prg.js';
 import { ConcordError } from '../../../src/errors.js';
 import * as W from '../../../src/ring/wasm.js';
 
-/** The fixed public AES keys of G (left, right) and Convert. */
+/** The fixed public AES keys, by W.DpfAes's numbers: G's left (0) and right (1), Convert's (2). */
 const CIPHERS = ['L', 'R', 'C'].map((l): Cipher => {
   const c = createCipheriv('aes-128-ecb', deriveKey(new TextEncoder().encode('concord hm dpf fixed keys'), `hm-dpf/${l}`), null);
   c.setAutoPadding(false);
   return c;
 }) as [Cipher, Cipher, Cipher];
-const CONV = 2; // CIPHERS[0], [1]: G's left and right keys (dpfGenTree, dpfFullDomain)
 
 /** Most payloads per point. */
 export const DPF_MAX_PAYLOADS = 4;
@@ -66,39 +65,6 @@ function aesInto(k: 0 | 1 | 2, input: Uint8Array, out: Uint8Array): void {
   for (let off = 0; off < input.length; off += ECB_CHUNK) out.set(c.update(input.subarray(off, off + ECB_CHUNK)), off);
 }
 
-/** H_k(x) = AES_k(x) ⊕ x for every block, as 32-bit words (the fixed-key block cipher as a correlation-robust hash). */
-function hash(k: 0 | 1 | 2, x: Uint32Array): Uint32Array {
-  const out = new Uint32Array(x.length);
-  aesInto(k, bytesOf(x), bytesOf(out));
-  for (let i = 0; i < out.length; i++) out[i]! ^= x[i]!;
-  return out;
-}
-
-/** 32-bit words of a byte array (a copy when it is not 4-byte aligned). */
-function u32(b: Uint8Array): Uint32Array {
-  const a = b.byteOffset % 4 === 0 ? b : b.slice();
-  return new Uint32Array(a.buffer, a.byteOffset, a.length >> 2);
-}
-
-const bytesOf = (x: Uint32Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-
-/** Convert of every seed: its P·S words (the blocks H_C(s ⊕ j), j < nb), seed-major. */
-function convert(s: Uint32Array, g: W.DpfShape): BigUint64Array {
-  const seeds = s.length >> 2, nb = g.blocks;
-  const x = new Uint32Array(4 * nb * seeds);
-  for (let i = 0, o = 0; i < seeds; i++) {
-    const w0 = s[4 * i]!, w1 = s[4 * i + 1]!, w2 = s[4 * i + 2]!, w3 = s[4 * i + 3]!;
-    for (let j = 0; j < nb; j++, o += 4) {
-      x[o] = w0 ^ j;
-      x[o + 1] = w1;
-      x[o + 2] = w2;
-      x[o + 3] = w3;
-    }
-  }
-  const h = hash(CONV, x);
-  return new BigUint64Array(h.buffer); // [seed][2·nb words], the first P·S of each used
-}
-
 function check(depth: number, payloads: number, count: number, roots: number): void {
   if (!(Number.isInteger(depth) && depth >= 1 && depth <= 16)) throw new ConcordError('E_INTERNAL', `dpf: depth ${depth} outside 1..16`);
   if (!(Number.isInteger(payloads) && payloads >= 1 && payloads <= DPF_MAX_PAYLOADS)) throw new ConcordError('E_INTERNAL', `dpf: ${payloads} payloads outside 1..${DPF_MAX_PAYLOADS}`);
@@ -115,41 +81,29 @@ export function dpfGen(roots0: Uint8Array, roots1: Uint8Array, alpha: Uint32Arra
   const E = alpha.length, P = betas.length;
   check(depth, P, E, roots0.length);
   check(depth, P, E, roots1.length);
+  for (let e = 0; e < E; e++) if (alpha[e]! >= 2 ** depth) throw new ConcordError('E_INTERNAL', `dpf: point ${e} outside the domain of 2^${depth}`);
   const g = dpfShape(depth, P), L = g.levels, S = g.slots, Wd = P * S;
   const out = new Uint8Array(E * dpfKeyBytes(depth, P));
-  const finals = new BigUint64Array(E * Wd);
-  // Both holders' seeds along α's path, with the corrections of every level (in a kernel).
-  const walk = W.dpfGenTree(roots0, roots1, alpha, depth, L, aesInto);
+  // Both holders' seeds along α's path, every level's corrections, and at the terminal node
+  // both holders' Convert words (in kernels; P·S = 2·blocks words per point, S being even).
+  const walk = W.dpfGenTree(roots0, roots1, alpha, depth, L, g.blocks, aesInto);
   out.set(walk.seedCW, E * Wd * 8);
   out.set(walk.bitCW, E * (Wd * 8 + L * 16));
-  const s0 = u32(walk.s0), s1 = u32(walk.s1), t1 = walk.t1;
-  // At the terminal node on α's path: β_p in α's slot, cancelled Convert words everywhere else:
-  // v = β − Convert(s_0) + Convert(s_1), negated where t_1 is set (vector ops, no BigInt per word).
-  const c0 = convert(s0, g), c1 = convert(s1, g), stride = 2 * g.blocks;
-  const beta = new BigUint64Array(E * Wd), d0 = new BigUint64Array(E * Wd), d1 = new BigUint64Array(E * Wd);
-  const b32 = new Uint32Array(beta.buffer), x0 = new Uint32Array(d0.buffer), x1 = new Uint32Array(d1.buffer), y0 = new Uint32Array(c0.buffer), y1 = new Uint32Array(c1.buffer);
-  const bw = betas.map((v) => new Uint32Array(v.buffer, v.byteOffset, 2 * E));
-  for (let e = 0; e < E; e++) {
-    for (let w = 0; w < Wd; w++) {
-      const to = 2 * (e * Wd + w), from = 2 * (e * stride + w);
-      x0[to] = y0[from]!;
-      x0[to + 1] = y0[from + 1]!;
-      x1[to] = y1[from]!;
-      x1[to + 1] = y1[from + 1]!;
-    }
-    const slot = alpha[e]! & (S - 1);
-    for (let p = 0; p < P; p++) {
-      const to = 2 * (e * Wd + p * S + slot), src = bw[p]!;
+  // CW = β in α's slot − Convert(s_0) + Convert(s_1), negated where t_1 is set (vector ops, no BigInt per word).
+  const beta = new BigUint64Array(E * Wd), b32 = new Uint32Array(beta.buffer);
+  for (let p = 0; p < P; p++) {
+    const src = new Uint32Array(betas[p]!.buffer, betas[p]!.byteOffset, 2 * E);
+    for (let e = 0; e < E; e++) {
+      const to = 2 * (e * Wd + p * S + (alpha[e]! & (S - 1)));
       b32[to] = src[2 * e]!;
       b32[to + 1] = src[2 * e + 1]!;
     }
   }
-  W.binary('sub', beta, d0, finals);
-  W.binary('add', finals, d1, finals);
-  const neg = new BigUint64Array(E * Wd);
+  const finals = new BigUint64Array(E * Wd), neg = new BigUint64Array(E * Wd);
+  W.binary('sub', beta, walk.conv0, finals);
+  W.binary('add', finals, walk.conv1, finals);
   W.unary('neg', finals, neg);
-  const f32 = new Uint32Array(finals.buffer), n32 = new Uint32Array(neg.buffer);
-  for (let e = 0; e < E; e++) if (t1[e]) f32.set(n32.subarray(2 * e * Wd, 2 * (e + 1) * Wd), 2 * e * Wd);
+  for (let e = 0; e < E; e++) if (walk.t1[e]) finals.set(neg.subarray(e * Wd, (e + 1) * Wd), e * Wd);
   out.set(new Uint8Array(finals.buffer), 0);
   return out;
 }

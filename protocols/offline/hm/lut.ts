@@ -42,6 +42,7 @@ import * as W from '../../../src/ring/wasm.js';
 import type { Session } from '../../../src/session/session.js';
 import type { LutMask, LutSpec } from '../../../src/session/preprocessing.js';
 import type { ItemPrgs } from './replicated.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { dpfEvalAll, dpfGen, dpfKeyBytes } from './dpf.js';
 
 /** Most 64-bit words per message (32 MiB): bounds each party's temporaries, not the output. */
@@ -115,7 +116,7 @@ export async function lutMask(s: Session, p: ItemPrgs, len: number, spec: LutSpe
     if (s.me === 0) {
       // the DPF roots: party 1's from the stream with party 1, party 2's from the stream with party 2
       const roots1 = p.next.bytes(16 * K * cnt), roots2 = p.prev.bytes(16 * K * cnt);
-      const pub = concat(trees.map((tr, k) => {
+      const pub = concatBytes(...trees.map((tr, k) => {
         const betas = [Ring.fill([cnt], 1n).data, ...(k === 0 ? pows.slice(1, 1 + spec.powers).map((q) => q.data.subarray(a, a + cnt)) : [])];
         return dpfGen(rootsOf(roots1, k, cnt), rootsOf(roots2, k, cnt), fields[k]!.subarray(a, a + cnt), betas, tr.depth);
       }));
@@ -131,9 +132,11 @@ export async function lutMask(s: Session, p: ItemPrgs, len: number, spec: LutSpe
       }
       // each tree's evaluations are V's blocks for its field ([element][entry]): the one-hot, then the powers
       const ys: BigUint64Array[][] = [];
-      for (let k = 0, off = 0; k < K; off += cnt * dpfKeyBytes(trees[k]!.depth, trees[k]!.payloads), k++) {
-        const tr = trees[k]!;
-        ys.push(dpfEvalAll(rootsOf(roots, k, cnt), s.me === 1 ? 0 : 1, pub.subarray(off, off + cnt * dpfKeyBytes(tr.depth, tr.payloads)), cnt, tr.depth, tr.payloads));
+      let off = 0;
+      for (const [k, tr] of trees.entries()) {
+        const n = cnt * dpfKeyBytes(tr.depth, tr.payloads);
+        ys.push(dpfEvalAll(rootsOf(roots, k, cnt), s.me === 1 ? 0 : 1, pub.subarray(off, off + n), cnt, tr.depth, tr.payloads));
+        off += n;
       }
       share = combinePowers(rotate([...ys.map((y) => y[0]!), ...ys[0]!.slice(1)], blocks, fields, a, cnt), blocks, pows, spec, K, a, cnt, T);
     }
@@ -164,17 +167,6 @@ export function lutKeyBytes(spec: LutSpec): number {
 function rootsOf(roots: Uint8Array, k: number, cnt: number): Uint8Array {
   return roots.subarray(16 * k * cnt, 16 * (k + 1) * cnt);
 }
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, q) => a + q.length, 0));
-  let o = 0;
-  for (const q of parts) {
-    out.set(q, o);
-    o += q.length;
-  }
-  return out;
-}
-
 
 /** Parties 1, 2: every row of every block rotated right by field_k(y) of its element (two copies per row), into one block-major array. */
 function rotate(src: BigUint64Array[], blocks: Block[], fields: Uint32Array[], a: number, cnt: number): BigUint64Array {
