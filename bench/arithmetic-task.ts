@@ -7,6 +7,7 @@
  */
 import { Prg, deriveKey } from '../src/crypto/prg.js';
 import type { Session } from '../src/session/session.js';
+import type { ProductPrep } from '../src/session/preprocessing.js';
 import { barrier, measure as measureIn, type PartyTiming } from './party-run.js';
 import { mul, mulStep } from '../protocols/arithmetic/mul.js';
 import { run } from '../protocols/core/run.js';
@@ -34,7 +35,7 @@ export interface ArithBenchOut {
   /** Seconds of the op's local ring arithmetic alone (no network, no preprocessing). */
   localSeconds: number;
   prep?: { items: number; hits: number; waits: number; waitMs: number };
-  /** mul only: the same product with its triple already fetched (the online round alone), per repetition. */
+  /** mul only: the same product with its triple (hm: its masks) already fetched (the online round alone), per repetition. */
   ready?: PartyTiming[];
   /** mul only, party 0: median round trip of a 1-element tensor to party 1 and back, in this run. */
   rttSeconds?: number;
@@ -78,6 +79,11 @@ async function roundTrip(s: Session, count: number): Promise<number | undefined>
 const F = 16;
 const now = () => performance.now() / 1000;
 
+/** The item mul consumes in this mode: the replicated product's masks (hm), else a triple. */
+function productItem(s: Session, tag: number, shape: number[]): Promise<ProductPrep> {
+  return s.prep.productMasks ? s.prep.productMasks(tag, shape, shape, shape) : s.prep.triple(tag, shape);
+}
+
 export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   const { op, size, reps, warmup: warmupArg } = raw as ArithBenchArgs;
   const prg = new Prg(deriveKey(new TextEncoder().encode('concord-bench-arith....'), `party/${s.me}`));
@@ -99,10 +105,10 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   let ready: PartyTiming[] | undefined;
   let rttSeconds: number | undefined;
   if (op === 'mul') {
-    // The online round alone: every repetition's triple is fetched first; the pause lets a
+    // The online round alone: every repetition's item is fetched first; the pause lets a
     // prefetch these requests started (ot, hm batches) finish before the timing.
     const tags = Array.from({ length: reps }, () => s.tag());
-    const triples = tags.map((t) => s.prep.triple(t, shape));
+    const triples = tags.map((t) => productItem(s, t, shape));
     await Promise.all(triples);
     await new Promise((r) => setTimeout(r, 100));
     ready = [];
@@ -132,7 +138,7 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   // Breakdown: preprocessing alone (fresh tags; every party requests the same items).
   await barrier(s);
   let t0 = now();
-  if (op === 'mul') await s.prep.triple(s.tag(), shape);
+  if (op === 'mul') await productItem(s, s.tag(), shape);
   else if (op === 'trunc') await s.prep.truncPair(s.tag(), shape, F);
   else await Promise.all([s.prep.matrixTriple(s.tag(), size, size, size), s.prep.truncPair(s.tag(), shape, F)]);
   const prepSeconds = now() - t0;

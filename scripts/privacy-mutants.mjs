@@ -59,6 +59,18 @@ const VARIANTS = [
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*(mul|trunc) \\(hm\\): no bit',
   },
   {
+    name: 'hm replicated product without its input zero-sharings (each party passes its shares of x and y as they are)',
+    patches: [{ file: 'protocols/arithmetic/replicated-product.js', find: 'const xi = Ring.addSub(x, m.x.plus, m.x.minus), yi = Ring.addSub(y, m.y.plus, m.y.minus);', replace: 'const xi = Ring.addSub(x, m.x.minus, m.x.minus), yi = Ring.addSub(y, m.y.minus, m.y.minus);' }],
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*mul \\(raw shares\\) \\(hm\\): no bit',
+    correct: { tests: ['test/arithmetic.test.js'], grep: 'hm prep\\) (mul matches|matmul \\(and)' },
+  },
+  {
+    name: 'hm replicated product without its output zero-sharing ρz (an opened product shows the next party\'s cross terms)',
+    patches: [{ file: 'protocols/arithmetic/replicated-product.js', find: 'return Ring.replicated(z.plus, z.minus, xi, yi, xn, yn);', replace: 'return Ring.replicated(z.minus, z.minus, xi, yi, xn, yn);' }],
+    tests: ['test/hm/view.test.js'], grep: 'the real protocol',
+    correct: { tests: ['test/arithmetic.test.js'], grep: 'hm prep\\) mul matches' },
+  },
+  {
     name: 'ot matrix masks with 24 random bits (each party\'s seeded A_i << 40: E = X − A shows X\'s low 40 bits)',
     patches: [{ file: 'protocols/offline/ot/preprocessing.js', find: 'new PrgMatrix(this.localKey, MASK_STREAM, tag, shape)', replace: 'new PrgMatrix(this.localKey, MASK_STREAM, tag, shape, (t) => t.shl(40))' }],
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*masked matmul \\(ot\\): no bit',

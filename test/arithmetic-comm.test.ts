@@ -9,9 +9,10 @@ import { mulFx, matmulFx } from '../protocols/arithmetic/fixed.js';
 import { maskOperand, maskRows, matmulMasked, matmulMaskedRows } from '../protocols/arithmetic/masked.js';
 import { inputSeeded } from '../protocols/arithmetic/input.js';
 import { runParties } from './helpers/parties.js';
+import { createHmPreprocessing } from '../protocols/offline/hm/preprocessing.js';
 
 /** Bytes each party sent to each peer and rounds while `body` ran (after the inputs were shared). */
-async function measure(n: number, body: (s: Session, x: Ring, y: Ring) => Promise<unknown>, xs: number[], ys: number[]) {
+async function measure(n: number, body: (s: Session, x: Ring, y: Ring) => Promise<unknown>, xs: number[], ys: number[], opts: Parameters<typeof runParties>[2] = {}) {
   return runParties(n, async (s) => {
     const x = input(s, 0, xs, s.me === 0 ? Ring.zeros(xs) : undefined);
     const y = input(s, 1, ys, s.me === 1 ? Ring.zeros(ys) : undefined);
@@ -19,7 +20,7 @@ async function measure(n: number, body: (s: Session, x: Ring, y: Ring) => Promis
     await body(s, x, y);
     const after = s.stats();
     return { perPeer: after.perPeer.map((p, i) => p.bytesSent - before.perPeer[i]!.bytesSent), rounds: after.rounds - before.rounds };
-  });
+  }, opts);
 }
 function expectEach(outs: { perPeer: number[]; rounds: number }[], bytesPerPeer: number, rounds: number): void {
   outs.forEach((o, me) => {
@@ -28,7 +29,43 @@ function expectEach(outs: { perPeer: number[]; rounds: number }[], bytesPerPeer:
   });
 }
 
+/** Party i → party i − 1 sends `toPrev`, party i → i + 1 sends `toNext` (three parties), in `rounds` rounds. */
+function expectRing(outs: { perPeer: number[]; rounds: number }[], toPrev: number, toNext: number, rounds: number): void {
+  outs.forEach((o, me) => {
+    expect(o.perPeer[(me + 2) % 3], `party ${me} → ${(me + 2) % 3}`).to.equal(toPrev);
+    expect(o.perPeer[(me + 1) % 3], `party ${me} → ${(me + 1) % 3}`).to.equal(toNext);
+    expect(o.rounds).to.equal(rounds);
+  });
+}
+
 describe('communication equals the doc-comment formulas', () => {
+  describe('hm (the replicated product)', () => {
+    const hm = { sessionPrep: (s: Session) => createHmPreprocessing(s, { prefetch: false }) };
+    it('mul sends 2·len·8 bytes to the previous party only, in 1 round; mulFx adds the truncation\'s 8·len to each peer', async () => {
+      const len = 1000;
+      expectRing(await measure(3, (s, x, y) => mul(s, x, y), [len], [len], hm), 2 * len * 8, 0, 1);
+      // the truncation pair comes from hm's batched stream: measure it ready, so only the online rounds count
+      const outs = await runParties(3, async (s) => {
+        const x = input(s, 0, [len], s.me === 0 ? Ring.zeros([len]) : undefined);
+        const y = input(s, 1, [len], s.me === 1 ? Ring.zeros([len]) : undefined);
+        await mulFx(s, x, y); // the first call cuts the stream's first batch
+        const before = s.stats();
+        await mulFx(s, x, y);
+        const after = s.stats();
+        return { perPeer: after.perPeer.map((p, i) => p.bytesSent - before.perPeer[i]!.bytesSent), rounds: after.rounds - before.rounds };
+      }, { sessionPrep: (s: Session) => createHmPreprocessing(s, { prefetch: false, firstBatch: 4096 }) });
+      expectRing(outs, 2 * len * 8 + len * 8, len * 8, 2);
+    });
+    it('matmul n×k·k×m sends 8·(nk + km) to the previous party only, in 1 round (no matrix triple)', async () => {
+      expectRing(await measure(3, (s, x, y) => matmul(s, x, y), [30, 20], [20, 10], hm), 8 * (30 * 20 + 20 * 10), 0, 1);
+      expectRing(await measure(3, (s, x, y) => matmul(s, x, y, { transA: true }), [20, 30], [20, 10], hm), 8 * (30 * 20 + 20 * 10), 0, 1);
+    });
+    it('a product as big as several stream windows still sends exactly 2·len·8 to the previous party', async () => {
+      const len = 300_000; // 600,000 words: five windows of 2^17
+      expectRing(await measure(3, (s, x, y) => mul(s, x, y), [len], [len], hm), 2 * len * 8, 0, 1);
+    });
+  });
+
   for (const n of [2, 3, 5]) {
     it(`n=${n}: mul sends 2·len·8 bytes to each peer in 1 round; trunc 8·len; mulFx their sum in 2`, async () => {
       const len = 1000;

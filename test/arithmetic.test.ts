@@ -5,6 +5,7 @@ import { encodeFixed, decodeFixed } from '../src/ring/fixed.js';
 import type { Session } from '../src/session/session.js';
 import type { Preprocessing } from '../src/session/preprocessing.js';
 import { input, inputBlocks, inputSeeded } from '../protocols/arithmetic/input.js';
+import { createHmPreprocessing } from '../protocols/offline/hm/preprocessing.js';
 import { open, openMany, revealTo } from '../protocols/arithmetic/open.js';
 import { addPublic, addPublicScalar, subFromPublic, publicShare } from '../protocols/arithmetic/linear.js';
 import { mul } from '../protocols/arithmetic/mul.js';
@@ -26,13 +27,15 @@ function fx(label: string, shape: number[], r: number): { ring: Ring; vals: Floa
 }
 const EDGE = Ring.from([0n, 1n, -1n, 1n << 63n, (1n << 63n) - 1n, 1n << 62n, -(1n << 62n), 12345n]);
 
-type PrepKind = 'insecure' | 'dealer';
+/** 'hm' (three parties only): its products are the replicated product, not Beaver's. */
+type PrepKind = 'insecure' | 'dealer' | 'hm';
 function prepFor(kind: PrepKind, n: number, label: string): ((me: number) => Preprocessing) | undefined {
-  if (kind === 'insecure') return undefined;
+  if (kind === 'insecure' || kind === 'hm') return undefined;
   const { preps } = memoryDealer(n, label);
   return (me) => preps[me]!;
 }
 async function run<T>(kind: PrepKind, n: number, label: string, body: (s: Session) => Promise<T>): Promise<T[]> {
+  if (kind === 'hm') return runParties(n, body, { seed: label, sessionPrep: (s) => createHmPreprocessing(s) });
   const prep = prepFor(kind, n, label);
   return runParties(n, body, { seed: label, ...(prep ? { prep } : {}) });
 }
@@ -40,8 +43,8 @@ async function run<T>(kind: PrepKind, n: number, label: string, body: (s: Sessio
 const share = (s: Session, owner: number, x: Ring) => input(s, owner, x.shape, s.me === owner ? x : undefined);
 const allEqual = (outs: Ring[], want: Ring) => outs.forEach((o) => expect(o.equals(want), `got ${o.toSigned().slice(0, 4)} want ${want.toSigned().slice(0, 4)}`).to.equal(true));
 
-for (const kind of ['insecure', 'dealer'] as const) {
-  for (const n of [2, 3, 5]) {
+for (const kind of ['insecure', 'dealer', 'hm'] as const) {
+  for (const n of kind === 'hm' ? [3] : [2, 3, 5]) {
     describe(`arithmetic protocols vs plaintext (n=${n}, ${kind} prep)`, () => {
       it('input and open round-trip (random + edge values); revealTo only reaches the recipients', async () => {
         const x = Ring.concat([rnd('in', [100]), EDGE]);

@@ -106,6 +106,27 @@ describe('ring ops against the BigInt reference', () => {
     expect(() => Ring.beaver(Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([4]), Ring.zeros([3]), Ring.zeros([3]))).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
   });
 
+  it('addSub = a + b − c and replicated = u − d + x·(y + yn) + xn·y against BigInt, all lengths and edge values', () => {
+    const p = testPrg('replicated');
+    const M = (1n << 64n) - 1n;
+    const refAddSub = (a: Ring, b: Ring, c: Ring): U64 => refOut(a.size, (o) => {
+      for (let i = 0; i < a.size; i++) o[i] = (a.data[i]! + b.data[i]! - c.data[i]!) & M;
+    });
+    const refRep = (u: Ring, d: Ring, x: Ring, y: Ring, xn: Ring, yn: Ring): U64 => refOut(u.size, (o) => {
+      for (let i = 0; i < u.size; i++) o[i] = (u.data[i]! - d.data[i]! + x.data[i]! * (y.data[i]! + yn.data[i]!) + xn.data[i]! * y.data[i]!) & M;
+    });
+    for (const n of [...LENGTHS, 16383, 16384, 16385, 50001]) {
+      const [u, d, x, y, xn, yn] = Array.from({ length: 6 }, () => randRing(p, [n]));
+      expectSame(Ring.addSub(u!, d!, x!), refAddSub(u!, d!, x!), `addSub n=${n}`);
+      expectSame(Ring.replicated(u!, d!, x!, y!, xn!, yn!), refRep(u!, d!, x!, y!, xn!, yn!), `replicated n=${n}`);
+    }
+    const [e, z] = edgePairs();
+    expectSame(Ring.addSub(e, z, e), refAddSub(e, z, e), 'addSub of edge values');
+    expectSame(Ring.replicated(e, z, e, z, z, e), refRep(e, z, e, z, z, e), 'replicated of edge values');
+    expect(() => Ring.addSub(Ring.zeros([3]), Ring.zeros([4]), Ring.zeros([3]))).to.throw().that.satisfies((err: unknown) => isConcordError(err, 'E_SHAPE'));
+    expect(() => Ring.replicated(Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([2]))).to.throw().that.satisfies((err: unknown) => isConcordError(err, 'E_SHAPE'));
+  });
+
   it('beaver over bits (op xor) = c ⊕ (e ∧ y) ⊕ (a ∧ f), all lengths and edge values', () => {
     const p = testPrg('beaver-xor');
     const ref = (c: Ring, e: Ring, y: Ring, a: Ring, f: Ring): U64 => refOut(c.size, (o) => {

@@ -1,6 +1,6 @@
 import type { Ring, Shape } from '../../src/ring/ring.js';
 import { assertSameShape } from '../../src/ring/ring.js';
-import type { MaskedTriple, StagedTriple, StagedTruncPair } from '../../src/session/preprocessing.js';
+import type { MaskedTriple, ProductPrep, StagedTruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
@@ -22,8 +22,8 @@ import { maskedPrep, matmulMaskedStep, useDims, type MaskedOperand, type MaskedU
  * one batch. Security: that of the product and of trunc (semi-honest).
  */
 
-/** Preprocessing of one fixed-point product: the product's triple, then the truncation pair. */
-export type MulFxPrep = [Promise<StagedTriple>, Promise<StagedTruncPair>];
+/** Preprocessing of one fixed-point product: the product's item (triple or replicated masks), then the truncation pair. */
+export type MulFxPrep = [Promise<ProductPrep>, Promise<StagedTruncPair>];
 
 /** Request the preprocessing of an element-wise fixed-point product over `shape` (or a flat length) now. */
 export function mulFxPrep(s: Scope, shape: Shape | number, f: number = FRAC_BITS): MulFxPrep {

@@ -21,6 +21,12 @@ export interface Opening {
   xor?: Ring[];
   /** Arithmetic shares of one tensor opened only to the listed parties. */
   reveal?: { x: Ring; to: readonly number[] };
+  /**
+   * Tensors passed to the previous party (me − 1 mod n); the next party's tensors of the same
+   * shapes come back in `Opened.pass`. The neighbour step of replicated sharing (three parties):
+   * nothing is summed, and the other peer receives none of it.
+   */
+  pass?: Ring[];
 }
 /** The opened values, in the order asked. */
 export interface Opened {
@@ -28,6 +34,8 @@ export interface Opened {
   xor: Ring[];
   /** The revealed tensor, at its recipients only. */
   revealed?: Ring;
+  /** The next party's passed tensors, in the order asked (present when the opening passed any). */
+  pass?: Ring[];
 }
 /** A protocol written as a sequence of openings, returning T. */
 export type Chain<T> = AsyncGenerator<Opening, T, Opened>;
@@ -57,16 +65,23 @@ export async function* lockstep<T extends readonly unknown[]>(chains: { [K in ke
     if (active.length === 0) return results as unknown as T;
     const asked = active.map((i) => pending[i]!);
     if (asked.some((o) => o.reveal)) throw new ConcordError('E_INTERNAL', 'lockstep: a reveal to some parties cannot share a round with other chains');
-    const opened = yield { add: asked.flatMap((o) => o.add ?? []), xor: asked.flatMap((o) => o.xor ?? []) };
+    const pass = asked.flatMap((o) => o.pass ?? []);
+    // Only passes this round: no opening at all (an empty one would still send a message to every peer).
+    const opens = pass.length === 0 || asked.some((o) => o.add !== undefined || o.xor !== undefined);
+    const opened = yield { ...(opens ? { add: asked.flatMap((o) => o.add ?? []), xor: asked.flatMap((o) => o.xor ?? []) } : {}), ...(pass.length ? { pass } : {}) };
     let a = 0;
     let x = 0;
+    let p = 0;
     await Promise.all(active.map((i, k) => {
       const o = asked[k]!;
       const na = o.add?.length ?? 0;
       const nx = o.xor?.length ?? 0;
-      const part = { add: opened.add.slice(a, a + na), xor: opened.xor.slice(x, x + nx) };
+      const np = o.pass?.length ?? 0;
+      const part: Opened = { add: opened.add.slice(a, a + na), xor: opened.xor.slice(x, x + nx) };
+      if (o.pass) part.pass = (opened.pass ?? []).slice(p, p + np);
       a += na;
       x += nx;
+      p += np;
       return advance(i, part);
     }));
   }

@@ -23,6 +23,10 @@ export const CHUNK_WORDS = 1 << 17;
  * straddles two tensors), and window i is summed as soon as every peer's window i is in, while
  * later windows are still being encrypted, sent and received. Same bytes, same round.
  *
+ * Tensors passed to the previous party (Opening.pass, three-party replicated sharing) travel
+ * under the kind `<round>p` (windows `<round>p:<i>`) to that party only, in the same round; the
+ * next party's come back unsummed. Bytes: 8 per passed word, to the previous party only.
+ *
  * A peer sending a different number of words runs different code or shapes: the session aborts
  * on every party at once (E_FRAME) instead of waiting for a timeout.
  */
@@ -40,31 +44,70 @@ export async function exchange(sc: Scope, o: Opening): Promise<Opened> {
   const ops: ('add' | 'xor')[] = [...(o.add ?? []).map(() => 'add' as const), ...(o.xor ?? []).map(() => 'xor' as const), ...(reveal ? ['add' as const] : [])];
   for (const p of sc.peers) {
     const parts = toPeer(p);
-    if (!parts) continue;
-    const total = words(parts);
-    for (let i = 0; i < windows(total); i++) s.send(p, sc.id, window(parts, i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, total)), windowKind(kind, total, i));
+    if (parts) sendWindows(sc, p, parts, kind);
   }
-  if (!iReceive) return { add: [], xor: [] };
-  const expected = words(mine);
-  const out = mine.map((x) => new Ring(x.shape));
-  for (let i = 0; i < windows(expected); i++) {
-    const [from, to] = [i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, expected)];
-    const what = windows(expected) === 1 ? `round ${kind}` : `chunk ${i} of round ${kind}`;
-    const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, windowKind(kind, expected, i))));
-    theirs.forEach((t, k) => {
-      if (t.size === to - from) return;
-      const peer = sc.peers[k]!;
-      const e = new ConcordError('E_FRAME', `party ${sc.ids[peer]} sent ${t.size} words for ${what} of tag ${sc.id}, expected ${to - from}; the parties run different protocol code or shapes`, { party: sc.ids[peer] });
-      s.abort(e);
-      throw e;
-    });
-    combineWindow(mine, ops, out, theirs, from, to);
+  const pass = o.pass?.length ? o.pass : undefined;
+  if (pass) {
+    if (sc.n !== 3) throw new ConcordError('E_INTERNAL', `a replicated pass needs exactly three parties, this session has ${sc.n}`);
+    sendWindows(sc, (sc.me + 2) % 3, pass, `${kind}p`);
   }
-  const na = o.add?.length ?? 0;
-  const nx = o.xor?.length ?? 0;
-  const opened: Opened = { add: out.slice(0, na), xor: out.slice(na, na + nx) };
-  if (reveal?.to.includes(sc.me)) opened.revealed = out[na + nx]!;
+  const passed = pass ? receivePass(sc, (sc.me + 1) % 3, pass, `${kind}p`) : undefined;
+  passed?.catch(() => undefined); // awaited below, after the openings
+  const opened: Opened = { add: [], xor: [] };
+  if (iReceive) {
+    const expected = words(mine);
+    const out = mine.map((x) => new Ring(x.shape));
+    for (let i = 0; i < windows(expected); i++) {
+      const [from, to] = [i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, expected)];
+      const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, windowKind(kind, expected, i))));
+      theirs.forEach((t, k) => checkWindow(sc, sc.peers[k]!, t, to - from, kind, i, expected));
+      combineWindow(mine, ops, out, theirs, from, to);
+    }
+    const na = o.add?.length ?? 0;
+    const nx = o.xor?.length ?? 0;
+    opened.add = out.slice(0, na);
+    opened.xor = out.slice(na, na + nx);
+    if (reveal?.to.includes(sc.me)) opened.revealed = out[na + nx]!;
+  }
+  if (passed) opened.pass = await passed;
   return opened;
+}
+
+/** Send `parts` laid end to end to peer p: one message up to CHUNK_WORDS words, else one per window. */
+function sendWindows(sc: Scope, p: number, parts: readonly Ring[], kind: string): void {
+  const total = words(parts);
+  for (let i = 0; i < windows(total); i++) sc.session.send(p, sc.id, window(parts, i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, total)), windowKind(kind, total, i));
+}
+
+/** E_FRAME (aborting the session on every party) unless window i from `peer` holds `want` words. */
+function checkWindow(sc: Scope, peer: number, t: Ring, want: number, kind: string, i: number, total: number): void {
+  if (t.size === want) return;
+  const what = windows(total) === 1 ? `round ${kind}` : `chunk ${i} of round ${kind}`;
+  const e = new ConcordError('E_FRAME', `party ${sc.ids[peer]} sent ${t.size} words for ${what} of tag ${sc.id}, expected ${want}; the parties run different protocol code or shapes`, { party: sc.ids[peer] });
+  sc.session.abort(e);
+  throw e;
+}
+
+/** The tensors shaped like `like` that party `from` passes to me: views of its one message, or its windows copied into place. */
+async function receivePass(sc: Scope, from: number, like: readonly Ring[], kind: string): Promise<Ring[]> {
+  const total = words(like);
+  const n = windows(total);
+  const flat = n === 1 ? undefined : new Ring([total]);
+  let whole: Ring | undefined;
+  for (let i = 0; i < n; i++) {
+    const [lo, hi] = [i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, total)];
+    const t = await sc.session.recv(from, sc.id, windowKind(kind, total, i));
+    checkWindow(sc, from, t, hi - lo, kind, i, total);
+    if (flat) flat.data.set(t.data, lo);
+    else whole = t;
+  }
+  const src = flat ?? whole!;
+  let off = 0;
+  return like.map((x) => {
+    const part = new Ring(x.shape, src.data.subarray(off, off + x.size));
+    off += x.size;
+    return part;
+  });
 }
 
 /** Messages per peer for an opening of `total` words: one up to CHUNK_WORDS (even when empty), else one per window. */

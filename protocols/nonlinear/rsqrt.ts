@@ -1,6 +1,6 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring } from '../../src/ring/ring.js';
-import type { StagedTriple, StagedTruncPair } from '../../src/session/preprocessing.js';
+import type { ProductPrep, StagedTruncPair } from '../../src/session/preprocessing.js';
 import { subFromPublic } from '../arithmetic/linear.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
@@ -34,7 +34,7 @@ const BETA = -0.28637599;
 export const rsqrt = runner((s, x: Ring, f?: number) => rsqrtStep(s, x, f));
 
 /** Preprocessing of one Newton iteration of rsqrt: x·y, (x·y)·y, y·(3 − x·y²) and its truncation. */
-type RsqrtIteration = [MulFxPrep, MulFxPrep, Promise<StagedTriple>, Promise<StagedTruncPair>];
+type RsqrtIteration = [MulFxPrep, MulFxPrep, Promise<ProductPrep>, Promise<StagedTruncPair>];
 /** Preprocessing of one rsqrt: the initial guess, then the Newton iterations. */
 export interface RsqrtPrep {
   guess: OctavePrep;

@@ -75,26 +75,50 @@ function elementwiseKernels() {
 }
 
 /**
- * The Beaver combination o = c + e·y + a·f (mod 2^64) in one pass (protocols/arithmetic/beaver.ts):
- * one kernel instead of two products and two sums, so each operand is loaded once. As
- * 'beaverXor' the same over bits, o = c ⊕ (e ∧ y) ⊕ (a ∧ f) (protocols/binary/and.ts).
+ * A kernel over n elements of several operands of one length, two elements per v128 step, then
+ * a scalar tail: `expr(get, op)` builds the value from `get(p)` (operand p's load) and the ops
+ * `op.add`, `op.sub`, `op.mul` (i64x2.* in the vector loop, i64.* in the tail; `ops` may swap
+ * them for bitwise ones).
  */
-function beaverKernel(name = 'beaver', ops = { v: ['i64x2.add', 'i64x2.mul'], s: ['i64.add', 'i64.mul'] }) {
-  const ptrs = ['c', 'e', 'y', 'a', 'f'];
+function pointwiseKernel(name, ptrs, expr, ops = { v: { add: 'i64x2.add', sub: 'i64x2.sub', mul: 'i64x2.mul' }, s: { add: 'i64.add', sub: 'i64.sub', mul: 'i64.mul' } }) {
   const bump = (size) => [...ptrs, 'o'].map((p) => `(local.set $${p} (i32.add (local.get $${p}) (i32.const ${size})))`).join(' ');
-  const expr = (load, add, mul) => `(${add} (${add} (${load} (local.get $c)) (${mul} (${load} (local.get $e)) (${load} (local.get $y)))) (${mul} (${load} (local.get $a)) (${load} (local.get $f))))`;
+  const build = (load, op) => expr((p) => `(${load} (local.get $${p}))`, op);
   return `
-  (func (export "${name}") (param $c i32) (param $e i32) (param $y i32) (param $a i32) (param $f i32) (param $o i32) (param $n i32)
+  (func (export "${name}") ${ptrs.map((p) => `(param $${p} i32)`).join(' ')} (param $o i32) (param $n i32)
     (local $end i32) (local $vend i32)
     (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 3))))
     (local.set $vend (i32.add (local.get $o) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (block $done (loop $v
       (br_if $done (i32.ge_u (local.get $o) (local.get $vend)))
-      (v128.store (local.get $o) ${expr('v128.load', ...ops.v)})
+      (v128.store (local.get $o) ${build('v128.load', ops.v)})
       ${bump(16)}
       (br $v)))
     (if (i32.lt_u (local.get $o) (local.get $end))
-      (then (i64.store (local.get $o) ${expr('i64.load', ...ops.s)}))))`;
+      (then (i64.store (local.get $o) ${build('i64.load', ops.s)}))))`;
+}
+
+/**
+ * The Beaver combination o = c + e·y + a·f (mod 2^64) in one pass (protocols/arithmetic/beaver.ts):
+ * one kernel instead of two products and two sums, so each operand is loaded once. As
+ * 'beaverXor' the same over bits, o = c ⊕ (e ∧ y) ⊕ (a ∧ f) (protocols/binary/and.ts).
+ */
+function beaverKernel(name = 'beaver', ops) {
+  return pointwiseKernel(name, ['c', 'e', 'y', 'a', 'f'], (g, op) => `(${op.add} (${op.add} ${g('c')} (${op.mul} ${g('e')} ${g('y')})) (${op.mul} ${g('a')} ${g('f')}))`, ops);
+}
+
+const XOR_OPS = { v: { add: 'v128.xor', mul: 'v128.and' }, s: { add: 'i64.xor', mul: 'i64.and' } };
+
+/**
+ * The replicated product's passes (protocols/arithmetic/replicated-product.ts) in one pass each:
+ * 'addSub' o = a + b − c (a share plus a zero-sharing's two stream words), and 'replicated'
+ * o = u − d + x·(y + yn) + xn·y (the product's share with its zero-sharing u − d).
+ */
+function replicatedKernels() {
+  return [
+    pointwiseKernel('addSub', ['a', 'b', 'c'], (g, op) => `(${op.sub} (${op.add} ${g('a')} ${g('b')}) ${g('c')})`),
+    pointwiseKernel('replicated', ['u', 'd', 'x', 'y', 'xn', 'yn'],
+      (g, op) => `(${op.add} (${op.add} (${op.sub} ${g('u')} ${g('d')}) (${op.mul} ${g('x')} (${op.add} ${g('y')} ${g('yn')}))) (${op.mul} ${g('xn')} ${g('y')}))`),
+  ].join('\n');
 }
 
 /**
@@ -634,7 +658,8 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   ${elementwiseKernels()}
   ${beaverKernel()}
   ${truncKernel()}
-  ${beaverKernel('beaverXor', { v: ['v128.xor', 'v128.and'], s: ['i64.xor', 'i64.and'] })}
+  ${beaverKernel('beaverXor', XOR_OPS)}
+  ${replicatedKernels()}
   ${microKernel(kind, mr, nr)}
   ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}

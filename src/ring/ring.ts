@@ -120,6 +120,26 @@ export class Ring {
     return out;
   }
 
+  /** a + b − c element-wise in one pass (a share re-randomized by a zero-sharing b − c). All three of one shape. */
+  static addSub(a: Ring, b: Ring, c: Ring): Ring {
+    assertSameShape(a.shape, b.shape, 'addSub (b)');
+    assertSameShape(a.shape, c.shape, 'addSub (c)');
+    const out = new Ring(a.shape);
+    W.addSub(a.data, b.data, c.data, out.data);
+    return out;
+  }
+
+  /**
+   * u − d + x·(y + yn) + xn·y element-wise in one pass: a party's share of the replicated
+   * product (protocols/arithmetic/replicated-product.ts) with its zero-sharing u − d. All six of one shape.
+   */
+  static replicated(u: Ring, d: Ring, x: Ring, y: Ring, xn: Ring, yn: Ring): Ring {
+    for (const [t, name] of [[d, 'd'], [x, 'x'], [y, 'y'], [xn, 'xn'], [yn, 'yn']] as const) assertSameShape(u.shape, t.shape, `replicated (${name})`);
+    const out = new Ring(u.shape);
+    W.replicated(u.data, d.data, x.data, y.data, xn.data, yn.data, out.data);
+    return out;
+  }
+
   /**
    * The local end of probabilistic truncation by f bits (protocols/arithmetic/trunc.ts) once
    * c = x + 2^62 + r is public, in one pass: with cTop = c >> 63 and p = 1 for party 0,

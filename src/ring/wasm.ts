@@ -34,6 +34,8 @@ interface KernelExports {
   rotDot(a: number, d: number, idx: number, o: number, r: number, c: number): void;
   beaver(c: number, e: number, y: number, a: number, f: number, o: number, n: number): void;
   beaverXor(c: number, e: number, y: number, a: number, f: number, o: number, n: number): void;
+  addSub(a: number, b: number, c: number, o: number, n: number): void;
+  replicated(u: number, d: number, x: number, y: number, xn: number, yn: number, o: number, n: number): void;
   xorScalar(a: number, o: number, n: number, k: bigint): void;
   shrAnd(a: number, o: number, n: number, k: bigint, s: number): void;
   foldHalves(a: number, b: number, o: number, n: number, k: bigint, p: number, s: number): void;
@@ -152,6 +154,16 @@ const BEAVER_CHUNK = CHUNK >> 1;
 export function beaver(c: U64, e: U64, y: U64, a: U64, f: U64, out: U64, op: 'beaver' | 'beaverXor' = 'beaver'): void {
   const kernel = K[op];
   chunkedOperands(op, [c, e, y, a, f], out, (ch, len) => kernel(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len));
+}
+
+/** out = a + b − c element-wise (all the same length), in one pass. */
+export function addSub(a: U64, b: U64, c: U64, out: U64): void {
+  chunkedOperands('addSub', [a, b, c], out, (ch, len) => K.addSub(0, ch * 8, ch * 16, 0, len));
+}
+
+/** out = u − d + x·(y + yn) + xn·y element-wise (all the same length), in one pass: the replicated product's share. */
+export function replicated(u: U64, d: U64, x: U64, y: U64, xn: U64, yn: U64, out: U64): void {
+  chunkedOperands('replicated', [u, d, x, y, xn, yn], out, (ch, len) => K.replicated(0, ch * 8, ch * 16, ch * 24, ch * 32, ch * 40, 0, len));
 }
 
 /**

@@ -20,6 +20,32 @@ export interface StagedTriple {
 }
 
 /**
+ * A party's share of a sharing of zero, as the difference plus − minus of two tensors (a mode's
+ * two pairwise streams), so that a protocol folds it into the pass that uses it.
+ */
+export interface ZeroShare {
+  plus: Ring;
+  minus: Ring;
+}
+
+/**
+ * A party's zero-sharings for one replicated product (honest-majority modes, three parties;
+ * protocols/arithmetic/replicated-product.ts): `x` and `y` re-randomize the operands' shares
+ * before each party passes them to the previous party, `z()` re-randomizes the product's shares
+ * (made when called: the product asks for it once its pass has left). Each sums to 0 over the
+ * parties and is uniform to any single one.
+ */
+export interface ProductMasks {
+  readonly replicated: true;
+  x: ZeroShare;
+  y: ZeroShare;
+  z(): ZeroShare;
+}
+
+/** What a product of shares (mul, matmul) consumes: a Beaver triple, or a replicated product's masks. */
+export type ProductPrep = StagedTriple | ProductMasks;
+
+/**
  * Shares of a truncation pair for probabilistic truncation by f bits (DESIGN.md §4, [EGKRS20]):
  * r = rLow + 2^63·rTop with rLow < 2^63; `rLowShifted` = rLow >> f, `rTop` an arithmetic bit.
  */
@@ -164,6 +190,12 @@ export interface Preprocessing {
   stagedTriple?(tag: number, shape: Shape): Promise<StagedTriple>;
   /** Optional: the item of matrixTriple(tag, n, k, m), staged as stagedTriple. */
   stagedMatrixTriple?(tag: number, n: number, k: number, m: number): Promise<StagedTriple>;
+  /**
+   * Optional, honest-majority modes only (no two parties collude, three parties): the masks of a
+   * replicated product of operands shaped `x` and `y` into `z` (element-wise: all three alike; a
+   * matrix product: n×k, k×m, n×m). Products then need no triple (mul.ts, matmul.ts use it when present).
+   */
+  productMasks?(tag: number, x: Shape, y: Shape, z: Shape): Promise<ProductMasks>;
   /** Truncation pairs of the given shape for shifting by f bits. */
   truncPair(tag: number, shape: Shape, f: number): Promise<TruncPair>;
   /** Optional: the item of truncPair(tag, shape, f), resolved as soon as r exists; the rest may follow. */

@@ -9,22 +9,28 @@ import { createHmPreprocessing } from '../../protocols/offline/hm/preprocessing.
 import { input } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
+import { open } from '../../protocols/arithmetic/open.js';
 
 /**
  * View of party 1 in hm preprocessing plus an online protocol (test/hm/view.test.ts; reusable by
  * privacy mutation scripts: pass a leak to hmViewDistance).
  *
  * Protocol: party 0 inputs x, party 1 inputs y, party 2 inputs v; z = mul(x, y); t = trunc(z)
- * (one batch of truncation pairs: hm's AND layers and its conversion message); mul(t, v). All
+ * (one batch of truncation pairs: hm's AND layers and its conversion message); mul(t, v); then
+ * party 1 inputs w = 0 and u = mul(x, w) is opened. All
  * randomness is fresh per run (pair keys from the OS). Party 1's view = every tensor it receives
  * (by peer, tag, kind; byte messages as 64-bit words), every value it can open from those and
  * its own sent shares (sum and XOR), its pieces of every item, and what a curious party 1
  * computes:
  *   x̂: party 2's product share z_2 (party 2's trunc opening minus its mask share, which is 0
- *      as the pair is built before the zero-sharing) solved for party 0's triple piece a_0
- *      (z_2 = a_2·(b_2 + b_0) + a_0·b_2 + e·y_2 + a_2·f, all but a_0 known to party 1), giving
- *      x — exact without the zero-sharings wherever b_2 is odd.
- * With the real protocol it is noise. (Whether the converted shares are re-randomized is not
+ *      as the pair is built before the zero-sharing) solved for party 0's share x'_0 of the
+ *      replicated product (arithmetic/replicated-product.ts: z_2 = x'_2·(y'_2 + y'_0) + x'_0·y'_2
+ *      + ρz_2, with x'_2, y'_2 passed to party 1 and y_0, y_2 party 1's own input shares), plus
+ *      party 1's x_1 and the passed x'_2 — x exactly, without the zero-sharings, wherever y_2 is odd.
+ *   x̂': the same through a product u = x·w with party 1's w = 0, opened (a declared output
+ *      that shows nothing of x): party 2's share u_2 solved with w'_0 = −w'_1 − w'_2 gives x·w'_2
+ *      — exact wherever w'_2 is odd if the product's output zero-sharing ρz is left out.
+ * With the real protocol both are noise (x'_2, y'_0, z_2 and u_2 carry the zero-sharings' masks). (Whether the converted shares are re-randomized is not
  * visible to party 1 here; test/hm/share-knowledge.test.ts shows what party 2 gains without.)
  */
 
@@ -91,8 +97,10 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
   onSend(s1, (ring, _peer, tag, kind) => sent.set(`${tag}/${kind}`, ring));
   const y = randomSigned(N, 10), v = randomSigned(N, 20);
   const tags: number[] = [];
+  let x1 = Ring.zeros([N]);
   await Promise.all(ss.map(async (s) => {
     const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
+    if (s.me === 1) x1 = xs;
     const yTag = s.tag() + 1; // input takes the next tag
     const ys = input(s, 1, [N], s.me === 1 ? y : undefined);
     const vs = input(s, 2, [N], s.me === 2 ? v : undefined);
@@ -102,9 +110,14 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
     if (s.me === 1) tags.push(yTag, mulTag, truncTag);
     const z = await mul(s, xs, ys);
     const t = await trunc(s, z, F);
-    return mul(s, t, vs);
+    await mul(s, t, vs);
+    // u = x·w with party 1's w = 0, opened: a declared output (0) that says nothing of x
+    const ws = input(s, 1, [N], s.me === 1 ? Ring.zeros([N]) : undefined);
+    const next = s.tag();
+    if (s.me === 1) tags.push(next + 1, next + 2);
+    return open(s, await mul(s, xs, ws));
   }));
-  const [yTag, mulTag, truncTag] = tags as [number, number, number];
+  const [yTag, mulTag, truncTag, uTag, openTag] = tags as [number, number, number, number, number];
   // values party 1 can open: its own share plus what it received, as sums and as XORs
   for (const [k, own] of sent) {
     const rs = received.get(k) ?? [];
@@ -113,15 +126,19 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
   }
   for (const [label, ps] of pieces) ps.forEach((p, i) => { view.set(`piece/${label}/${i}/mine`, p.mine); view.set(`piece/${label}/${i}/other`, p.other); });
 
-  // the curious party: party 2's product share from its trunc opening, solved for a_0
-  const [a, b] = pieces.get(`triple/${mulTag}/${N}`)!;
-  const ef = view.get(`open+/${mulTag}/ls0`)!;
-  const e = ef.slice(0, N), f = ef.slice(N, 2 * N);
+  // the curious party: party 2's product share from its trunc opening, solved for x'_0
+  const passed = view.get(`recv/2/${mulTag}/ls0p`)!;
+  const x2 = passed.slice(0, N), y2 = passed.slice(N, 2 * N);
+  const y0 = s1.pairPrg(0, yTag).ring([N]);
   const z2 = view.get(`recv/2/${truncTag}/ls0`)!;
-  const y2 = s1.pairPrg(2, yTag).ring([N]);
-  const b0 = y.sub(f).sub(b!.mine).sub(b!.other);
-  const a0 = z2.sub(a!.other.mul(b!.other.add(b0))).sub(y2.mul(e)).sub(a!.other.mul(f)).mul(inverse(b!.other));
-  view.set('curious/x-estimate', e.add(a0).add(a!.mine).add(a!.other));
+  const x0 = z2.sub(x2.mul(y2.add(y0))).mul(inverse(y2));
+  view.set('curious/x-estimate', x0.add(x1).add(x2));
+  // ... and from the opened u = x·0: party 2's share u_2 = x'_2·(w'_2 + w'_0) + x'_0·w'_2 + ρz_2,
+  // with w'_0 = −w'_1 − w'_2 and x'_0 = x − x'_1 − x'_2, gives x·w'_2 unless ρz_2 hides it
+  const pu = view.get(`recv/2/${uTag}/ls0p`)!, mine = sent.get(`${uTag}/ls0p`)!;
+  const [xu2, wu2, xu1, wu1] = [pu.slice(0, N), pu.slice(N, 2 * N), mine.slice(0, N), mine.slice(N, 2 * N)];
+  const u2 = view.get(`recv/2/${openTag}/ls0`)!;
+  view.set('curious/x-from-opened-product', u2.add(xu2.mul(wu1)).add(xu1.mul(wu2)).add(xu2.mul(wu2)).mul(inverse(wu2)));
   await Promise.all(ss.map((s) => s.close()));
   return view;
 }

@@ -4,7 +4,7 @@ import { Ring } from '../../src/ring/ring.js';
 import type { Session } from '../../src/session/session.js';
 import type { LutMask, LutSpec } from '../../src/session/preprocessing.js';
 import type { HmLeak, Pieces } from '../../protocols/offline/hm/replicated.js';
-import { mul } from '../../protocols/arithmetic/mul.js';
+import { beaverMul } from '../helpers/beaver-mul.js';
 import { hmSessions } from '../helpers/hm-view.js';
 import { dpfEvalAll, dpfKeyBytes } from '../../protocols/offline/hm/dpf.js';
 
@@ -53,9 +53,9 @@ async function observe(observer: number, leak?: HmLeak): Promise<Observed> {
   const tags: number[] = [];
   const masks = await Promise.all(ss.map(async (s) => {
     const m = await s.prep.lutMask!(s.tag(), N, SPEC);
-    // mul takes one tag when it starts (its scope's id, which also names its triple)
+    // beaverMul takes one tag when it starts (its scope's id, which also names its triple)
     tags.push(s.tag() + 1);
-    await mul(s, m.hot[0]!, m.hot[0]!);
+    await beaverMul(s, m.hot[0]!, m.hot[0]!);
     return m;
   }));
   await Promise.all(ss.map((s) => s.close()));

@@ -5,6 +5,7 @@ import type { Session } from '../../src/session/session.js';
 import type { HmLeak, Pieces } from '../../protocols/offline/hm/replicated.js';
 import { input } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
+import { beaverMul } from '../helpers/beaver-mul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { ltz } from '../../protocols/compare/ltz.js';
 import { hmSessions } from '../helpers/hm-view.js';
@@ -20,6 +21,11 @@ import { hmSessions } from '../helpers/hm-view.js';
  * fail on the real protocol (the items' shares are re-randomized by a zero-sharing) and succeed
  * on the 'no-rerandomize' variant, so the test is known to be able to fail. edaBits use the same
  * mask r = u + y, so the attack is also run through a comparison's opening of x + r.
+ * (mul itself takes the replicated product in hm, which passes party 2 x'_0 = x_0 + ρ_0, masked
+ * by the stream of parties 0 and 1; the attacks take their Beaver opening from beaverMul, as b2a
+ * and the lookup sigmoid still open Beaver-style. The last pair of tests runs the same attack
+ * through the replicated product's pass: it must fail while the product's zero-sharings are
+ * there, even with the trunc pair left un-re-randomized, and succeed without any zero-sharing.)
  */
 const N = 4096;
 const F = 16;
@@ -43,9 +49,11 @@ function curiousParty2(leak?: HmLeak): { pieces: Map<string, Pieces>; ss: Sessio
 
 /**
  * Party 0 inputs x; t = trunc(x) and x·x. Returns the fraction of elements where a curious
- * party 2 reconstructs x exactly from its own view.
+ * party 2 reconstructs x exactly from its own view. `via` picks the product that shows party 2
+ * x_0: a Beaver product (x_0 − a_0, with the piece a_0 party 2 holds) or mul's replicated
+ * product (party 0's pass x'_0 = x_0 + ρx_0).
  */
-async function attackTruncAndMul(leak?: HmLeak): Promise<number> {
+async function attackTruncAndMul(leak?: HmLeak, via: 'beaver' | 'replicated' = 'beaver'): Promise<number> {
   const { pieces, ss, got, x } = curiousParty2(leak);
   const tags: number[] = [];
   const shares = await Promise.all(ss.map(async (s) => {
@@ -54,13 +62,15 @@ async function attackTruncAndMul(leak?: HmLeak): Promise<number> {
     const base = s.tag();
     const [truncTag, mulTag] = [base + 1, base + 2];
     if (s.me === 2) tags.push(truncTag, mulTag);
-    await Promise.all([trunc(s, xs, F), mul(s, xs, xs)]);
+    await Promise.all([trunc(s, xs, F), via === 'beaver' ? beaverMul(s, xs, xs) : mul(s, xs, xs)]);
     return xs;
   }));
   await Promise.all(ss.map((s) => s.close()));
   const [truncTag, mulTag] = tags as [number, number];
-  // x_0 from party 0's Beaver opening x_0 − a_0: party 2 holds a_0 (its "other" piece)
-  const x0 = got.get(`0/${mulTag}/ls0`)!.slice(0, N).add(pieces.get(`triple/${mulTag}/${N}`)!.other);
+  const x0 = via === 'beaver'
+    // x_0 from party 0's Beaver opening x_0 − a_0: party 2 holds a_0 (its "other" piece)
+    ? got.get(`0/${mulTag}/ls0`)!.slice(0, N).add(pieces.get(`triple/${mulTag}/${N}`)!.other)
+    : got.get(`0/${mulTag}/ls0p`)!.slice(0, N);
   // x_1 from party 1's trunc opening x_1 + r_1, with r_1 = y = w_2, party 2's own piece
   const label = [...pieces.keys()].find((l) => l.startsWith('trunc/'))!;
   const x1 = got.get(`1/${truncTag}/ls0`)!.sub(pieces.get(label)!.mine);
@@ -81,10 +91,10 @@ async function attackLtzAndMul(leak?: HmLeak): Promise<number> {
   const tags: number[] = [];
   const shares = await Promise.all(ss.map(async (s) => {
     const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
-    // mul takes one tag when it starts (its scope's id, which also names its triple); ltz after it
+    // beaverMul takes one tag when it starts (its scope's id, which also names its triple); ltz after it
     const mulTag = s.tag() + 1;
     if (s.me === 2) tags.push(mulTag);
-    await mul(s, xs, xs);
+    await beaverMul(s, xs, xs);
     await ltz(s, xs);
     return xs;
   }));
@@ -122,5 +132,14 @@ describe('hm: no party learns a second share of another party (composition attac
 
   it("leaky control 'no-rerandomize' for edaBits: the comparison attack recovers every element", async () => {
     expect(await attackLtzAndMul('no-rerandomize')).to.equal(1);
+  });
+
+  it("the replicated product's pass shows party 2 nothing of x_0, even beside an un-re-randomized trunc opening", async () => {
+    expect(await attackTruncAndMul(undefined, 'replicated')).to.be.below(0.01);
+    expect(await attackTruncAndMul('no-rerandomize', 'replicated')).to.be.below(0.01);
+  });
+
+  it("leaky control 'no-zero-share' (the product's masks gone too): the attack through the pass recovers every element", async () => {
+    expect(await attackTruncAndMul('no-zero-share', 'replicated')).to.equal(1);
   });
 });

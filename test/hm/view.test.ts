@@ -8,12 +8,14 @@ import { hmViewDistance } from '../helpers/hm-view.js';
  * frequencies whether party 0's input is zero or random. The statistic is the largest
  * two-proportion z over all features and bit positions (48 features × 64 bits): under
  * independence it stays near 3–4.5 (measured); LIMIT = 7 (false alarm about 10^-9). Measured
- * leaks: 'short-mask' z ≈ 116 (Beaver opening, bit 59), 'no-zero-share' z ≈ 53 (x̂, bit 0).
+ * leaks: 'short-mask' z ≈ 116 (the trunc opening, bit 60), 'no-zero-share' z ≈ 53 (x̂, bit 24; measured
+ * with the replicated product, which mul takes in hm).
  * Leaky controls (real variants of the protocol, selectable only by the test option `leak`):
- *   'short-mask'    every random piece keeps 40 bits — the opened e = x − a shows x's top bits;
+ *   'short-mask'    every random piece keeps 40 bits — the opened x + r of the truncation shows
+ *                   the product's top bits;
  *   'no-zero-share' every zero-sharing left out — party 2's trunc mask share is then 0, so its
  *                   trunc opening shows party 1 party 2's product share, which party 1 solves
- *                   for a_0 and so recovers x.
+ *                   for x'_0 (the product's pass is unmasked too) and so recovers x.
  * Both must be caught far above the limit. The third variant, 'no-rerandomize', leaks to party
  * 2, not to party 1: test/hm/share-knowledge.test.ts runs that attack.
  */

@@ -40,6 +40,16 @@ interface Family {
 const FAMILIES: Family[] = [
   { name: 'mul', shapes: [[N], [N], [N]], draw: full, leak: 'fewBits', body: async (s, sec) => mul(s, inp(s, sec, 1, [N]), inp(s, sec, 2, [N])) },
   {
+    // The product must hide any input sharing, not only input()'s: here each party's share IS its
+    // secret (party 0's is zero). hm's replicated product passes x'_1 = x_1 + ρx_1 to party 0,
+    // so without its input zero-sharings party 0 would read party 1's share as it is.
+    name: 'mul (raw shares)', shapes: [[N], [N], [N]], draw: full, leak: 'fewBits',
+    body: async (s, sec) => {
+      const own = (): Ring => (s.me === 0 ? Ring.zeros([N]) : sec(s.me)!);
+      return mul(s, own(), own().scale(3n));
+    },
+  },
+  {
     name: 'matmul', shapes: [[8, 8], [32, 48], [48, 16]], draw: full, leak: 'fewBits',
     body: async (s, sec) => matmul(s, inp(s, sec, 1, [32, 48]), inp(s, sec, 2, [48, 16])),
   },
@@ -104,8 +114,10 @@ describe('privacy: party 0\'s view of the online protocols is independent of the
         expect(v.correlation.z, `correlation at ${v.correlation.where}`).to.be.below(Z_LIMIT);
       });
     }
-    // masked matmul: hm's mask is a pair of seeded row sources (matrixPieces), leaky variant included
-    if (f.name === 'mul' || f.name === 'trunc' || f.name === 'ltz' || f.name === 'masked matmul' || f.name === 'masked rows matmul') {
+    // masked matmul: hm's mask is a pair of seeded row sources (matrixPieces), leaky variant included.
+    // Not mul: hm's mul is the replicated product, which draws no random pieces (only zero-sharings);
+    // test/hm/view.test.ts and share-knowledge.test.ts catch its leaky variant 'no-zero-share'.
+    if (f.name === 'trunc' || f.name === 'ltz' || f.name === 'masked matmul' || f.name === 'masked rows matmul') {
       // ('no-zero-share' leaks through the product's output shares, which one call never opens: test/hm/view.test.ts covers it)
       for (const hl of ['hm:short-mask'] as const) {
         it(`${f.name}: the same check flags hm's own leaky variant ${hl.slice(3)}`, async () => {

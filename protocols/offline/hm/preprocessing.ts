@@ -4,6 +4,8 @@
  * dealer. Secure against one semi-honest party, i.e. while no two parties collude.
  *
  *   item kind          file           rounds per batch  bytes per item (all links together)
+ *   product masks      replicated.ts  0                 0 (three zero-sharings: the replicated
+ *                                                       product of arithmetic/replicated.ts)
  *   element triple     triples.ts     0                 0
  *   bit triple (word)  triples.ts     0                 0
  *   matrix triple      matrix.ts      0                 0
@@ -31,7 +33,7 @@
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
-import { REUSE_WINDOW, checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskUse, type MaskedTriple, type Preprocessing, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
+import { REUSE_WINDOW, checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskUse, type MaskedTriple, type Preprocessing, type ProductMasks, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
 import { ItemStream, type StreamStats } from '../ot/stream.js';
 import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type MaskPieces, type Pieces } from './replicated.js';
 import { bitTriple, elementTriple } from './triples.js';
@@ -140,6 +142,12 @@ export class HmPreprocessing implements Preprocessing {
   async triple(tag: number, shape: Shape): Promise<Triple> {
     if (sizeOf(shape) === 0) return zeros3(shape);
     return elementTriple(this.prgs(tag, `triple/${tag}/${shape.join('x')}`), shape);
+  }
+
+  async productMasks(tag: number, x: Shape, y: Shape, z: Shape): Promise<ProductMasks> {
+    const p = this.prgs(tag, `product/${tag}/${x.join('x')}/${y.join('x')}/${z.join('x')}`);
+    // z's words follow x's and y's on the item's streams, whenever they are drawn.
+    return { replicated: true, x: p.zeroParts(x), y: p.zeroParts(y), z: () => p.zeroParts(z) };
   }
 
   async bitTriple(tag: number, shape: Shape): Promise<Triple> {

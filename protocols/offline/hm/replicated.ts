@@ -17,7 +17,7 @@
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Prg, PrgMatrix } from '../../../src/crypto/prg.js';
-import type { MaskShare } from '../../../src/session/preprocessing.js';
+import type { MaskShare, ZeroShare } from '../../../src/session/preprocessing.js';
 import { Ring, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
 
@@ -102,9 +102,15 @@ export class ItemPrgs {
 
   /** This party's share of a fresh sharing of zero: PRG(k_{i,i+1}) − PRG(k_{i−1,i}) (XOR when `xor`). */
   zero(shape: Shape, xor = false): Ring {
-    const down = this.prev.ring(shape), up = this.next.ring(shape);
-    if (this.leak === 'no-zero-share') return Ring.zeros(shape);
-    return xor ? up.xor(down) : up.sub(down);
+    const { plus, minus } = this.zeroParts(shape);
+    return xor ? plus.xor(minus) : plus.sub(minus);
+  }
+
+  /** zero(shape) before the subtraction: plus = PRG(k_{i,i+1}), minus = PRG(k_{i−1,i}). */
+  zeroParts(shape: Shape): ZeroShare {
+    const minus = this.prev.ring(shape), plus = this.next.ring(shape);
+    if (this.leak === 'no-zero-share') return { plus: Ring.zeros(shape), minus: Ring.zeros(shape) };
+    return { plus, minus };
   }
 
   /** A zero-sharing (XOR when `xor`) that re-randomizes converted shares (convert.ts); the 'no-rerandomize' leak drops it. */
