@@ -20,7 +20,8 @@
  * opened.
  */
 import { ConcordError } from '../../../src/errors.js';
-import { rowsRep, stackRep, xorRep, type RepAnd } from './rep-and.js';
+import { Ring } from '../../../src/ring/ring.js';
+import type { RepAnd } from './rep-and.js';
 import type { Pieces } from './replicated.js';
 
 /** Node `hi` absorbs node `lo` (lo < hi; lo's span ends at hi's start − 1). */
@@ -82,12 +83,13 @@ export function scheduleAnds(levels: readonly (readonly Combine[])[], n: number)
 
 /**
  * Run a schedule on the planes g, p ([n, words] each, row k = position k) and return every
- * node's G (one plane each); nodes the schedule never touches keep g_k.
+ * node's G, as the rows of one [n, words] sharing (row k = node k); nodes the schedule never
+ * touches keep g_k. g and p are consumed: G and P are updated in place, row by row, so a level
+ * costs its two AND operands and the AND's output, not a tensor per node.
  */
-export async function runCarries(and: RepAnd, g: Pieces, p: Pieces, levels: readonly (readonly Combine[])[]): Promise<Pieces[]> {
-  const n = g.mine.shape[0]!;
-  const G = Array.from({ length: n }, (_, k) => rowsRep(g, k, k + 1));
-  const P = Array.from({ length: n }, (_, k) => rowsRep(p, k, k + 1));
+export async function runCarries(and: RepAnd, g: Pieces, p: Pieces, levels: readonly (readonly Combine[])[]): Promise<Pieces> {
+  const [n, words] = g.mine.shape as [number, number];
+  const G = g, P = p;
   const start = Array.from({ length: n }, (_, k) => k);
   for (const level of levels) {
     const his = new Set(level.map(([hi]) => hi));
@@ -96,14 +98,35 @@ export async function runCarries(and: RepAnd, g: Pieces, p: Pieces, levels: read
     }
     const withP = level.filter(([, lo]) => start[lo]! > 0);
     const z = await and.and(
-      stackRep([...level.map(([hi]) => P[hi]!), ...withP.map(([hi]) => P[hi]!)]),
-      stackRep([...level.map(([, lo]) => G[lo]!), ...withP.map(([, lo]) => P[lo]!)]),
+      pickRows([...level.map(([hi]) => [P, hi] as const), ...withP.map(([hi]) => [P, hi] as const)], words),
+      pickRows([...level.map(([, lo]) => [G, lo] as const), ...withP.map(([, lo]) => [P, lo] as const)], words),
     );
+    // His and los of a level are disjoint, so the rows read above are not the rows written here.
     level.forEach(([hi, lo], i) => {
-      G[hi] = xorRep(G[hi]!, rowsRep(z, i, i + 1));
+      for (const side of ['mine', 'other'] as const) {
+        const row = rowView(G[side], hi, words);
+        Ring.combine('xor', [row, rowView(z[side], i, words)], row);
+      }
       start[hi] = start[lo]!;
     });
-    withP.forEach(([hi], i) => { P[hi] = rowsRep(z, level.length + i, level.length + i + 1); });
+    withP.forEach(([hi], i) => {
+      for (const side of ['mine', 'other'] as const) P[side].data.set(rowView(z[side], level.length + i, words).data, hi * words);
+    });
   }
   return G;
+}
+
+/** Row k of a [rows, words] tensor as a view (no copy). */
+function rowView(x: Ring, k: number, words: number): Ring {
+  return new Ring([1, words], x.data.subarray(k * words, (k + 1) * words));
+}
+
+/** The listed rows of the listed sharings, stacked into one new [picks, words] sharing. */
+function pickRows(picks: readonly (readonly [Pieces, number])[], words: number): Pieces {
+  const mine = new Ring([picks.length, words]), other = new Ring([picks.length, words]);
+  picks.forEach(([x, k], i) => {
+    mine.data.set(x.mine.data.subarray(k * words, (k + 1) * words), i * words);
+    other.data.set(x.other.data.subarray(k * words, (k + 1) * words), i * words);
+  });
+  return { mine, other };
 }

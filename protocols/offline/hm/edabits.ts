@@ -48,7 +48,8 @@ export async function edaBits(s: Session, p: ItemPrgs, count: number, bits: numb
     const and = new RepAnd(s, p, tag, kind);
     const g = await and.and(u, y);
     const G = await runCarries(and, g, rowsRep(prop, 0, n), allCarries(n));
-    const carries = stackRep([xorRep(G[0]!, G[0]!), ...G]); // c_0 = 0, c_k = G_{k−1}
+    const first = rowsRep(G, 0, 1);
+    const carries = stackRep([xorRep(first, first), G]); // c_0 = 0, c_k = G_{k−1}
     sum = xorRep(prop, carries);
   }
   return { arith: maskShare(s.me, w).add(p.rerandomizer([count])), bin: planesToWords(sum.mine, count).xor(p.rerandomizer([count], true)) };

@@ -58,7 +58,8 @@ export async function truncPairs(s: Session, p: ItemPrgs, count: number, f: numb
   const and = new RepAnd(s, p, tag, kind);
   const g = await and.and(u, y);
   const G = await runCarries(and, g, rowsRep(prop, 0, 63), twoCarries(f, 63));
-  const intoF = f === 0 ? xorRep(G[0]!, G[0]!) : G[f - 1]!, into63 = G[62]!; // no carry into bit 0
+  const into63 = rowsRep(G, 62, 63);
+  const intoF = f === 0 ? xorRep(into63, into63) : rowsRep(G, f - 1, f); // no carry into bit 0
   const bitsRep = stackRep([intoF, into63, xorRep(into63, rowsRep(prop, 63, 64))]);
   const bits = await rowsToArith(s, p, { mine: fromPlanes(bitsRep.mine, count), other: fromPlanes(bitsRep.other, count) }, truncWidths(f), tag, kind);
   const share = maskShare(s.me, w); // party 2 knows party 1's y: the zero-sharing below hides it
