@@ -65,10 +65,22 @@ const VARIANTS = [
     correct: { tests: ['test/arithmetic.test.js'], grep: 'hm prep\\) (mul matches|matmul \\(and)' },
   },
   {
+    name: 'hm replicated AND without its input zero-sharings (each party passes its XOR shares as they are)',
+    patches: [{ file: 'protocols/binary/and.js', find: 'const [mx, my] = [item.x, item.y].map((m) => m.plus.xor(m.minus));', replace: 'const [mx, my] = [item.x, item.y].map((m) => m.minus.xor(m.minus));' }],
+    tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*and \\(raw shares\\) \\(hm\\): no bit',
+    correct: { tests: ['test/compare.test.js'], grep: 'replicated AND' },
+  },
+  {
     name: 'hm replicated product without its output zero-sharing ρz (an opened product shows the next party\'s cross terms)',
     patches: [{ file: 'protocols/arithmetic/replicated-product.js', find: 'return Ring.replicated(z.plus, z.minus, xi, yi, xn, yn);', replace: 'return Ring.replicated(z.minus, z.minus, xi, yi, xn, yn);' }],
     tests: ['test/hm/view.test.js'], grep: 'the real protocol',
     correct: { tests: ['test/arithmetic.test.js'], grep: 'hm prep\\) mul matches' },
+  },
+  {
+    name: 'hm replicated AND without its output zero-sharing ρz (an opened AND shows the next party\'s cross terms)',
+    patches: [{ file: 'protocols/binary/and.js', find: 'z = Ring.beaver(rz.plus.xor(rz.minus), xi, yi.xor(yn), xn, yi, \'xor\');', replace: 'z = Ring.beaver(rz.minus.xor(rz.minus), xi, yi.xor(yn), xn, yi, \'xor\');' }],
+    tests: ['test/hm/view.test.js'], grep: 'the real protocol',
+    correct: { tests: ['test/compare.test.js'], grep: 'replicated AND' },
   },
   {
     name: 'ot matrix masks with 24 random bits (each party\'s seeded A_i << 40: E = X − A shows X\'s low 40 bits)',

@@ -20,6 +20,7 @@ import { softmax } from '../protocols/nonlinear/softmax.js';
 import { andMany } from '../protocols/binary/and.js';
 import { isConcordError } from '../src/errors.js';
 import { runParties, testSeed } from './helpers/parties.js';
+import { createHmPreprocessing } from '../protocols/offline/hm/preprocessing.js';
 import type { Session } from '../src/session/session.js';
 
 const EDGES = [0n, 1n, -1n, 1n << 62n, -(1n << 62n), 1n << 63n, (1n << 63n) - 1n, -(1n << 63n) + 1n, 2n, -2n];
@@ -91,6 +92,64 @@ describe('binary sharing', () => {
     const bits = new Prg(testSeed('b2a').subarray(0, 16)).ring([64]).bit(5);
     const out = await runParties(3, async (s) => open(s, await b2a(s, s.me === 1 ? bits : Ring.zeros(bits.shape))));
     for (const o of out) expect(o.equals(bits)).to.equal(true);
+  });
+});
+
+describe('binary ANDs and comparisons in hm (the replicated AND)', () => {
+  const hm = { sessionPrep: (s: Session) => createHmPreprocessing(s, { prefetch: false }) };
+  it('AND matches plaintext on edge and random words, 16·words to the previous party only, 1 round', async () => {
+    const prg = new Prg(testSeed('hm-and').subarray(0, 16));
+    const x = Ring.concat([Ring.from(EDGES), prg.ring([300])]), y = Ring.concat([Ring.from(EDGES).not(), prg.ring([300])]);
+    const out = await runParties(3, async (s) => {
+      const xs = s.me === 0 ? x : Ring.zeros(x.shape);
+      const ys = s.me === 2 ? y : Ring.zeros(y.shape);
+      const before = s.stats();
+      const z = await and(s, xs, ys);
+      const after = s.stats();
+      return { z: await openBinary(s, z), rounds: after.rounds - before.rounds, perPeer: after.perPeer.map((p, i) => p.bytesSent - before.perPeer[i]!.bytesSent) };
+    }, hm);
+    out.forEach((o, me) => {
+      expect(o.z.equals(x.and(y))).to.equal(true);
+      expect(o.rounds).to.equal(1);
+      expect(o.perPeer[(me + 2) % 3], `party ${me} → previous`).to.equal(16 * x.size);
+      expect(o.perPeer[(me + 1) % 3], `party ${me} → next`).to.equal(0);
+    });
+  });
+  for (const k of [63, 20]) {
+    it(`ltz (k=${k}) matches the sign bit; rounds as documented; the carry tree's bytes to the previous party only`, async () => {
+      const all = values(`hm-ltz${k}`, 200);
+      const x = k === 63 ? all : Ring.from(all.toSigned().map((v) => ((v % (1n << 20n)) + (1n << 20n)) % (1n << 21n) - (1n << 20n)));
+      const res = await runParties(3, async (s) => {
+        const xs = input(s, 0, x.shape, s.me === 0 ? x : undefined);
+        await ltz(s, Ring.zeros(x.shape), k); // the first call cuts the items' first batches
+        const before = s.stats();
+        const y = await ltz(s, xs, k);
+        const after = s.stats();
+        return { out: await open(s, y), rounds: after.rounds - before.rounds, perPeer: after.perPeer.map((p, i) => p.bytesSent - before.perPeer[i]!.bytesSent) };
+      }, { sessionPrep: (s: Session) => createHmPreprocessing(s, { prefetch: false, firstBatch: 4096 }) });
+      const cost = ltzCost(3, x.size, k);
+      res.forEach((r, me) => {
+        expect(r.out.equals(x.shr(63))).to.equal(true);
+        expect(r.rounds).to.equal(cost.rounds);
+        expect(r.perPeer[(me + 2) % 3], `party ${me} → previous`).to.equal(cost.bytesPerPeer);
+        expect(r.perPeer[(me + 1) % 3], `party ${me} → next`).to.equal(cost.bytesPerPeer - cost.andBytes);
+      });
+    });
+  }
+  it('relu and a2b match plaintext (edges and random values)', async () => {
+    const x = values('hm-relu', 100);
+    const keep = x.toSigned().filter((v) => v !== -(1n << 63n));
+    const xs = Ring.from(keep);
+    const out = await runParties(3, async (s) => {
+      const sh = input(s, 0, xs.shape, s.me === 0 ? xs : undefined);
+      const { y } = await relu(s, sh);
+      return { y: await open(s, y), b: await openBinary(s, await a2b(s, sh)) };
+    }, hm);
+    const want = Ring.from(keep.map((v) => (v > 0n ? v : 0n)));
+    for (const o of out) {
+      expect(o.y.equals(want)).to.equal(true);
+      expect(o.b.equals(xs)).to.equal(true);
+    }
   });
 });
 

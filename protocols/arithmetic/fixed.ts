@@ -3,7 +3,6 @@ import { assertSameShape } from '../../src/ring/ring.js';
 import type { MaskedTriple, ProductPrep, StagedTruncPair } from '../../src/session/preprocessing.js';
 import { FRAC_BITS } from '../../src/ring/fixed.js';
 import type { Chain } from '../core/chain.js';
-import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
 import type { Scope } from '../core/scope.js';
 import { mulStep, triplePrep } from './mul.js';

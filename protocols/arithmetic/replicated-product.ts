@@ -1,5 +1,5 @@
 import { Ring } from '../../src/ring/ring.js';
-import type { ProductMasks, ZeroShare } from '../../src/session/preprocessing.js';
+import type { ProductMasks } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 import { beaverCombine, elementwise, type Product } from './beaver.js';
 

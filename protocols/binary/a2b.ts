@@ -1,10 +1,8 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Scope } from '../core/scope.js';
 import { Ring } from '../../src/ring/ring.js';
-import { andStep } from './and.js';
-import type { Triple } from '../../src/session/preprocessing.js';
+import { andPrep, andStep, type AndPrep } from './and.js';
 import type { Chain } from '../core/chain.js';
-import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
 
 /**
@@ -60,9 +58,9 @@ export function a2bCost(n: number, bits = 64): { rounds: number; bytesPerPeerPer
 }
 
 /** Request the bit triples of the carry-save layers for n numbers of `len` words (one batch). */
-export function csaPrep(s: Scope, len: number): Promise<Triple>[] {
-  const out: Promise<Triple>[] = [];
-  for (let k = s.n; k > 2; k = 2 * Math.floor(k / 3) + (k % 3)) out.push(prefetch(s.prep.bitTriple(s.tag(), [Math.floor(k / 3) * len])));
+export function csaPrep(s: Scope, len: number): Promise<AndPrep>[] {
+  const out: Promise<AndPrep>[] = [];
+  for (let k = s.n; k > 2; k = 2 * Math.floor(k / 3) + (k % 3)) out.push(andPrep(s, Math.floor(k / 3) * len));
   return out;
 }
 
@@ -71,7 +69,7 @@ export function csaPrep(s: Scope, len: number): Promise<Triple>[] {
  * A null entry is a share known to be zero (party i holds nothing of party j's number), which
  * saves the XORs with it; callers treat null as zeros.
  */
-export async function* reduceToTwoStep(s: Scope, x: Ring, pre: Promise<Triple>[]): Chain<[Ring | null, Ring | null]> {
+export async function* reduceToTwoStep(s: Scope, x: Ring, pre: Promise<AndPrep>[]): Chain<[Ring | null, Ring | null]> {
   const flat = x.reshape([x.size]);
   let nums: (Ring | null)[] = Array.from({ length: s.n }, (_, i) => (i === s.me ? flat : null));
   for (let layer = 0; nums.length > 2; layer++) nums = yield* csaLayer(s, nums, pre[layer]!, flat.size);
@@ -88,9 +86,9 @@ async function* carries(s: Scope, x: Ring, levels: number): Chain<{ p: Ring; g: 
   const len = x.size;
   // Every bit triple of the whole circuit is requested up front, in one batch.
   const csa = csaPrep(s, len);
-  const kogge: Promise<Triple>[] = [];
-  if (levels > 0) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [len])));
-  for (let l = 0; l < levels; l++) kogge.push(prefetch(s.prep.bitTriple(s.tag(), [(l === levels - 1 ? 1 : 2) * len])));
+  const kogge: Promise<AndPrep>[] = [];
+  if (levels > 0) kogge.push(andPrep(s, len));
+  for (let l = 0; l < levels; l++) kogge.push(andPrep(s, (l === levels - 1 ? 1 : 2) * len));
   const [az, bz] = yield* reduceToTwoStep(s, x, csa);
   const a = az ?? Ring.zeros([len]);
   const b = bz ?? Ring.zeros([len]);
@@ -113,7 +111,7 @@ async function* carries(s: Scope, x: Ring, levels: number): Chain<{ p: Ring; g: 
 }
 
 /** One Wallace layer: every group of three numbers becomes sum and shifted carry; one AND round. */
-async function* csaLayer(s: Scope, nums: (Ring | null)[], pre: Promise<Triple>, len: number): Chain<(Ring | null)[]> {
+async function* csaLayer(s: Scope, nums: (Ring | null)[], pre: Promise<AndPrep>, len: number): Chain<(Ring | null)[]> {
   const groups = Math.floor(nums.length / 3);
   const ls: (Ring | null)[] = [];
   const rs: (Ring | null)[] = [];

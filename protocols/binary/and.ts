@@ -1,20 +1,25 @@
 import { ConcordError } from '../../src/errors.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
-import type { Triple } from '../../src/session/preprocessing.js';
+import type { ProductMasks, Triple } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
+import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
 import type { Scope } from '../core/scope.js';
 
 /**
- * Bitwise AND of XOR-shared 64-bit words with bitwise Beaver triples. [Beaver91; GMW87]
- * With a bit triple (a, b, c = a ∧ b) per word: open d = x ⊕ a and e = y ⊕ b together, then
- * [z] = [c] ⊕ (d ∧ [b]) ⊕ (e ∧ [a]) ⊕ (d ∧ e) (the public term XORed in by party 0).
- * Each word op computes 64 independent bit-ANDs.
- * Rounds: 1 for any number of pairs (all pairs batched into one triple and one opening).
- * Bytes to each peer: 16·Σ sizes. Semi-honest; consumes Σ sizes word triples.
- * `pre`: a bit triple of Σ sizes words requested earlier (see prefetch).
+ * Bitwise AND of XOR-shared 64-bit words. Each word op computes 64 independent bit-ANDs.
+ *  - Beaver with bit triples [Beaver91; GMW87] (dealer, ot): with (a, b, c = a ∧ b) per word,
+ *    open d = x ⊕ a and e = y ⊕ b together, then [z] = [c] ⊕ (d ∧ [b]) ⊕ (e ∧ [a]) ⊕ (d ∧ e)
+ *    (the public term XORed in by party 0). Bytes to each peer: 16·Σ sizes.
+ *  - Replicated (hm) [AFLNO16 §2.2; ABY3 §5.3]: x' = x ⊕ ρx and y' = y ⊕ ρy (XOR zero-sharings)
+ *    passed to the previous party, then z_i = x'_i∧(y'_i ⊕ y'_{i+1}) ⊕ x'_{i+1}∧y'_i ⊕ ρz_i —
+ *    the arithmetic replicated product (arithmetic/replicated-product.ts) over GF(2)^64. Bytes:
+ *    16·Σ sizes to the previous party only, and no bit triple.
+ * Rounds: 1 for any number of pairs (all pairs batched into one item and one round).
+ * Semi-honest; consumes Σ sizes words of the item. `pre`: the item of Σ sizes words requested
+ * earlier (andPrep).
  */
-export async function* andStep(s: Scope, xs: (Ring | null)[], ys: (Ring | null)[], pre?: Promise<Triple>): Chain<Ring[]> {
+export async function* andStep(s: Scope, xs: (Ring | null)[], ys: (Ring | null)[], pre?: Promise<AndPrep>): Chain<Ring[]> {
   if (xs.length !== ys.length) throw new ConcordError('E_INTERNAL', `and: ${xs.length} left operands for ${ys.length} right operands`);
   // null operands are zero shares (see a2b.ts); every pair needs at least one tensor for its shape.
   const shapes = xs.map((x, i) => {
@@ -26,17 +31,40 @@ export async function* andStep(s: Scope, xs: (Ring | null)[], ys: (Ring | null)[
   });
   const sizes = shapes.map((sh) => sh.reduce((p, d) => p * d, 1));
   const total = sizes.reduce((acc, n) => acc + n, 0);
-  const { a, b, c } = await (pre ?? s.prep.bitTriple(s.tag(), [total]));
-  const { xor } = yield { xor: [masked(xs, sizes, total, a), masked(ys, sizes, total, b)] };
-  const [d, e] = xor as [Ring, Ring];
-  // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e), with d ∧ (b ⊕ e) folding the public term for party 0.
-  const z = Ring.beaver(c, d, s.me === 0 ? b.xor(e) : b, e, a, 'xor');
+  const item = await (pre ?? andPrep(s, total));
+  let z: Ring;
+  if ('replicated' in item) {
+    const [mx, my] = [item.x, item.y].map((m) => m.plus.xor(m.minus)) as [Ring, Ring];
+    const [xi, yi] = [masked(xs, sizes, total, mx), masked(ys, sizes, total, my)];
+    const { pass } = yield { pass: [xi, yi] };
+    const [xn, yn] = pass as [Ring, Ring];
+    const rz = item.z();
+    z = Ring.beaver(rz.plus.xor(rz.minus), xi, yi.xor(yn), xn, yi, 'xor');
+  } else {
+    const { a, b, c } = item;
+    const { xor } = yield { xor: [masked(xs, sizes, total, a), masked(ys, sizes, total, b)] };
+    const [d, e] = xor as [Ring, Ring];
+    // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e), with d ∧ (b ⊕ e) folding the public term for party 0.
+    z = Ring.beaver(c, d, s.me === 0 ? b.xor(e) : b, e, a, 'xor');
+  }
   let off = 0;
   return shapes.map((sh, i) => {
     const part = new Ring(sh, z.data.subarray(off, off + sizes[i]!));
     off += sizes[i]!;
     return part;
   });
+}
+
+/** What an AND of `words` words consumes: a bit triple, or (hm) the replicated AND's XOR zero-sharings. */
+export type AndPrep = Triple | ProductMasks;
+
+/**
+ * Request the item of an AND over `words` words now: the replicated AND's masks where the mode
+ * has them (Preprocessing.productMasks, read as XOR zero-sharings plus ⊕ minus), else a bit triple.
+ */
+export function andPrep(s: Scope, words: number): Promise<AndPrep> {
+  const tag = s.tag();
+  return prefetch<AndPrep>(s.prep.productMasks ? s.prep.productMasks(tag, [words], [words], [words]) : s.prep.bitTriple(tag, [words]));
 }
 
 /** Bitwise AND of many pairs in one round (see andStep). */

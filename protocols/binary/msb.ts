@@ -1,9 +1,9 @@
 import { ConcordError } from '../../src/errors.js';
 import type { Scope } from '../core/scope.js';
 import { Ring } from '../../src/ring/ring.js';
-import type { EdaBits, Triple } from '../../src/session/preprocessing.js';
+import type { EdaBits } from '../../src/session/preprocessing.js';
 import { addPublicScalar } from '../arithmetic/linear.js';
-import { andStep } from './and.js';
+import { andPrep, andStep, type AndPrep } from './and.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
 import { runner } from '../core/run.js';
@@ -60,7 +60,7 @@ function widths(len: number): number[] {
 export interface MsbPrep {
   k: number;
   eda: Promise<EdaBits>;
-  tree: Promise<Triple>[];
+  tree: Promise<AndPrep>[];
 }
 
 /** Request the edaBits and every bit triple of an msb over `len` elements now. */
@@ -68,9 +68,9 @@ export function msbPrep(s: Scope, len: number, k = 63): MsbPrep {
   checkBound(k);
   const w = widths(len);
   const eda = prefetch(s.prep.edaBits(s.tag(), [len], k + 1));
-  const tree: Promise<Triple>[] = [];
+  const tree: Promise<AndPrep>[] = [];
   folds(k).forEach((f, i) => {
-    if (f.tree) tree.push(prefetch(s.prep.bitTriple(s.tag(), [(i < 5 ? 2 : 1) * w[i + 1]!])));
+    if (f.tree) tree.push(andPrep(s, (i < 5 ? 2 : 1) * w[i + 1]!));
   });
   return { k, eda, tree };
 }
@@ -127,12 +127,16 @@ export async function* msbStep(s: Scope, x: Ring, pre: MsbPrep = msbPrep(s, x.si
   return Ring.combine('xor', parts, g).andScalar(1n).reshape(x.shape);
 }
 
-/** Documented cost of msb over `len` elements with bound 2^k: rounds and bytes sent to each peer (any n). */
-export function msbCost(_n: number, len: number, k = 63): { rounds: number; bytesPerPeer: number } {
+/**
+ * Documented cost of msb over `len` elements with bound 2^k: rounds and bytes sent to each peer
+ * (any n). `andBytes` is the carry tree's part of bytesPerPeer: in hm (the replicated AND,
+ * and.ts) it goes to the previous party only, so a party sends bytesPerPeer − andBytes to the next.
+ */
+export function msbCost(_n: number, len: number, k = 63): { rounds: number; bytesPerPeer: number; andBytes: number } {
   const w = widths(len);
-  let words = len;
+  let ands = 0;
   folds(k).forEach((f, i) => {
-    if (f.tree) words += 2 * (i < 5 ? 2 : 1) * w[i + 1]!;
+    if (f.tree) ands += 2 * (i < 5 ? 2 : 1) * w[i + 1]!;
   });
-  return { rounds: 1 + treeLevels(k), bytesPerPeer: 8 * words };
+  return { rounds: 1 + treeLevels(k), bytesPerPeer: 8 * (len + ands), andBytes: 8 * ands };
 }

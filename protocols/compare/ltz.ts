@@ -24,8 +24,8 @@ export async function* ltzStep(s: Scope, x: Ring, k = 63): Chain<Ring> {
   return yield* b2aStep(s, yield* msbStep(s, x, msbPrep(s, x.size, k)), r);
 }
 
-/** Documented cost of ltz over `len` elements with bound 2^k: rounds and bytes sent to each peer. */
-export function ltzCost(n: number, len: number, k = 63): { rounds: number; bytesPerPeer: number } {
+/** Documented cost of ltz over `len` elements with bound 2^k: rounds and bytes sent to each peer (andBytes as msbCost's). */
+export function ltzCost(n: number, len: number, k = 63): { rounds: number; bytesPerPeer: number; andBytes: number } {
   const c = msbCost(n, len, k);
-  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * packedWords(len) };
+  return { rounds: c.rounds + 1, bytesPerPeer: c.bytesPerPeer + 8 * packedWords(len), andBytes: c.andBytes };
 }

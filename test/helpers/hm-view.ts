@@ -10,6 +10,8 @@ import { input } from '../../protocols/arithmetic/input.js';
 import { mul } from '../../protocols/arithmetic/mul.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { open } from '../../protocols/arithmetic/open.js';
+import { and } from '../../protocols/binary/and.js';
+import { openBinary } from '../../protocols/binary/open.js';
 
 /**
  * View of party 1 in hm preprocessing plus an online protocol (test/hm/view.test.ts; reusable by
@@ -17,7 +19,7 @@ import { open } from '../../protocols/arithmetic/open.js';
  *
  * Protocol: party 0 inputs x, party 1 inputs y, party 2 inputs v; z = mul(x, y); t = trunc(z)
  * (one batch of truncation pairs: hm's AND layers and its conversion message); mul(t, v); then
- * party 1 inputs w = 0 and u = mul(x, w) is opened. All
+ * party 1 inputs w = 0 and u = mul(x, w) is opened; then the same with XOR shares and and(). All
  * randomness is fresh per run (pair keys from the OS). Party 1's view = every tensor it receives
  * (by peer, tag, kind; byte messages as 64-bit words), every value it can open from those and
  * its own sent shares (sum and XOR), its pieces of every item, and what a curious party 1
@@ -30,7 +32,9 @@ import { open } from '../../protocols/arithmetic/open.js';
  *   x̂': the same through a product u = x·w with party 1's w = 0, opened (a declared output
  *      that shows nothing of x): party 2's share u_2 solved with w'_0 = −w'_1 − w'_2 gives x·w'_2
  *      — exact wherever w'_2 is odd if the product's output zero-sharing ρz is left out.
- * With the real protocol both are noise (x'_2, y'_0, z_2 and u_2 carry the zero-sharings' masks). (Whether the converted shares are re-randomized is not
+ *   x̂'': the same over bits through the replicated AND of XOR shares of x and of w = 0, opened:
+ *      party 2's share gives x∧w'_2 if the AND's output zero-sharing is left out.
+ * With the real protocol all three are noise (x'_2, y'_0, z_2, u_2 and v_2 carry the zero-sharings' masks). (Whether the converted shares are re-randomized is not
  * visible to party 1 here; test/hm/share-knowledge.test.ts shows what party 2 gains without.)
  */
 
@@ -115,9 +119,16 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
     const ws = input(s, 1, [N], s.me === 1 ? Ring.zeros([N]) : undefined);
     const next = s.tag();
     if (s.me === 1) tags.push(next + 1, next + 2);
-    return open(s, await mul(s, xs, ws));
+    await open(s, await mul(s, xs, ws));
+    // the same over bits: XOR shares of x (party 0) and of w = 0 (party 1), v = x ∧ w opened
+    const tx = s.tag(), tw = s.tag();
+    const xb = s.me === 0 ? x.xor(s.pairPrg(1, tx).ring([N])).xor(s.pairPrg(2, tx).ring([N])) : s.pairPrg(0, tx).ring([N]);
+    const wb = s.me === 1 ? s.pairPrg(0, tw).ring([N]).xor(s.pairPrg(2, tw).ring([N])) : s.pairPrg(1, tw).ring([N]);
+    const last = s.tag();
+    if (s.me === 1) tags.push(last + 1, last + 2);
+    return openBinary(s, await and(s, xb, wb));
   }));
-  const [yTag, mulTag, truncTag, uTag, openTag] = tags as [number, number, number, number, number];
+  const [yTag, mulTag, truncTag, uTag, openTag, andTag, openBTag] = tags as [number, number, number, number, number, number, number];
   // values party 1 can open: its own share plus what it received, as sums and as XORs
   for (const [k, own] of sent) {
     const rs = received.get(k) ?? [];
@@ -139,6 +150,11 @@ export async function viewOfParty1(x: Ring, leak?: HmLeak): Promise<View> {
   const [xu2, wu2, xu1, wu1] = [pu.slice(0, N), pu.slice(N, 2 * N), mine.slice(0, N), mine.slice(N, 2 * N)];
   const u2 = view.get(`recv/2/${openTag}/ls0`)!;
   view.set('curious/x-from-opened-product', u2.add(xu2.mul(wu1)).add(xu1.mul(wu2)).add(xu2.mul(wu2)).mul(inverse(wu2)));
+  // ... and over bits: v_2 = x'_2∧(w'_2 ⊕ w'_0) ⊕ x'_0∧w'_2 with w'_0 = w'_1 ⊕ w'_2 gives x∧w'_2
+  const pb = view.get(`recv/2/${andTag}/ls0p`)!, mb = sent.get(`${andTag}/ls0p`)!;
+  const [xb2, wb2, xb1, wb1] = [pb.slice(0, N), pb.slice(N, 2 * N), mb.slice(0, N), mb.slice(N, 2 * N)];
+  const v2 = view.get(`recv/2/${openBTag}/ls0`)!;
+  view.set('curious/x-from-opened-and', v2.xor(xb2.and(wb1)).xor(xb1.xor(xb2).and(wb2)));
   await Promise.all(ss.map((s) => s.close()));
   return view;
 }

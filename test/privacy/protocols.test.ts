@@ -7,6 +7,7 @@ import { matmul } from '../../protocols/arithmetic/matmul.js';
 import { maskOperand, maskRows, matmulMasked, matmulMaskedRows } from '../../protocols/arithmetic/masked.js';
 import { trunc } from '../../protocols/arithmetic/trunc.js';
 import { a2b } from '../../protocols/binary/a2b.js';
+import { and } from '../../protocols/binary/and.js';
 import { b2a } from '../../protocols/binary/b2a.js';
 import { ltz } from '../../protocols/compare/ltz.js';
 import { sigmoid } from '../../protocols/nonlinear/sigmoid.js';
@@ -47,6 +48,14 @@ const FAMILIES: Family[] = [
     body: async (s, sec) => {
       const own = (): Ring => (s.me === 0 ? Ring.zeros([N]) : sec(s.me)!);
       return mul(s, own(), own().scale(3n));
+    },
+  },
+  {
+    // The same for the bitwise AND (XOR shares): hm's replicated AND passes x'_1 = x_1 ⊕ ρx_1.
+    name: 'and (raw shares)', shapes: [[N], [N], [N]], draw: full, leak: 'fewBits',
+    body: async (s, sec) => {
+      const own = (): Ring => (s.me === 0 ? Ring.zeros([N]) : sec(s.me)!);
+      return and(s, own(), own().shl(3));
     },
   },
   {
