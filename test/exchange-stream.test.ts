@@ -152,4 +152,59 @@ describe('streamed openings (protocols/core/exchange.ts)', function () {
     expect(isConcordError(aliceFailure), String(aliceFailure)).to.equal(true);
     await Promise.all(ss.map((s) => s.close()));
   });
+  describe('replicated passes (Opening.pass, three parties)', () => {
+    const passAll = (s: Session, pass: Ring[], add: Ring[] = []): Promise<Opened> =>
+      run(s, async function* (): Chain<Opened> {
+        return yield { add, xor: [], pass };
+      });
+    // Shapes around the window size: the first and last windows straddle tensors.
+    const shapes = [[CHUNK_WORDS - 3], [5], [2, CHUNK_WORDS / 2 + 9], [1]];
+
+    for (const where of ['memory', 'mesh'] as const) {
+      it(`each party gets the next party's tensors in place, windows and all, beside an opening in the same round (${where})`, async () => {
+        const ss = where === 'memory' ? memorySessions(3, { seed: 'pass' }) : await wsSessions(3, 'pass-ws');
+        const p = new Prg(testSeed('pass-data').subarray(0, 16));
+        const mine = ss.map(() => shapes.map((sh) => p.ring(sh)));
+        const opening = ss.map(() => p.ring([7]));
+        const before = ss.map((s) => s.stats());
+        const got = await Promise.all(ss.map((s, i) => passAll(s, mine[i]!, [opening[i]!])));
+        got.forEach((o, i) => {
+          const next = (i + 1) % 3;
+          expect(o.pass!.map((r) => r.shape)).to.deep.equal(shapes);
+          o.pass!.forEach((r, k) => expect(r.equals(mine[next]![k]!), `party ${i}, tensor ${k}`).to.equal(true));
+          expect(o.add[0]!.equals(opening[0]!.add(opening[1]!).add(opening[2]!))).to.equal(true);
+          const after = ss[i]!.stats();
+          const words = shapes.reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0);
+          expect(after.perPeer[(i + 2) % 3]!.bytesSent - before[i]!.perPeer[(i + 2) % 3]!.bytesSent).to.be.at.least(8 * (words + 7));
+          expect(after.rounds - before[i]!.rounds).to.equal(1);
+        });
+        await Promise.all(ss.map((s) => s.close()));
+      });
+    }
+
+    for (const len of [10, CHUNK_WORDS + 10]) {
+      it(`a party passing another length (${len > CHUNK_WORDS ? 'streamed' : 'one message'}) fails every session with E_FRAME, not a timeout`, async () => {
+        const ss = memorySessions(3, { seed: `pass-len-${len}`, timeoutMs: 5000 });
+        const failures = ss.map((s) => new Promise<ConcordError>((resolve) => s.onFailure(resolve)));
+        const t0 = Date.now();
+        // Party 1 passes one word more: party 0 (its receiver) and party 1 (which expects that
+        // length from party 2) fail the round; party 2's round was consistent, its session is
+        // aborted by theirs.
+        const res = await Promise.allSettled(ss.map((s, i) => passAll(s, [new Ring([i === 1 ? len + 1 : len])])));
+        for (const i of [0, 1]) {
+          expect(res[i]!.status, `party ${i}`).to.equal('rejected');
+          const e = (res[i] as PromiseRejectedResult).reason as ConcordError;
+          expect(isConcordError(e), String(e)).to.equal(true);
+          expect(['E_FRAME', 'E_ABORTED']).to.include(e.code);
+        }
+        const all = await Promise.race([Promise.all(failures), new Promise<undefined>((r) => setTimeout(r, 3000))]);
+        expect(all, 'every session reports a failure').to.not.equal(undefined);
+        for (const e of all!) expect(isConcordError(e), String(e)).to.equal(true);
+        const frame = [0, 1].map((i) => (res[i] as PromiseRejectedResult).reason as ConcordError).find((e) => e.code === 'E_FRAME');
+        expect(frame?.message).to.match(/party p1 sent \d+ words for .*round ls0p/);
+        expect(Date.now() - t0).to.be.lessThan(3000);
+        await Promise.all(ss.map((s) => s.close()));
+      });
+    }
+  });
 });
