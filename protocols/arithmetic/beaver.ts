@@ -15,9 +15,10 @@ import type { Chain } from '../core/chain.js';
  * 8·(|x| + |y|) — for matrices O(n·k + k·m), not O(n·k·m). Security: semi-honest; e and f are
  * x and y masked by uniform a and b, each triple used once. Input range: any ring elements
  * (ring product; fixed-point callers truncate after, arithmetic/fixed.ts).
- * Served from here: mul (element-wise), matmul (all transposes), the masked matmul (e opened
- * once for many products, masked.ts), b2aMul (binary/b2a.ts) and the fixed-point products of
- * nonlinear/.
+ * Served from here: mul (element-wise) and matmul (all transposes) in the modes without an
+ * honest majority (product.ts; hm takes replicated-product.ts instead), the masked matmul (e
+ * opened once for many products, masked.ts), b2aMul (binary/b2a.ts) and the fixed-point
+ * products of nonlinear/.
  */
 
 /** A bilinear product of two tensors (l∘r). */
