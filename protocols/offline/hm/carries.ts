@@ -84,12 +84,14 @@ export function scheduleAnds(levels: readonly (readonly Combine[])[], n: number)
 /**
  * Run a schedule on the planes g, p ([n, words] each, row k = position k) and return every
  * node's G, as the rows of one [n, words] sharing (row k = node k); nodes the schedule never
- * touches keep g_k. g and p are consumed: G and P are updated in place, row by row, so a level
- * costs its two AND operands and the AND's output, not a tensor per node.
+ * touches keep g_k. G and P are updated in place, row by row, so a level costs its two AND
+ * operands and the AND's output, not a tensor per node: p and g.other are consumed, g.mine is
+ * copied first (it is what this party sent in g's AND round, and a link under backpressure may
+ * still hold it unencrypted, src/net/link.ts).
  */
 export async function runCarries(and: RepAnd, g: Pieces, p: Pieces, levels: readonly (readonly Combine[])[]): Promise<Pieces> {
   const [n, words] = g.mine.shape as [number, number];
-  const G = g, P = p;
+  const G = { mine: g.mine.clone(), other: g.other }, P = p;
   const start = Array.from({ length: n }, (_, k) => k);
   for (const level of levels) {
     const his = new Set(level.map(([hi]) => hi));
