@@ -121,7 +121,7 @@ class LeakyPrep implements Preprocessing {
 }
 
 /** n in-memory sessions in `mode`, every key and seed fresh (random label). */
-function freshSessions(mode: Mode, n: number, leak: Leak): Session[] {
+export function freshSessions(mode: Mode, n: number, leak: Leak): Session[] {
   const label = `privacy/${randomUUID()}`;
   let ss: Session[];
   if (mode === 'dealer') {
