@@ -13,6 +13,31 @@ import { a2b } from '../protocols/binary/a2b.js';
 import { b2a } from '../protocols/binary/b2a.js';
 import { sigmoid } from '../protocols/nonlinear/sigmoid.js';
 import { freshSessions, MODES } from './privacy/harness.js';
+import { fileURLToPath } from 'node:url';
+import { readCsv, selectRows } from '../src/ml/csv.js';
+import { shardSizes } from '../src/ml/partition.js';
+import { trainSecure } from '../src/ml/train.js';
+import { secureOps } from '../src/ml/nonlinear.js';
+
+const DATA = fileURLToPath(new URL('../../parties/data/', import.meta.url));
+
+/** Spy on everything the sessions send: [the sent object, a copy made at send time, where]. */
+function keepSent(ss: Session[]): [Ring | Uint8Array, Ring | Uint8Array, string][] {
+  const sent: [Ring | Uint8Array, Ring | Uint8Array, string][] = [];
+  ss.forEach((s, i) => {
+    onSend(s, (r, peer, tag, kind) => sent.push([r, r.clone(), `party ${i} → ${peer}, tag ${tag}, ${kind}`]));
+    onSendBytes(s, (b, peer, tag, kind) => sent.push([b, b.slice(), `party ${i} → ${peer}, tag ${tag}, ${kind} (bytes)`]));
+  });
+  return sent;
+}
+
+function expectUnchanged(sent: [Ring | Uint8Array, Ring | Uint8Array, string][]): void {
+  expect(sent.length).to.be.above(20);
+  for (const [now, then, where] of sent) {
+    const same = now instanceof Ring ? now.equals(then as Ring) : Buffer.from(now).equals(Buffer.from(then as Uint8Array));
+    expect(same, where).to.equal(true);
+  }
+}
 
 /**
  * A link under backpressure keeps what a party sent as plaintext views until the socket drains
@@ -29,11 +54,7 @@ describe('no tensor or byte buffer changes after it is sent (links may hold plai
     it(`mul, matmul, mulFx, the masked matmul, trunc, ltz, a2b, b2a and sigmoid (${mode})`, async () => {
       const N = 3000;
       const ss = freshSessions(mode, 3, 'none');
-      const sent: [Ring | Uint8Array, Ring | Uint8Array, string][] = [];
-      ss.forEach((s: Session, i) => {
-        onSend(s, (r, peer, tag, kind) => sent.push([r, r.clone(), `party ${i} → ${peer}, tag ${tag}, ${kind}`]));
-        onSendBytes(s, (b, peer, tag, kind) => sent.push([b, b.slice(), `party ${i} → ${peer}, tag ${tag}, ${kind} (bytes)`]));
-      });
+      const sent = keepSent(ss);
       const x = Ring.from(Array.from({ length: N }, (_, i) => BigInt(i * 7919 - 10_000_000)));
       await Promise.all(ss.map(async (s) => {
         const xs = input(s, 0, [N], s.me === 0 ? x : undefined);
@@ -51,11 +72,23 @@ describe('no tensor or byte buffer changes after it is sent (links may hold plai
         await sigmoid(s, xs);
       }));
       await Promise.all(ss.map((s) => s.close()));
-      expect(sent.length).to.be.above(20);
-      for (const [now, then, where] of sent) {
-        const same = now instanceof Ring ? now.equals(then as Ring) : Buffer.from(now).equals(Buffer.from(then as Uint8Array));
-        expect(same, where).to.equal(true);
-      }
+      expectUnchanged(sent);
+    });
+  }
+
+  for (const [mode, maskData] of [['hm', 'once'], ['dealer', 'perBatch']] as const) {
+    it(`training: two epochs of logistic regression on the bundled data (${mode}, maskData ${maskData})`, async () => {
+      const bc = readCsv(`${DATA}/breast_cancer.csv`, 'label');
+      const sizes = shardSizes(bc.rows, 3);
+      const ss = freshSessions(mode, 3, 'none');
+      const sent = keepSent(ss);
+      await Promise.all(ss.map(async (s) => {
+        const off = sizes.slice(0, s.me).reduce((a, b) => a + b, 0);
+        const mine = selectRows(bc, Array.from({ length: sizes[s.me]! }, (_, i) => off + i));
+        await trainSecure(s, mine, sizes, { arch: { kind: 'logreg', features: bc.features.length, hidden: 0 }, hp: { epochs: 2, batchSize: 64, lr: 0.5, momentum: 0, positiveWeight: 1, seed: 1 }, fracBits: 16, features: bc.features, label: 'label', recipients: [0], revealLoss: false, ops: secureOps, maskData });
+      }));
+      await Promise.all(ss.map((s) => s.close()));
+      expectUnchanged(sent);
     });
   }
 });
