@@ -10,6 +10,7 @@ import type { Session } from '../src/session/session.js';
 import type { ProductPrep } from '../src/session/preprocessing.js';
 import { barrier, measure as measureIn, type PartyTiming } from './party-run.js';
 import { mul, mulStep } from '../protocols/arithmetic/mul.js';
+import { productItem } from '../protocols/arithmetic/product.js';
 import { run } from '../protocols/core/run.js';
 import { Ring } from '../src/ring/ring.js';
 import { trunc } from '../protocols/arithmetic/trunc.js';
@@ -80,8 +81,8 @@ const F = 16;
 const now = () => performance.now() / 1000;
 
 /** The item mul consumes in this mode: the replicated product's masks (hm), else a triple. */
-function productItem(s: Session, tag: number, shape: number[]): Promise<ProductPrep> {
-  return s.prep.productMasks ? s.prep.productMasks(tag, shape, shape, shape) : s.prep.triple(tag, shape);
+function mulItem(s: Session, tag: number, shape: number[]): Promise<ProductPrep> {
+  return productItem(s.prep, tag, shape, shape, shape, (t) => s.prep.triple(t, shape));
 }
 
 export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
@@ -108,7 +109,7 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
     // The online round alone: every repetition's item is fetched first; the pause lets a
     // prefetch these requests started (ot, hm batches) finish before the timing.
     const tags = Array.from({ length: reps }, () => s.tag());
-    const triples = tags.map((t) => productItem(s, t, shape));
+    const triples = tags.map((t) => mulItem(s, t, shape));
     await Promise.all(triples);
     await new Promise((r) => setTimeout(r, 100));
     ready = [];
@@ -138,7 +139,7 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   // Breakdown: preprocessing alone (fresh tags; every party requests the same items).
   await barrier(s);
   let t0 = now();
-  if (op === 'mul') await productItem(s, s.tag(), shape);
+  if (op === 'mul') await mulItem(s, s.tag(), shape);
   else if (op === 'trunc') await s.prep.truncPair(s.tag(), shape, F);
   else await Promise.all([s.prep.matrixTriple(s.tag(), size, size, size), s.prep.truncPair(s.tag(), shape, F)]);
   const prepSeconds = now() - t0;

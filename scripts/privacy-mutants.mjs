@@ -60,13 +60,13 @@ const VARIANTS = [
   },
   {
     name: 'hm replicated product without its input zero-sharings (each party passes its shares of x and y as they are)',
-    patches: [{ file: 'protocols/arithmetic/replicated-product.js', find: 'const xi = Ring.addSub(x, m.x.plus, m.x.minus), yi = Ring.addSub(y, m.y.plus, m.y.minus);', replace: 'const xi = Ring.addSub(x, m.x.minus, m.x.minus), yi = Ring.addSub(y, m.y.minus, m.y.minus);' }],
+    patches: [{ file: 'protocols/arithmetic/replicated-product.js', find: ': Ring.addSub(t, z.plus, z.minus));', replace: ': Ring.addSub(t, z.minus, z.minus));' }],
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*mul \\(raw shares\\) \\(hm\\): no bit',
     correct: { tests: ['test/arithmetic.test.js'], grep: 'hm prep\\) (mul matches|matmul \\(and)' },
   },
   {
     name: 'hm replicated AND without its input zero-sharings (each party passes its XOR shares as they are)',
-    patches: [{ file: 'protocols/binary/and.js', find: 'const [mx, my] = [item.x, item.y].map((m) => m.plus.xor(m.minus));', replace: 'const [mx, my] = [item.x, item.y].map((m) => m.minus.xor(m.minus));' }],
+    patches: [{ file: 'protocols/arithmetic/replicated-product.js', find: "Ring.combine('xor', [t, z.plus, z.minus])", replace: "Ring.combine('xor', [t, z.minus, z.minus])" }],
     tests: ['test/privacy/protocols.test.js'], grep: '^privacy.*and \\(raw shares\\) \\(hm\\): no bit',
     correct: { tests: ['test/compare.test.js'], grep: 'replicated AND' },
   },
@@ -78,7 +78,7 @@ const VARIANTS = [
   },
   {
     name: 'hm replicated AND without its output zero-sharing ρz (an opened AND shows the next party\'s cross terms)',
-    patches: [{ file: 'protocols/binary/and.js', find: 'z = Ring.beaver(rz.plus.xor(rz.minus), xi, yi.xor(yn), xn, yi, \'xor\');', replace: 'z = Ring.beaver(rz.minus.xor(rz.minus), xi, yi.xor(yn), xn, yi, \'xor\');' }],
+    patches: [{ file: 'protocols/arithmetic/replicated-product.js', find: "Ring.beaver(Ring.combine('xor', [z.plus, z.minus])", replace: "Ring.beaver(Ring.combine('xor', [z.minus, z.minus])" }],
     tests: ['test/hm/view.test.js'], grep: 'the real protocol',
     correct: { tests: ['test/compare.test.js'], grep: 'replicated AND' },
   },

@@ -1,5 +1,5 @@
 import type { Ring, Shape } from '../../src/ring/ring.js';
-import type { ProductMasks, ProductPrep, ZeroShare } from '../../src/session/preprocessing.js';
+import type { Preprocessing, ProductMasks, ProductPrep, ZeroShare } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 import { prefetch } from '../core/prefetch.js';
 import type { Scope } from '../core/scope.js';
@@ -19,9 +19,13 @@ export function productStep(x: Ring, y: Ring, pre: ProductPrep, prod: Product): 
  * Request the preprocessing of a product of operands shaped x, y into z now: the replicated
  * product's masks where the mode has them, else `triple()` (a Beaver triple of those shapes).
  */
-export function productPrep(s: Scope, x: Shape, y: Shape, z: Shape, triple: (tag: number) => Promise<ProductPrep>): Promise<ProductPrep> {
-  const tag = s.tag();
-  return prefetch(s.prep.productMasks ? s.prep.productMasks(tag, x, y, z) : triple(tag));
+export function productPrep<T>(s: Scope, x: Shape, y: Shape, z: Shape, triple: (tag: number) => Promise<T>): Promise<T | ProductMasks> {
+  return prefetch(productItem(s.prep, s.tag(), x, y, z, triple));
+}
+
+/** productPrep's choice for a given preprocessing and tag, outside a protocol call (benchmarks). */
+export function productItem<T>(prep: Preprocessing, tag: number, x: Shape, y: Shape, z: Shape, triple: (tag: number) => Promise<T>): Promise<T | ProductMasks> {
+  return prep.productMasks ? prep.productMasks(tag, x, y, z) : triple(tag);
 }
 
 /** The item with f applied to each tensor (a flat item reshaped for its operands, say). */
@@ -31,6 +35,7 @@ export function mapPrep(p: ProductPrep, f: (r: Ring) => Ring): ProductPrep {
   return { replicated: true, x: g(p.x), y: g(p.y), z: () => g(p.z()) };
 }
 
-function isMasks(p: ProductPrep): p is ProductMasks {
+/** Whether an item is the replicated product's masks (else a triple). */
+export function isMasks<T extends object>(p: T | ProductMasks): p is ProductMasks {
   return 'replicated' in p;
 }

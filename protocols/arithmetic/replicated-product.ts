@@ -1,5 +1,5 @@
 import { Ring } from '../../src/ring/ring.js';
-import type { ProductMasks } from '../../src/session/preprocessing.js';
+import type { ProductMasks, ZeroShare } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
 import { beaverCombine, elementwise, type Product } from './beaver.js';
 
@@ -23,8 +23,11 @@ import { beaverCombine, elementwise, type Product } from './beaver.js';
  * party i the cross terms x'_{i+1}·y + x·y'_{i+1}; without ρx and ρy it would hold two raw
  * shares of each operand. Input range: any ring elements (fixed-point callers truncate after).
  */
-export async function* replicatedStep(x: Ring, y: Ring, m: ProductMasks, prod: Product): Chain<Ring> {
-  const xi = Ring.addSub(x, m.x.plus, m.x.minus), yi = Ring.addSub(y, m.y.plus, m.y.minus);
+export async function* replicatedStep(x: Ring, y: Ring, m: ProductMasks, prod: Product | 'and'): Chain<Ring> {
+  // 'and': the same recipe over XOR shares of 64-bit words (∧ for ·, ⊕ for + and −; binary/and.ts).
+  const bits = prod === 'and';
+  const rerandomize = (t: Ring, z: ZeroShare): Ring => (bits ? Ring.combine('xor', [t, z.plus, z.minus]) : Ring.addSub(t, z.plus, z.minus));
+  const xi = rerandomize(x, m.x), yi = rerandomize(y, m.y);
   // A large product makes z's zero-sharing once the pass has left (the round's sends are
   // synchronous), while the next party's pass is still arriving; a small one at once (an
   // event-loop hop would cost more than the words).
@@ -32,6 +35,7 @@ export async function* replicatedStep(x: Ring, y: Ring, m: ProductMasks, prod: P
   const { pass } = yield { pass: [xi, yi] };
   const [xn, yn] = pass as [Ring, Ring];
   const z = later instanceof Promise ? await later : later;
+  if (bits) return Ring.beaver(Ring.combine('xor', [z.plus, z.minus]), xi, yi.xor(yn), xn, yi, 'xor');
   // Element-wise: one fused pass over the six tensors (src/ring kernel 'replicated').
   if (prod === elementwise) return Ring.replicated(z.plus, z.minus, xi, yi, xn, yn);
   return beaverCombine(z.plus.sub(z.minus), xi, yi.add(yn), xn, yi, prod);

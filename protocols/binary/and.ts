@@ -2,7 +2,8 @@ import { ConcordError } from '../../src/errors.js';
 import { Ring, assertSameShape } from '../../src/ring/ring.js';
 import type { ProductMasks, Triple } from '../../src/session/preprocessing.js';
 import type { Chain } from '../core/chain.js';
-import { prefetch } from '../core/prefetch.js';
+import { isMasks, productPrep } from '../arithmetic/product.js';
+import { replicatedStep } from '../arithmetic/replicated-product.js';
 import { runner } from '../core/run.js';
 import type { Scope } from '../core/scope.js';
 
@@ -33,14 +34,8 @@ export async function* andStep(s: Scope, xs: (Ring | null)[], ys: (Ring | null)[
   const total = sizes.reduce((acc, n) => acc + n, 0);
   const item = await (pre ?? andPrep(s, total));
   let z: Ring;
-  if ('replicated' in item) {
-    const [mx, my] = [item.x, item.y].map((m) => m.plus.xor(m.minus)) as [Ring, Ring];
-    const [xi, yi] = [masked(xs, sizes, total, mx), masked(ys, sizes, total, my)];
-    const { pass } = yield { pass: [xi, yi] };
-    const [xn, yn] = pass as [Ring, Ring];
-    const rz = item.z();
-    z = Ring.beaver(rz.plus.xor(rz.minus), xi, yi.xor(yn), xn, yi, 'xor');
-  } else {
+  if (isMasks(item)) z = yield* replicatedStep(masked(xs, sizes, total), masked(ys, sizes, total), item, 'and');
+  else {
     const { a, b, c } = item;
     const { xor } = yield { xor: [masked(xs, sizes, total, a), masked(ys, sizes, total, b)] };
     const [d, e] = xor as [Ring, Ring];
@@ -63,8 +58,7 @@ export type AndPrep = Triple | ProductMasks;
  * has them (Preprocessing.productMasks, read as XOR zero-sharings plus ⊕ minus), else a bit triple.
  */
 export function andPrep(s: Scope, words: number): Promise<AndPrep> {
-  const tag = s.tag();
-  return prefetch<AndPrep>(s.prep.productMasks ? s.prep.productMasks(tag, [words], [words], [words]) : s.prep.bitTriple(tag, [words]));
+  return productPrep(s, [words], [words], [words], (tag) => s.prep.bitTriple(tag, [words]));
 }
 
 /** Bitwise AND of many pairs in one round (see andStep). */
@@ -75,17 +69,25 @@ export const and = runner(async function* (s, x: Ring, y: Ring): Chain<Ring> {
   return (yield* andStep(s, [x], [y]))[0]!;
 });
 
-/** The operands laid end to end, XORed with the triple's mask (a null operand contributes the mask alone). */
-function masked(parts: (Ring | null)[], sizes: number[], total: number, mask: Ring): Ring {
-  if (parts.length === 1) return parts[0] ? parts[0].reshape([total]).xor(mask) : mask;
+/**
+ * The operands laid end to end, XORed with the triple's mask when given (a null operand
+ * contributes the mask alone, or zeros). Without a mask a single operand is a view, not a copy.
+ */
+function masked(parts: (Ring | null)[], sizes: number[], total: number, mask?: Ring): Ring {
+  if (parts.length === 1) {
+    const p = parts[0];
+    if (!mask) return p ? p.reshape([total]) : new Ring([total]);
+    return p ? p.reshape([total]).xor(mask) : mask;
+  }
   const out = new Ring([total]);
   let off = 0;
   parts.forEach((p, i) => {
     const n = sizes[i]!;
-    const m = new Ring([n], mask.data.subarray(off, off + n));
     const o = new Ring([n], out.data.subarray(off, off + n));
-    if (p) Ring.combine('xor', [p.reshape([n]), m], o);
-    else o.data.set(m.data);
+    const m = mask ? new Ring([n], mask.data.subarray(off, off + n)) : undefined;
+    if (p && m) Ring.combine('xor', [p.reshape([n]), m], o);
+    else if (p) o.data.set(p.reshape([n]).data);
+    else if (m) o.data.set(m.data);
     off += n;
   });
   return out;
