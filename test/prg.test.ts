@@ -77,6 +77,23 @@ describe('PRG (AES-128-CTR)', () => {
     expect(hex(buf.subarray(5, 69995))).to.equal(hex(Prg.fromSeed(SEED, 'fill').bytes(69990)));
   });
 
+  it('xorInto XORs the same keystream into a buffer in place, and reads the stream as fill does (pieces across chunks)', () => {
+    const data = Uint8Array.from({ length: 300001 }, (_, i) => (i * 31 + 7) & 0xff);
+    const buf = data.slice();
+    const g = Prg.fromSeed(SEED, 'xorInto');
+    g.xorInto(buf.subarray(0, 5));
+    g.xorInto(buf.subarray(5, 131077));
+    g.xorInto(buf.subarray(131077));
+    const ks = Prg.fromSeed(SEED, 'xorInto').bytes(data.length);
+    expect(hex(buf)).to.equal(hex(data.map((b, i) => b ^ ks[i]!)));
+    // the stream continues where it stopped, as after bytes()
+    const h = Prg.fromSeed(SEED, 'xorInto');
+    h.bytes(data.length);
+    const z = new Uint8Array(40);
+    g.xorInto(z);
+    expect(hex(z)).to.equal(hex(h.bytes(40)));
+  });
+
   it('rejects keys that are not 16 bytes', () => {
     expect(() => new Prg(new Uint8Array(32))).to.throw(/16 bytes/).that.satisfies((e: unknown) => isConcordError(e));
   });

@@ -127,6 +127,25 @@ describe('ring ops against the BigInt reference', () => {
     expect(() => Ring.replicated(Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([2]))).to.throw().that.satisfies((err: unknown) => isConcordError(err, 'E_SHAPE'));
   });
 
+  it('replicatedXor = u ⊕ x∧(y ⊕ yn) ⊕ xn∧y against BigInt, all lengths, edge values and written over u', () => {
+    const p = testPrg('replicatedXor');
+    const ref = (u: Ring, x: Ring, y: Ring, xn: Ring, yn: Ring): U64 => refOut(u.size, (o) => {
+      for (let i = 0; i < u.size; i++) o[i] = u.data[i]! ^ (x.data[i]! & (y.data[i]! ^ yn.data[i]!)) ^ (xn.data[i]! & y.data[i]!);
+    });
+    for (const n of [...LENGTHS, 16383, 16384, 16385, 50001]) {
+      const [u, x, y, xn, yn] = Array.from({ length: 5 }, () => randRing(p, [n]));
+      const want = ref(u!, x!, y!, xn!, yn!);
+      expectSame(Ring.replicatedXor(u!, x!, y!, xn!, yn!), want, `replicatedXor n=${n}`);
+      const over = u!.clone();
+      expect(Ring.replicatedXor(over, x!, y!, xn!, yn!, over)).to.equal(over);
+      expectSame(over, want, `replicatedXor over u, n=${n}`);
+    }
+    const [e, z] = edgePairs();
+    expectSame(Ring.replicatedXor(e, z, e, z, e), ref(e, z, e, z, e), 'replicatedXor of edge values');
+    expect(() => Ring.replicatedXor(Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([2]), Ring.zeros([3]))).to.throw().that.satisfies((err: unknown) => isConcordError(err, 'E_SHAPE'));
+    expect(() => Ring.replicatedXor(Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([3]), Ring.zeros([4]))).to.throw().that.satisfies((err: unknown) => isConcordError(err, 'E_SHAPE'));
+  });
+
   it('beaver over bits (op xor) = c ⊕ (e ∧ y) ⊕ (a ∧ f), all lengths and edge values', () => {
     const p = testPrg('beaver-xor');
     const ref = (c: Ring, e: Ring, y: Ring, a: Ring, f: Ring): U64 => refOut(c.size, (o) => {

@@ -28,10 +28,16 @@ export function productItem<T>(prep: Preprocessing, tag: number, x: Shape, y: Sh
   return prep.productMasks ? prep.productMasks(tag, x, y, z) : triple(tag);
 }
 
-/** The item with f applied to each tensor (a flat item reshaped for its operands, say). */
+/** The item with f applied to each tensor (a flat item reshaped for its operands, say; f keeps every size). */
 export function mapPrep(p: ProductPrep, f: (r: Ring) => Ring): ProductPrep {
   if (!isMasks(p)) return mapTriple(p, f);
-  const g = (z: ZeroShare): ZeroShare => ({ plus: f(z.plus), minus: f(z.minus) });
+  const g = (z: ZeroShare): ZeroShare => ({
+    parts: () => {
+      const { plus, minus } = z.parts();
+      return { plus: f(plus), minus: f(minus) };
+    },
+    xorInto: (t) => z.xorInto(t), // f keeps sizes (mapPrep's contract), and xorInto reads only the size
+  });
   return { replicated: true, x: g(p.x), y: g(p.y), z: () => g(p.z()) };
 }
 

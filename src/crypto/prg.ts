@@ -74,6 +74,14 @@ export class Prg {
     }
   }
 
+  /** XOR the next keystream bytes into `buf` in place (CTR encryption of buf: no keystream buffer of its own). */
+  xorInto(buf: Uint8Array): void {
+    for (let off = 0; off < buf.length; off += ZERO_CHUNK.length) {
+      const len = Math.min(ZERO_CHUNK.length, buf.length - off);
+      buf.set(this.cipher.update(buf.subarray(off, off + len)), off);
+    }
+  }
+
   /** A uniformly random ring tensor. */
   ring(shape: Shape): Ring {
     const out = new Ring(shape);

@@ -111,13 +111,16 @@ const XOR_OPS = { v: { add: 'v128.xor', mul: 'v128.and' }, s: { add: 'i64.xor', 
 /**
  * The replicated product's passes (protocols/arithmetic/replicated-product.ts) in one pass each:
  * 'addSub' o = a + b − c (a share plus a zero-sharing's two stream words), and 'replicated'
- * o = u − d + x·(y + yn) + xn·y (the product's share with its zero-sharing u − d).
+ * o = u − d + x·(y + yn) + xn·y (the product's share with its zero-sharing u − d), and
+ * 'replicatedXor' o = u ⊕ x∧(y ⊕ yn) ⊕ xn∧y (the replicated AND's share, its zero-sharing u made whole).
  */
 function replicatedKernels() {
   return [
     pointwiseKernel('addSub', ['a', 'b', 'c'], (g, op) => `(${op.sub} (${op.add} ${g('a')} ${g('b')}) ${g('c')})`),
     pointwiseKernel('replicated', ['u', 'd', 'x', 'y', 'xn', 'yn'],
       (g, op) => `(${op.add} (${op.add} (${op.sub} ${g('u')} ${g('d')}) (${op.mul} ${g('x')} (${op.add} ${g('y')} ${g('yn')}))) (${op.mul} ${g('xn')} ${g('y')}))`),
+    pointwiseKernel('replicatedXor', ['u', 'x', 'y', 'xn', 'yn'],
+      (g, op) => `(${op.add} (${op.add} ${g('u')} (${op.mul} ${g('x')} (${op.add} ${g('y')} ${g('yn')}))) (${op.mul} ${g('xn')} ${g('y')}))`, XOR_OPS),
   ].join('\n');
 }
 
@@ -392,6 +395,59 @@ function matmulDriver(kind, MR, NR) {
       (br $lk))))`;
 }
 
+/** 64-bit masks of the 64×64 bit transpose's stages: bits whose index has bit `sh` clear. */
+const T64 = [32, 16, 8, 4, 2, 1].map((sh) => {
+  let m = 0n;
+  for (let b = 0n; b < 64n; b++) if ((b & BigInt(sh)) === 0n) m |= 1n << b;
+  return [sh, BigInt.asIntN(64, m)];
+});
+
+/** The 64×64 bit transpose of the locals $w0..$w63 (bit k of $wj ↔ bit j of $wk), unrolled: 192 block swaps. [Warren, Hacker's Delight, 2nd ed., §7-3] */
+function transpose64() {
+  const w = (j) => `(local.get $w${j})`;
+  const out = [];
+  for (const [sh, m] of T64) {
+    for (const j of range(64)) {
+      if (j & sh) continue;
+      out.push(`(local.set $t (i64.and (i64.xor (i64.shr_u ${w(j)} (i64.const ${sh})) ${w(j + sh)}) (i64.const ${m})))`,
+        `(local.set $w${j + sh} (i64.xor ${w(j + sh)} (local.get $t)))`,
+        `(local.set $w${j} (i64.xor ${w(j)} (i64.shl (local.get $t) (i64.const ${sh}))))`);
+    }
+  }
+  return out.join('\n      ');
+}
+
+/**
+ * Bit planes (protocols/offline/hm/bitpack.ts) by 64×64 bit transposes, one block of 64
+ * elements per step: 'bitPlanes' reads 64·words elements at $a and writes row k (bit k of every
+ * element, 64 per word) at $o + 8·k·words; 'bitWords' is its inverse (64 rows of `words` words
+ * in, 64·words elements out). The block lives in 64 locals, so each word is loaded and stored once.
+ */
+function bitPlaneKernels() {
+  const locals = `${range(64).map((j) => `(local $w${j} i64)`).join(' ')} (local $t i64) (local $b i32) (local $rs i32)`;
+  const rowAt = (k) => `(i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const ${k})))`;
+  const body = (load, store) => `
+    (local $p i32) ${locals}
+    (local.set $rs (i32.shl (local.get $words) (i32.const 3)))
+    (local.set $b (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $b) (local.get $words)))
+      ${load}
+      ${transpose64()}
+      ${store}
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $next)))`;
+  const contiguous = (base) => `(local.set $p (i32.add (local.get $${base}) (i32.shl (local.get $b) (i32.const 9))))`;
+  const strided = (base) => `(local.set $p (i32.add (local.get $${base}) (i32.shl (local.get $b) (i32.const 3))))`;
+  const loadC = range(64).map((j) => `(local.set $w${j} (i64.load offset=${8 * j} (local.get $p)))`).join(' ');
+  const storeC = range(64).map((j) => `(i64.store offset=${8 * j} (local.get $p) (local.get $w${j}))`).join(' ');
+  const loadS = range(64).map((k) => `(local.set $w${k} (i64.load ${rowAt(k)}))`).join(' ');
+  const storeS = range(64).map((k) => `(i64.store ${rowAt(k)} (local.get $w${k}))`).join(' ');
+  return `
+  (func (export "bitPlanes") (param $a i32) (param $o i32) (param $words i32)${body(`${contiguous('a')} ${loadC}`, `${strided('o')} ${storeS}`)})
+  (func (export "bitWords") (param $a i32) (param $o i32) (param $words i32)${body(`${strided('a')} ${loadS}`, `${contiguous('o')} ${storeC}`)})`;
+}
+
 /** Transpose (r×c → c×r) in 16×16 blocks so both sides stay in cache; row sums; column sums. */
 function reshapeKernels() {
   return `
@@ -663,6 +719,7 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   ${microKernel(kind, mr, nr)}
   ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}
+  ${bitPlaneKernels()}
   ${dpfKernel()}
   ${dpfGenKernel()}
   ${dpfTweakKernel()}

@@ -141,6 +141,18 @@ export class Ring {
   }
 
   /**
+   * u ⊕ x∧(y ⊕ yn) ⊕ xn∧y element-wise in one pass: a party's share of the replicated AND
+   * (protocols/arithmetic/replicated-product.ts, protocols/offline/hm/rep-and.ts) with its XOR
+   * zero-sharing u, written into `out` (a new tensor if omitted; may be u). All of one shape.
+   */
+  static replicatedXor(u: Ring, x: Ring, y: Ring, xn: Ring, yn: Ring, out?: Ring): Ring {
+    for (const [t, name] of [[x, 'x'], [y, 'y'], [xn, 'xn'], [yn, 'yn'], ...(out ? [[out, 'out'] as const] : [])] as const) assertSameShape(u.shape, t.shape, `replicatedXor (${name})`);
+    const o = out ?? new Ring(u.shape);
+    W.replicatedXor(u.data, x.data, y.data, xn.data, yn.data, o.data);
+    return o;
+  }
+
+  /**
    * The local end of probabilistic truncation by f bits (protocols/arithmetic/trunc.ts) once
    * c = x + 2^62 + r is public, in one pass: with cTop = c >> 63 and p = 1 for party 0,
    * ([rTop] − 2·cTop·[rTop] + p·cTop)·2^(63−f) − [rLowShifted] + p·((c << 1) >> (f + 1) − 2^(62−f)).

@@ -29,6 +29,8 @@ interface KernelExports {
   bit(a: number, o: number, n: number, s: number): void;
   matmul(a: number, b: number, c: number, n: number, k: number, m: number, ta: number, tb: number, ws: number): void;
   transpose(a: number, o: number, r: number, c: number): void;
+  bitPlanes(a: number, o: number, words: number): void;
+  bitWords(a: number, o: number, words: number): void;
   rowSum(a: number, o: number, r: number, c: number): void;
   colSum(a: number, o: number, r: number, c: number): void;
   rotDot(a: number, d: number, idx: number, o: number, r: number, c: number): void;
@@ -36,6 +38,7 @@ interface KernelExports {
   beaverXor(c: number, e: number, y: number, a: number, f: number, o: number, n: number): void;
   addSub(a: number, b: number, c: number, o: number, n: number): void;
   replicated(u: number, d: number, x: number, y: number, xn: number, yn: number, o: number, n: number): void;
+  replicatedXor(u: number, x: number, y: number, xn: number, yn: number, o: number, n: number): void;
   xorScalar(a: number, o: number, n: number, k: bigint): void;
   shrAnd(a: number, o: number, n: number, k: bigint, s: number): void;
   foldHalves(a: number, b: number, o: number, n: number, k: bigint, p: number, s: number): void;
@@ -166,6 +169,11 @@ export function replicated(u: U64, d: U64, x: U64, y: U64, xn: U64, yn: U64, out
   chunkedOperands('replicated', [u, d, x, y, xn, yn], out, (ch, len) => K.replicated(0, ch * 8, ch * 16, ch * 24, ch * 32, ch * 40, 0, len));
 }
 
+/** out = u ⊕ x∧(y ⊕ yn) ⊕ xn∧y element-wise (all the same length; out may be u), in one pass: the replicated AND's share. */
+export function replicatedXor(u: U64, x: U64, y: U64, xn: U64, yn: U64, out: U64): void {
+  chunkedOperands('replicatedXor', [u, x, y, xn, yn], out, (ch, len) => K.replicatedXor(0, ch * 8, ch * 16, ch * 24, ch * 32, 0, len));
+}
+
 /**
  * Runs a kernel over operands of one length in chunks of BEAVER_CHUNK: chunk j of operand i is
  * copied to arena element i·ch (ch = the aligned chunk), `run(ch, len)` writes the result at 0.
@@ -287,6 +295,33 @@ function twoOperand(what: string, a: U64, outLen: number, run: (o: number) => vo
 /** out (c×r) = transpose of a (r×c). */
 export function transpose(a: U64, out: U64, r: number, c: number): void {
   twoOperand('transpose', a, r * c, (o) => K.transpose(0, o, r, c), out);
+}
+
+/**
+ * out ([nbits, words], words = ⌈a.length/64⌉) = the bit planes of a: row k holds bit k of every
+ * element, element i at bit i mod 64 of word ⌊i/64⌋ (padding bits 0). nbits ≤ 64.
+ */
+export function bitPlanes(a: U64, nbits: number, out: U64): void {
+  const words = Math.ceil(a.length / 64);
+  if (!(nbits >= 0 && nbits <= 64) || out.length !== nbits * words) throw new ConcordError('E_SHAPE', `bitPlanes: ${nbits} planes of ${words} words do not fit ${out.length} elements`);
+  const o = 64 * words;
+  const v = arena(2 * o * 8, 'bitPlanes');
+  v.set(a, 0);
+  v.fill(0n, a.length, o);
+  K.bitPlanes(0, o * 8, words);
+  out.set(v.subarray(o, o + nbits * words));
+}
+
+/** Inverse of bitPlanes: out[i] (i < out.length) has bit k = bit i of plane k, for the rows (≤ 64) of `planes` ([rows, ⌈out.length/64⌉]); higher bits 0. */
+export function bitWords(planes: U64, rows: number, out: U64): void {
+  const words = Math.ceil(out.length / 64);
+  if (!(rows >= 0 && rows <= 64) || planes.length !== rows * words) throw new ConcordError('E_SHAPE', `bitWords: ${planes.length} plane words are not ${rows} planes of ${words} words`);
+  const o = 64 * words;
+  const v = arena(2 * o * 8, 'bitWords');
+  v.set(planes, 0);
+  v.fill(0n, rows * words, o);
+  K.bitWords(0, o * 8, words);
+  out.set(v.subarray(o, o + out.length));
 }
 
 /** out[i] = Σ_j a[i][j] for a r×c. */

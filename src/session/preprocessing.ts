@@ -20,12 +20,16 @@ export interface StagedTriple {
 }
 
 /**
- * A party's share of a sharing of zero, as the difference plus − minus of two tensors (a mode's
- * two pairwise streams), so that a protocol folds it into the pass that uses it.
+ * A party's share of a sharing of zero from a mode's two pairwise streams, drawn when used so
+ * that a protocol folds it into the pass that uses it: as two tensors whose difference plus −
+ * minus is the share (additive shares), or XORed straight into a tensor (XOR shares: plus ⊕
+ * minus, with no tensor of its own). Draw it once, by one of the two.
  */
 export interface ZeroShare {
-  plus: Ring;
-  minus: Ring;
+  /** The share as the tensors plus − minus. */
+  parts(): { plus: Ring; minus: Ring };
+  /** t ⊕= plus ⊕ minus, in place (t has the share's size); returns t. */
+  xorInto(t: Ring): Ring;
 }
 
 /**
@@ -33,7 +37,9 @@ export interface ZeroShare {
  * protocols/arithmetic/replicated-product.ts): `x` and `y` re-randomize the operands' shares
  * before each party passes them to the previous party, `z()` re-randomizes the product's shares
  * (made when called: the product asks for it once its pass has left). Each sums to 0 over the
- * parties and is uniform to any single one.
+ * parties and is uniform to any single one. They come from one item's streams, so they are drawn
+ * in the order x, y, z (each once; a mode may refuse another order, which would desynchronize
+ * the parties' streams).
  */
 export interface ProductMasks {
   readonly replicated: true;

@@ -6,6 +6,7 @@ import { edaBitBytes, edaBits } from '../../protocols/offline/hm/edabits.js';
 import { allCarries } from '../../protocols/offline/hm/carries.js';
 import { hmSessions } from '../helpers/hm-view.js';
 import { testSeed } from '../helpers/parties.js';
+import { isConcordError } from '../../src/errors.js';
 
 /**
  * hm's native edaBits (edabits.ts) against plaintext: with chosen pieces (r = u + y at the carry
@@ -36,6 +37,46 @@ async function run(count: number, bits: number, pieces?: Ring[]): Promise<{ arit
   await Promise.all(ss.map((s) => s.close()));
   return { arith: outs.map((o) => o.arith), bin: outs.map((o) => o.bin), bytes };
 }
+
+describe('hm zero-sharings (replicated.ts)', () => {
+  const sessions = () => hmSessions(64, undefined, () => {});
+
+  it('sum (and XOR) to zero over the three parties; xorZero and zero(…, true) read the streams as zeroParts does', async () => {
+    const ss = sessions();
+    const shape = [3, 1001];
+    const adds = ss.map((s) => new ItemPrgs(hmSeeds(s), 7, labelHash('z')).zero(shape));
+    expect(adds[0]!.add(adds[1]!).add(adds[2]!).equals(Ring.zeros(shape))).to.equal(true);
+    const xors = ss.map((s) => new ItemPrgs(hmSeeds(s), 7, labelHash('zx')).zero(shape, true));
+    expect(xors[0]!.xor(xors[1]!).xor(xors[2]!).equals(Ring.zeros(shape))).to.equal(true);
+    expect(xors[0]!.equals(Ring.zeros(shape))).to.equal(false);
+    for (const s of ss) {
+      const a = new ItemPrgs(hmSeeds(s), 9, labelHash('same')), b = new ItemPrgs(hmSeeds(s), 9, labelHash('same'));
+      const t = Prg.fromSeed(testSeed('zero/t'), 't').ring(shape);
+      const { plus, minus } = a.zeroParts(shape);
+      expect(b.xorZero(t.clone()).equals(t.xor(plus).xor(minus))).to.equal(true);
+      // both streams continue in step afterwards
+      expect(b.pieces([5]).mine.equals(a.pieces([5]).mine)).to.equal(true);
+    }
+    await Promise.all(ss.map((s) => s.close()));
+  });
+
+  it("a product's masks are drawn in the order x, y, z, each once; another order is refused (E_INTERNAL), a wrong size E_SHAPE", async () => {
+    const ss = sessions();
+    const p = new ItemPrgs(hmSeeds(ss[0]!), 3, labelHash('m'));
+    const [x, y, z] = p.zeroShares([[4], [4], [2, 2]]);
+    expect(() => y!.parts()).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_INTERNAL'));
+    expect(() => x!.xorInto(Ring.zeros([5]))).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_SHAPE'));
+    x!.xorInto(Ring.zeros([4]));
+    expect(() => x!.parts()).to.throw().that.satisfies((e: unknown) => isConcordError(e, 'E_INTERNAL'));
+    y!.parts();
+    // drawn lazily, z equals what an eager draw of the three would give it
+    const q = new ItemPrgs(hmSeeds(ss[0]!), 3, labelHash('m'));
+    q.zeroParts([4]);
+    q.zeroParts([4]);
+    expect(z!.xorInto(Ring.zeros([4])).equals(q.zero([2, 2], true).reshape([4]))).to.equal(true);
+    await Promise.all(ss.map((s) => s.close()));
+  });
+});
 
 describe('hm edaBits (native: binary adder on replicated bit planes)', function () {
   this.timeout(60_000);

@@ -3,11 +3,12 @@
  * (convert.ts): row k of a [rows, count] tensor keeps only its low widths[k] bits (0..64), so a
  * value used only with weight 2^e travels in 64 − e bits. Little-endian bit order, rows one after
  * another; the receiver gets each element mod 2^width (higher bits 0). Also bit planes (one
- * row per bit position, 64 elements per word) for the carry circuits of trunc.ts. Plain 32-bit
- * word loops: no BigInt per element.
+ * row per bit position, 64 elements per word) for the carry circuits of trunc.ts and edabits.ts.
+ * Plain 32-bit word loops or WebAssembly: no BigInt per element.
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring } from '../../../src/ring/ring.js';
+import * as W from '../../../src/ring/wasm.js';
 
 /** Bytes of a packed [widths.length, count] tensor. */
 export function packedBytes(widths: readonly number[], count: number): number {
@@ -64,44 +65,17 @@ export function unpackRows(bytes: Uint8Array, widths: readonly number[], count: 
   return out;
 }
 
-/** (shift, mask of the bits whose index has that bit clear) per stage of a 32×32 bit transpose. */
-const STAGES: ReadonlyArray<readonly [number, number]> = [[16, 0x0000ffff], [8, 0x00ff00ff], [4, 0x0f0f0f0f], [2, 0x33333333], [1, 0x55555555]];
-
-/**
- * Transpose a 32×32 bit matrix in place (bit k of a[j] ↔ bit j of a[k]) by block swaps, 80 word
- * operations instead of 1024 bit moves. [Warren, Hacker's Delight, 2nd ed., §7-3]
- */
-function transpose32(a: Uint32Array): void {
-  for (const [sh, m] of STAGES) {
-    for (let j = 0; j < 32; j++) {
-      if (j & sh) continue;
-      const t = ((a[j]! >>> sh) ^ a[j + sh]!) & m;
-      a[j + sh] = (a[j + sh]! ^ t) >>> 0;
-      a[j] = (a[j]! ^ (t << sh)) >>> 0;
-    }
-  }
-}
-
 /**
  * Bit planes of a [count] tensor: a [nbits, ⌈count/64⌉] tensor whose row k holds bit k of every
  * element, 64 elements per word (element i at bit i mod 64 of word ⌊i/64⌋; padding bits 0). The
- * hm carry circuits (rep-and.ts) run on planes, so one AND on a word serves 64 items. Blocks of
- * 32 elements × 32 bits are transposed at once (fragile: benchmark on any change; it was the
- * largest cost of a truncation batch as a per-bit loop).
+ * hm carry circuits (rep-and.ts) run on planes, so one AND on a word serves 64 items. By 64×64
+ * bit transposes in WebAssembly (src/ring/wasm.ts bitPlanes): measured 6–7% of a party's CPU in
+ * hm's ltz as 32×32 block swaps in JS, and the largest cost of a truncation batch as a per-bit loop.
  */
 export function toPlanes(w: Ring, nbits: number): Ring {
-  const count = w.size, words = Math.ceil(count / 64);
-  const out = new Ring([nbits, words]);
-  const src = new Uint32Array(w.data.buffer, w.data.byteOffset, count * 2);
-  const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, out.size * 2);
-  const blk = new Uint32Array(32);
-  for (let b = 0; 32 * b < count; b++) {
-    for (let h = 0; 32 * h < nbits; h++) {
-      for (let j = 0, i = 32 * b; j < 32; j++, i++) blk[j] = i < count ? src[2 * i + h]! : 0;
-      transpose32(blk);
-      for (let k = 0; k < 32 && 32 * h + k < nbits; k++) dst[(32 * h + k) * words * 2 + b] = blk[k]!;
-    }
-  }
+  if (!Number.isInteger(nbits) || nbits < 0 || nbits > 64) throw new ConcordError('E_RANGE', `bit planes: nbits=${nbits} outside 0..64`);
+  const out = new Ring([nbits, Math.ceil(w.size / 64)]);
+  W.bitPlanes(w.data, nbits, out.data);
   return out;
 }
 
@@ -123,15 +97,6 @@ export function planesToWords(planes: Ring, count: number): Ring {
   const [rows, words] = planes.shape as [number, number];
   if (words !== Math.ceil(count / 64) || rows > 64) throw new ConcordError('E_SHAPE', `${rows} bit planes of ${words} words cannot make ${count} 64-bit elements`);
   const out = new Ring([count]);
-  const src = new Uint32Array(planes.data.buffer, planes.data.byteOffset, planes.size * 2);
-  const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, count * 2);
-  const blk = new Uint32Array(32);
-  for (let b = 0; 32 * b < count; b++) {
-    for (let h = 0; 32 * h < rows; h++) {
-      for (let k = 0; k < 32; k++) blk[k] = 32 * h + k < rows ? src[(32 * h + k) * words * 2 + b]! : 0;
-      transpose32(blk);
-      for (let j = 0, i = 32 * b; j < 32 && i < count; j++, i++) dst[2 * i + h] = blk[j]!;
-    }
-  }
+  W.bitWords(planes.data, rows, out.data);
   return out;
 }

@@ -33,7 +33,7 @@
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
-import { REUSE_WINDOW, checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskUse, type MaskedTriple, type Preprocessing, type ProductMasks, type Triple, type TruncPair } from '../../../src/session/preprocessing.js';
+import { REUSE_WINDOW, checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskUse, type MaskedTriple, type Preprocessing, type ProductMasks, type Triple, type TruncPair, type ZeroShare } from '../../../src/session/preprocessing.js';
 import { ItemStream, type StreamStats } from '../ot/stream.js';
 import { ItemPrgs, hmSeeds, labelHash, type HmLeak, type HmSeeds, type MaskPieces, type Pieces } from './replicated.js';
 import { bitTriple, elementTriple } from './triples.js';
@@ -152,8 +152,9 @@ export class HmPreprocessing implements Preprocessing {
 
   async productMasks(tag: number, x: Shape, y: Shape, z: Shape): Promise<ProductMasks> {
     const p = this.prgs(tag, `product/${tag}/${x.join('x')}/${y.join('x')}/${z.join('x')}`);
-    // z's words follow x's and y's on the item's streams, whenever they are drawn.
-    return { replicated: true, x: p.zeroParts(x), y: p.zeroParts(y), z: () => p.zeroParts(z) };
+    // Drawn when used, in the order x, y, z: z's words follow x's and y's on the item's streams.
+    const [zx, zy, zz] = p.zeroShares([x, y, z]) as [ZeroShare, ZeroShare, ZeroShare];
+    return { replicated: true, x: zx, y: zy, z: () => zz };
   }
 
   async bitTriple(tag: number, shape: Shape): Promise<Triple> {

@@ -48,8 +48,9 @@ export class RepAnd {
   async and(x: Pieces, y: Pieces): Promise<Pieces> {
     const { s } = this;
     const shape = x.mine.shape;
-    // x_i∧(y_i ⊕ y_{i+1}) ⊕ x_{i+1}∧y_i ⊕ α_i: the bitwise Beaver kernel's c ⊕ (e∧y) ⊕ (a∧f), one pass
-    const z = Ring.beaver(this.p.zero(shape, true), x.mine, y.mine.xor(y.other), x.other, y.mine, 'xor');
+    // x_i∧(y_i ⊕ y_{i+1}) ⊕ x_{i+1}∧y_i ⊕ α_i in one pass, written over α_i (drawn straight from the streams)
+    const z = this.p.zero(shape, true);
+    Ring.replicatedXor(z, x.mine, y.mine, x.other, y.other, z);
     const kind = `${this.kind}/and${this.layer++}`;
     s.send(prevOf(s.me), this.tag, z, kind);
     const other = await s.recv(nextOf(s.me), this.tag, kind);

@@ -18,7 +18,7 @@
 import { ConcordError } from '../../../src/errors.js';
 import { Prg, PrgMatrix } from '../../../src/crypto/prg.js';
 import type { MaskShare, ZeroShare } from '../../../src/session/preprocessing.js';
-import { Ring, type Shape } from '../../../src/ring/ring.js';
+import { Ring, sizeOf, type Shape } from '../../../src/ring/ring.js';
 import type { Session } from '../../../src/session/session.js';
 
 /**
@@ -102,12 +102,51 @@ export class ItemPrgs {
 
   /** This party's share of a fresh sharing of zero: PRG(k_{i,i+1}) − PRG(k_{i−1,i}) (XOR when `xor`). */
   zero(shape: Shape, xor = false): Ring {
+    if (xor) return this.xorZero(new Ring(shape));
     const { plus, minus } = this.zeroParts(shape);
-    return xor ? plus.xor(minus) : plus.sub(minus);
+    return plus.sub(minus);
+  }
+
+  /**
+   * t ⊕= PRG(k_{i−1,i}) ⊕ PRG(k_{i,i+1}) in place, the streams read as zeroParts(t.shape) reads
+   * them: an XOR zero-sharing folded in by CTR encryption, with no keystream tensor. Returns t.
+   */
+  xorZero(t: Ring): Ring {
+    const bytes = (r: Ring): Uint8Array => new Uint8Array(r.data.buffer, r.data.byteOffset, r.size * 8);
+    const into = this.leak === 'no-zero-share' ? new Uint8Array(t.size * 8) : bytes(t); // the leak draws and drops
+    this.prev.xorInto(into);
+    this.next.xorInto(into);
+    return t;
+  }
+
+  /**
+   * Zero-sharings of these shapes on the item's streams, drawn when used (a replicated product's
+   * masks, Preprocessing.productMasks): in the listed order, each once, since every party of a
+   * pair must read the streams in the same order; anything else is refused (E_INTERNAL).
+   */
+  zeroShares(shapes: readonly Shape[]): ZeroShare[] {
+    let next = 0;
+    return shapes.map((shape, i) => {
+      const draw = (): void => {
+        if (next !== i) throw new ConcordError('E_INTERNAL', `zero-sharing ${i} of a product's masks drawn ${next > i ? 'twice' : 'before the ones ahead of it'}; the parties' streams would disagree`);
+        next++;
+      };
+      return {
+        parts: () => {
+          draw();
+          return this.zeroParts(shape);
+        },
+        xorInto: (t: Ring) => {
+          if (t.size !== sizeOf(shape)) throw new ConcordError('E_SHAPE', `zero-sharing of [${shape.join('×')}] folded into a [${t.shape.join('×')}] tensor`);
+          draw();
+          return this.xorZero(t);
+        },
+      };
+    });
   }
 
   /** zero(shape) before the subtraction: plus = PRG(k_{i,i+1}), minus = PRG(k_{i−1,i}). */
-  zeroParts(shape: Shape): ZeroShare {
+  zeroParts(shape: Shape): { plus: Ring; minus: Ring } {
     const minus = this.prev.ring(shape), plus = this.next.ring(shape);
     if (this.leak === 'no-zero-share') return { plus: Ring.zeros(shape), minus: Ring.zeros(shape) };
     return { plus, minus };
