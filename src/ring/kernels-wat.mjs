@@ -448,6 +448,60 @@ function bitPlaneKernels() {
   (func (export "bitWords") (param $a i32) (param $o i32) (param $words i32)${body(`${strided('a')} ${loadS}`, `${contiguous('o')} ${storeC}`)})`;
 }
 
+/**
+ * Dense bit packing (protocols/offline/hm/bitpack.ts packRows): 'packBits' appends the low $w
+ * bits (1..64) of each of $n words at $a to the little-endian bit stream at $o, starting at bit
+ * $start (the bits below it in that word are kept, the ones above are overwritten); 'unpackBits'
+ * reads them back ($n words of $w bits from bit $start of the stream at $a, whose word after the
+ * last must be readable). One 64-bit accumulator, no per-bit work.
+ */
+function bitPackKernels() {
+  const mask = `(select (i64.const -1) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $w))) (i64.const 1)) (i32.eq (local.get $w) (i32.const 64)))`;
+  return `
+  (func (export "packBits") (param $a i32) (param $o i32) (param $n i32) (param $w i32) (param $start i32)
+    (local $q i32) (local $end i32) (local $fill i32) (local $acc i64) (local $m i64) (local $mask i64)
+    (local.set $mask ${mask})
+    (local.set $q (i32.add (local.get $o) (i32.shl (i32.shr_u (local.get $start) (i32.const 6)) (i32.const 3))))
+    (local.set $fill (i32.and (local.get $start) (i32.const 63)))
+    (local.set $acc (select
+      (i64.and (i64.load (local.get $q)) (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $fill))) (i64.const 1)))
+      (i64.const 0) (local.get $fill)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $m (i64.and (i64.load (local.get $a)) (local.get $mask)))
+      (local.set $acc (i64.or (local.get $acc) (i64.shl (local.get $m) (i64.extend_i32_u (local.get $fill)))))
+      (local.set $fill (i32.add (local.get $fill) (local.get $w)))
+      (if (i32.ge_u (local.get $fill) (i32.const 64)) (then
+        (i64.store (local.get $q) (local.get $acc))
+        (local.set $q (i32.add (local.get $q) (i32.const 8)))
+        (local.set $fill (i32.sub (local.get $fill) (i32.const 64)))
+        ;; the bits of m not stored yet: its top fill bits (none when fill = 0)
+        (local.set $acc (select
+          (i64.shr_u (local.get $m) (i64.extend_i32_u (i32.sub (local.get $w) (local.get $fill))))
+          (i64.const 0) (local.get $fill)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (br $next)))
+    (if (local.get $fill) (then (i64.store (local.get $q) (local.get $acc)))))
+
+  (func (export "unpackBits") (param $a i32) (param $o i32) (param $n i32) (param $w i32) (param $start i32)
+    (local $end i32) (local $pos i32) (local $p i32) (local $off i32) (local $v i64) (local $mask i64)
+    (local.set $mask ${mask})
+    (local.set $pos (local.get $start))
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $p (i32.add (local.get $a) (i32.shl (i32.shr_u (local.get $pos) (i32.const 6)) (i32.const 3))))
+      (local.set $off (i32.and (local.get $pos) (i32.const 63)))
+      (local.set $v (i64.shr_u (i64.load (local.get $p)) (i64.extend_i32_u (local.get $off))))
+      (if (i32.gt_u (i32.add (local.get $off) (local.get $w)) (i32.const 64)) (then
+        (local.set $v (i64.or (local.get $v) (i64.shl (i64.load offset=8 (local.get $p)) (i64.extend_i32_u (i32.sub (i32.const 64) (local.get $off))))))))
+      (i64.store (local.get $o) (i64.and (local.get $v) (local.get $mask)))
+      (local.set $pos (i32.add (local.get $pos) (local.get $w)))
+      (local.set $o (i32.add (local.get $o) (i32.const 8)))
+      (br $next))))`;
+}
+
 /** Transpose (r×c → c×r) in 16×16 blocks so both sides stay in cache; row sums; column sums. */
 function reshapeKernels() {
   return `
@@ -720,6 +774,7 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   ${matmulDriver(kind, mr, nr)}
   ${reshapeKernels()}
   ${bitPlaneKernels()}
+  ${bitPackKernels()}
   ${dpfKernel()}
   ${dpfGenKernel()}
   ${dpfTweakKernel()}

@@ -31,6 +31,8 @@ interface KernelExports {
   transpose(a: number, o: number, r: number, c: number): void;
   bitPlanes(a: number, o: number, words: number): void;
   bitWords(a: number, o: number, words: number): void;
+  packBits(a: number, o: number, n: number, w: number, start: number): void;
+  unpackBits(a: number, o: number, n: number, w: number, start: number): void;
   rowSum(a: number, o: number, r: number, c: number): void;
   colSum(a: number, o: number, r: number, c: number): void;
   rotDot(a: number, d: number, idx: number, o: number, r: number, c: number): void;
@@ -322,6 +324,39 @@ export function bitWords(planes: U64, rows: number, out: U64): void {
   v.fill(0n, rows * words, o);
   K.bitWords(0, o * 8, words);
   out.set(v.subarray(o, o + out.length));
+}
+
+/**
+ * The rows of r ([widths.length, count] words) cut to widths[k] bits (0..64) per element, as one
+ * little-endian bit stream, rows one after another: ⌈Σ widths · count / 8⌉ bytes.
+ */
+export function packBits(r: U64, widths: readonly number[], count: number): Uint8Array {
+  const total = widths.reduce((a, w) => a + w, 0) * count;
+  const oOff = align(r.length), words = Math.ceil(total / 64);
+  const v = arena((oOff + words + 1) * 8, 'packBits');
+  v.set(r, 0);
+  let start = 0;
+  widths.forEach((w, k) => {
+    if (w > 0) K.packBits(k * count * 8, oOff * 8, count, w, start);
+    start += w * count;
+  });
+  return new Uint8Array(v.buffer, oOff * 8, Math.ceil(total / 8)).slice();
+}
+
+/** Inverse of packBits into out ([widths.length, count] words): element (k, i) mod 2^widths[k]. */
+export function unpackBits(bytes: Uint8Array, widths: readonly number[], count: number, out: U64): void {
+  const words = Math.ceil(bytes.length / 8), oOff = align(words + 1);
+  const v = arena((oOff + out.length) * 8, 'unpackBits');
+  const b = new Uint8Array(v.buffer, 0, (words + 1) * 8);
+  b.set(bytes);
+  b.fill(0, bytes.length);
+  let start = 0;
+  widths.forEach((w, k) => {
+    if (w > 0) K.unpackBits(0, (oOff + k * count) * 8, count, w, start);
+    else v.fill(0n, oOff + k * count, oOff + (k + 1) * count);
+    start += w * count;
+  });
+  out.set(v.subarray(oOff, oOff + out.length));
 }
 
 /** out[i] = Σ_j a[i][j] for a r×c. */

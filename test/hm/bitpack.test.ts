@@ -21,6 +21,19 @@ describe('hm bit packing of the conversion message', () => {
     }
   });
 
+  it('the message is the documented little-endian bit stream, rows one after another (BigInt reference)', () => {
+    const widths = [63, 1, 0, 64, 17, 33];
+    for (const count of [1, 5, 64, 333]) {
+      const r = new Prg(testSeed(`stream/${count}`).slice(0, 16)).ring([widths.length, count]);
+      let stream = 0n, pos = 0n;
+      widths.forEach((w, k) => {
+        for (let i = 0; i < count; i++, pos += BigInt(w)) stream |= (r.data[k * count + i]! & ((1n << BigInt(w)) - 1n)) << pos;
+      });
+      const want = Uint8Array.from({ length: packedBytes(widths, count) }, (_, j) => Number((stream >> BigInt(8 * j)) & 0xffn));
+      expect(Buffer.from(packRows(r, widths)).toString('hex')).to.equal(Buffer.from(want).toString('hex'), `count ${count}`);
+    }
+  });
+
   it('edge values (0, all ones, top bit) survive; a message of the wrong length is E_FRAME', () => {
     const widths = [64, 63, 1];
     const r = Ring.from([0n, (1n << 64n) - 1n, 1n << 63n, 1n << 62n, (1n << 64n) - 1n, 3n], [3, 2]);

@@ -15,54 +15,23 @@ export function packedBytes(widths: readonly number[], count: number): number {
   return Math.ceil((widths.reduce((a, w) => a + w, 0) * count) / 8);
 }
 
-/** Pack row k of `r` ([widths.length, count]) to widths[k] bits per element. */
+/** Pack row k of `r` ([widths.length, count]) to widths[k] bits per element (in WebAssembly: src/ring/wasm.ts packBits). */
 export function packRows(r: Ring, widths: readonly number[]): Uint8Array {
-  const count = r.size / widths.length;
-  const src = new Uint32Array(r.data.buffer, r.data.byteOffset, r.size * 2);
-  const out = new Uint32Array(Math.ceil(packedBytes(widths, count) / 4) + 1);
-  let pos = 0; // bit position in out
-  const put = (v: number, n: number): void => {
-    if (n === 0) return;
-    const word = pos >>> 5, off = pos & 31;
-    const masked = n === 32 ? v >>> 0 : (v & ((1 << n) - 1)) >>> 0;
-    out[word] = (out[word]! | (masked << off)) >>> 0;
-    if (off + n > 32) out[word + 1] = (out[word + 1]! | (masked >>> (32 - off))) >>> 0;
-    pos += n;
-  };
-  widths.forEach((w, k) => {
-    const lo = Math.min(32, w), hi = w - lo;
-    for (let i = 0, e = 2 * k * count; i < count; i++, e += 2) {
-      put(src[e]!, lo);
-      put(src[e + 1]!, hi);
-    }
-  });
-  return new Uint8Array(out.buffer, 0, packedBytes(widths, count));
+  checkWidths(widths);
+  return W.packBits(r.data, widths, r.size / widths.length);
 }
 
 /** Inverse of packRows: a [widths.length, count] tensor, each element mod 2^widths[k]. */
 export function unpackRows(bytes: Uint8Array, widths: readonly number[], count: number): Ring {
+  checkWidths(widths);
   if (bytes.length !== packedBytes(widths, count)) throw new ConcordError('E_FRAME', `packed rows: ${bytes.length} bytes, expected ${packedBytes(widths, count)}`);
-  const padded = new Uint32Array(Math.ceil(bytes.length / 4) + 1);
-  new Uint8Array(padded.buffer).set(bytes);
   const out = new Ring([widths.length, count]);
-  const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, out.size * 2);
-  let pos = 0;
-  const get = (n: number): number => {
-    if (n === 0) return 0;
-    const word = pos >>> 5, off = pos & 31;
-    let v = padded[word]! >>> off;
-    if (off + n > 32) v |= padded[word + 1]! << (32 - off);
-    pos += n;
-    return n === 32 ? v >>> 0 : (v & ((1 << n) - 1)) >>> 0;
-  };
-  widths.forEach((w, k) => {
-    const lo = Math.min(32, w), hi = w - lo;
-    for (let i = 0, e = 2 * k * count; i < count; i++, e += 2) {
-      dst[e] = get(lo);
-      dst[e + 1] = get(hi);
-    }
-  });
+  W.unpackBits(bytes, widths, count, out.data);
   return out;
+}
+
+function checkWidths(widths: readonly number[]): void {
+  for (const w of widths) if (!Number.isInteger(w) || w < 0 || w > 64) throw new ConcordError('E_RANGE', `packed rows: width ${w} outside 0..64`);
 }
 
 /**
