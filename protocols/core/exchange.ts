@@ -1,5 +1,5 @@
 import { ConcordError } from '../../src/errors.js';
-import { Ring } from '../../src/ring/ring.js';
+import { Ring, outputRing } from '../../src/ring/ring.js';
 import type { Opened, Opening } from './chain.js';
 import type { Scope } from './scope.js';
 
@@ -56,7 +56,7 @@ export async function exchange(sc: Scope, o: Opening): Promise<Opened> {
   const opened: Opened = { add: [], xor: [] };
   if (iReceive) {
     const expected = words(mine);
-    const out = mine.map((x) => new Ring(x.shape));
+    const out = mine.map((x) => outputRing(x.shape)); // every window is combined into place
     for (let i = 0; i < windows(expected); i++) {
       const [from, to] = [i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, expected)];
       const theirs = await Promise.all(sc.peers.map((p) => s.recv(p, sc.id, windowKind(kind, expected, i))));
@@ -92,7 +92,7 @@ function checkWindow(sc: Scope, peer: number, t: Ring, want: number, kind: strin
 async function receivePass(sc: Scope, from: number, like: readonly Ring[], kind: string): Promise<Ring[]> {
   const total = words(like);
   const n = windows(total);
-  const flat = n === 1 ? undefined : new Ring([total]);
+  const flat = n === 1 ? undefined : outputRing([total]); // every window is copied into place
   let whole: Ring | undefined;
   for (let i = 0; i < n; i++) {
     const [lo, hi] = [i * CHUNK_WORDS, Math.min((i + 1) * CHUNK_WORDS, total)];
@@ -153,7 +153,7 @@ function window(parts: readonly Ring[], from: number, to: number): Ring {
     if (from >= base && to <= base + p.size) return new Ring([to - from], p.data.subarray(from - base, to - base));
     base += p.size;
   }
-  const out = new Ring([to - from]);
+  const out = outputRing([to - from]); // the parts cover the window
   base = 0;
   for (const p of parts) {
     const lo = Math.max(from, base);

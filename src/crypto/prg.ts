@@ -2,7 +2,7 @@ import { createCipheriv, type Cipher } from 'node:crypto';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConcordError } from '../errors.js';
-import { Ring, sizeOf, type Shape } from '../ring/ring.js';
+import { Ring, outputRing, sizeOf, type Shape } from '../ring/ring.js';
 
 /**
  * Keystream is made by encrypting zeros in 128 KiB calls and copying each result into place.
@@ -84,7 +84,7 @@ export class Prg {
 
   /** A uniformly random ring tensor. */
   ring(shape: Shape): Ring {
-    const out = new Ring(shape);
+    const out = outputRing(shape); // fill writes every byte
     this.fill(new Uint8Array(out.data.buffer, out.data.byteOffset, sizeOf(shape) * 8));
     return out;
   }

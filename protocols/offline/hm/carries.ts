@@ -20,7 +20,7 @@
  * opened.
  */
 import { ConcordError } from '../../../src/errors.js';
-import { Ring } from '../../../src/ring/ring.js';
+import { Ring, outputRing } from '../../../src/ring/ring.js';
 import type { RepAnd } from './rep-and.js';
 import type { Pieces } from './replicated.js';
 
@@ -125,7 +125,7 @@ function rowView(x: Ring, k: number, words: number): Ring {
 
 /** The listed rows of the listed sharings, stacked into one new [picks, words] sharing. */
 function pickRows(picks: readonly (readonly [Pieces, number])[], words: number): Pieces {
-  const mine = new Ring([picks.length, words]), other = new Ring([picks.length, words]);
+  const mine = outputRing([picks.length, words]), other = outputRing([picks.length, words]); // every row is copied in
   picks.forEach(([x, k], i) => {
     mine.data.set(x.mine.data.subarray(k * words, (k + 1) * words), i * words);
     other.data.set(x.other.data.subarray(k * words, (k + 1) * words), i * words);

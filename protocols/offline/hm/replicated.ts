@@ -65,6 +65,9 @@ export interface Pieces {
   other: Ring;
 }
 
+/** A tensor's words as bytes (a view). */
+const bytesOf = (r: Ring): Uint8Array => new Uint8Array(r.data.buffer, r.data.byteOffset, r.size * 8);
+
 /** The 'short-mask' leak: only the low 40 bits of a random piece stay random. */
 const shortMask = (t: Ring): Ring => t.shl(24).shr(24);
 
@@ -102,7 +105,12 @@ export class ItemPrgs {
 
   /** This party's share of a fresh sharing of zero: PRG(k_{i,i+1}) − PRG(k_{i−1,i}) (XOR when `xor`). */
   zero(shape: Shape, xor = false): Ring {
-    if (xor) return this.xorZero(new Ring(shape));
+    if (xor) {
+      // The first stream written (no zeroed tensor to XOR into), the second XORed in: as xorZero reads them.
+      const t = this.prev.ring(shape);
+      this.next.xorInto(bytesOf(t));
+      return this.leak === 'no-zero-share' ? Ring.zeros(shape) : t;
+    }
     const { plus, minus } = this.zeroParts(shape);
     return plus.sub(minus);
   }
@@ -112,8 +120,7 @@ export class ItemPrgs {
    * them: an XOR zero-sharing folded in by CTR encryption, with no keystream tensor. Returns t.
    */
   xorZero(t: Ring): Ring {
-    const bytes = (r: Ring): Uint8Array => new Uint8Array(r.data.buffer, r.data.byteOffset, r.size * 8);
-    const into = this.leak === 'no-zero-share' ? new Uint8Array(t.size * 8) : bytes(t); // the leak draws and drops
+    const into = this.leak === 'no-zero-share' ? new Uint8Array(t.size * 8) : bytesOf(t); // the leak draws and drops
     this.prev.xorInto(into);
     this.next.xorInto(into);
     return t;
