@@ -93,6 +93,10 @@ export async function runCarries(and: RepAnd, g: Pieces, p: Pieces, levels: read
   const [n, words] = g.mine.shape as [number, number];
   const G = { mine: g.mine.clone(), other: g.other }, P = p;
   const start = Array.from({ length: n }, (_, k) => k);
+  // The operands of every level are picked into one scratch per side, sized for the widest level:
+  // an AND reads them once, before its round's await (rep-and.ts), so the next level may reuse them.
+  const widest = Math.max(0, ...levels.map((level) => level.length + level.filter(([, lo]) => lo > 0).length));
+  const scratch = Array.from({ length: 4 }, () => outputRing([widest * words]));
   for (const level of levels) {
     const his = new Set(level.map(([hi]) => hi));
     for (const [hi, lo] of level) {
@@ -100,8 +104,8 @@ export async function runCarries(and: RepAnd, g: Pieces, p: Pieces, levels: read
     }
     const withP = level.filter(([, lo]) => start[lo]! > 0);
     const z = await and.and(
-      pickRows([...level.map(([hi]) => [P, hi] as const), ...withP.map(([hi]) => [P, hi] as const)], words),
-      pickRows([...level.map(([, lo]) => [G, lo] as const), ...withP.map(([, lo]) => [P, lo] as const)], words),
+      pickRows([...level.map(([hi]) => [P, hi] as const), ...withP.map(([hi]) => [P, hi] as const)], words, scratch[0]!, scratch[1]!),
+      pickRows([...level.map(([, lo]) => [G, lo] as const), ...withP.map(([, lo]) => [P, lo] as const)], words, scratch[2]!, scratch[3]!),
     );
     // His and los of a level are disjoint, so the rows read above are not the rows written here.
     level.forEach(([hi, lo], i) => {
@@ -123,9 +127,10 @@ function rowView(x: Ring, k: number, words: number): Ring {
   return new Ring([1, words], x.data.subarray(k * words, (k + 1) * words));
 }
 
-/** The listed rows of the listed sharings, stacked into one new [picks, words] sharing. */
-function pickRows(picks: readonly (readonly [Pieces, number])[], words: number): Pieces {
-  const mine = outputRing([picks.length, words]), other = outputRing([picks.length, words]); // every row is copied in
+/** The listed rows of the listed sharings, stacked into one [picks, words] sharing held in the scratch tensors' first rows. */
+function pickRows(picks: readonly (readonly [Pieces, number])[], words: number, mineAt: Ring, otherAt: Ring): Pieces {
+  const size = picks.length * words;
+  const mine = new Ring([picks.length, words], mineAt.data.subarray(0, size)), other = new Ring([picks.length, words], otherAt.data.subarray(0, size)); // every row is copied in
   picks.forEach(([x, k], i) => {
     mine.data.set(x.mine.data.subarray(k * words, (k + 1) * words), i * words);
     other.data.set(x.other.data.subarray(k * words, (k + 1) * words), i * words);

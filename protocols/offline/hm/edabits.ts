@@ -22,7 +22,7 @@ import type { Session } from '../../../src/session/session.js';
 import { planesToWords, toPlanes } from './bitpack.js';
 import { maskOperands, maskShare } from './mask-sum.js';
 import { allCarries, runCarries, scheduleAnds } from './carries.js';
-import { RepAnd, rowsRep, stackRep, xorRep } from './rep-and.js';
+import { RepAnd, rowsRep } from './rep-and.js';
 import type { ItemPrgs, Pieces } from './replicated.js';
 
 /** An edaBit batch: arithmetic shares of r and XOR shares of its low bits (one word per element). */
@@ -41,16 +41,17 @@ export async function edaBits(s: Session, p: ItemPrgs, count: number, bits: numb
   if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new ConcordError('E_RANGE', `edaBits: bits=${bits} outside 1..64`);
   const w = p.pieces([count]);
   const prop: Pieces = { mine: toPlanes(w.mine, bits), other: toPlanes(w.other, bits) }; // u ⊕ y
-  let sum = prop;
   if (bits > 1) {
     const n = bits - 1;
     const { u, y } = maskOperands(s.me, prop, n);
     const and = new RepAnd(s, p, tag, kind);
     const g = await and.and(u, y);
     const G = await runCarries(and, g, rowsRep(prop, 0, n), allCarries(n));
-    const first = rowsRep(G, 0, 1);
-    const carries = stackRep([xorRep(first, first), G]); // c_0 = 0, c_k = G_{k−1}
-    sum = xorRep(prop, carries);
+    // s_k = p_k ⊕ c_k with c_0 = 0 and c_k = G_{k−1}: G's rows XORed into rows 1..n of this
+    // party's component of p, in place (p's planes are this call's own, and u, y are read).
+    const words = prop.mine.shape[1]!;
+    const tail = new Ring([n, words], prop.mine.data.subarray(words, (n + 1) * words));
+    Ring.combine('xor', [tail, G.mine], tail);
   }
-  return { arith: maskShare(s.me, w).add(p.rerandomizer([count])), bin: planesToWords(sum.mine, count).xor(p.rerandomizer([count], true)) };
+  return { arith: maskShare(s.me, w).add(p.rerandomizer([count])), bin: p.rerandomizeXor(planesToWords(prop.mine, count)) };
 }

@@ -10,9 +10,13 @@
 import { Ring } from '../../../src/ring/ring.js';
 import type { Pieces } from './replicated.js';
 
-/** Party `me`'s components (x_i, x_{i+1}) of u and y, rows 0..n−1 of the pieces' bit planes. */
+/**
+ * Party `me`'s components (x_i, x_{i+1}) of u and y, rows 0..n−1 of the pieces' bit planes, as
+ * views (an AND reads them once; the caller must not change the planes before that).
+ */
 export function maskOperands(me: number, planes: Pieces, n: number): { u: Pieces; y: Pieces } {
-  const mine = planes.mine.slice(0, n), other = planes.other.slice(0, n), none = Ring.zeros(mine.shape);
+  const rows = (t: Ring): Ring => new Ring([n, t.shape[1]!], t.data.subarray(0, n * t.shape[1]!));
+  const mine = rows(planes.mine), other = rows(planes.other), none = Ring.zeros(mine.shape);
   if (me === 0) return { u: { mine, other }, y: { mine: none, other: none } };
   if (me === 1) return { u: { mine, other: none }, y: { mine: none, other } };
   return { u: { mine: none, other }, y: { mine, other: none } };

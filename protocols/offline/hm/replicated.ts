@@ -159,6 +159,13 @@ export class ItemPrgs {
     return { plus, minus };
   }
 
+  /** t ⊕= rerandomizer(t.shape, true), in place (t must be the caller's own): the streams read as rerandomizer reads them. */
+  rerandomizeXor(t: Ring): Ring {
+    if (this.leak !== 'no-rerandomize') return this.xorZero(t);
+    this.xorZero(t.clone()); // the leak draws and drops
+    return t;
+  }
+
   /** A zero-sharing (XOR when `xor`) that re-randomizes converted shares (convert.ts); the 'no-rerandomize' leak drops it. */
   rerandomizer(shape: Shape, xor = false): Ring {
     const z = this.zero(shape, xor);

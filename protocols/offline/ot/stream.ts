@@ -93,7 +93,8 @@ export class ItemStream<T> {
       for (const b of parts) {
         const v = await b.value;
         const from = Math.max(lo, b.lo), to = Math.min(hi, b.hi);
-        out.push(this.spec.slice(v, from - b.lo, to - b.lo));
+        // A batch taken whole by one request is handed over as it is (no copy): nobody else takes from it.
+        out.push(from === b.lo && to === b.hi ? v : this.spec.slice(v, from - b.lo, to - b.lo));
         b.left -= to - from;
         if (b.left === 0) this.batches.splice(this.batches.indexOf(b), 1);
       }
