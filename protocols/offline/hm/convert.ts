@@ -21,32 +21,14 @@
  * (at most 63 bits per bit), on that link.
  * Security: semi-honest, no two parties collude. Party 1 sees m = u − ρ, uniform to it because
  * it lacks ρ; parties 0 and 2 receive nothing; each party misses one piece w_j of
- * every bit, so v is uniform to it. Input: pieces whose bits 0..nbits−1 are the random bits.
+ * every bit, so v is uniform to it. Input: XOR-replicated 0/1 rows (rowsToArith).
  * Output: shares that are exact mod 2^(widths[k]+1) per row k (exact mod 2^64 once weighted).
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring } from '../../../src/ring/ring.js';
-import * as W from '../../../src/ring/wasm.js';
 import type { Session } from '../../../src/session/session.js';
 import type { ItemPrgs, Pieces } from './replicated.js';
 import { packRows, packedBytes, unpackRows } from './bitpack.js';
-
-/** Bits 0..nbits−1 of every word of a [count] tensor, bit-major: [nbits, count] of 0/1. */
-export function bitRows(w: Ring, nbits: number): Ring {
-  const count = w.size;
-  const out = new Ring([nbits, count]);
-  for (let k = 0; k < nbits; k++) W.shift('bit', w.data, k, out.data.subarray(k * count, (k + 1) * count));
-  return out;
-}
-
-/**
- * Arithmetic shares, bit-major [nbits, count], of bits 0..nbits−1 of the XOR-replicated words
- * `w` (both held pieces, shape [count]), nbits = widths.length (see the file comment for widths).
- */
-export function bitsToArith(s: Session, p: ItemPrgs, w: Pieces, widths: readonly number[], tag: number, kind: string): Promise<Ring> {
-  const nbits = widths.length;
-  return rowsToArith(s, p, { mine: bitRows(w.mine, nbits), other: bitRows(w.other, nbits) }, widths, tag, kind);
-}
 
 /**
  * Arithmetic shares [rows, count] of XOR-replicated 0/1 rows (both held components, each
