@@ -448,6 +448,21 @@ function bitPlaneKernels() {
   (func (export "bitWords") (param $a i32) (param $o i32) (param $words i32)${body(`${strided('a')} ${loadS}`, `${contiguous('o')} ${storeC}`)})`;
 }
 
+/** 'bitSpread': o[i] = bit i of the plane at $a (bit i mod 64 of word ⌊i/64⌋), for i < $n: one 0/1 word per bit. */
+function bitSpreadKernel() {
+  return `
+  (func (export "bitSpread") (param $a i32) (param $o i32) (param $n i32)
+    (local $i i32)
+    (local.set $i (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (i64.store (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3)))
+        (i64.and (i64.shr_u (i64.load (i32.add (local.get $a) (i32.shl (i32.shr_u (local.get $i) (i32.const 6)) (i32.const 3))))
+          (i64.extend_i32_u (i32.and (local.get $i) (i32.const 63)))) (i64.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next))))`;
+}
+
 /**
  * Dense bit packing (protocols/offline/hm/bitpack.ts packRows): 'packBits' appends the low $w
  * bits (1..64) of each of $n words at $a to the little-endian bit stream at $o, starting at bit
@@ -775,6 +790,7 @@ export function kernelsWat({ kind = KIND, mr = MR, nr = NR } = {}) {
   ${reshapeKernels()}
   ${bitPlaneKernels()}
   ${bitPackKernels()}
+  ${bitSpreadKernel()}
   ${dpfKernel()}
   ${dpfGenKernel()}
   ${dpfTweakKernel()}

@@ -32,6 +32,7 @@ interface KernelExports {
   bitPlanes(a: number, o: number, words: number): void;
   bitWords(a: number, o: number, words: number): void;
   packBits(a: number, o: number, n: number, w: number, start: number): void;
+  bitSpread(a: number, o: number, n: number): void;
   unpackBits(a: number, o: number, n: number, w: number, start: number): void;
   rowSum(a: number, o: number, r: number, c: number): void;
   colSum(a: number, o: number, r: number, c: number): void;
@@ -324,6 +325,19 @@ export function bitWords(planes: U64, rows: number, out: U64): void {
   v.fill(0n, rows * words, o);
   K.bitWords(0, o * 8, words);
   out.set(v.subarray(o, o + out.length));
+}
+
+/** out ([rows, count]) = the bits of each plane of `planes` ([rows, ⌈count/64⌉]) as 0/1 words: element (k, i) = bit i of plane k. */
+export function bitSpread(planes: U64, rows: number, count: number, out: U64): void {
+  const words = Math.ceil(count / 64);
+  if (planes.length !== rows * words || out.length !== rows * count) throw new ConcordError('E_SHAPE', `bitSpread: ${planes.length} plane words are not ${rows} planes of ${count} bits`);
+  const oOff = align(words);
+  const v = arena((oOff + count) * 8, 'bitSpread');
+  for (let k = 0; k < rows; k++) {
+    v.set(planes.subarray(k * words, (k + 1) * words), 0);
+    K.bitSpread(0, oOff * 8, count);
+    out.set(v.subarray(oOff, oOff + count), k * count);
+  }
 }
 
 /**

@@ -49,6 +49,9 @@ describe('hm bit packing of the conversion message', () => {
       const planes = toPlanes(r, 64);
       expect(planes.shape).to.deep.equal([64, Math.ceil(count / 64)]);
       const rows = fromPlanes(planes, count);
+      // the documented layout, read with BigInt: row k, element i at bit i mod 64 of word ⌊i/64⌋
+      const words = planes.shape[1]!;
+      for (let k = 0; k < 64; k += 7) for (let i = 0; i < count; i += 13) expect((planes.data[k * words + (i >> 6)]! >> BigInt(i & 63)) & 1n).to.equal((r.data[i]! >> BigInt(k)) & 1n, `plane ${k} bit ${i}`);
       for (let k = 0; k < 64; k++) for (let i = 0; i < count; i++) expect(rows.data[k * count + i]).to.equal((r.data[i]! >> BigInt(k)) & 1n, `bit ${k} of element ${i}`);
       // padding bits of the last word stay 0
       if (count % 64) for (let k = 0; k < 64; k++) expect(planes.data[(k + 1) * planes.shape[1]! - 1]! >> BigInt(count % 64)).to.equal(0n);

@@ -7,7 +7,7 @@
  * Plain 32-bit word loops or WebAssembly: no BigInt per element.
  */
 import { ConcordError } from '../../../src/errors.js';
-import { Ring } from '../../../src/ring/ring.js';
+import { Ring, outputRing } from '../../../src/ring/ring.js';
 import * as W from '../../../src/ring/wasm.js';
 
 /** Bytes of a packed [widths.length, count] tensor. */
@@ -48,16 +48,12 @@ export function toPlanes(w: Ring, nbits: number): Ring {
   return out;
 }
 
-/** Inverse of toPlanes as 0/1 rows: [rows, count] with element (k, i) = bit i of plane k. */
+/** Inverse of toPlanes as 0/1 rows: [rows, count] with element (k, i) = bit i of plane k (in WebAssembly: wasm.ts bitSpread). */
 export function fromPlanes(planes: Ring, count: number): Ring {
   const [rows, words] = planes.shape as [number, number];
   if (words !== Math.ceil(count / 64)) throw new ConcordError('E_SHAPE', `bit planes of ${words} words cannot hold ${count} elements`);
-  const out = new Ring([rows, count]);
-  const src = new Uint32Array(planes.data.buffer, planes.data.byteOffset, planes.size * 2);
-  const dst = new Uint32Array(out.data.buffer, out.data.byteOffset, out.size * 2);
-  for (let k = 0; k < rows; k++) {
-    for (let i = 0, row = k * words * 2; i < count; i++) dst[2 * (k * count + i)] = (src[row + (i >>> 5)]! >>> (i & 31)) & 1;
-  }
+  const out = outputRing([rows, count]);
+  W.bitSpread(planes.data, rows, count, out.data);
   return out;
 }
 

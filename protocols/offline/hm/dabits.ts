@@ -10,16 +10,16 @@
  */
 import type { Session } from '../../../src/session/session.js';
 import type { DaBits } from '../../../src/session/preprocessing.js';
-import { planesToWords } from './bitpack.js';
+import { fromPlanes } from './bitpack.js';
 import { rowsToArith } from './convert.js';
 import type { ItemPrgs, Pieces } from './replicated.js';
 
 /** `count` daBits. The conversion message goes under (tag, kind). */
 export async function daBits(s: Session, p: ItemPrgs, count: number, tag: number, kind: string): Promise<DaBits> {
-  // One replicated random bit plane (64 bits a word), spread to one 0/1 word per daBit: 1/64 of
+  // One replicated random bit plane (64 bits a word), spread to one 0/1 word per daBit (fromPlanes): 1/64 of
   // the PRG words and memory that a word per bit would take.
   const planes = p.pieces([1, Math.ceil(count / 64)]);
-  const v: Pieces = { mine: planesToWords(planes.mine, count).reshape([1, count]), other: planesToWords(planes.other, count).reshape([1, count]) };
+  const v: Pieces = { mine: fromPlanes(planes.mine, count), other: fromPlanes(planes.other, count) };
   const arith = await rowsToArith(s, p, v, [63], tag, kind);
   return { arith: arith.reshape([count]).add(p.rerandomizer([count])), bin: v.mine.reshape([count]) }; // see convert.ts
 }
