@@ -402,29 +402,34 @@ const T64 = [32, 16, 8, 4, 2, 1].map((sh) => {
   return [sh, BigInt.asIntN(64, m)];
 });
 
-/** The 64×64 bit transpose of the locals $w0..$w63 (bit k of $wj ↔ bit j of $wk), unrolled: 192 block swaps. [Warren, Hacker's Delight, 2nd ed., §7-3] */
+/**
+ * The 64×64 bit transpose of the locals $w0..$w63 (bit k of $wj ↔ bit j of $wk), in each of the
+ * two i64 lanes at once (two blocks per step), unrolled: 192 block swaps. [Warren, Hacker's
+ * Delight, 2nd ed., §7-3]
+ */
 function transpose64() {
   const w = (j) => `(local.get $w${j})`;
   const out = [];
   for (const [sh, m] of T64) {
     for (const j of range(64)) {
       if (j & sh) continue;
-      out.push(`(local.set $t (i64.and (i64.xor (i64.shr_u ${w(j)} (i64.const ${sh})) ${w(j + sh)}) (i64.const ${m})))`,
-        `(local.set $w${j + sh} (i64.xor ${w(j + sh)} (local.get $t)))`,
-        `(local.set $w${j} (i64.xor ${w(j)} (i64.shl (local.get $t) (i64.const ${sh}))))`);
+      out.push(`(local.set $t (v128.and (v128.xor (i64x2.shr_u ${w(j)} (i32.const ${sh})) ${w(j + sh)}) (v128.const i64x2 ${m} ${m})))`,
+        `(local.set $w${j + sh} (v128.xor ${w(j + sh)} (local.get $t)))`,
+        `(local.set $w${j} (v128.xor ${w(j)} (i64x2.shl (local.get $t) (i32.const ${sh}))))`);
     }
   }
   return out.join('\n      ');
 }
 
 /**
- * Bit planes (protocols/offline/hm/bitpack.ts) by 64×64 bit transposes, one block of 64
- * elements per step: 'bitPlanes' reads 64·words elements at $a and writes row k (bit k of every
- * element, 64 per word) at $o + 8·k·words; 'bitWords' is its inverse (64 rows of `words` words
- * in, 64·words elements out). The block lives in 64 locals, so each word is loaded and stored once.
+ * Bit planes (protocols/offline/hm/bitpack.ts) by 64×64 bit transposes, two blocks of 64
+ * elements per step (one per SIMD lane; `words` must be even): 'bitPlanes' reads 64·words
+ * elements at $a and writes row k (bit k of every element, 64 per word) at $o + 8·k·words;
+ * 'bitWords' is its inverse (64 rows of `words` words in, 64·words elements out). The blocks live
+ * in 64 locals, so each word is loaded and stored once.
  */
 function bitPlaneKernels() {
-  const locals = `${range(64).map((j) => `(local $w${j} i64)`).join(' ')} (local $t i64) (local $b i32) (local $rs i32)`;
+  const locals = `${range(64).map((j) => `(local $w${j} v128)`).join(' ')} (local $t v128) (local $b i32) (local $rs i32)`;
   const rowAt = (k) => `(i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const ${k})))`;
   const body = (load, store) => `
     (local $p i32) ${locals}
@@ -435,14 +440,16 @@ function bitPlaneKernels() {
       ${load}
       ${transpose64()}
       ${store}
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (local.set $b (i32.add (local.get $b) (i32.const 2)))
       (br $next)))`;
   const contiguous = (base) => `(local.set $p (i32.add (local.get $${base}) (i32.shl (local.get $b) (i32.const 9))))`;
   const strided = (base) => `(local.set $p (i32.add (local.get $${base}) (i32.shl (local.get $b) (i32.const 3))))`;
-  const loadC = range(64).map((j) => `(local.set $w${j} (i64.load offset=${8 * j} (local.get $p)))`).join(' ');
-  const storeC = range(64).map((j) => `(i64.store offset=${8 * j} (local.get $p) (local.get $w${j}))`).join(' ');
-  const loadS = range(64).map((k) => `(local.set $w${k} (i64.load ${rowAt(k)}))`).join(' ');
-  const storeS = range(64).map((k) => `(i64.store ${rowAt(k)} (local.get $w${k}))`).join(' ');
+  // contiguous side: element j of block b in lane 0, of block b + 1 (512 bytes on) in lane 1
+  const loadC = range(64).map((j) => `(local.set $w${j} (v128.load64_lane offset=${512 + 8 * j} 1 (local.get $p) (v128.load64_zero offset=${8 * j} (local.get $p))))`).join(' ');
+  const storeC = range(64).map((j) => `(v128.store64_lane offset=${8 * j} 0 (local.get $p) (local.get $w${j})) (v128.store64_lane offset=${512 + 8 * j} 1 (local.get $p) (local.get $w${j}))`).join(' ');
+  // strided side: words b and b + 1 of a row are adjacent, one vector
+  const loadS = range(64).map((k) => `(local.set $w${k} (v128.load ${rowAt(k)}))`).join(' ');
+  const storeS = range(64).map((k) => `(v128.store ${rowAt(k)} (local.get $w${k}))`).join(' ');
   return `
   (func (export "bitPlanes") (param $a i32) (param $o i32) (param $words i32)${body(`${contiguous('a')} ${loadC}`, `${strided('o')} ${storeS}`)})
   (func (export "bitWords") (param $a i32) (param $o i32) (param $words i32)${body(`${strided('a')} ${loadS}`, `${contiguous('o')} ${storeC}`)})`;

@@ -307,23 +307,31 @@ export function transpose(a: U64, out: U64, r: number, c: number): void {
 export function bitPlanes(a: U64, nbits: number, out: U64): void {
   const words = Math.ceil(a.length / 64);
   if (!(nbits >= 0 && nbits <= 64) || out.length !== nbits * words) throw new ConcordError('E_SHAPE', `bitPlanes: ${nbits} planes of ${words} words do not fit ${out.length} elements`);
-  const o = 64 * words;
+  // The kernel takes blocks two at a time: rows of an even number of words in the arena.
+  const even = words + (words & 1), o = 64 * even;
   const v = arena(2 * o * 8, 'bitPlanes');
   v.set(a, 0);
   v.fill(0n, a.length, o);
-  K.bitPlanes(0, o * 8, words);
-  out.set(v.subarray(o, o + nbits * words));
+  K.bitPlanes(0, o * 8, even);
+  if (even === words) out.set(v.subarray(o, o + nbits * words));
+  else for (let k = 0; k < nbits; k++) out.set(v.subarray(o + k * even, o + k * even + words), k * words);
 }
 
 /** Inverse of bitPlanes: out[i] (i < out.length) has bit k = bit i of plane k, for the rows (≤ 64) of `planes` ([rows, ⌈out.length/64⌉]); higher bits 0. */
 export function bitWords(planes: U64, rows: number, out: U64): void {
   const words = Math.ceil(out.length / 64);
   if (!(rows >= 0 && rows <= 64) || planes.length !== rows * words) throw new ConcordError('E_SHAPE', `bitWords: ${planes.length} plane words are not ${rows} planes of ${words} words`);
-  const o = 64 * words;
+  const even = words + (words & 1), o = 64 * even;
   const v = arena(2 * o * 8, 'bitWords');
-  v.set(planes, 0);
-  v.fill(0n, rows * words, o);
-  K.bitWords(0, o * 8, words);
+  if (even === words) v.set(planes, 0);
+  else {
+    for (let k = 0; k < rows; k++) {
+      v.set(planes.subarray(k * words, (k + 1) * words), k * even);
+      v[k * even + words] = 0n;
+    }
+  }
+  v.fill(0n, rows * even, o);
+  K.bitWords(0, o * 8, even);
   out.set(v.subarray(o, o + out.length));
 }
 

@@ -38,7 +38,7 @@ function checkWidths(widths: readonly number[]): void {
  * Bit planes of a [count] tensor: a [nbits, ⌈count/64⌉] tensor whose row k holds bit k of every
  * element, 64 elements per word (element i at bit i mod 64 of word ⌊i/64⌋; padding bits 0). The
  * hm carry circuits (rep-and.ts) run on planes, so one AND on a word serves 64 items. By 64×64
- * bit transposes in WebAssembly (src/ring/wasm.ts bitPlanes): measured 6–7% of a party's CPU in
+ * bit transposes in WebAssembly, two blocks per SIMD step (src/ring/wasm.ts bitPlanes): measured 6–7% of a party's CPU in
  * hm's ltz as 32×32 block swaps in JS, and the largest cost of a truncation batch as a per-bit loop.
  */
 export function toPlanes(w: Ring, nbits: number): Ring {
