@@ -21,6 +21,6 @@ export async function daBits(s: Session, p: ItemPrgs, count: number, tag: number
   const planes = p.pieces([1, Math.ceil(count / 64)]);
   const v: Pieces = { mine: fromPlanes(planes.mine, count), other: fromPlanes(planes.other, count) };
   const arith = await rowsToArith(s, p, v, [63], tag, kind);
-  return { arith: arith.reshape([count]).add(p.rerandomizer([count])), bin: v.mine.reshape([count]) }; // see convert.ts
+  return { arith: p.rerandomizeAdd(arith.reshape([count])), bin: v.mine.reshape([count]) }; // see convert.ts
 }
 

@@ -53,5 +53,5 @@ export async function edaBits(s: Session, p: ItemPrgs, count: number, bits: numb
     const tail = new Ring([n, words], prop.mine.data.subarray(words, (n + 1) * words));
     Ring.combine('xor', [tail, G.mine], tail);
   }
-  return { arith: maskShare(s.me, w).add(p.rerandomizer([count])), bin: p.rerandomizeXor(planesToWords(prop.mine, count)) };
+  return { arith: p.rerandomizeAdd(maskShare(s.me, w)), bin: p.rerandomizeXor(planesToWords(prop.mine, count)) };
 }

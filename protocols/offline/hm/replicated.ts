@@ -159,6 +159,12 @@ export class ItemPrgs {
     return { plus, minus };
   }
 
+  /** t + rerandomizer(t.shape) in one pass (Ring.addSub; a new tensor): the streams read as rerandomizer reads them. */
+  rerandomizeAdd(t: Ring): Ring {
+    const { plus, minus } = this.zeroParts(t.shape);
+    return this.leak === 'no-rerandomize' ? t : Ring.addSub(t, plus, minus); // the leak draws and drops
+  }
+
   /** t ⊕= rerandomizer(t.shape, true), in place (t must be the caller's own): the streams read as rerandomizer reads them. */
   rerandomizeXor(t: Ring): Ring {
     if (this.leak !== 'no-rerandomize') return this.xorZero(t);

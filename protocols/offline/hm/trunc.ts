@@ -64,6 +64,6 @@ export async function truncPairs(s: Session, p: ItemPrgs, count: number, f: numb
   const bits = await rowsToArith(s, p, { mine: fromPlanes(bitsRep.mine, count), other: fromPlanes(bitsRep.other, count) }, truncWidths(f), tag, kind);
   const share = maskShare(s.me, w); // party 2 knows party 1's y: the zero-sharing below hides it
   const lowShifted = share.shl(1).shr(1 + f).add(bits.slice(0, 1).reshape([count])).sub(bits.slice(1, 2).reshape([count]).scale(1n << BigInt(63 - f)));
-  const out = Ring.concat([share, lowShifted, bits.slice(2, 3).reshape([count])]).reshape([3, count]).add(p.rerandomizer([3, count]));
+  const out = p.rerandomizeAdd(Ring.concat([share, lowShifted, bits.slice(2, 3).reshape([count])]).reshape([3, count]));
   return { r: out.slice(0, 1).reshape([count]), rLowShifted: out.slice(1, 2).reshape([count]), rTop: out.slice(2, 3).reshape([count]) };
 }
