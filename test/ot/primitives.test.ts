@@ -14,6 +14,8 @@ import { otKeysFor } from './helpers.js';
 
 const bit = (w: Uint32Array, i: number): number => (w[i >>> 5]! >>> (i & 31)) & 1;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** A tensor's words as 32-bit halves (a view: a small tensor may share its buffer, src/ring/ring.ts). */
+const u32 = (r: Ring): Uint32Array => new Uint32Array(r.data.buffer, r.data.byteOffset, r.size * 2);
 
 describe('OT primitives', () => {
   it('transpose32 and transposeBits match a per-bit transpose', () => {
@@ -87,11 +89,11 @@ describe('OT primitives', () => {
       const P = 333;
       const prg = Prg.fromSeed(testSeed('ole'), `w${width}`);
       const x = width === 64 ? prg.ring([P]) : Ring.from(Array.from({ length: P }, (_, i) => (i * 5) % 3 === 0 ? 1 : 0));
-      const choice = width === 64 ? new Uint32Array(x.data.buffer) : packBits(x);
+      const choice = width === 64 ? u32(x) : packBits(x);
       const y = prg.ring([P]);
       const l = elementLayout(P, width);
       const { u, t } = oleReceiveStart(recv, 3, choice, l);
-      const { d, share } = oleSend(send, 3, u, l, new Uint32Array(y.data.buffer));
+      const { d, share } = oleSend(send, 3, u, l, u32(y));
       const r = oleReceiveFinish(t, 3, choice, d, l);
       const sum = new Ring([P], new BigUint64Array(r.buffer)).add(new Ring([P], new BigUint64Array(share.buffer)));
       expect(sum.equals(x.mul(y))).to.equal(true);
@@ -106,9 +108,9 @@ describe('OT primitives', () => {
     const batch = 2, n = 3, k = 4, m = 5;
     const a = prg.ring([batch * n, k]), b = prg.ring([batch * k, m]);
     const l = matrixLayout(batch, n, k, m);
-    const choice = new Uint32Array(a.data.buffer);
+    const choice = u32(a);
     const { u, t } = oleReceiveStart(recv, 9, choice, l);
-    const { d, share } = oleSend(send, 9, u, l, new Uint32Array(b.data.buffer));
+    const { d, share } = oleSend(send, 9, u, l, u32(b));
     const r = oleReceiveFinish(t, 9, choice, d, l);
     const sum = new Ring([batch * n, m], new BigUint64Array(r.buffer)).add(new Ring([batch * n, m], new BigUint64Array(share.buffer)));
     const want = Ring.concat([0, 1].map((i) => a.slice(i * n, (i + 1) * n).matmul(b.slice(i * k, (i + 1) * k))));
