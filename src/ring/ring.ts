@@ -34,7 +34,8 @@ let slabAt = 0;
  * n < UNINIT_MIN zeroed words as a view of a shared slab, never handed out twice: a small
  * BigUint64Array of its own costs an ArrayBuffer allocation and its external-memory bookkeeping
  * (≈ 0.8 µs, and garbage collections), which hm's per-item tensors of 64 words paid seven times a
- * product. A live view keeps its 64 KiB slab alive.
+ * product. A live view keeps its 64 KiB slab alive, and its neighbours share its ArrayBuffer: code
+ * must view a tensor's data through its byteOffset and length, never `data.buffer` from 0.
  */
 function smallWords(n: number): BigUint64Array {
   if (slabAt + n > SLAB_WORDS) {
@@ -72,6 +73,7 @@ export function assertSameShape(a: Shape, b: Shape, op: string): void {
  * A tensor over Z_2^64: a shape and a row-major BigUint64Array.
  * Values are plain ring elements; shares and secrets wrap this type, they are not this type.
  * Every operation returns a new tensor; `data` may be shared by views only where documented.
+ * Small tensors are views of a shared slab (smallWords): view `data` through its byteOffset.
  * Arithmetic runs in the WebAssembly kernels of wasm.ts; reference.ts holds the BigInt
  * definitions the tests compare them against.
  */
