@@ -55,7 +55,7 @@ export type AndPrep = Triple | ProductMasks;
 
 /**
  * Request the item of an AND over `words` words now: the replicated AND's masks where the mode
- * has them (Preprocessing.productMasks, read as XOR zero-sharings plus ⊕ minus), else a bit triple.
+ * has them (Preprocessing.productMasks, drawn as XOR zero-sharings: ZeroShare.xorInto), else a bit triple.
  */
 export function andPrep(s: Scope, words: number): Promise<AndPrep> {
   return productPrep(s, [words], [words], [words], (tag) => s.prep.bitTriple(tag, [words]));

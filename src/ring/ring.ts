@@ -24,14 +24,14 @@ export function sameShape(a: Shape, b: Shape): boolean {
 }
 
 /** Elements below which a tensor is carved from a shared slab (4 KiB, Buffer's own pool threshold). */
-const UNINIT_MIN = 512;
+const SLAB_BELOW = 512;
 /** Words per slab of small tensors (64 KiB). */
 const SLAB_WORDS = 8192;
 let slab = new BigUint64Array(SLAB_WORDS);
 let slabAt = 0;
 
 /**
- * n < UNINIT_MIN zeroed words as a view of a shared slab, never handed out twice: a small
+ * n < SLAB_BELOW zeroed words as a view of a shared slab, never handed out twice: a small
  * BigUint64Array of its own costs an ArrayBuffer allocation and its external-memory bookkeeping
  * (≈ 0.8 µs, and garbage collections), which hm's per-item tensors of 64 words paid seven times a
  * product. A live view keeps its 64 KiB slab alive, and its neighbours share its ArrayBuffer: code
@@ -54,7 +54,7 @@ function smallWords(n: number): BigUint64Array {
  * a party's CPU in zeroing outputs that the kernels then overwrite.
  */
 function uninit(n: number): BigUint64Array {
-  if (n < UNINIT_MIN) return smallWords(n);
+  if (n < SLAB_BELOW) return smallWords(n);
   const b = Buffer.allocUnsafeSlow(n * 8);
   return new BigUint64Array(b.buffer, b.byteOffset, n);
 }
@@ -87,7 +87,7 @@ export class Ring {
       throw new ConcordError('E_SHAPE', `Ring: shape ${shapeStr(shape)} needs ${n} elements, got ${data.length}`);
     }
     this.shape = Object.freeze([...shape]);
-    this.data = data ?? (n < UNINIT_MIN ? smallWords(n) : new BigUint64Array(n));
+    this.data = data ?? (n < SLAB_BELOW ? smallWords(n) : new BigUint64Array(n));
   }
 
   /** All-zero tensor. */
@@ -188,7 +188,8 @@ export class Ring {
    * zero-sharing u, written into `out` (a new tensor if omitted; may be u). All of one shape.
    */
   static replicatedXor(u: Ring, x: Ring, y: Ring, xn: Ring, yn: Ring, out?: Ring): Ring {
-    for (const [t, name] of [[x, 'x'], [y, 'y'], [xn, 'xn'], [yn, 'yn'], ...(out ? [[out, 'out'] as const] : [])] as const) assertSameShape(u.shape, t.shape, `replicatedXor (${name})`);
+    for (const [t, name] of [[x, 'x'], [y, 'y'], [xn, 'xn'], [yn, 'yn']] as const) assertSameShape(u.shape, t.shape, `replicatedXor (${name})`);
+    if (out) assertSameShape(u.shape, out.shape, 'replicatedXor (out)');
     const o = out ?? outputRing(u.shape);
     W.replicatedXor(u.data, x.data, y.data, xn.data, yn.data, o.data);
     return o;

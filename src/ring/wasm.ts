@@ -348,12 +348,21 @@ export function bitSpread(planes: U64, rows: number, count: number, out: U64): v
   }
 }
 
+/** Bits of a packed stream of rows cut to widths (each 0..64); the kernels address bits with 32-bit integers. */
+function packedBits(widths: readonly number[], count: number): number {
+  for (const w of widths) if (!Number.isInteger(w) || w < 0 || w > 64) throw new ConcordError('E_RANGE', `packed rows: width ${w} outside 0..64`);
+  const total = widths.reduce((a, w) => a + w, 0) * count;
+  if (total >= 2 ** 31) throw new ConcordError('E_RANGE', `packed rows: ${total} bits exceed one packed message (2^31 bits); pack fewer elements at a time`);
+  return total;
+}
+
 /**
  * The rows of r ([widths.length, count] words) cut to widths[k] bits (0..64) per element, as one
  * little-endian bit stream, rows one after another: ⌈Σ widths · count / 8⌉ bytes.
  */
 export function packBits(r: U64, widths: readonly number[], count: number): Uint8Array {
-  const total = widths.reduce((a, w) => a + w, 0) * count;
+  const total = packedBits(widths, count);
+  if (r.length !== widths.length * count) throw new ConcordError('E_SHAPE', `packBits: ${r.length} words are not ${widths.length} rows of ${count}`);
   const oOff = align(r.length), words = Math.ceil(total / 64);
   const v = arena((oOff + words + 1) * 8, 'packBits');
   v.set(r, 0);
@@ -367,6 +376,8 @@ export function packBits(r: U64, widths: readonly number[], count: number): Uint
 
 /** Inverse of packBits into out ([widths.length, count] words): element (k, i) mod 2^widths[k]. */
 export function unpackBits(bytes: Uint8Array, widths: readonly number[], count: number, out: U64): void {
+  const total = packedBits(widths, count);
+  if (bytes.length !== Math.ceil(total / 8) || out.length !== widths.length * count) throw new ConcordError('E_SHAPE', `unpackBits: ${bytes.length} bytes into ${out.length} words do not fit ${widths.length} rows of ${count}`);
   const words = Math.ceil(bytes.length / 8), oOff = align(words + 1);
   const v = arena((oOff + out.length) * 8, 'unpackBits');
   const b = new Uint8Array(v.buffer, 0, (words + 1) * 8);

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { Prg } from '../../src/crypto/prg.js';
 import { Ring } from '../../src/ring/ring.js';
+import * as W from '../../src/ring/wasm.js';
+import { isConcordError, type ErrorCode } from '../../src/errors.js';
 import { fromPlanes, packRows, packedBytes, planesToWords, toPlanes, unpackRows } from '../../protocols/offline/hm/bitpack.js';
 import { truncPairBytes } from '../../protocols/offline/hm/trunc.js';
 import { testSeed } from '../helpers/parties.js';
@@ -19,6 +21,15 @@ describe('hm bit packing of the conversion message', () => {
         for (let i = 0; i < count; i++) expect(back.data[k * count + i]).to.equal(r.data[k * count + i]! & mask, `row ${k} (width ${w}) element ${i}`);
       });
     }
+  });
+
+  it('refuses widths outside 0..64 and a message past 2^31 bits (E_RANGE), a tensor of the wrong size (E_SHAPE)', () => {
+    const isCode = (code: ErrorCode) => (e: unknown): boolean => isConcordError(e, code);
+    expect(() => packRows(Ring.zeros([1, 4]), [65])).to.throw().that.satisfies(isCode('E_RANGE'));
+    expect(() => packRows(Ring.zeros([1, 4]), [-1])).to.throw().that.satisfies(isCode('E_RANGE'));
+    expect(() => unpackRows(new Uint8Array(33), [65], 4)).to.throw().that.satisfies(isCode('E_RANGE'));
+    expect(() => W.packBits(new BigUint64Array(0), [64], 2 ** 25)).to.throw().that.satisfies(isCode('E_RANGE'));
+    expect(() => W.packBits(new BigUint64Array(5), [8, 8], 2)).to.throw().that.satisfies(isCode('E_SHAPE'));
   });
 
   it('the message is the documented little-endian bit stream, rows one after another (BigInt reference)', () => {

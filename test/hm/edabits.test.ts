@@ -54,6 +54,9 @@ describe('hm zero-sharings (replicated.ts)', () => {
       const t = Prg.fromSeed(testSeed('zero/t'), 't').ring(shape);
       const { plus, minus } = a.zeroParts(shape);
       expect(b.xorZero(t.clone()).equals(t.xor(plus).xor(minus))).to.equal(true);
+      // zero(…, true) writes one stream and XORs the other in: the same words
+      const c = new ItemPrgs(hmSeeds(s), 9, labelHash('same'));
+      expect(c.zero(shape, true).equals(plus.xor(minus))).to.equal(true);
       // both streams continue in step afterwards
       expect(b.pieces([5]).mine.equals(a.pieces([5]).mine)).to.equal(true);
     }

@@ -4,7 +4,7 @@
  * value used only with weight 2^e travels in 64 − e bits. Little-endian bit order, rows one after
  * another; the receiver gets each element mod 2^width (higher bits 0). Also bit planes (one
  * row per bit position, 64 elements per word) for the carry circuits of trunc.ts and edabits.ts.
- * Plain 32-bit word loops or WebAssembly: no BigInt per element.
+ * The work is done by the WebAssembly kernels of src/ring/wasm.ts: no BigInt per element.
  */
 import { ConcordError } from '../../../src/errors.js';
 import { Ring, outputRing } from '../../../src/ring/ring.js';
@@ -17,29 +17,24 @@ export function packedBytes(widths: readonly number[], count: number): number {
 
 /** Pack row k of `r` ([widths.length, count]) to widths[k] bits per element (in WebAssembly: src/ring/wasm.ts packBits). */
 export function packRows(r: Ring, widths: readonly number[]): Uint8Array {
-  checkWidths(widths);
   return W.packBits(r.data, widths, r.size / widths.length);
 }
 
 /** Inverse of packRows: a [widths.length, count] tensor, each element mod 2^widths[k]. */
 export function unpackRows(bytes: Uint8Array, widths: readonly number[], count: number): Ring {
-  checkWidths(widths);
   if (bytes.length !== packedBytes(widths, count)) throw new ConcordError('E_FRAME', `packed rows: ${bytes.length} bytes, expected ${packedBytes(widths, count)}`);
   const out = new Ring([widths.length, count]);
   W.unpackBits(bytes, widths, count, out.data);
   return out;
 }
 
-function checkWidths(widths: readonly number[]): void {
-  for (const w of widths) if (!Number.isInteger(w) || w < 0 || w > 64) throw new ConcordError('E_RANGE', `packed rows: width ${w} outside 0..64`);
-}
-
 /**
  * Bit planes of a [count] tensor: a [nbits, ⌈count/64⌉] tensor whose row k holds bit k of every
  * element, 64 elements per word (element i at bit i mod 64 of word ⌊i/64⌋; padding bits 0). The
  * hm carry circuits (rep-and.ts) run on planes, so one AND on a word serves 64 items. By 64×64
- * bit transposes in WebAssembly, two blocks per SIMD step (src/ring/wasm.ts bitPlanes): measured 6–7% of a party's CPU in
- * hm's ltz as 32×32 block swaps in JS, and the largest cost of a truncation batch as a per-bit loop.
+ * bit transposes in WebAssembly, two blocks per SIMD step (wasm.ts bitPlanes): as 32×32 block
+ * swaps in JS they were 6–7% of a party's CPU in hm's ltz, and as a per-bit loop the largest
+ * cost of a truncation batch.
  */
 export function toPlanes(w: Ring, nbits: number): Ring {
   if (!Number.isInteger(nbits) || nbits < 0 || nbits > 64) throw new ConcordError('E_RANGE', `bit planes: nbits=${nbits} outside 0..64`);
