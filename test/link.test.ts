@@ -186,6 +186,27 @@ describe('secure link (Noise KK over a wire)', () => {
       await Promise.all([p.a!.close(), p.b!.close()]);
     });
 
+    it('a small message goes to the wire as one buffer (one WebSocket frame); a 1 MiB payload message as body and tag apart', async () => {
+      const p = await connect();
+      const calls: [number, number | undefined][] = [];
+      const send = p.wa.send.bind(p.wa);
+      p.wa.send = (d, t) => {
+        calls.push([d.length, t?.length]);
+        send(d, t);
+      };
+      const sent = [prg.ring([64]), prg.ring([8192]), big()];
+      const got: Message[] = [];
+      const all = new Promise<void>((resolve) => p.b!.onMessage((m) => got.push(m) === sent.length && resolve()));
+      sent.forEach((r, i) => p.a!.send({ tag: i + 1, kind: 'o', ring: r }));
+      await all;
+      got.forEach((m, i) => expect(m.ring!.equals(sent[i]!)).to.equal(true));
+      // 64 and 8192 words (a small frame: head and payload in one message) joined with the tag; the 2 MiB tensor: a joined head,
+      // then two 1 MiB bodies with their tags apart, then its last 8 bytes joined.
+      expect(calls.map(([, t]) => t ?? 0)).to.deep.equal([0, 0, 0, 16, 16, 0]);
+      expect(calls.slice(3, 5).map(([d]) => d)).to.deep.equal([LARGE_CHUNK, LARGE_CHUNK]);
+      await Promise.all([p.a!.close(), p.b!.close()]);
+    });
+
     it('a tampered byte inside a 1 MiB payload message aborts the link with E_FRAME', async () => {
       const { errB, received } = await attacked((d) => {
         expect(d.length).to.equal(LARGE_CHUNK + 16);

@@ -94,6 +94,33 @@ describe('PRG (AES-128-CTR)', () => {
     expect(hex(z)).to.equal(hex(h.bytes(40)));
   });
 
+  it('small reads (the shared ECB cipher over counter blocks) and large ones (CTR) are one stream: every mix of sizes, fill and xorInto, odd starts, high tag and sub', () => {
+    const total = 40_000;
+    for (const [tag, sub] of [[3, 5], [0xffffffff, 0xfffffffe]] as const) {
+      const ks = direct(KEY, tag, sub, 8 + total);
+      // sizes below, at and above SMALL_READ (8 KiB), in several orders; every start offset mod 16
+      for (const sizes of [[1, 7, 8, 9, 15, 16, 17, 8192, 8193, 5], [3, 8191, 2, 20_000, 1, 33], [16_384, 1, 2, 3], [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]]) {
+        for (const word of [0, 1]) {
+          const g = new Prg(KEY, tag, sub, word);
+          let off = word * 8;
+          sizes.forEach((n, i) => {
+            const got = new Uint8Array(n).fill(0xa5);
+            if (i % 2) g.xorInto(got);
+            else g.fill(got);
+            const want = ks.subarray(off, off + n).map((b) => (i % 2 ? b ^ 0xa5 : b));
+            expect(hex(got), `tag ${tag} word ${word} sizes ${sizes.join(',')} read ${i}`).to.equal(hex(want));
+            off += n;
+          });
+        }
+      }
+    }
+    // Two streams of one key share its ECB cipher and stay independent of each other's reads.
+    const a = new Prg(KEY, 1, 1), b = new Prg(KEY, 2, 1);
+    const a1 = a.bytes(24), b1 = b.bytes(40), a2 = a.bytes(24);
+    expect(hex(a1) + hex(a2)).to.equal(hex(direct(KEY, 1, 1, 48)));
+    expect(hex(b1)).to.equal(hex(direct(KEY, 2, 1, 40)));
+  });
+
   it('rejects keys that are not 16 bytes', () => {
     expect(() => new Prg(new Uint8Array(32))).to.throw(/16 bytes/).that.satisfies((e: unknown) => isConcordError(e));
   });

@@ -37,22 +37,72 @@ function streamIv(tag: number, sub: number, block = 0): Uint8Array {
   return iv;
 }
 
+/** Reads up to this many bytes, while a stream has made no CTR cipher, come from its key's shared ECB cipher (see Prg). */
+const SMALL_READ = 8 << 10;
+
+/** One AES-128-ECB cipher per key, shared by every stream of it: ECB keeps no state between whole blocks. */
+const ecbCiphers = new WeakMap<Uint8Array, Cipher>();
+function ecbOf(key: Uint8Array): Cipher {
+  let c = ecbCiphers.get(key);
+  if (!c) ecbCiphers.set(key, (c = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false)));
+  return c;
+}
+
+/** AES_k(IV_{tag,sub} + j) for the CTR blocks j in [first, first + count): the stream's keystream blocks, computed directly. */
+function counterBlocks(key: Uint8Array, tag: number, sub: number, first: number, count: number): Uint8Array {
+  const ctr = new Uint8Array(count * 16);
+  const v = new DataView(ctr.buffer);
+  for (let b = 0; b < count; b++) {
+    const o = b * 16, c = first + b; // < 2^53: the 64-bit counter as two 32-bit halves
+    v.setUint32(o, sub);
+    v.setUint32(o + 4, tag);
+    v.setUint32(o + 8, Math.floor(c / 2 ** 32));
+    v.setUint32(o + 12, c >>> 0);
+  }
+  return ecbOf(key).update(ctr);
+}
+
 /**
  * Deterministic pseudo-random generator: AES-128-CTR keystream from node:crypto.
  * A key gives 2^64 independent streams named (tag, sub); each stream reads sequentially.
+ *
+ * Setting up a CTR cipher costs ~5–10 µs, as much as 100 KiB of keystream, and a small protocol
+ * step draws a few hundred bytes from each of its items' streams. So a stream makes its CTR
+ * cipher only at its first read above SMALL_READ bytes; until then each read encrypts the counter
+ * blocks it covers with the key's shared ECB cipher. Both give the same bytes (CTR block j is
+ * AES_k(IV + j)); tests check it.
  */
 export class Prg {
-  private readonly cipher;
+  private cipher: Cipher | undefined;
+  /** Bytes of the stream read so far (from its start), while no CTR cipher exists. */
+  private pos: number;
+  private readonly tag: number;
+  private readonly sub: number;
 
   /** The stream (tag, sub) of `key`, read from its first word, or from word `word` (CTR seeks: nothing before it is made). */
-  constructor(key: Uint8Array, tag = 0, sub = 0, word = 0) {
+  constructor(private readonly key: Uint8Array, tag = 0, sub = 0, word = 0) {
     if (key.length !== 16) throw new ConcordError('E_INTERNAL', `PRG key must be 16 bytes, got ${key.length}`);
     if (!(Number.isSafeInteger(word) && word >= 0)) throw new ConcordError('E_INTERNAL', `PRG word offset must be a non-negative integer, got ${word}`);
-    this.cipher = createCipheriv('aes-128-ctr', key, streamIv(tag, sub, Math.floor(word / 2)));
-    // An AES block holds two words: start an odd offset one word into its block.
-    if (word % 2 === 1) this.cipher.update(ZERO_CHUNK.subarray(0, 8));
+    this.tag = checkStreamId('tag', tag);
+    this.sub = checkStreamId('sub', sub);
+    this.pos = word * 8;
   }
 
+  /** The stream's CTR cipher, made at the current position (an AES block holds two words: skip into it). */
+  private ctr(): Cipher {
+    if (this.cipher) return this.cipher;
+    const c = createCipheriv('aes-128-ctr', this.key, streamIv(this.tag, this.sub, Math.floor(this.pos / 16)));
+    if (this.pos % 16) c.update(ZERO_CHUNK.subarray(0, this.pos % 16));
+    return (this.cipher = c);
+  }
+
+  /** The next n keystream bytes as a view of a fresh buffer, without a CTR cipher (n ≤ SMALL_READ). */
+  private small(n: number): Uint8Array {
+    const skip = this.pos % 16, first = Math.floor(this.pos / 16);
+    const ks = counterBlocks(this.key, this.tag, this.sub, first, Math.ceil((skip + n) / 16));
+    this.pos += n;
+    return ks.subarray(skip, skip + n);
+  }
   /** A PRG on the stream derived from `seed` and `label`. */
   static fromSeed(seed: Uint8Array, label: string): Prg {
     return new Prg(deriveKey(seed, label));
@@ -67,18 +117,29 @@ export class Prg {
 
   /** Overwrite `buf` with the next keystream bytes. */
   fill(buf: Uint8Array): void {
+    if (!this.cipher && buf.length <= SMALL_READ) {
+      buf.set(this.small(buf.length));
+      return;
+    }
+    const cipher = this.ctr();
     for (let off = 0; off < buf.length; off += ZERO_CHUNK.length) {
       const len = Math.min(ZERO_CHUNK.length, buf.length - off);
-      const ks = this.cipher.update(ZERO_CHUNK.subarray(0, len));
+      const ks = cipher.update(ZERO_CHUNK.subarray(0, len));
       buf.set(ks, off);
     }
   }
 
   /** XOR the next keystream bytes into `buf` in place (CTR encryption of buf: no keystream buffer of its own). */
   xorInto(buf: Uint8Array): void {
+    if (!this.cipher && buf.length <= SMALL_READ) {
+      const ks = this.small(buf.length);
+      for (let i = 0; i < buf.length; i++) buf[i]! ^= ks[i]!;
+      return;
+    }
+    const cipher = this.ctr();
     for (let off = 0; off < buf.length; off += ZERO_CHUNK.length) {
       const len = Math.min(ZERO_CHUNK.length, buf.length - off);
-      buf.set(this.cipher.update(buf.subarray(off, off + len)), off);
+      buf.set(cipher.update(buf.subarray(off, off + len)), off);
     }
   }
 
@@ -97,7 +158,6 @@ export class Prg {
  */
 export class PrgMatrix {
   readonly shape: readonly [number, number];
-  private ecb?: Cipher;
 
   constructor(private readonly key: Uint8Array, private readonly tag: number, private readonly sub: number, shape: Shape, private readonly post?: (rows: Ring) => Ring) {
     if (shape.length !== 2) throw new ConcordError('E_SHAPE', `PrgMatrix: needs a 2-D shape, got [${shape.join('×')}]`);
@@ -143,9 +203,7 @@ export class PrgMatrix {
         v.setUint32(o + 12, c >>> 0);
       }
     }
-    // ECB keeps no state between whole blocks: one cipher serves every gather of this matrix.
-    this.ecb ??= createCipheriv('aes-128-ecb', this.key, null).setAutoPadding(false);
-    const ks = this.ecb.update(ctr);
+    const ks = ecbOf(this.key).update(ctr);
     const bytes = new Uint8Array(out.data.buffer, out.data.byteOffset, h * k * 8);
     for (let i = 0; i < h; i++) {
       const skip = ((idx[i]! * k) % 2) * 8;

@@ -105,7 +105,7 @@ const TAIL_BYTES = 16;
 export class WsWire extends BaseWire {
   constructor(private readonly ws: WebSocket) {
     super();
-    // 'fragments': a message sent as body + tag fragments (link.ts) arrives as those two
+    // 'fragments': a large message sent as body + tag fragments (link.ts) arrives as those two
     // buffers, so nobody joins them; any other fragmentation is joined here.
     ws.binaryType = 'fragments';
     ws.on('message', (data, isBinary) => {
