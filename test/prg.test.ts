@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { createCipheriv, hkdfSync } from 'node:crypto';
-import { Prg, PrgMatrix, deriveKey } from '../src/crypto/prg.js';
+import { createCipheriv, createHash, hkdfSync } from 'node:crypto';
+import { Prg, PrgMatrix, deriveKey, labelKey } from '../src/crypto/prg.js';
 import { isConcordError } from '../src/errors.js';
 
 const SEED = new TextEncoder().encode('prg test seed, 32 bytes long....');
@@ -119,6 +119,21 @@ describe('PRG (AES-128-CTR)', () => {
     const a1 = a.bytes(24), b1 = b.bytes(40), a2 = a.bytes(24);
     expect(hex(a1) + hex(a2)).to.equal(hex(direct(KEY, 1, 1, 48)));
     expect(hex(b1)).to.equal(hex(direct(KEY, 2, 1, 40)));
+  });
+
+  it('labelKey is AES-128 under deriveKey(seed, "label-key") of SHA-256(label)\'s first 16 bytes (node:crypto), per seed, and distinct labels give distinct keys', () => {
+    const ref = (seed: Uint8Array, label: string): string => {
+      const c = createCipheriv('aes-128-ecb', deriveKey(seed, 'label-key'), null).setAutoPadding(false);
+      return hex(c.update(createHash('sha256').update(label).digest().subarray(0, 16)));
+    };
+    const other = new TextEncoder().encode('another seed, also 32 bytes long');
+    for (const label of ['item/triple/7/64', 'item/triple/7/65', 'item/trunc/7/64/f16', '']) {
+      expect(hex(labelKey(SEED, label)), label).to.equal(ref(SEED, label));
+      expect(hex(labelKey(other, label)), label).to.equal(ref(other, label));
+      expect(hex(labelKey(SEED, label))).to.not.equal(hex(labelKey(other, label)));
+    }
+    expect(hex(labelKey(SEED, 'a'))).to.not.equal(hex(labelKey(SEED, 'b')));
+    expect(hex(labelKey(SEED, 'a'))).to.equal(hex(labelKey(SEED, 'a'))); // deterministic: the dealer and the party agree
   });
 
   it('rejects keys that are not 16 bytes', () => {

@@ -3,7 +3,7 @@
  * [Beaver91; the seed-compressed trusted dealer as in SPDZ-style "PRSS dealers", e.g. CrypTen's TTP]
  *
  * Each party i shares a 16+ byte seed s_i with the dealer. For every item (named by its key:
- * kind, tag and parameters) party i expands its components from PRG(s_i, key). The *random*
+ * kind, tag and parameters) party i expands its components from PRG(labelKey(s_i, "item/" + key)). The *random*
  * components (a, b of a triple; r of a truncation pair; the XOR bits of a daBit; a mask A) are
  * whatever the n parties' expansions sum (or XOR) to. The *dependent* components (c = a·b, …)
  * of parties 0..n−2 are also expansions; only party n−1's dependent share is a correction
@@ -17,7 +17,7 @@
  * at the same tag (e.g. after a mispredicted prefetch).
  */
 import { ConcordError } from '../../src/errors.js';
-import { Prg, PrgMatrix, deriveKey } from '../../src/crypto/prg.js';
+import { Prg, PrgMatrix, labelKey } from '../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
 import * as W from '../../src/ring/wasm.js';
 import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
@@ -165,8 +165,9 @@ function combineFrom(prg: Prg, acc: BigUint64Array, op: 'add' | 'sub' | 'xor'): 
   }
 }
 
+/** The PRG stream of item q under a party's seed: its own key, labelKey(seed, "item/" + key). */
 function itemPrg(seed: Uint8Array, q: ItemRequest): Prg {
-  return new Prg(deriveKey(seed, `item/${itemKey(q)}`));
+  return new Prg(labelKey(seed, `item/${itemKey(q)}`));
 }
 
 /**
@@ -184,7 +185,7 @@ function expand(seed: Uint8Array, q: ItemRequest, dependent = true): { random: R
 
 /** A party's share of a mask item: the first component of its item stream, rows made on demand. */
 function maskRows(seed: Uint8Array, q: ItemRequest & { kind: 'mask' }): PrgMatrix {
-  return new PrgMatrix(deriveKey(seed, `item/${itemKey(q)}`), 0, 0, q.shape);
+  return new PrgMatrix(labelKey(seed, `item/${itemKey(q)}`), 0, 0, q.shape);
 }
 
 /**

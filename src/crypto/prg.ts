@@ -1,4 +1,4 @@
-import { createCipheriv, type Cipher } from 'node:crypto';
+import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConcordError } from '../errors.js';
@@ -16,6 +16,22 @@ const ZERO_CHUNK = new Uint8Array(1 << 17);
 export function deriveKey(seed: Uint8Array, label: string, length = 16): Uint8Array {
   if (seed.length < 16) throw new ConcordError('E_INTERNAL', `PRG seed must be at least 16 bytes, got ${seed.length}`);
   return hkdf(sha256, seed, undefined, new TextEncoder().encode(`concord/${label}`), length);
+}
+
+/** Per seed, the AES-128-ECB cipher under deriveKey(seed, 'label-key') (labelKey's PRF key, made once). */
+const labelRoots = new WeakMap<Uint8Array, Cipher>();
+
+/**
+ * A 16-byte key for `label` under `seed`: AES-128_K(SHA-256(label)[0..16)) with K = deriveKey(seed,
+ * 'label-key'), derived once per seed object. AES is a pseudo-random function on the hashes, and
+ * distinct labels have distinct hashes (SHA-256 is collision resistant), so the keys are
+ * independent. ~3 µs a key, against ~20 µs for deriveKey (HKDF-SHA256 in JS): the dealer mode
+ * derives one per item and party.
+ */
+export function labelKey(seed: Uint8Array, label: string): Uint8Array {
+  let root = labelRoots.get(seed);
+  if (!root) labelRoots.set(seed, (root = createCipheriv('aes-128-ecb', deriveKey(seed, 'label-key'), null).setAutoPadding(false)));
+  return root.update(createHash('sha256').update(label).digest().subarray(0, 16));
 }
 
 /** Largest stream tag or sub: each has a 32-bit field of the IV. */

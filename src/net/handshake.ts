@@ -30,8 +30,12 @@ const EMPTY = new Uint8Array(0);
  * never blaming the party the stranger claimed to be.
  */
 
-/** Version of the Concord wire protocol (frames, control messages, handshake payload). */
-export const PROTOCOL_VERSION = 'concord/1';
+/**
+ * Version of the Concord wire protocol (frames, control messages, handshake payload) and of the
+ * protocols' shared derivations: parties that derive items differently would compute wrong
+ * results without an error, so a change to either bumps it (2: dealer item keys by labelKey).
+ */
+export const PROTOCOL_VERSION = 'concord/2';
 const MAGIC = 0x43;
 const HELLO_VERSION = 1;
 /** Plaintext of the dialer's key-confirmation message (the first transport message). */
