@@ -64,10 +64,14 @@ function ecbOf(key: Uint8Array): Cipher {
   return c;
 }
 
-/** AES_k(IV_{tag,sub} + j) for the CTR blocks j in [first, first + count): the stream's keystream blocks, computed directly. */
+/** Counter blocks of one small read (at most SMALL_READ bytes from any offset: SMALL_READ / 16 + 1 blocks), reused: ECB reads them before returning. */
+const COUNTERS = new Uint8Array(SMALL_READ + 32);
+const COUNTER_VIEW = new DataView(COUNTERS.buffer);
+
+/** AES_k(IV_{tag,sub} + j) for the CTR blocks j in [first, first + count): the stream's keystream blocks, computed directly (count ≤ SMALL_READ / 16 + 1). */
 function counterBlocks(key: Uint8Array, tag: number, sub: number, first: number, count: number): Uint8Array {
-  const ctr = new Uint8Array(count * 16);
-  const v = new DataView(ctr.buffer);
+  const ctr = COUNTERS.subarray(0, count * 16);
+  const v = COUNTER_VIEW;
   for (let b = 0; b < count; b++) {
     const o = b * 16, c = first + b; // < 2^53: the 64-bit counter as two 32-bit halves
     v.setUint32(o, sub);
