@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ConcordError, isConcordError } from '../src/errors.js';
 import { DH25519 } from '../src/crypto/noise-suites.js';
 import type { KeyPair } from '../src/crypto/noise.js';
-import { acceptHandshake, dialHandshake, type LinkSetup } from '../src/net/handshake.js';
+import { acceptHandshake, dialHandshake, PROTOCOL_VERSION, type LinkSetup } from '../src/net/handshake.js';
 import { MAX_TRANSPORT_MESSAGE, SEND_HIGH_WATER, type SecureLink } from '../src/net/link.js';
 import { LARGE_CHUNK } from '../src/net/frame.js';
 import type { Message } from '../src/net/transport.js';
@@ -97,6 +97,8 @@ describe('secure link (Noise KK over a wire)', () => {
     const p = await connect({ jobA: 'aaaa', jobB: 'bbbb' });
     expectErr(p.errA, 'E_JOB_MISMATCH', /party bob runs job bbbb.*this party runs job aaaa/);
     expectErr(p.errB, 'E_JOB_MISMATCH', /party alice runs job aaaa.*this party runs job bbbb/);
+    // the message names the protocol version of each side, so a version mismatch reads as one
+    expect((p.errA as Error).message).to.include(`(${PROTOCOL_VERSION})`);
   });
 
   /** Connect with a tap that lets the first `pass` transport messages from alice through, then calls `attack`. */

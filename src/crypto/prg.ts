@@ -43,13 +43,25 @@ function checkStreamId(what: string, x: number): number {
   return x;
 }
 
-/** 16-byte IV for stream (tag, sub): bytes 0..3 sub, 4..7 tag, 8..15 the block counter (from `block`). */
+/**
+ * Write the CTR input blocks j = first, …, first + count − 1 of stream (tag, sub) at byte `at`
+ * of `v`: bytes 0..3 sub, 4..7 tag, 8..15 the block counter j (big-endian). Block 0 is the
+ * stream's IV; CTR block j encrypts IV + j, so AES-ECB over these blocks is the keystream.
+ */
+function putCounters(v: DataView, at: number, tag: number, sub: number, first: number, count: number): void {
+  for (let b = 0; b < count; b++) {
+    const o = at + b * 16, c = first + b; // < 2^53: the 64-bit counter as two 32-bit halves
+    v.setUint32(o, sub);
+    v.setUint32(o + 4, tag);
+    v.setUint32(o + 8, Math.floor(c / 2 ** 32));
+    v.setUint32(o + 12, c >>> 0);
+  }
+}
+
+/** 16-byte IV for stream (tag, sub), checked ids, starting at block `block` (see putCounters). */
 function streamIv(tag: number, sub: number, block = 0): Uint8Array {
   const iv = new Uint8Array(16);
-  const v = new DataView(iv.buffer);
-  v.setUint32(0, checkStreamId('sub', sub));
-  v.setUint32(4, checkStreamId('tag', tag));
-  v.setBigUint64(8, BigInt(block));
+  putCounters(new DataView(iv.buffer), 0, tag, sub, block, 1);
   return iv;
 }
 
@@ -70,16 +82,8 @@ const COUNTER_VIEW = new DataView(COUNTERS.buffer);
 
 /** AES_k(IV_{tag,sub} + j) for the CTR blocks j in [first, first + count): the stream's keystream blocks, computed directly (count ≤ SMALL_READ / 16 + 1). */
 function counterBlocks(key: Uint8Array, tag: number, sub: number, first: number, count: number): Uint8Array {
-  const ctr = COUNTERS.subarray(0, count * 16);
-  const v = COUNTER_VIEW;
-  for (let b = 0; b < count; b++) {
-    const o = b * 16, c = first + b; // < 2^53: the 64-bit counter as two 32-bit halves
-    v.setUint32(o, sub);
-    v.setUint32(o + 4, tag);
-    v.setUint32(o + 8, Math.floor(c / 2 ** 32));
-    v.setUint32(o + 12, c >>> 0);
-  }
-  return ecbOf(key).update(ctr);
+  putCounters(COUNTER_VIEW, 0, tag, sub, first, count);
+  return ecbOf(key).update(COUNTERS.subarray(0, count * 16));
 }
 
 /**
@@ -213,15 +217,7 @@ export class PrgMatrix {
     for (let i = 0; i < h; i++) {
       const t = idx[i]!;
       if (!(Number.isInteger(t) && 0 <= t && t < r)) throw new ConcordError('E_SHAPE', `PrgMatrix: row ${t} out of range for ${r} rows`);
-      const first = Math.floor((t * k) / 2);
-      for (let b = 0; b < span; b++) {
-        const o = (i * span + b) * 16;
-        const c = first + b; // < 2^53: the 64-bit counter as two 32-bit halves
-        v.setUint32(o, sub);
-        v.setUint32(o + 4, tag);
-        v.setUint32(o + 8, Math.floor(c / 2 ** 32));
-        v.setUint32(o + 12, c >>> 0);
-      }
+      putCounters(v, i * span * 16, tag, sub, Math.floor((t * k) / 2), span);
     }
     const ks = ecbOf(this.key).update(ctr);
     const bytes = new Uint8Array(out.data.buffer, out.data.byteOffset, h * k * 8);
