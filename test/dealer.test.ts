@@ -3,7 +3,7 @@ import { Ring } from '../src/ring/ring.js';
 import { ConcordError, isConcordError } from '../src/errors.js';
 import { REUSE_WINDOW, type Triple, type TruncPair, type DaBits, type MaskedTriple } from '../src/session/preprocessing.js';
 import { hmSessions } from './helpers/hm-view.js';
-import { dealerCorrection, partyShare, checkRequest, lutRequest, type ItemRequest } from '../protocols/offline/dealer-items.js';
+import { dealerCorrection, decodeBatch, encodeBatch, partyShare, checkRequest, lutRequest, type ItemRequest } from '../protocols/offline/dealer-items.js';
 import { PeriodPredictor, ItemPredictor } from '../protocols/offline/dealer.js';
 import { itemKey as keyOf } from '../protocols/offline/dealer-items.js';
 import { memoryDealer } from './helpers/dealer.js';
@@ -116,6 +116,9 @@ describe('dealer offline phase (in memory)', () => {
     expect(server.stats().hitsReported).to.be.within(st.hits - 8, st.hits);
     // One report per item (the old behaviour) would be `steps` messages.
     expect(partyEnd.stats().messagesSent, 'request messages').to.be.at.most(steps / 2);
+    // Pushed corrections travel several to a message too (one per item before prep/batch).
+    expect(server.stats().pushed, 'pushed').to.be.at.least(steps / 2);
+    expect(partyEnd.stats().messagesReceived, 'correction messages').to.be.at.most(steps / 2);
   });
 
   it('a loop body with same-shape items at consecutive tags (ltz) stops waiting from its third run', async () => {
@@ -243,6 +246,58 @@ describe('dealer offline phase (in memory)', () => {
     err = undefined;
     await hm.prep.matrixTriple(REUSE_WINDOW + 99, 1, 1, 1).catch((e: unknown) => (err = e));
     expect(String((err as Error).message)).to.match(/requested twice/);
+  });
+
+  it('corrections asked for together come in one prep/batch message and reconstruct; a malformed batch fails party n−1 with E_FRAME', async () => {
+    const n = 3;
+    const { preps, partyEnd } = memoryDealer(n, 'batch', { predict: false, timeoutMs: 3000 });
+    const all = <T>(f: (p: (typeof preps)[number]) => Promise<T>) => Promise.all(preps.map(f));
+    // One tick: one request message with four needs, answered by one message (the dealer's flush).
+    const [t, mt, tp, bt] = await Promise.all([
+      all((p) => p.triple(1, [50])),
+      all((p) => p.matrixTriple(2, 4, 3, 5)),
+      all((p) => p.truncPair(3, [20], 16)),
+      all((p) => p.bitTriple(4, [30])),
+    ]);
+    expect(partyEnd.stats().messagesSent, 'requests').to.equal(1);
+    expect(partyEnd.stats().messagesReceived, 'correction messages').to.equal(1);
+    expect(partyEnd.stats().bytesReceived).to.be.greaterThan(8 * (50 + 20 + 40 + 30)); // the corrections and their directory
+    expect(sumA(t.map((x) => x.a)).mul(sumA(t.map((x) => x.b))).equals(sumA(t.map((x) => x.c)))).to.equal(true);
+    expect(sumA(mt.map((x) => x.a)).matmul(sumA(mt.map((x) => x.b))).equals(sumA(mt.map((x) => x.c)))).to.equal(true);
+    const r = sumA(tp.map((x) => x.r));
+    expect(sumA(tp.map((x) => x.rLowShifted)).equals(r.shl(1).shr(17))).to.equal(true);
+    expect(sumX(bt.map((x) => x.a)).and(sumX(bt.map((x) => x.b))).equals(sumX(bt.map((x) => x.c)))).to.equal(true);
+    // Past 64 KiB a batch is sent and the next one begins: 3 · 3000 + 100 elements go in two messages, none lost.
+    const big = await Promise.all([10, 11, 12, 13].map((tag) => all((p) => p.triple(tag, [tag === 13 ? 100 : 3000]))));
+    for (const tr of big) expect(sumA(tr.map((x) => x.a)).mul(sumA(tr.map((x) => x.b))).equals(sumA(tr.map((x) => x.c)))).to.equal(true);
+    expect(partyEnd.stats().messagesReceived, 'correction messages').to.equal(3);
+
+    // The wire format: views survive any byte offset of the received body; a bad directory is E_FRAME.
+    const parts = [Ring.from([1, 2, 3]), Ring.from([]), Ring.from([2n ** 64n - 1n])];
+    const body = encodeBatch(['a', 'b', 'c'], parts, 4);
+    const odd = new Uint8Array(body.length + 3);
+    odd.set(body, 3);
+    const got = decodeBatch(odd.subarray(3));
+    expect(got.map((g) => g.key)).to.deep.equal(['a', 'b', 'c']);
+    got.forEach((g, i) => expect(g.correction.equals(parts[i]!), g.key).to.equal(true));
+    const corrupt = (f: (b: Uint8Array) => Uint8Array) => () => decodeBatch(f(body.slice()));
+    expect(corrupt((b) => b.subarray(0, b.length - 8))).to.throw(/malformed correction batch/).that.satisfies((e: unknown) => isConcordError(e, 'E_FRAME'));
+    expect(corrupt((b) => b.subarray(0, 2))).to.throw(/malformed correction batch/);
+    expect(corrupt((b) => ((b[5] = 0x7b), b))).to.throw(/malformed correction batch/); // the JSON no longer parses
+    expect(corrupt((b) => (new DataView(b.buffer).setUint32(0, 1e6, true), b))).to.throw(/malformed correction batch/);
+
+    const [end, dealerEnd] = memoryLinkPair();
+    const { DealerPreprocessing } = await import('../protocols/offline/dealer-client.js');
+    const last = new DealerPreprocessing({ seed: new Uint8Array(32), me: 1, n: 2, link: end, timeoutMs: 5000 });
+    const waiting = last.triple(1, [3]);
+    dealerEnd.send({ tag: 0, kind: 'prep/batch', bytes: body.subarray(0, body.length - 8) });
+    let err: unknown;
+    try {
+      await waiting;
+    } catch (e) {
+      err = e;
+    }
+    expect(isConcordError(err, 'E_FRAME'), String(err)).to.equal(true);
   });
 
   it('party n−1 fails with E_TIMEOUT when the dealer never answers', async () => {

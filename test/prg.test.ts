@@ -1,10 +1,15 @@
 import { expect } from 'chai';
 import { createCipheriv, createHash, hkdfSync } from 'node:crypto';
-import { Prg, PrgMatrix, deriveKey, labelKey } from '../src/crypto/prg.js';
+import { Prg, PrgMatrix, deriveKey, labelNonce } from '../src/crypto/prg.js';
 import { isConcordError } from '../src/errors.js';
 
 const SEED = new TextEncoder().encode('prg test seed, 32 bytes long....');
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i * 17);
+
+/** A tensor's words as little-endian bytes (what the PRG stream wrote). */
+function bytesOf(r: { data: BigUint64Array }): Uint8Array {
+  return new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+}
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
@@ -121,19 +126,39 @@ describe('PRG (AES-128-CTR)', () => {
     expect(hex(b1)).to.equal(hex(direct(KEY, 2, 1, 40)));
   });
 
-  it('labelKey is AES-128 under deriveKey(seed, "label-key") of SHA-256(label)\'s first 16 bytes (node:crypto), per seed, and distinct labels give distinct keys', () => {
-    const ref = (seed: Uint8Array, label: string): string => {
-      const c = createCipheriv('aes-128-ecb', deriveKey(seed, 'label-key'), null).setAutoPadding(false);
-      return hex(c.update(createHash('sha256').update(label).digest().subarray(0, 16)));
+  it('labelled streams are AES-128-CTR under deriveKey(seed, "label-key") from IV SHA-256(label)[0..12) ‖ 0^32 (node:crypto), small and large reads, word offsets, PrgMatrix rows and gather', () => {
+    const ref = (seed: Uint8Array, label: string, n: number): Uint8Array => {
+      const iv = Buffer.concat([createHash('sha256').update(label).digest().subarray(0, 12), Buffer.alloc(4)]);
+      return createCipheriv('aes-128-ctr', deriveKey(seed, 'label-key'), iv).update(Buffer.alloc(n));
     };
     const other = new TextEncoder().encode('another seed, also 32 bytes long');
     for (const label of ['item/triple/7/64', 'item/triple/7/65', 'item/trunc/7/64/f16', '']) {
-      expect(hex(labelKey(SEED, label)), label).to.equal(ref(SEED, label));
-      expect(hex(labelKey(other, label)), label).to.equal(ref(other, label));
-      expect(hex(labelKey(SEED, label))).to.not.equal(hex(labelKey(other, label)));
+      for (const seed of [SEED, other]) {
+        const want = ref(seed, label, 8 + 40_000);
+        const g = Prg.labelled(seed, labelNonce(label));
+        let off = 0;
+        for (const n of [24, 8, 9000, 5, 20_000, 3]) {
+          expect(hex(g.bytes(n)), `${label} read of ${n} at ${off}`).to.equal(hex(want.subarray(off, off + n)));
+          off += n;
+        }
+        expect(hex(Prg.labelled(seed, labelNonce(label), 1).bytes(100)), `${label} from word 1`).to.equal(hex(want.subarray(8, 108)));
+        const m = PrgMatrix.labelled(seed, labelNonce(label), [50, 7]);
+        expect(hex(bytesOf(m.rows(3, 9))), `${label} rows`).to.equal(hex(want.subarray(3 * 56, 9 * 56)));
+        const rows = m.gather([4, 1, 49]);
+        expect(hex(bytesOf(rows)), `${label} gather`).to.equal(hex(Buffer.concat([want.subarray(4 * 56, 5 * 56), want.subarray(56, 112), want.subarray(49 * 56, 50 * 56)])));
+      }
+      expect(hex(Prg.labelled(SEED, labelNonce(label)).bytes(64))).to.not.equal(hex(Prg.labelled(other, labelNonce(label)).bytes(64)));
     }
-    expect(hex(labelKey(SEED, 'a'))).to.not.equal(hex(labelKey(SEED, 'b')));
-    expect(hex(labelKey(SEED, 'a'))).to.equal(hex(labelKey(SEED, 'a'))); // deterministic: the dealer and the party agree
+    expect(hex(Prg.labelled(SEED, labelNonce('a')).bytes(64))).to.not.equal(hex(Prg.labelled(SEED, labelNonce('b')).bytes(64)));
+    // The 32-bit block counter must not wrap into the nonce: a read past 2^32 blocks is refused.
+    const end = Prg.labelled(SEED, labelNonce('end'), 2 ** 33 - 1);
+    expect(end.bytes(8).length).to.equal(8);
+    expect(() => end.bytes(1)).to.throw(/exhausted/).that.satisfies((e: unknown) => isConcordError(e, 'E_RANGE'));
+    // Large reads (the CTR cipher) count towards the end too.
+    const near = Prg.labelled(SEED, labelNonce('end'), 2 ** 33 - 4096); // 32 KiB before the end
+    near.bytes(3 * 8192);
+    expect(() => near.bytes(2 * 8192)).to.throw(/exhausted/);
+    expect(() => Prg.labelled(SEED, new Uint8Array(16))).to.throw(/12-byte nonce/);
   });
 
   it('rejects keys that are not 16 bytes', () => {

@@ -13,7 +13,7 @@ import { ConcordError } from '../../src/errors.js';
 import type { Ring, Shape } from '../../src/ring/ring.js';
 import { REUSE_WINDOW, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type MaskUse, type Preprocessing, type StagedTriple, type StagedTruncPair, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
 import type { Message } from '../../src/net/transport.js';
-import { itemKey, lutRequest, partyComponents, partyShare, withCorrection, type ItemRequest, type ItemShare } from './dealer-items.js';
+import { decodeBatch, itemKey, lutRequest, partyComponents, partyShare, withCorrection, type ItemRequest, type ItemShare } from './dealer-items.js';
 import type { DealerLink } from './dealer-link.js';
 
 /** The trust assumption of the dealer mode (processes print "offline: dealer — " + this). */
@@ -264,22 +264,37 @@ export class DealerPreprocessing implements Preprocessing {
       this.fail(new ConcordError('E_PEER_LOST', 'the dealer closed its connection'));
       return;
     }
+    if (m.kind === 'prep/batch' && m.bytes) {
+      let batch: ReturnType<typeof decodeBatch>;
+      try {
+        batch = decodeBatch(m.bytes);
+      } catch (e) {
+        this.fail(e as ConcordError);
+        return;
+      }
+      for (const { key, correction } of batch) this.deliver(key, correction);
+      return;
+    }
     if (!m.kind.startsWith('prep/') || !m.ring) {
       this.fail(new ConcordError('E_FRAME', `the dealer sent an unexpected message (kind "${m.kind}")`));
       return;
     }
-    const key = m.kind.slice(5);
+    this.deliver(m.kind.slice(5), m.ring);
+  }
+
+  /** A correction arrived: to its waiter, else into the cache of pushed ones. */
+  private deliver(key: string, ring: Ring): void {
     const w = this.waiters.get(key);
     if (w) {
       this.waiters.delete(key);
       clearTimeout(w.timer);
       this.st.waitMs += performance.now() - w.t0;
-      w.resolve(m.ring);
+      w.resolve(ring);
       return;
     }
     if (this.cache.has(key)) return;
-    this.cache.set(key, m.ring);
-    this.cachedBytes += m.ring.size * 8;
+    this.cache.set(key, ring);
+    this.cachedBytes += ring.size * 8;
     // Mispredicted pushes are never asked for: drop the oldest beyond the count and byte caps.
     while (this.cache.size > this.maxCached || this.cachedBytes > this.maxCachedBytes) {
       const [k, r] = this.cache.entries().next().value!;

@@ -3,7 +3,8 @@
  * [Beaver91; the seed-compressed trusted dealer as in SPDZ-style "PRSS dealers", e.g. CrypTen's TTP]
  *
  * Each party i shares a 16+ byte seed s_i with the dealer. For every item (named by its key:
- * kind, tag and parameters) party i expands its components from PRG(labelKey(s_i, "item/" + key)). The *random*
+ * kind, tag and parameters) party i expands its components from its seed's labelled PRG stream
+ * "item/" + key (Prg.labelled: one AES key per seed, the label's hash as the nonce). The *random*
  * components (a, b of a triple; r of a truncation pair; the XOR bits of a daBit; a mask A) are
  * whatever the n parties' expansions sum (or XOR) to. The *dependent* components (c = a·b, …)
  * of parties 0..n−2 are also expansions; only party n−1's dependent share is a correction
@@ -17,7 +18,7 @@
  * at the same tag (e.g. after a mispredicted prefetch).
  */
 import { ConcordError } from '../../src/errors.js';
-import { Prg, PrgMatrix, labelKey } from '../../src/crypto/prg.js';
+import { Prg, PrgMatrix, labelNonce } from '../../src/crypto/prg.js';
 import { Ring, sizeOf, type Shape } from '../../src/ring/ring.js';
 import * as W from '../../src/ring/wasm.js';
 import { checkLutSpec, type DaBits, type EdaBits, type LutMask, type LutSpec, type MaskShare, type MaskedTriple, type Triple, type TruncPair } from '../../src/session/preprocessing.js';
@@ -165,9 +166,14 @@ function combineFrom(prg: Prg, acc: BigUint64Array, op: 'add' | 'sub' | 'xor'): 
   }
 }
 
-/** The PRG stream of item q under a party's seed: its own key, labelKey(seed, "item/" + key). */
-function itemPrg(seed: Uint8Array, q: ItemRequest): Prg {
-  return new Prg(labelKey(seed, `item/${itemKey(q)}`));
+/** The nonce of item q's streams, the same under every seed: labelNonce("item/" + key). */
+function itemNonce(q: ItemRequest): Uint8Array {
+  return labelNonce(`item/${itemKey(q)}`);
+}
+
+/** The PRG stream of item q under a party's seed: the seed's labelled stream "item/" + key. */
+function itemPrg(seed: Uint8Array, q: ItemRequest, nonce = itemNonce(q)): Prg {
+  return Prg.labelled(seed, nonce);
 }
 
 /**
@@ -185,7 +191,7 @@ function expand(seed: Uint8Array, q: ItemRequest, dependent = true): { random: R
 
 /** A party's share of a mask item: the first component of its item stream, rows made on demand. */
 function maskRows(seed: Uint8Array, q: ItemRequest & { kind: 'mask' }): PrgMatrix {
-  return new PrgMatrix(labelKey(seed, `item/${itemKey(q)}`), 0, 0, q.shape);
+  return PrgMatrix.labelled(seed, itemNonce(q), q.shape);
 }
 
 /**
@@ -215,7 +221,8 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
   if (q.kind === 'mask') return Ring.zeros([0]);
   const n = seeds.length;
   const xor = isXor(q);
-  const prgs = seeds.map((s) => itemPrg(s, q));
+  const nonce = itemNonce(q);
+  const prgs = seeds.map((s) => itemPrg(s, q, nonce));
   // Σ (or ⊕) over the seeds of each random component, in stream order.
   const sums = layout(q).random.map((shape) => {
     const acc = new Ring(shape);
@@ -252,6 +259,57 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
   // The flattened dependent components are exactly each seed's stream after its random part.
   for (let i = 0; i < n - 1; i++) combineFrom(prgs[i]!, out.data, xor ? 'xor' : 'sub');
   return out.reshape([out.size]);
+}
+
+/**
+ * Several corrections in one message body (dealer → party n−1): a 32-bit little-endian length L,
+ * L bytes of UTF-8 JSON {"keys": [...], "sizes": [...]} (item keys and element counts), zero
+ * padding to a multiple of 8 bytes, then the corrections' words end to end.
+ */
+export function encodeBatch(keys: readonly string[], parts: readonly Ring[], elements: number): Uint8Array {
+  const dir = new TextEncoder().encode(JSON.stringify({ keys, sizes: parts.map((p) => p.size) }));
+  const start = Math.ceil((4 + dir.length) / 8) * 8;
+  const out = new Uint8Array(start + 8 * elements);
+  new DataView(out.buffer).setUint32(0, dir.length, true);
+  out.set(dir, 4);
+  const words = new BigUint64Array(out.buffer, start, elements);
+  let off = 0;
+  for (const p of parts) {
+    words.set(p.data, off);
+    off += p.size;
+  }
+  return out;
+}
+
+/** The corrections of an encodeBatch body, each a view of one aligned copy (E_FRAME if it is malformed). */
+export function decodeBatch(body: Uint8Array): { key: string; correction: Ring }[] {
+  const bad = (): never => {
+    throw new ConcordError('E_FRAME', 'the dealer sent a malformed correction batch (its directory does not match its tensors)');
+  };
+  if (body.length < 4) bad();
+  const len = new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
+  const start = Math.ceil((4 + len) / 8) * 8;
+  if (start > body.length || (body.length - start) % 8 !== 0) bad();
+  let dir: { keys?: unknown; sizes?: unknown };
+  try {
+    dir = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(4, 4 + len))) as typeof dir;
+  } catch {
+    return bad();
+  }
+  const { keys, sizes } = dir ?? {};
+  const total = (body.length - start) / 8;
+  if (!Array.isArray(keys) || !Array.isArray(sizes) || keys.length !== sizes.length) return bad();
+  if (!keys.every((k) => typeof k === 'string') || !sizes.every((z) => Number.isSafeInteger(z) && z >= 0) || sizes.reduce((a: number, z: number) => a + z, 0) !== total) return bad();
+  // The words must be 8-byte aligned for BigUint64Array views: copy them once (a batch is at most 64 KiB).
+  const words = new BigUint64Array(total);
+  new Uint8Array(words.buffer).set(body.subarray(start));
+  let off = 0;
+  return keys.map((key: string, i) => {
+    const n = sizes[i] as number;
+    const correction = new Ring([n], words.subarray(off, off + n));
+    off += n;
+    return { key, correction };
+  });
 }
 
 /**

@@ -18,20 +18,24 @@ export function deriveKey(seed: Uint8Array, label: string, length = 16): Uint8Ar
   return hkdf(sha256, seed, undefined, new TextEncoder().encode(`concord/${label}`), length);
 }
 
-/** Per seed, the AES-128-ECB cipher under deriveKey(seed, 'label-key') (labelKey's PRF key, made once). */
-const labelRoots = new WeakMap<Uint8Array, Cipher>();
+/** Per seed object, the key of its labelled streams: deriveKey(seed, 'label-key'), made once. */
+const labelRoots = new WeakMap<Uint8Array, Uint8Array>();
+
+function labelRoot(seed: Uint8Array): Uint8Array {
+  let root = labelRoots.get(seed);
+  if (!root) labelRoots.set(seed, (root = deriveKey(seed, 'label-key')));
+  return root;
+}
+
+/** Bytes of a labelled stream's nonce: the IV's first 12 bytes, before a 32-bit block counter. */
+export const LABEL_NONCE_BYTES = 12;
 
 /**
- * A 16-byte key for `label` under `seed`: AES-128_K(SHA-256(label)[0..16)) with K = deriveKey(seed,
- * 'label-key'), derived once per seed object. AES is a pseudo-random function on the hashes, and
- * distinct labels have distinct hashes (SHA-256 is collision resistant), so the keys are
- * independent. Measured: 6–8 µs a key against 21–27 µs for deriveKey (HKDF-SHA256 in JS), in
- * one run: the dealer mode derives one per item and party.
+ * The nonce of the labelled stream `label` (see Prg.labelled): SHA-256(label)'s first 12 bytes.
+ * Compute it once per label: every seed's stream of that label uses the same nonce.
  */
-export function labelKey(seed: Uint8Array, label: string): Uint8Array {
-  let root = labelRoots.get(seed);
-  if (!root) labelRoots.set(seed, (root = createCipheriv('aes-128-ecb', deriveKey(seed, 'label-key'), null).setAutoPadding(false)));
-  return root.update(createHash('sha256').update(label).digest().subarray(0, 16));
+export function labelNonce(label: string): Uint8Array {
+  return createHash('sha256').update(label).digest().subarray(0, LABEL_NONCE_BYTES);
 }
 
 /** Largest stream tag or sub: each has a 32-bit field of the IV. */
@@ -44,25 +48,51 @@ function checkStreamId(what: string, x: number): number {
 }
 
 /**
- * Write the CTR input blocks j = first, …, first + count − 1 of stream (tag, sub) at byte `at`
- * of `v`: bytes 0..3 sub, 4..7 tag, 8..15 the block counter j (big-endian). Block 0 is the
- * stream's IV; CTR block j encrypts IV + j, so AES-ECB over these blocks is the keystream.
+ * The IV prefix that names a stream within its key, as big-endian 32-bit words: [sub, tag] for a
+ * numbered stream (a 64-bit block counter follows), a labelled stream's 12-byte nonce as three
+ * words (a 32-bit block counter follows).
  */
-function putCounters(v: DataView, at: number, tag: number, sub: number, first: number, count: number): void {
+type StreamPrefix = readonly number[];
+
+/** Largest byte position in a stream: 2^32 blocks after a 12-byte nonce; 2^53 (JS integers) after [sub, tag]. */
+function streamLimit(prefix: StreamPrefix): number {
+  return prefix.length === 3 ? 2 ** 36 : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * Write the CTR input blocks j = first, …, first + count − 1 of the stream named by `prefix` at
+ * byte `at` of `v`: the prefix's words, then the block counter j big-endian in the remaining
+ * bytes (numbered streams: bytes 0..3 sub, 4..7 tag, 8..15 j). Block 0 is the stream's IV;
+ * CTR block j encrypts IV + j, so AES-ECB over these blocks is the keystream.
+ */
+function putCounters(v: DataView, at: number, prefix: StreamPrefix, first: number, count: number): void {
+  const labelled = prefix.length === 3;
   for (let b = 0; b < count; b++) {
     const o = at + b * 16, c = first + b; // < 2^53: the 64-bit counter as two 32-bit halves
-    v.setUint32(o, sub);
-    v.setUint32(o + 4, tag);
-    v.setUint32(o + 8, Math.floor(c / 2 ** 32));
+    v.setUint32(o, prefix[0]!);
+    v.setUint32(o + 4, prefix[1]!);
+    v.setUint32(o + 8, labelled ? prefix[2]! : Math.floor(c / 2 ** 32));
     v.setUint32(o + 12, c >>> 0);
   }
 }
 
-/** 16-byte IV for stream (tag, sub), checked ids, starting at block `block` (see putCounters). */
-function streamIv(tag: number, sub: number, block = 0): Uint8Array {
+/** 16-byte IV of the stream named by `prefix`, at block `block` (see putCounters). */
+function streamIv(prefix: StreamPrefix, block = 0): Uint8Array {
   const iv = new Uint8Array(16);
-  putCounters(new DataView(iv.buffer), 0, tag, sub, block, 1);
+  putCounters(new DataView(iv.buffer), 0, prefix, block, 1);
   return iv;
+}
+
+/** A numbered stream's prefix, ids checked. */
+function numbered(tag: number, sub: number): StreamPrefix {
+  return [checkStreamId('sub', sub), checkStreamId('tag', tag)];
+}
+
+/** A labelled stream's prefix: its nonce as three words. */
+function labelled(nonce: Uint8Array): StreamPrefix {
+  if (nonce.length !== LABEL_NONCE_BYTES) throw new ConcordError('E_INTERNAL', `a labelled PRG stream needs a ${LABEL_NONCE_BYTES}-byte nonce, got ${nonce.length}`);
+  const v = new DataView(nonce.buffer, nonce.byteOffset, LABEL_NONCE_BYTES);
+  return [v.getUint32(0), v.getUint32(4), v.getUint32(8)];
 }
 
 /** Reads up to this many bytes, while a stream has made no CTR cipher, come from its key's shared ECB cipher (see Prg). */
@@ -80,15 +110,16 @@ function ecbOf(key: Uint8Array): Cipher {
 const COUNTERS = new Uint8Array(SMALL_READ + 32);
 const COUNTER_VIEW = new DataView(COUNTERS.buffer);
 
-/** AES_k(IV_{tag,sub} + j) for the CTR blocks j in [first, first + count): the stream's keystream blocks, computed directly (count ≤ SMALL_READ / 16 + 1). */
-function counterBlocks(key: Uint8Array, tag: number, sub: number, first: number, count: number): Uint8Array {
-  putCounters(COUNTER_VIEW, 0, tag, sub, first, count);
+/** AES_k(IV + j) for the CTR blocks j in [first, first + count) of the stream named by `prefix`: its keystream blocks, computed directly (count ≤ SMALL_READ / 16 + 1). */
+function counterBlocks(key: Uint8Array, prefix: StreamPrefix, first: number, count: number): Uint8Array {
+  putCounters(COUNTER_VIEW, 0, prefix, first, count);
   return ecbOf(key).update(COUNTERS.subarray(0, count * 16));
 }
 
 /**
  * Deterministic pseudo-random generator: AES-128-CTR keystream from node:crypto.
- * A key gives 2^64 independent streams named (tag, sub); each stream reads sequentially.
+ * A key gives 2^64 independent numbered streams (tag, sub), and labelled streams (Prg.labelled);
+ * each stream reads sequentially.
  *
  * Setting up a CTR cipher costs ~5–10 µs, as much as 100 KiB of keystream, and a small protocol
  * step draws a few hundred bytes from each of its items' streams. So a stream makes its CTR
@@ -98,24 +129,40 @@ function counterBlocks(key: Uint8Array, tag: number, sub: number, first: number,
  */
 export class Prg {
   private cipher: Cipher | undefined;
-  /** Bytes of the stream read so far (from its start), while no CTR cipher exists. */
+  /** Bytes of the stream read so far (from its start). */
   private pos: number;
-  private readonly tag: number;
-  private readonly sub: number;
+  private readonly prefix: StreamPrefix;
 
   /** The stream (tag, sub) of `key`, read from its first word, or from word `word` (CTR seeks: nothing before it is made). */
-  constructor(private readonly key: Uint8Array, tag = 0, sub = 0, word = 0) {
+  constructor(key: Uint8Array, tag?: number, sub?: number, word?: number);
+  constructor(private readonly key: Uint8Array, tag = 0, sub = 0, word = 0, prefix?: StreamPrefix) {
     if (key.length !== 16) throw new ConcordError('E_INTERNAL', `PRG key must be 16 bytes, got ${key.length}`);
     if (!(Number.isSafeInteger(word) && word >= 0)) throw new ConcordError('E_INTERNAL', `PRG word offset must be a non-negative integer, got ${word}`);
-    this.tag = checkStreamId('tag', tag);
-    this.sub = checkStreamId('sub', sub);
+    this.prefix = prefix ?? numbered(tag, sub);
     this.pos = word * 8;
+  }
+
+  /**
+   * The labelled stream of `nonce` (labelNonce(label)) under `seed`, from word `word`: AES-128-CTR
+   * under deriveKey(seed, 'label-key') with IV nonce ‖ 32-bit block counter. One key and one ECB
+   * cipher serve every label of a seed, so a new label costs no key derivation and no cipher
+   * set-up (the dealer mode names one stream per item and party: a fresh key per item cost
+   * ~25 µs each, see DealerServer). Distinct labels get distinct streams unless two of q labels'
+   * 96-bit nonces collide (probability < q²/2^97); a stream holds 2^32 blocks (64 GiB).
+   */
+  static labelled(seed: Uint8Array, nonce: Uint8Array, word = 0): Prg {
+    return prgAt(labelRoot(seed), labelled(nonce), word);
+  }
+
+  /** Throws E_RANGE unless n more bytes stay inside the stream. */
+  private advance(n: number): void {
+    if (this.pos + n > streamLimit(this.prefix)) throw new ConcordError('E_RANGE', `PRG stream exhausted: a read of ${n} bytes at byte ${this.pos} passes its end (${streamLimit(this.prefix)} bytes); split the item`);
   }
 
   /** The stream's CTR cipher, made at the current position (an AES block holds two words: skip into it). */
   private ctr(): Cipher {
     if (this.cipher) return this.cipher;
-    const c = createCipheriv('aes-128-ctr', this.key, streamIv(this.tag, this.sub, Math.floor(this.pos / 16)));
+    const c = createCipheriv('aes-128-ctr', this.key, streamIv(this.prefix, Math.floor(this.pos / 16)));
     if (this.pos % 16) c.update(ZERO_CHUNK.subarray(0, this.pos % 16));
     return (this.cipher = c);
   }
@@ -123,7 +170,7 @@ export class Prg {
   /** The next n keystream bytes as a view of a fresh buffer, without a CTR cipher (n ≤ SMALL_READ). */
   private small(n: number): Uint8Array {
     const skip = this.pos % 16, first = Math.floor(this.pos / 16);
-    const ks = counterBlocks(this.key, this.tag, this.sub, first, Math.ceil((skip + n) / 16));
+    const ks = counterBlocks(this.key, this.prefix, first, Math.ceil((skip + n) / 16));
     this.pos += n;
     return ks.subarray(skip, skip + n);
   }
@@ -141,6 +188,7 @@ export class Prg {
 
   /** Overwrite `buf` with the next keystream bytes. */
   fill(buf: Uint8Array): void {
+    this.advance(buf.length);
     if (!this.cipher && buf.length <= SMALL_READ) {
       buf.set(this.small(buf.length));
       return;
@@ -151,10 +199,12 @@ export class Prg {
       const ks = cipher.update(ZERO_CHUNK.subarray(0, len));
       buf.set(ks, off);
     }
+    this.pos += buf.length;
   }
 
   /** XOR the next keystream bytes into `buf` in place (CTR encryption of buf: no keystream buffer of its own). */
   xorInto(buf: Uint8Array): void {
+    this.advance(buf.length);
     if (!this.cipher && buf.length <= SMALL_READ) {
       const ks = this.small(buf.length);
       for (let i = 0; i < buf.length; i++) buf[i]! ^= ks[i]!;
@@ -165,6 +215,7 @@ export class Prg {
       const len = Math.min(ZERO_CHUNK.length, buf.length - off);
       buf.set(cipher.update(buf.subarray(off, off + len)), off);
     }
+    this.pos += buf.length;
   }
 
   /** A uniformly random ring tensor. */
@@ -175,17 +226,33 @@ export class Prg {
   }
 }
 
+/** The stream named by `prefix` under `key`, from word `word` (the constructor's hidden form). */
+function prgAt(key: Uint8Array, prefix: StreamPrefix, word: number): Prg {
+  return new (Prg as unknown as new (k: Uint8Array, t: number, s: number, w: number, p: StreamPrefix) => Prg)(key, 0, 0, word, prefix);
+}
+
 /**
- * A uniform r×k matrix that is the stream (tag, sub) of `key` read as `new Prg(key, tag, sub).ring([r, k])`,
- * made row block by row block on demand: a reusable mask of a 200,000 × 31 training matrix would
- * otherwise hold 50 MB per party for the whole run. `post` (a privacy test's leak) maps each block.
+ * A uniform r×k matrix that is the stream (tag, sub) of `key` read as `new Prg(key, tag, sub).ring([r, k])`
+ * (or a labelled stream, PrgMatrix.labelled), made row block by row block on demand: a reusable
+ * mask of a 200,000 × 31 training matrix would otherwise hold 50 MB per party for the whole run.
+ * `post` (a privacy test's leak) maps each block.
  */
 export class PrgMatrix {
   readonly shape: readonly [number, number];
+  private readonly prefix: StreamPrefix;
 
-  constructor(private readonly key: Uint8Array, private readonly tag: number, private readonly sub: number, shape: Shape, private readonly post?: (rows: Ring) => Ring) {
+  constructor(key: Uint8Array, tag: number, sub: number, shape: Shape, post?: (rows: Ring) => Ring);
+  constructor(private readonly key: Uint8Array, tag: number, sub: number, shape: Shape, private readonly post?: (rows: Ring) => Ring, prefix?: StreamPrefix) {
     if (shape.length !== 2) throw new ConcordError('E_SHAPE', `PrgMatrix: needs a 2-D shape, got [${shape.join('×')}]`);
     this.shape = [shape[0]!, shape[1]!];
+    this.prefix = prefix ?? numbered(tag, sub);
+    if (this.shape[0] * this.shape[1] * 8 > streamLimit(this.prefix)) throw new ConcordError('E_RANGE', `PrgMatrix: ${this.shape.join('×')} words pass the end of a PRG stream`);
+  }
+
+  /** The matrix read from the labelled stream `nonce` under `seed` (see Prg.labelled). */
+  static labelled(seed: Uint8Array, nonce: Uint8Array, shape: Shape, post?: (rows: Ring) => Ring): PrgMatrix {
+    const M = PrgMatrix as unknown as new (k: Uint8Array, t: number, s: number, sh: Shape, p: ((rows: Ring) => Ring) | undefined, x: StreamPrefix) => PrgMatrix;
+    return new M(labelRoot(seed), 0, 0, shape, post, labelled(nonce));
   }
 
   /** Rows [start, end) (a fresh tensor; E_SHAPE out of range). */
@@ -194,7 +261,7 @@ export class PrgMatrix {
     if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= r)) {
       throw new ConcordError('E_SHAPE', `PrgMatrix: rows [${start}, ${end}) out of range for ${r} rows`);
     }
-    const out = new Prg(this.key, this.tag, this.sub, start * k).ring([end - start, k]);
+    const out = prgAt(this.key, this.prefix, start * k).ring([end - start, k]);
     return this.post ? this.post(out) : out;
   }
 
@@ -212,12 +279,10 @@ export class PrgMatrix {
     const span = Math.floor(k / 2) + 1;
     const ctr = new Uint8Array(h * span * 16);
     const v = new DataView(ctr.buffer);
-    const sub = checkStreamId('sub', this.sub);
-    const tag = checkStreamId('tag', this.tag);
     for (let i = 0; i < h; i++) {
       const t = idx[i]!;
       if (!(Number.isInteger(t) && 0 <= t && t < r)) throw new ConcordError('E_SHAPE', `PrgMatrix: row ${t} out of range for ${r} rows`);
-      putCounters(v, i * span * 16, tag, sub, Math.floor((t * k) / 2), span);
+      putCounters(v, i * span * 16, this.prefix, Math.floor((t * k) / 2), span);
     }
     const ks = ecbOf(this.key).update(ctr);
     const bytes = new Uint8Array(out.data.buffer, out.data.byteOffset, h * k * 8);

@@ -33,9 +33,10 @@ const EMPTY = new Uint8Array(0);
 /**
  * Version of the Concord wire protocol (frames, control messages, handshake payload) and of the
  * protocols' shared derivations: parties that derive items differently would compute wrong
- * results without an error, so a change to either bumps it (2: dealer item keys by labelKey).
+ * results without an error, so a change to either bumps it (2: dealer item keys by labelKey;
+ * 3: dealer items as labelled streams of one key per seed, corrections batched as prep/batch).
  */
-export const PROTOCOL_VERSION = 'concord/2';
+export const PROTOCOL_VERSION = 'concord/3';
 const MAGIC = 0x43;
 const HELLO_VERSION = 1;
 /** Plaintext of the dialer's key-confirmation message (the first transport message). */
