@@ -8,6 +8,8 @@ import { Session } from '../src/session/session.js';
 import { Prg } from '../src/crypto/prg.js';
 import { MAX_TRANSPORT_MESSAGE, SEND_HIGH_WATER } from '../src/net/link.js';
 import type { WsTransport } from '../src/net/ws-transport.js';
+import { spawnSync } from 'node:child_process';
+import { memorySessions } from './helpers/parties.js';
 
 async function wsSessions(n: number, timeoutMs = 5000, limits: { maxInboxBytes?: number; maxInboxMessages?: number } = {}): Promise<Session[]> {
   const ports = await freePorts(n);
@@ -183,6 +185,32 @@ describe('Session over the WebSocket mesh: failure handling', function () {
     expect(e.message).to.match(/party p1 aborted the session: it stopped with E_RANGE/);
     expect(e.message).to.not.match(/123456|row 17|srv/);
     await Promise.all(ss.map((s) => s.close()));
+  });
+
+  it('one watchdog times out each receive timeoutMs after it began, not after the first one; once nothing waits, it does not hold the process open', async () => {
+    const ss = memorySessions(2, { timeoutMs: 300 });
+    const first = ss[0]!.recv(1, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    const t1 = performance.now();
+    const second = ss[0]!.recv(1, 2).then(() => undefined, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    ss[1]!.send(0, 1, Ring.from([7])); // the first receive ends well before its deadline
+    expect((await first).get(0)).to.equal(7n);
+    const err = await second;
+    const waited = performance.now() - t1;
+    expect(isConcordError(err, 'E_TIMEOUT'), String(err)).to.equal(true);
+    expect((err as Error).message).to.match(/no message from p1 within 300 ms \(tag 2\)/);
+    expect(waited, 'the second receive waited its own 300 ms').to.be.within(280, 2000);
+    // A process whose receives have all ended exits on its own (a 60 s watchdog must not keep it).
+    const helpers = new URL('./helpers/parties.js', import.meta.url).href;
+    const ring = new URL('../src/ring/ring.js', import.meta.url).href;
+    const script = `const { memorySessions } = await import(${JSON.stringify(helpers)}); const { Ring } = await import(${JSON.stringify(ring)});
+      const ss = memorySessions(2, { timeoutMs: 60000 }); const p = ss[0].recv(1, 1); ss[1].send(0, 1, Ring.from([1])); await p; console.log('done');`;
+    const t0 = performance.now();
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    expect(child.stdout.trim(), child.stderr).to.equal('done');
+    expect(child.status, 'exit code (null: killed after 15 s)').to.equal(0);
+    expect(performance.now() - t0).to.be.below(15_000);
   });
 
   it('a timeout keeps its cause even when notifying a peer that already left fails', async () => {

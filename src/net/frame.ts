@@ -99,8 +99,10 @@ export function encodeFrame(msg: Message): EncodedFrame {
     payload = textEncoder.encode(text);
   }
   const header = packr.pack([FRAME_VERSION, msg.tag, msg.kind, body, dtype, shape, payload.length]);
-  const head = new Uint8Array(4 + header.length);
-  new DataView(head.buffer).setUint32(0, header.length, true);
+  // Pooled (node's 8 KiB slabs): the head is plaintext read once by the AEAD, never exposed as
+  // a tensor, and a fresh ArrayBuffer per message is most of what the young-generation GC sweeps.
+  const head = Buffer.allocUnsafe(4 + header.length);
+  head.writeUInt32LE(header.length, 0);
   head.set(header, 4);
   return { head, payload };
 }
@@ -111,7 +113,7 @@ export function encodeFrame(msg: Message): EncodedFrame {
  */
 export function chunkFrame(f: EncodedFrame, max = MAX_CHUNK): Uint8Array[] {
   const firstPayload = Math.min(f.payload.length, max - f.head.length);
-  const first = new Uint8Array(f.head.length + firstPayload);
+  const first = Buffer.allocUnsafe(f.head.length + firstPayload); // pooled when small, as the head (encodeFrame); every byte is written
   first.set(f.head, 0);
   first.set(f.payload.subarray(0, firstPayload), f.head.length);
   const out: Uint8Array[] = [first];
@@ -132,6 +134,8 @@ export function frameChunks(f: EncodedFrame, max = LARGE_CHUNK): Uint8Array[] {
   for (let off = 0; off < f.payload.length; off += max) out.push(f.payload.subarray(off, Math.min(off + max, f.payload.length)));
   return out;
 }
+
+const EMPTY = new Uint8Array(0);
 
 const frameError = (what: string): ConcordError => new ConcordError('E_FRAME', `malformed frame: ${what}`);
 
@@ -181,7 +185,7 @@ export class FrameDecoder {
         const n = Math.min(this.need - this.have, bytes.length - off);
         const src = bytes.subarray(off, off + n);
         if (this.state === 'len') this.lenBuf.set(src, this.have);
-        else if (this.state === 'header') this.headerBuf.set(src, this.have);
+        else if (this.state === 'header') this.takeHeader(src);
         else this.takePayload(src, n === bytes.length);
         this.have += n;
         off += n;
@@ -199,12 +203,13 @@ export class FrameDecoder {
       if (this.state === 'len') {
         const len = new DataView(this.lenBuf.buffer).getUint32(0, true);
         if (len === 0 || len > this.maxHeader) throw frameError(`header length ${len} outside 1..${this.maxHeader}`);
-        this.headerBuf = new Uint8Array(len);
+        this.headerBuf = EMPTY;
         this.goto('header', len);
         return;
       }
       if (this.state === 'header') {
         const payloadLen = this.parseHeader();
+        this.headerBuf = EMPTY; // may be a view of a pushed buffer: do not keep it
         this.payload = new Uint8Array(0);
         this.goto('payload', payloadLen);
         if (payloadLen > 0) return;
@@ -243,6 +248,16 @@ export class FrameDecoder {
       o += p.length;
     }
     this.pieces = [];
+  }
+
+  /** Header bytes: a header that arrives whole is parsed from the pushed bytes (no copy), a split one is gathered. */
+  private takeHeader(src: Uint8Array): void {
+    if (this.have === 0 && src.length === this.need) {
+      this.headerBuf = src;
+      return;
+    }
+    if (this.headerBuf.length === 0) this.headerBuf = new Uint8Array(this.need);
+    this.headerBuf.set(src, this.have);
   }
 
   private goto(state: State, need: number): void {

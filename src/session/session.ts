@@ -20,7 +20,11 @@ export const DEFAULT_MAX_INBOX_MESSAGES = 1 << 16;
 interface Waiter {
   resolve: (m: Message) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  /** performance.now() by which the message must arrive. */
+  deadline: number;
+  peer: number;
+  tag: number;
+  kind: string;
 }
 
 /** Traffic and round counts of one session (application payload bytes). */
@@ -71,7 +75,14 @@ export class Session {
   private readonly inboxCount: number[];
   private readonly maxInboxBytes: number;
   private readonly maxInboxMessages: number;
+  /** Pending receives, oldest first: all wait timeoutMs, so insertion order is deadline order. */
   private readonly waiters = new Map<string, Waiter>();
+  /**
+   * One timer for every pending receive (see watch): a timer per receive cost ~3–4 µs of
+   * insert and unlink in node's timer lists, on every message of every round. It is unref'd
+   * while nothing waits, so an idle process may still exit.
+   */
+  private watchdog: NodeJS.Timeout | undefined;
   private nextTag = 1;
   private failure: ConcordError | undefined;
   private closed = false;
@@ -248,11 +259,9 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const [, w] of this.waiters) {
-      clearTimeout(w.timer);
-      w.reject(new ConcordError('E_ABORTED', 'session closed while waiting for a message'));
-    }
+    for (const [, w] of this.waiters) w.reject(new ConcordError('E_ABORTED', 'session closed while waiting for a message'));
     this.waiters.clear();
+    this.stopWatch();
     await this.prepSource?.close();
     await this.transport.close();
   }
@@ -285,21 +294,52 @@ export class Session {
     if (this.waiters.has(k)) return Promise.reject(new ConcordError('E_INTERNAL', `two receives wait for the same message ${k}`));
     if (this.gone.has(peer)) return Promise.reject(this.goneError(peer, tag, kind));
     return new Promise<Message>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(k);
-        const e = new ConcordError('E_TIMEOUT', `no message from ${this.ids[peer]} within ${this.timeoutMs} ms (tag ${tag}${kind ? `, ${kind}` : ''}); the party may be overloaded, stuck or running a different job`, { party: this.ids[peer] });
-        this.abort(e);
-        reject(e);
-      }, this.timeoutMs);
       this.waiters.set(k, {
         resolve: (m) => {
           this.recvSinceRound = true;
           resolve(m);
         },
         reject,
-        timer,
+        deadline: performance.now() + this.timeoutMs,
+        peer,
+        tag,
+        kind,
       });
+      this.watch();
     });
+  }
+
+  /** A receive waits: make sure the watchdog runs (and holds the process open). */
+  private watch(): void {
+    if (!this.watchdog) this.watchdog = setTimeout(() => this.expire(), this.timeoutMs);
+    else if (!this.watchdog.hasRef()) this.watchdog.ref();
+  }
+
+  /** A receive ended: with none left, the watchdog must not keep the process alive. */
+  private unwatch(): void {
+    if (this.waiters.size === 0) this.watchdog?.unref();
+  }
+
+  private stopWatch(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  /** Watchdog: the oldest receive past its deadline times the session out; else wait for the oldest's deadline. */
+  private expire(): void {
+    this.watchdog = undefined;
+    const first = this.waiters.entries().next();
+    if (first.done) return;
+    const [k, w] = first.value;
+    const left = w.deadline - performance.now();
+    if (left > 0) {
+      this.watchdog = setTimeout(() => this.expire(), Math.ceil(left));
+      return;
+    }
+    this.waiters.delete(k);
+    const e = new ConcordError('E_TIMEOUT', `no message from ${this.ids[w.peer]} within ${this.timeoutMs} ms (tag ${w.tag}${w.kind ? `, ${w.kind}` : ''}); the party may be overloaded, stuck or running a different job`, { party: this.ids[w.peer] });
+    this.abort(e);
+    w.reject(e);
   }
 
   private deliver(peer: number, msg: Message): void {
@@ -317,23 +357,22 @@ export class Session {
     if (msg.kind === 'bye' && msg.tag === 0) {
       this.gone.add(peer);
       for (const [k, w] of this.waiters) {
-        if (!k.startsWith(`${peer}/`)) continue;
+        if (w.peer !== peer) continue;
         this.waiters.delete(k);
-        clearTimeout(w.timer);
-        const m = /^\d+\/(\d+)\/(.*)$/s.exec(k);
-        const e = this.goneError(peer, Number(m?.[1]), m?.[2] ?? '');
+        const e = this.goneError(peer, w.tag, w.kind);
         w.reject(e);
         // A batch of preprocessing made ahead of need (hm/…, ot/…) may be left unfinished by a
         // peer that is done: only a step that awaits it fails. Anything else is a real mismatch.
-        if (!isAheadKind(m?.[2] ?? '')) this.abort(e);
+        if (!isAheadKind(w.kind)) this.abort(e);
       }
+      this.unwatch();
       return;
     }
     const k = key(peer, msg.tag, msg.kind);
     const w = this.waiters.get(k);
     if (w) {
       this.waiters.delete(k);
-      clearTimeout(w.timer);
+      this.unwatch();
       w.resolve(msg);
       return;
     }
@@ -351,11 +390,9 @@ export class Session {
   private fail(err: ConcordError): void {
     if (this.failure || this.closed) return;
     this.failure = err;
-    for (const [, w] of this.waiters) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
+    for (const [, w] of this.waiters) w.reject(err);
     this.waiters.clear();
+    this.stopWatch();
     for (const l of this.failureListeners.splice(0)) l(err);
   }
 
