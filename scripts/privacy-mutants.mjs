@@ -22,7 +22,7 @@ const dealerHook = (body) => [
   { file: DEALER_ITEMS, find: '        return acc;\n    });\n    let out;', replace: '        return acc;\n    });\n    __leak(q, sums);\n    let out;' },
   // Masks are made row block by row block (PrgMatrix): each block of a party's share passes the
   // hook, and the dealer's sum of them (maskValue) is made from the same hooked shares.
-  { file: DEALER_ITEMS, find: '0, 0, q.shape);\n}', replace: '0, 0, q.shape, (t) => { __leak(q, [t]); return t; });\n}' },
+  { file: DEALER_ITEMS, find: 'itemNonce(q), q.shape);\n}', replace: 'itemNonce(q), q.shape, (t) => { __leak(q, [t]); return t; });\n}' },
   { file: DEALER_ITEMS, append: `\nfunction __leak(q, parts) { ${body} }\n` },
 ];
 
