@@ -42,6 +42,8 @@ export interface ArithBenchOut {
   rttSeconds?: number;
   /** mul below SMALL elements: the first COLD_RUNS warm-up runs (a fresh process, JIT still cold), per run. */
   cold?: PartyTiming[];
+  /** mul below SMALL elements: CHAIN_BLOCKS blocks of CHAIN_LENGTH products back to back (as a training loop runs them), seconds per product of each block. */
+  chain?: number[];
 }
 
 /**
@@ -55,6 +57,14 @@ export interface ArithBenchOut {
 const SMALL = 4096;
 const SMALL_WARMUP = 3000;
 const COLD_RUNS = 200;
+/**
+ * A one-round product timed alone, after a barrier, moves ±25 % from run to run on a 2-core host
+ * (three parties share the cores, and the barrier's own messages are still being processed when
+ * the timing starts). Blocks of products back to back, each timed as a whole, are what a training
+ * loop does and vary less: chainSeconds, the median block's time per product.
+ */
+const CHAIN_BLOCKS = 11;
+const CHAIN_LENGTH = 50;
 
 /** Median round trip party 0 → 1 → 0 of a 1-element tensor (the other parties idle): net.latency inside this run. */
 async function roundTrip(s: Session, count: number): Promise<number | undefined> {
@@ -116,6 +126,16 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
     for (const t of triples) ready.push(await measure(() => run(s, (sc) => mulStep(sc, x, y, t))));
     rttSeconds = await roundTrip(s, 200);
   }
+  let chain: number[] | undefined;
+  if (small) {
+    chain = [];
+    for (let b = 0; b < CHAIN_BLOCKS; b++) {
+      await barrier(s);
+      const t0 = now();
+      for (let i = 0; i < CHAIN_LENGTH; i++) await mul(s, x, y);
+      chain.push((now() - t0) / CHAIN_LENGTH);
+    }
+  }
   let reuse: PartyTiming[] | undefined;
   if (op === 'matmul') {
     let mx: MaskedOperand | undefined;
@@ -159,6 +179,7 @@ export async function task(s: Session, raw: unknown): Promise<ArithBenchOut> {
   if (reuse) out.reuse = reuse;
   if (ready) out.ready = ready;
   if (cold.length) out.cold = cold;
+  if (chain) out.chain = chain;
   if (rttSeconds !== undefined) out.rttSeconds = rttSeconds;
   if (s.prep instanceof DealerPreprocessing) out.prep = s.prep.stats();
   return out;

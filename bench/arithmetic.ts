@@ -18,6 +18,9 @@
  * Below 4096 elements mul warms up for 3000 unmeasured runs (a party's steady state; V8 keeps
  * per-round code in its lower tiers for the first thousands of rounds) and also reports
  * coldSeconds, the median of the first 200 of them (a fresh process); --warmup N overrides.
+ * Small muls also report chainSeconds: per product, in blocks of 50 run back to back (the way a
+ * training loop runs its rounds), the median block; steadier than the median of single products
+ * on a host where the parties share too few cores.
  */
 import { ConcordError } from '../src/errors.js';
 import type { Benchmark, BenchContext, BenchResult } from '../src/cli/bench/types.js';
@@ -63,6 +66,13 @@ function bench(name: ArithBenchArgs['op'], defaultSize: number): Benchmark {
         const rtt = outs[0]!.rttSeconds ?? 0;
         Object.assign(res, { readySeconds: ready, rttSeconds: rtt, readyRatio: rtt > 0 ? ready / rtt : 0 });
         ctx.log(`${name} size ${ctx.size}: with the triple ready ${(ready * 1e3).toFixed(3)} ms, round trip ${(rtt * 1e3).toFixed(3)} ms (${(ready / rtt).toFixed(2)}×)`);
+      }
+      if (outs[0]!.chain) {
+        // Per block the slowest party (they end together within a round), then the median block.
+        const blocks = outs[0]!.chain.map((_, b) => Math.max(...outs.map((o) => o.chain![b]!)));
+        const chain = summarize(blocks).seconds;
+        res.chainSeconds = chain;
+        ctx.log(`${name} size ${ctx.size}: back to back ${(chain * 1e3).toFixed(3)} ms per product (median of ${blocks.length} blocks)`);
       }
       if (outs[0]!.cold) {
         const cold = summarize(combine(outs.map((o) => o.cold!)).seconds).seconds;
