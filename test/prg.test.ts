@@ -126,6 +126,26 @@ describe('PRG (AES-128-CTR)', () => {
     expect(hex(b1)).to.equal(hex(direct(KEY, 2, 1, 40)));
   });
 
+  it('readAhead makes the next bytes in one call and every read is still the stream: inside, across its end, after a large read, past SMALL_READ (ignored)', () => {
+    const ks = direct(KEY, 4, 9, 60_000);
+    const cases: { word: number; ahead: number; reads: number[] }[] = [
+      { word: 0, ahead: 1536, reads: [512, 512, 512, 8] }, // an hm product's three zero-sharings, then past the end
+      { word: 3, ahead: 100, reads: [40, 70, 16] }, // odd start; a read straddling the end of what was made
+      { word: 1, ahead: 800, reads: [24, 20_000, 24] }, // a large read (the CTR cipher) in between
+      { word: 0, ahead: 20_000, reads: [8, 8] }, // above SMALL_READ: ignored
+    ];
+    for (const { word, ahead, reads } of cases) {
+      const g = new Prg(KEY, 4, 9, word);
+      g.readAhead(ahead);
+      let off = word * 8;
+      reads.forEach((n, i) => {
+        const got = i % 2 ? (() => { const b = new Uint8Array(n).fill(0x3c); g.xorInto(b); return b.map((x) => x ^ 0x3c); })() : g.bytes(n);
+        expect(hex(got), `word ${word} ahead ${ahead} read ${i} of ${n}`).to.equal(hex(ks.subarray(off, off + n)));
+        off += n;
+      });
+    }
+  });
+
   it('labelled streams are AES-128-CTR under deriveKey(seed, "label-key") from IV SHA-256(label)[0..12) ‖ 0^32 (node:crypto), small and large reads, word offsets, PrgMatrix rows and gather', () => {
     const ref = (seed: Uint8Array, label: string, n: number): Uint8Array => {
       const iv = Buffer.concat([createHash('sha256').update(label).digest().subarray(0, 12), Buffer.alloc(4)]);

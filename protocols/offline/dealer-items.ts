@@ -184,6 +184,7 @@ function itemPrg(seed: Uint8Array, q: ItemRequest, nonce = itemNonce(q)): Prg {
 function expand(seed: Uint8Array, q: ItemRequest, dependent = true): { random: Ring[]; dependent: Ring[] } {
   const shapes = layout(q);
   const prg = itemPrg(seed, q);
+  prg.readAhead(8 * [...shapes.random, ...(dependent ? shapes.dependent : [])].reduce((a, s) => a + sizeOf(s), 0)); // one AES call for a small item's components
   const r = shapes.random.map((s) => prg.ring(s));
   if (q.kind === 'dabit') W.shift('bit', r[0]!.data, 0, r[0]!.data); // XOR shares live in bit 0
   return { random: r, dependent: dependent ? shapes.dependent.map((s) => prg.ring(s)) : [] };
@@ -223,6 +224,9 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
   const xor = isXor(q);
   const nonce = itemNonce(q);
   const prgs = seeds.map((s) => itemPrg(s, q, nonce));
+  const words = (shapes: Shape[]): number => shapes.reduce((a, s) => a + sizeOf(s), 0);
+  const { random, dependent } = layout(q);
+  prgs.forEach((p, i) => p.readAhead(8 * (words(random) + (i < n - 1 ? words(dependent) : 0)))); // one AES call per seed for a small item
   // Σ (or ⊕) over the seeds of each random component, in stream order.
   const sums = layout(q).random.map((shape) => {
     const acc = new Ring(shape);

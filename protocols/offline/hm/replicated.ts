@@ -132,6 +132,10 @@ export class ItemPrgs {
    * pair must read the streams in the same order; anything else is refused (E_INTERNAL).
    */
   zeroShares(shapes: readonly Shape[]): ZeroShare[] {
+    // Each stream is read for every shape in turn: make all of it in one AES call when small.
+    const bytes = shapes.reduce((a, sh) => a + 8 * sizeOf(sh), 0);
+    this.prev.readAhead(bytes);
+    this.next.readAhead(bytes);
     let next = 0;
     return shapes.map((shape, i) => {
       const draw = (): void => {
