@@ -298,6 +298,14 @@ describe('dealer offline phase (in memory)', () => {
       err = e;
     }
     expect(isConcordError(err, 'E_FRAME'), String(err)).to.equal(true);
+    // A batch that comes as a tensor instead of its byte layout is malformed too, not a correction named "batch".
+    const [end2, dealerEnd2] = memoryLinkPair();
+    const last2 = new DealerPreprocessing({ seed: new Uint8Array(32), me: 1, n: 2, link: end2, timeoutMs: 5000 });
+    const waiting2 = last2.triple(1, [3]).then(() => undefined, (e: unknown) => e);
+    dealerEnd2.send({ tag: 0, kind: 'prep/batch', ring: Ring.from([1, 2, 3]) });
+    const err2 = await waiting2;
+    expect(isConcordError(err2, 'E_FRAME'), String(err2)).to.equal(true);
+    expect(String((err2 as Error).message)).to.match(/malformed correction batch/);
   });
 
   it('party n−1 fails with E_TIMEOUT when the dealer never answers', async () => {

@@ -4,7 +4,7 @@ import { Prg, PrgMatrix, deriveKey, labelNonce } from '../src/crypto/prg.js';
 import { encodeFrame } from '../src/net/frame.js';
 import { PROTOCOL_VERSION } from '../src/net/handshake.js';
 import { Ring } from '../src/ring/ring.js';
-import { DEALER_SEED_LABEL, dealerCorrection, encodeBatch, itemKey, lutRequest, partyShare, type ItemRequest } from '../protocols/offline/dealer-items.js';
+import { DEALER_SEED_LABEL, dealerCorrection, encodeBatch, itemKey, lutRequest, maskValue, partyShare, type ItemRequest } from '../protocols/offline/dealer-items.js';
 import { ItemPrgs, hmSeeds, labelHash } from '../protocols/offline/hm/replicated.js';
 import { memorySessions } from './helpers/parties.js';
 
@@ -27,7 +27,6 @@ const KEY = Uint8Array.from({ length: 16 }, (_, i) => 200 - i * 7);
 /** Every tensor of an item share (or any nested value) in a fixed order, as bytes. */
 function* tensors(v: unknown): Generator<Uint8Array> {
   if (v instanceof Ring) yield new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
-  else if (v instanceof PrgMatrix) yield* tensors(v.rows(0, v.shape[0]));
   else if (Array.isArray(v)) for (const x of v) yield* tensors(x);
   else if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
@@ -62,13 +61,8 @@ function derivationDigest(): string {
     { kind: 'mask', tag: 8, shape: [4, 2] },
     { kind: 'masked', tag: 9, maskTag: 8, maskShape: [4, 2], start: 1, end: 3, transpose: false, m: 2 },
   ];
-  const maskOf = (q: ItemRequest) => (q.kind === 'masked' ? { kind: 'mask' as const, tag: q.maskTag, shape: q.maskShape } : undefined);
   for (const q of items) {
-    const mask = maskOf(q);
-    const corr = dealerCorrection(seeds, q, mask ? () => {
-      const rows = seeds.map((s) => partyShare(s, mask) as PrgMatrix);
-      return { shape: rows[0]!.shape, rows: (a: number, b: number) => rows.map((r) => r.rows(a, b)).reduce((x, y) => x.add(y)) };
-    } : undefined);
+    const corr = dealerCorrection(seeds, q, (tag, shape) => maskValue(seeds, tag, shape));
     put(`correction ${itemKey(q)}`, tensors(corr).next().value!);
     seeds.forEach((s, i) => {
       let j = 0;

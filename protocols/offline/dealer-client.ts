@@ -264,12 +264,12 @@ export class DealerPreprocessing implements Preprocessing {
       this.fail(new ConcordError('E_PEER_LOST', 'the dealer closed its connection'));
       return;
     }
-    if (m.kind === 'prep/batch' && m.bytes) {
+    if (m.kind === 'prep/batch') {
       let batch: ReturnType<typeof decodeBatch>;
       try {
-        batch = decodeBatch(m.bytes);
+        batch = decodeBatch(m.bytes ?? new Uint8Array(0)); // no bytes body: malformed (E_FRAME)
       } catch (e) {
-        this.fail(e as ConcordError);
+        this.fail(e instanceof ConcordError ? e : new ConcordError('E_FRAME', 'the dealer sent a malformed correction batch'));
         return;
       }
       for (const { key, correction } of batch) this.deliver(key, correction);

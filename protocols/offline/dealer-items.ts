@@ -98,9 +98,12 @@ export function lutRequest(tag: number, len: number, spec: LutSpec): ItemRequest
   return { kind: 'lut', tag, len, fields: spec.fields.map((w): [number, number] => [w.at, w.bits]), powers: spec.powers, shift: spec.shift };
 }
 
+/** Ring elements of tensors of these shapes, together. */
+const wordsOf = (shapes: readonly Shape[]): number => shapes.reduce((a, s) => a + sizeOf(s), 0);
+
 /** Number of ring elements of the correction party n−1 receives for this item. */
 export function correctionSize(q: ItemRequest): number {
-  return layout(q).dependent.reduce((a, s) => a + sizeOf(s), 0);
+  return wordsOf(layout(q).dependent);
 }
 
 /** Throws E_PREP unless the request's parameters are well-formed (the dealer checks peer input with it). */
@@ -137,8 +140,8 @@ export function checkRequest(q: ItemRequest): void {
       break;
     default: bad('unknown kind');
   }
-  const total = [...layout(q).random, ...layout(q).dependent].reduce((a, s) => a + sizeOf(s), 0);
-  if (total > 1 << 28) bad('item larger than 2^28 elements');
+  const { random, dependent } = layout(q);
+  if (wordsOf(random) + wordsOf(dependent) > 1 << 28) bad('item larger than 2^28 elements');
 }
 
 const isXor = (q: ItemRequest): boolean => q.kind === 'bit';
@@ -184,7 +187,7 @@ function itemPrg(seed: Uint8Array, q: ItemRequest, nonce = itemNonce(q)): Prg {
 function expand(seed: Uint8Array, q: ItemRequest, dependent = true): { random: Ring[]; dependent: Ring[] } {
   const shapes = layout(q);
   const prg = itemPrg(seed, q);
-  prg.readAhead(8 * [...shapes.random, ...(dependent ? shapes.dependent : [])].reduce((a, s) => a + sizeOf(s), 0)); // one AES call for a small item's components
+  prg.readAhead(8 * (wordsOf(shapes.random) + (dependent ? wordsOf(shapes.dependent) : 0))); // one AES call for a small item's components
   const r = shapes.random.map((s) => prg.ring(s));
   if (q.kind === 'dabit') W.shift('bit', r[0]!.data, 0, r[0]!.data); // XOR shares live in bit 0
   return { random: r, dependent: dependent ? shapes.dependent.map((s) => prg.ring(s)) : [] };
@@ -224,11 +227,10 @@ export function dealerCorrection(seeds: readonly Uint8Array[], q: ItemRequest, m
   const xor = isXor(q);
   const nonce = itemNonce(q);
   const prgs = seeds.map((s) => itemPrg(s, q, nonce));
-  const words = (shapes: Shape[]): number => shapes.reduce((a, s) => a + sizeOf(s), 0);
   const { random, dependent } = layout(q);
-  prgs.forEach((p, i) => p.readAhead(8 * (words(random) + (i < n - 1 ? words(dependent) : 0)))); // one AES call per seed for a small item
+  prgs.forEach((p, i) => p.readAhead(8 * (wordsOf(random) + (i < n - 1 ? wordsOf(dependent) : 0)))); // one AES call per seed for a small item
   // Σ (or ⊕) over the seeds of each random component, in stream order.
-  const sums = layout(q).random.map((shape) => {
+  const sums = random.map((shape) => {
     const acc = new Ring(shape);
     prgs.forEach((p, i) => (i === 0 ? fillFrom(p, acc.data) : combineFrom(p, acc.data, xor || q.kind === 'dabit' || q.kind === 'edabit' ? 'xor' : 'add')));
     return acc;

@@ -173,15 +173,22 @@ export class Prg {
   /** The next n keystream bytes as a view of a fresh buffer, without a CTR cipher (n ≤ SMALL_READ). */
   private small(n: number): Uint8Array {
     const a = this.ahead;
+    let ks: Uint8Array;
     if (a && this.pos >= this.aheadPos && this.pos + n <= this.aheadPos + a.length) {
       const from = this.pos - this.aheadPos;
-      this.pos += n;
-      return a.subarray(from, from + n);
+      ks = a.subarray(from, from + n);
+      if (from + n === a.length) this.ahead = undefined; // all served
+    } else {
+      ks = this.keystreamAt(n);
     }
-    const skip = this.pos % 16, first = Math.floor(this.pos / 16);
-    const ks = counterBlocks(this.key, this.prefix, first, Math.ceil((skip + n) / 16));
     this.pos += n;
-    return ks.subarray(skip, skip + n);
+    return ks;
+  }
+
+  /** Keystream bytes [pos, pos + n) from the key's shared ECB cipher, without moving pos (n ≤ SMALL_READ). */
+  private keystreamAt(n: number): Uint8Array {
+    const skip = this.pos % 16;
+    return counterBlocks(this.key, this.prefix, Math.floor(this.pos / 16), Math.ceil((skip + n) / 16)).subarray(skip, skip + n);
   }
 
   /**
@@ -192,10 +199,10 @@ export class Prg {
    */
   readAhead(n: number): void {
     if (this.cipher || n <= 0 || n > SMALL_READ || this.pos + n > streamLimit(this.prefix)) return;
-    const skip = this.pos % 16, first = Math.floor(this.pos / 16);
-    this.ahead = counterBlocks(this.key, this.prefix, first, Math.ceil((skip + n) / 16)).subarray(skip, skip + n);
+    this.ahead = this.keystreamAt(n);
     this.aheadPos = this.pos;
   }
+
   /** A PRG on the stream derived from `seed` and `label`. */
   static fromSeed(seed: Uint8Array, label: string): Prg {
     return new Prg(deriveKey(seed, label));

@@ -150,9 +150,9 @@ export class FrameDecoder {
   private readonly lenBuf = new Uint8Array(4);
   private need = 4;
   private have = 0;
-  private headerBuf: Uint8Array = new Uint8Array(0);
+  private headerBuf: Uint8Array = EMPTY;
   private pending: { tag: number; kind: string; body: number; shape: number[] } | undefined;
-  private payload: Uint8Array = new Uint8Array(0);
+  private payload: Uint8Array = EMPTY;
   /** Received payload pieces (views of the pushed bytes) while `payload` is not yet allocated. */
   private pieces: Uint8Array[] = [];
   private failed: ConcordError | undefined;
@@ -210,7 +210,7 @@ export class FrameDecoder {
       if (this.state === 'header') {
         const payloadLen = this.parseHeader();
         this.headerBuf = EMPTY; // may be a view of a pushed buffer: do not keep it
-        this.payload = new Uint8Array(0);
+        this.payload = EMPTY;
         this.goto('payload', payloadLen);
         if (payloadLen > 0) return;
         continue;
@@ -312,7 +312,7 @@ export class FrameDecoder {
         throw frameError(`JSON body does not parse (${(e as Error).message})`);
       }
     }
-    this.payload = new Uint8Array(0);
+    this.payload = EMPTY;
     return msg;
   }
 }
