@@ -91,7 +91,12 @@ const VARIANTS = [
   {
     name: 'IKNP receiver message without its PRG pad G(k_j^1)',
     patches: [{ file: 'protocols/offline/ot/iknp.js', find: 'ui[o + i] = ui[o + i] ^ ti[o + i] ^ ci[i];', replace: 'ui[o + i] = ti[o + i] ^ ci[i];' }],
-    tests: ['test/privacy/iknp.test.js'], grep: 'real IKNP',
+    tests: ['test/privacy/iknp.test.js'], grep: 'real IKNP:',
+  },
+  {
+    name: 'chunked IKNP receiver (element-ot) without its PRG pad G(k_j^1)',
+    patches: [{ file: 'protocols/offline/ot/element-ot.js', find: 'k.xor3(T, G, R, KAPPA, cb);', replace: 'mem.fill(0, G, G + KAPPA * cb); k.xor3(T, G, R, KAPPA, cb);' }],
+    tests: ['test/privacy/iknp.test.js'], grep: 'real IKNP, chunked',
   },
   {
     name: 'joint statistics: wideSum sends each party\'s own vector without its PRG masks',

@@ -92,9 +92,9 @@ describe('OT primitives', () => {
       const choice = width === 64 ? u32(x) : packBits(x);
       const y = prg.ring([P]);
       const l = elementLayout(P, width);
-      const { u, t } = oleReceiveStart(recv, 3, choice, l);
+      const { u, state } = oleReceiveStart(recv, 3, choice, l);
       const { d, share } = oleSend(send, 3, u, l, u32(y));
-      const r = oleReceiveFinish(t, 3, choice, d, l);
+      const r = oleReceiveFinish(state, 3, choice, d, l);
       const sum = new Ring([P], new BigUint64Array(r.buffer)).add(new Ring([P], new BigUint64Array(share.buffer)));
       expect(sum.equals(x.mul(y))).to.equal(true);
       // corrections: ⌈(64 − l)/8⌉ bytes per bit position l (Σ = 288 for 64-bit choices)
@@ -109,9 +109,9 @@ describe('OT primitives', () => {
     const a = prg.ring([batch * n, k]), b = prg.ring([batch * k, m]);
     const l = matrixLayout(batch, n, k, m);
     const choice = u32(a);
-    const { u, t } = oleReceiveStart(recv, 9, choice, l);
+    const { u, state } = oleReceiveStart(recv, 9, choice, l);
     const { d, share } = oleSend(send, 9, u, l, u32(b));
-    const r = oleReceiveFinish(t, 9, choice, d, l);
+    const r = oleReceiveFinish(state, 9, choice, d, l);
     const sum = new Ring([batch * n, m], new BigUint64Array(r.buffer)).add(new Ring([batch * n, m], new BigUint64Array(share.buffer)));
     const want = Ring.concat([0, 1].map((i) => a.slice(i * n, (i + 1) * n).matmul(b.slice(i * k, (i + 1) * k))));
     expect(sum.equals(want)).to.equal(true);
@@ -123,9 +123,58 @@ describe('OT primitives', () => {
     const prg = Prg.fromSeed(testSeed('bitole'), 'b');
     const m = 2048;
     const c = new Uint32Array(prg.bytes(m / 8).buffer), y = new Uint32Array(prg.bytes(m / 8).buffer);
-    const { u, t } = andReceiveStart(recv, 5, c, m);
+    const { u, state } = andReceiveStart(recv, 5, c, m);
     const { d, share } = andSend(send, 5, u, y, m);
-    const r = andReceiveFinish(t, 5, c, d, m);
+    const r = andReceiveFinish(state, c, d, m);
+    for (let w = 0; w < m / 32; w++) expect((r[w]! ^ share[w]!) >>> 0).to.equal((c[w]! & y[w]!) >>> 0);
+  });
+
+  // element-ot.ts runs the element layouts chunk by chunk in WebAssembly; the general code of
+  // gilboa.ts (any layout, in JS) is the reference: the same u, d and shares byte for byte, over
+  // several chunks (131,072 OTs each) and a short last one.
+  for (const [width, P] of [[64, 2048 + 333], [1, (1 << 17) + 333], [1, 77]] as const) {
+    it(`Gilboa OLE (width ${width}, ${P} elements): the chunked WebAssembly path equals the general code`, () => {
+      const { send, recv } = otKeysFor(`ole-eq-${width}`);
+      const prg = Prg.fromSeed(testSeed('ole-eq'), `w${width}/${P}`);
+      const x = width === 64 ? prg.ring([P]) : Ring.from(Array.from({ length: P }, () => prg.bytes(1)[0]! & 1));
+      const choice = width === 64 ? u32(x) : packBits(x);
+      const y = prg.ring([P]);
+      const fastL = elementLayout(P, width), slowL = { ...fastL, identity: false };
+      const run = (l: typeof fastL) => {
+        const { u, state } = oleReceiveStart(recv, 11, choice, l);
+        const { d, share } = oleSend(send, 11, u, l, u32(y));
+        return { u, d, share, r: oleReceiveFinish(state, 11, choice, d, l) };
+      };
+      const fast = run(fastL), slow = run(slowL);
+      expect(hex(sha256(fast.u))).to.equal(hex(sha256(slow.u)));
+      expect(hex(sha256(fast.d))).to.equal(hex(sha256(slow.d)));
+      expect(fast.share).to.deep.equal(slow.share);
+      expect(fast.r).to.deep.equal(slow.r);
+      const sum = new Ring([P], new BigUint64Array(fast.r.buffer)).add(new Ring([P], new BigUint64Array(fast.share.buffer)));
+      expect(sum.equals(x.mul(y))).to.equal(true);
+    });
+  }
+
+  it('bit OLE over several chunks equals IKNP and the hash computed directly', () => {
+    const { send, recv } = otKeysFor('bitole-eq');
+    const prg = Prg.fromSeed(testSeed('bitole-eq'), 'b');
+    const m = (1 << 17) * 2 + 64 * 5;
+    const c = new Uint32Array(prg.bytes(m / 8).buffer), y = new Uint32Array(prg.bytes(m / 8).buffer);
+    const { u, state } = andReceiveStart(recv, 13, c, m);
+    const { d, share } = andSend(send, 13, u, y, m);
+    const r = andReceiveFinish(state, c, d, m);
+    // reference: the correlated OTs and hashes of iknp.ts and hash.ts, combined bit by bit
+    const ref = iknpReceive(recv, 13, c, m);
+    expect(hex(sha256(u))).to.equal(hex(sha256(ref.u)));
+    const q = iknpSend(send, 13, ref.u, m);
+    const key = ccrKey(13);
+    const h0 = ccrHash(key, q, m), h1 = ccrHash(key, q, m, 1, send.delta), ht = ccrHash(key, ref.t, m);
+    for (let k = 0; k < m; k++) {
+      const s0 = h0[4 * k]! & 1, dk = s0 ^ (h1[4 * k]! & 1) ^ bit(y, k);
+      if (bit(share, k) !== s0 || ((d[k >>> 3]! >>> (k & 7)) & 1) !== dk || bit(r, k) !== ((ht[4 * k]! & 1) ^ (bit(c, k) & dk))) {
+        expect.fail(`bit ${k}: share ${bit(share, k)}/${s0}, d ${(d[k >>> 3]! >>> (k & 7)) & 1}/${dk}`);
+      }
+    }
     for (let w = 0; w < m / 32; w++) expect((r[w]! ^ share[w]!) >>> 0).to.equal((c[w]! & y[w]!) >>> 0);
   });
 });

@@ -7,7 +7,7 @@ import wabtInit from 'wabt';
 import { kernelWat } from './kernel-wat.mjs';
 
 const wabt = await wabtInit();
-const mod = wabt.parseWat('ot-kernel.wat', kernelWat(), {});
+const mod = wabt.parseWat('ot-kernel.wat', kernelWat(), { simd: true });
 mod.validate();
 const { buffer } = mod.toBinary({});
 mod.destroy();

@@ -17,9 +17,10 @@
  * receiver's choice bits are hidden by IKNP.
  */
 import { ConcordError } from '../../../src/errors.js';
+import { elementReceiveFinish, elementReceiveStart, elementSend, type ElementReceiverState } from './element-ot.js';
 import { ccrHash, ccrHashPair, ccrKey } from './hash.js';
 import { iknpReceive, iknpSend, paddedCount, type CotReceiverKeys, type CotSenderKeys } from './iknp.js';
-import { gilboaCorrectionBytes, gilboaRecvKernel, gilboaSendKernel } from './kernel.js';
+import { gilboaCorrectionBytes } from './kernel.js';
 
 const TWO32 = 4294967296;
 /** Largest number of hash blocks handled at once (bounds memory: 16 bytes each, twice). */
@@ -38,7 +39,7 @@ export interface OleLayout {
   /** Output row that element p is summed into. */
   oRow: Int32Array;
   outRows: number;
-  /** yRow and oRow are the identity (element-wise layout): the WebAssembly loops apply. */
+  /** yRow and oRow are the identity (element-wise layout): element-ot.ts applies. */
   identity?: boolean;
 }
 
@@ -80,7 +81,10 @@ function correctionBytes(l: OleLayout): number {
   return l.len * gilboaCorrectionBytes(l.width);
 }
 
-/** Element layout with 64-bit or 1-bit choices: handled by the WebAssembly loops. */
+/** What the receiver keeps between u and the corrections: the IKNP rows t_k, or element-ot.ts's state. */
+export type OleReceiverState = { rows: Uint32Array } | ElementReceiverState;
+
+/** Element layout with 64-bit or 1-bit choices: handled chunk by chunk in WebAssembly (element-ot.ts). */
 function fast(l: OleLayout): boolean {
   return l.identity === true && l.len === 1 && (l.width === 64 || l.width === 1);
 }
@@ -107,14 +111,16 @@ function finish(acc: Float64Array, negate: boolean): Uint32Array {
 }
 
 /** Receiver, step 1: the IKNP message u for its choice bits (bit p·w + l = bit l of x_p). */
-export function oleReceiveStart(keys: CotReceiverKeys, extId: number, choice: Uint32Array, l: OleLayout): { u: Uint8Array; t: Uint32Array } {
+export function oleReceiveStart(keys: CotReceiverKeys, extId: number, choice: Uint32Array, l: OleLayout): { u: Uint8Array; state: OleReceiverState } {
   const m = paddedCount(otCount(l));
   let c = choice;
   if (c.length < m >>> 5) {
     c = new Uint32Array(m >>> 5);
     c.set(choice);
   }
-  return iknpReceive(keys, extId, c, m);
+  if (fast(l)) return elementReceiveStart(keys, extId, c, m, l.width === 64 ? 'ole64' : 'ole1', l.count);
+  const { u, t } = iknpReceive(keys, extId, c, m);
+  return { u, state: { rows: t } };
 }
 
 /**
@@ -123,20 +129,9 @@ export function oleReceiveStart(keys: CotReceiverKeys, extId: number, choice: Ui
  */
 export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: OleLayout, y: Uint32Array): { d: Uint8Array; share: Uint32Array } {
   const m = paddedCount(otCount(l));
+  if (fast(l)) return elementSend(keys, extId, u, m, l.width === 64 ? 'ole64' : 'ole1', l.count, y);
   const q = iknpSend(keys, extId, u, m);
   const key = ccrKey(extId);
-  if (fast(l)) {
-    const W = l.width as 64 | 1, dpe = gilboaCorrectionBytes(W), step = chunkElements(l);
-    const d = new Uint8Array(l.count * dpe), share = new Uint32Array(2 * l.count);
-    for (let p0 = 0; p0 < l.count; p0 += step) {
-      const p1 = Math.min(l.count, p0 + step);
-      const [h0, h1] = ccrHashPair(key, q.subarray(p0 * W * 4, p1 * W * 4), (p1 - p0) * W, 1, keys.delta);
-      const r = gilboaSendKernel(W, h0, h1, y.subarray(2 * p0, 2 * p1), p1 - p0);
-      d.set(r.d, p0 * dpe);
-      share.set(r.s, 2 * p0);
-    }
-    return { d, share };
-  }
   const L = l.len, W = l.width, per = Math.ceil(L / 2), bw = 4 * per;
   const dpb = correctionBytes(l);
   // 8 bytes of slack: every correction is written as 8 bytes and the next overwrites its unused top
@@ -186,25 +181,16 @@ export function oleSend(keys: CotSenderKeys, extId: number, u: Uint8Array, l: Ol
 }
 
 /** Receiver, step 2: from the rows t and the sender's corrections, its output shares. */
-export function oleReceiveFinish(t: Uint32Array, extId: number, choice: Uint32Array, dBytes: Uint8Array, l: OleLayout): Uint32Array {
+export function oleReceiveFinish(state: OleReceiverState, extId: number, choice: Uint32Array, dBytes: Uint8Array, l: OleLayout): Uint32Array {
   const L = l.len, W = l.width, per = Math.ceil(L / 2), bw = 4 * per;
   const dpb = correctionBytes(l);
   if (dBytes.length !== l.count * dpb) {
     throw new ConcordError('E_FRAME', `OLE: expected ${l.count * dpb} bytes of corrections, got ${dBytes.length}`);
   }
+  if (!('rows' in state)) return elementReceiveFinish(state, choice, dBytes);
+  const t = state.rows;
   const key = ccrKey(extId);
   const step = chunkElements(l);
-  if (fast(l)) {
-    const W = l.width as 64 | 1, dpe = gilboaCorrectionBytes(W);
-    const out = new Uint32Array(2 * l.count);
-    for (let p0 = 0; p0 < l.count; p0 += step) {
-      const p1 = Math.min(l.count, p0 + step);
-      const h = ccrHash(key, t.subarray(p0 * W * 4, p1 * W * 4), (p1 - p0) * W);
-      const x = W === 64 ? choice.subarray(2 * p0, 2 * p1) : choice.subarray(p0 >>> 5);
-      out.set(gilboaRecvKernel(W, h, x, dBytes.subarray(p0 * dpe, p1 * dpe), p1 - p0), 2 * p0);
-    }
-    return out;
-  }
   // 8 bytes of slack so the last 8-byte read stays inside; bytes read above bit 64 − l are discarded by ·2^l
   const dPad = new Uint8Array(dBytes.length + 8);
   dPad.set(dBytes);

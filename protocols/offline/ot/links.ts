@@ -104,9 +104,9 @@ export async function oleAsSender(s: Session, keys: OtKeys, peer: number, tag: n
 
 /** Vector OLE with `peer` as receiver: my share of x·y_peer. */
 export async function oleAsReceiver(s: Session, keys: OtKeys, peer: number, tag: number, ext: number, l: OleLayout, x: Uint32Array): Promise<Uint32Array> {
-  const { u, t } = oleReceiveStart(pair(keys, peer).recv, ext, x, l);
+  const { u, state } = oleReceiveStart(pair(keys, peer).recv, ext, x, l);
   s.sendBytes(peer, tag, u, `ot/${ext}/u`);
-  return oleReceiveFinish(t, ext, x, await recvExact(s, peer, tag, `ot/${ext}/d`, messageBytes(l).d), l);
+  return oleReceiveFinish(state, ext, x, await recvExact(s, peer, tag, `ot/${ext}/d`, messageBytes(l).d), l);
 }
 
 /** Add 64-bit little-endian word pairs: acc += v. */
@@ -133,9 +133,9 @@ export async function oleCross(s: Session, keys: OtKeys, tag: number, ext: numbe
 export async function andCross(s: Session, keys: OtKeys, tag: number, ext: number, x: Uint32Array, y: Uint32Array, m: number): Promise<Uint32Array> {
   const parts = await Promise.all(s.peers.flatMap((j) => [
     (async () => {
-      const { u, t } = andReceiveStart(pair(keys, j).recv, ext, x, m);
+      const { u, state } = andReceiveStart(pair(keys, j).recv, ext, x, m);
       s.sendBytes(j, tag, u, `ot/${ext}/u`);
-      return andReceiveFinish(t, ext, x, await recvExact(s, j, tag, `ot/${ext}/d`, m / 8), m);
+      return andReceiveFinish(state, x, await recvExact(s, j, tag, `ot/${ext}/d`, m / 8), m);
     })(),
     (async () => {
       const { d, share } = andSend(pair(keys, j).send, ext, await recvExact(s, j, tag, `ot/${ext}/u`, 16 * m), y, m);
