@@ -126,6 +126,16 @@ describe('PRG (AES-128-CTR)', () => {
     expect(hex(b1)).to.equal(hex(direct(KEY, 2, 1, 40)));
   });
 
+  it('sameRange gives each key the bytes of its numbered stream at the range (node CTR), for ranges that end inside a block', () => {
+    const keys = [0, 1, 2].map((i) => new Uint8Array(16).fill(0x11 * (i + 1)));
+    for (const [byte, n] of [[0, 16_384], [16 * 1000, 8], [16 * 3, 40], [0, 0]] as const) {
+      const got: string[] = [];
+      Prg.sameRange(keys, 300, 0, byte, n, (j, ks) => { got[j] = hex(ks); });
+      keys.forEach((key, j) => expect(got[j], `key ${j} bytes [${byte}, ${byte + n})`).to.equal(hex(direct(key, 300, 0, byte + n).subarray(byte))));
+    }
+    expect(() => Prg.sameRange(keys, 300, 0, 8, 16, () => undefined)).to.throw(/multiple of 16/);
+  });
+
   it('readAhead makes the next bytes in one call and every read is still the stream: inside, across its end, after a large read, past SMALL_READ (ignored)', () => {
     const ks = direct(KEY, 4, 9, 60_000);
     const cases: { word: number; ahead: number; reads: number[] }[] = [

@@ -203,6 +203,21 @@ export class Prg {
     this.aheadPos = this.pos;
   }
 
+  /**
+   * Bytes [byte, byte + n) of the numbered stream (tag, sub) under each of `keys`, handed to
+   * out(j, keystream) in key order (byte a multiple of 16). IKNP expands its 128 seeds over the
+   * same extension stream: the counter blocks are the same for every key, so they are built once
+   * and each key's shared ECB cipher encrypts them (CTR block j is AES_k(IV + j)), with no CTR
+   * cipher set up per key and extension. The keystream view is valid only during the call.
+   */
+  static sameRange(keys: readonly Uint8Array[], tag: number, sub: number, byte: number, n: number, out: (j: number, keystream: Uint8Array) => void): void {
+    if (byte % 16 !== 0) throw new ConcordError('E_INTERNAL', `Prg.sameRange: byte ${byte} is not a multiple of 16`);
+    const blocks = Math.ceil(n / 16);
+    const counters = new Uint8Array(blocks * 16);
+    putCounters(new DataView(counters.buffer), 0, numbered(tag, sub), byte / 16, blocks);
+    keys.forEach((key, j) => out(j, ecbOf(key).update(counters).subarray(0, n)));
+  }
+
   /** A PRG on the stream derived from `seed` and `label`. */
   static fromSeed(seed: Uint8Array, label: string): Prg {
     return new Prg(deriveKey(seed, label));

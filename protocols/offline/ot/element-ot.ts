@@ -22,7 +22,7 @@ import { ccrKey } from './hash.js';
 import { deltaBit, type CotReceiverKeys, type CotSenderKeys } from './iknp.js';
 import { chunkKernel, gilboaCorrectionBytes } from './kernel.js';
 
-/** OTs per chunk: 16 KiB per IKNP column (above the PRG's small-read size: its CTR path), ~10 MiB of kernel memory. */
+/** OTs per chunk: 16 KiB per IKNP column (AES calls of that size run near node's best rate), ~10 MiB of kernel memory. */
 const CHUNK = 1 << 17;
 /** Elements per call of the receiver's final combination (bounds the corrections copied in at once). */
 const FINISH_ELEMENTS = 4096;
@@ -85,8 +85,6 @@ export function elementReceiveStart(keys: CotReceiverKeys, extId: number, choice
   const k = chunkKernel(ZERO + 16);
   const mem = new Uint8Array(k.memory.buffer);
   mem.fill(0, ZERO, ZERO + 16);
-  const p0 = keys.seeds0.map((s) => new Prg(s, extId, 0));
-  const p1 = keys.seeds1.map((s) => new Prg(s, extId, 0));
   const key = ccrKey(extId);
   const u = new Uint8Array(16 * m);
   const colBytes = m >>> 3;
@@ -94,10 +92,9 @@ export function elementReceiveStart(keys: CotReceiverKeys, extId: number, choice
   const pre = new Uint32Array(kind === 'and' ? m >>> 5 : 2 * count);
   for (let k0 = 0; k0 < m; k0 += c) {
     const cc = Math.min(c, m - k0), cb = cc >>> 3;
-    for (let j = 0; j < KAPPA; j++) {
-      p0[j]!.fill(mem.subarray(T + j * cb, T + (j + 1) * cb));
-      p1[j]!.fill(mem.subarray(G + j * cb, G + (j + 1) * cb));
-    }
+    // t^j = G(k_j^0) and G(k_j^1): the extension's stream of each seed (iknp.ts), this chunk's bytes
+    Prg.sameRange(keys.seeds0, extId, 0, k0 >>> 3, cb, (j, ks) => mem.set(ks, T + j * cb));
+    Prg.sameRange(keys.seeds1, extId, 0, k0 >>> 3, cb, (j, ks) => mem.set(ks, G + j * cb));
     mem.set(choiceBytes.subarray(k0 >>> 3, (k0 >>> 3) + cb), R);
     k.xor3(T, G, R, KAPPA, cb);
     for (let j = 0; j < KAPPA; j++) u.set(mem.subarray(G + j * cb, G + (j + 1) * cb), j * colBytes + (k0 >>> 3));
@@ -135,23 +132,18 @@ export function elementSend(keys: CotSenderKeys, extId: number, u: Uint8Array, m
   const mem = new Uint8Array(k.memory.buffer);
   mem.set(bytesOf(keys.delta, 0, 4), DX);
   mem.fill(0, ZERO, ZERO + 16);
-  const prgs = keys.seeds.map((s) => new Prg(s, extId, 0));
   const key = ccrKey(extId);
   const colBytes = m >>> 3;
   const d = new Uint8Array(kind === 'and' ? m >>> 3 : dpe * count);
   const share = new Uint32Array(kind === 'and' ? m >>> 5 : 2 * count);
   for (let k0 = 0; k0 < m; k0 += c) {
     const cc = Math.min(c, m - k0), cb = cc >>> 3;
+    // q^j = G(k_j^{Δ_j}) ⊕ Δ_j·u^j (u^j's chunk copied into H, free until the hash)
+    Prg.sameRange(keys.seeds, extId, 0, k0 >>> 3, cb, (j, ks) => mem.set(ks, SQ + j * cb));
     for (let j = 0; j < KAPPA; j++) {
-      // q^j = G(k_j^{Δ_j}) ⊕ Δ_j·u^j: with Δ_j = 1 the PRG encrypts u^j in place (CTR), one pass
-      const q = mem.subarray(SQ + j * cb, SQ + (j + 1) * cb);
-      if (deltaBit(keys.delta, j)) {
-        q.set(u.subarray(j * colBytes + (k0 >>> 3), j * colBytes + (k0 >>> 3) + cb));
-        prgs[j]!.xorInto(q);
-      } else {
-        prgs[j]!.fill(q);
-      }
+      if (deltaBit(keys.delta, j)) mem.set(u.subarray(j * colBytes + (k0 >>> 3), j * colBytes + (k0 >>> 3) + cb), H + j * cb);
     }
+    k.xorSel(SQ, H, DX, KAPPA, cb);
     k.transpose(SQ, ROWS, KAPPA, cc);
     k.sigma(ROWS, SQ, cc, ZERO);
     k.sigma(ROWS, SQ + 16 * cc, cc, DX);

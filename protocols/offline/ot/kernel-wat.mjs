@@ -83,6 +83,7 @@ ${chunkWat()})`;
  * feed-forward themselves: the low half of H(x) is π(σ(x)).lo ⊕ x.hi, all that Gilboa (64 bits)
  * and AND (bit 0) use.
  *   xor3(t, g, r, cols, cb)   g_j ← t_j ⊕ g_j ⊕ r for cols columns of cb bytes (IKNP's u)
+ *   xorSel(q, u, dx, cols, cb)  q_j ← q_j ⊕ u_j for the columns j with bit j of Δ set (IKNP's q)
  *   sigma(src, dst, n, dx)    dst_k ← σ(src_k ⊕ Δ), Δ the block at dx
  *   recvPre64(h, rows, a, P)  a_p ← Σ_l 2^l·H(t_{p,l}).lo           (the receiver's part before d)
  *   recvFin64(a, x, d, r, P)  r_p ← a_p − Σ_l 2^l·x_{p,l}·d_{p,l}   (d packed: ⌈(64 − l)/8⌉ bytes)
@@ -112,6 +113,22 @@ function chunkWat() {
             (i64.load (i32.add (local.get $r) (local.get $i)))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $il)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jl))))
+  (func (export "xorSel") (param $q i32) (param $u i32) (param $dx i32) (param $cols i32) (param $cb i32)
+    (local $j i32) (local $i i32) (local $o i32)
+    (block $jd (loop $jl
+      (br_if $jd (i32.ge_u (local.get $j) (local.get $cols)))
+      (if (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $dx) (i32.shr_u (local.get $j) (i32.const 3)))) (i32.and (local.get $j) (i32.const 7))) (i32.const 1))
+        (then
+          (local.set $i (i32.const 0))
+          (block $id (loop $il
+            (br_if $id (i32.ge_u (local.get $i) (local.get $cb)))
+            (local.set $o (i32.add (i32.mul (local.get $j) (local.get $cb)) (local.get $i)))
+            (i64.store (i32.add (local.get $q) (local.get $o))
+              (i64.xor (i64.load (i32.add (local.get $q) (local.get $o))) (i64.load (i32.add (local.get $u) (local.get $o)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $il)))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $jl))))
   (func (export "sigma") (param $src i32) (param $dst i32) (param $n i32) (param $dx i32)

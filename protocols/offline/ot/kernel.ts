@@ -39,6 +39,7 @@ export interface ChunkExports {
   memory: WebAssembly.Memory;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   xor3(t: number, g: number, r: number, cols: number, cb: number): void;
+  xorSel(q: number, u: number, dx: number, cols: number, cb: number): void;
   sigma(src: number, dst: number, n: number, dx: number): void;
   recvPre64(h: number, rows: number, a: number, n: number): void;
   recvFin64(a: number, x: number, d: number, r: number, n: number): void;
